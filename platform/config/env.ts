@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/** A configuration problem the operator must fix; printed as a plain message, never a stack trace. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Validates environment variables against a zod object whose keys are the variable names.
+ * Every problem is reported at once, naming the variable and what it expected.
+ */
+export function loadConfig<S extends z.ZodObject>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): z.infer<S> {
+  const picked: Record<string, string | undefined> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key];
+    picked[key] = value === '' ? undefined : value;
+  }
+  const result = schema.safeParse(picked);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const variable = String(issue.path[0] ?? '(config)');
+    const got = picked[variable];
+    const shown = got === undefined ? 'it is not set' : `got ${JSON.stringify(got)}`;
+    return `${variable}: ${issue.message} (${shown})`;
+  });
+  throw new ConfigError(problems);
+}
+
+/** Helpers for variables that hold numbers, lists and booleans as text. */
+export const env = {
+  int: (def: number, min = 0) => z.coerce.number().int().min(min).default(def),
+  port: (def: number) => z.coerce.number().int().min(1).max(65535).default(def),
+  msList: (def: number[]) =>
+    z
+      .string()
+      .regex(/^\d+(,\d+)*$/, 'expected a comma-separated list of whole milliseconds, e.g. "1000,5000"')
+      .transform((s) => s.split(',').map(Number))
+      .default(def.join(',') as never),
+  bool: (def: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
+      .transform((s) => s === 'true' || s === '1')
+      .default(String(def) as never),
+  url: (protocols: string[]) =>
+    z.url({ message: `expected a URL (${protocols.join(', ')})` }).refine(
+      (u) => protocols.some((p) => u.startsWith(`${p}://`)),
+      `expected a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+    ),
+};
+
+/** Exits the process with the configuration message and code 78 (EX_CONFIG). */
+export function exitOnConfigError(err: unknown): never {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(78);
+  }
+  throw err;
+}

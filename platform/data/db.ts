@@ -1,0 +1,34 @@
+/**
+ * The one data interface every service sees. Two implementations stand behind it:
+ * PostgreSQL through `pg` (one database per service) and PGlite (one in-process
+ * instance, one schema per service). The SQL is the same for both.
+ */
+export type Row = Record<string, unknown>;
+
+export interface QueryResult<T = Row> {
+  rows: T[];
+  rowCount: number;
+}
+
+export interface Queryable {
+  /** One statement with `$1..$n` parameters. */
+  query<T = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+}
+
+/** A transaction in progress. Work registered with `afterCommit` runs only once the commit succeeded. */
+export interface Tx extends Queryable {
+  afterCommit(fn: () => void): void;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'postgres' | 'pglite';
+  /** The service that owns this database (its schema on PGlite, its database on PostgreSQL). */
+  readonly service: string;
+  /** Runs `fn` in one transaction: all of its writes commit together or none do. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Several statements without parameters (migrations, DDL). */
+  exec(sql: string): Promise<void>;
+  /** True when the database answers a trivial query. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Db } from '../data/db.js';
+import type { Bus, MessageHandler } from '../messaging/bus.js';
+import type { JobDefinition, Jobs } from '../jobs/jobs.js';
+import type { Migration } from '../data/migrations.js';
+
+/**
+ * Everything a service's code gets from the host. A service depends on these and on
+ * `contracts/` only.
+ */
+export interface ServiceDeps {
+  service: string;
+  db: Db;
+  bus: Bus;
+  jobs: Jobs;
+  log: Logger;
+  /** Environment the host was started with (services validate their own variables with loadConfig). */
+  env: Record<string, string | undefined>;
+  /** Base URL of another service or external dependency, by name (from `<NAME>_URL`). */
+  urlOf(target: string): string;
+}
+
+/** A service, described in one small object; the host does the rest. */
+export interface ServiceDefinition {
+  name: string;
+  /** Default HTTP port (overridable by `<NAME>_PORT` or, in single-service mode, `PORT`). */
+  port: number;
+  /** What the service needs from the host: the gateway simulator needs neither. */
+  needs?: { database?: boolean; bus?: boolean };
+  migrations?: Migration[];
+  routes?(app: FastifyInstance, deps: ServiceDeps): void | Promise<void>;
+  handlers?(deps: ServiceDeps): MessageHandler[];
+  jobs?(deps: ServiceDeps): JobDefinition[];
+  /** Demo data for a first start (idempotent). */
+  seed?(deps: ServiceDeps): Promise<void>;
+  /** Extra readiness checks beyond database and broker. */
+  ready?(): Promise<boolean>;
+  stop?(): Promise<void>;
+}

@@ -1,0 +1,40 @@
+/**
+ * Background jobs on a PostgreSQL-backed queue (pg-boss), on PostgreSQL and PGlite alike.
+ * A job fails over to its retry ladder (default 60 s, 300 s, 900 s; a job may say none);
+ * a job that fails its last attempt is kept, with its error, as failed.
+ */
+export interface JobDefinition<D = unknown> {
+  /** Unique within the service. */
+  name: string;
+  /** A cron expression (minute resolution, UTC) to run the job on a schedule. */
+  cron?: string;
+  /** Data passed to cron-started runs. */
+  cronData?: D;
+  /** Delays in seconds before retry 1, 2, 3...; [] means no retry. */
+  retryDelaysSeconds?: number[];
+  handle(data: D, job: { id: string; attempt: number }): Promise<void>;
+}
+
+export interface ScheduleOptions {
+  /** Run no earlier than this moment. */
+  startAfter?: Date;
+  /** At most one job with this key is queued at a time (used to make schedulers idempotent). */
+  singletonKey?: string;
+}
+
+export interface FailedJob {
+  id: string;
+  name: string;
+  data: unknown;
+  error: string;
+  failedAt: string;
+}
+
+export interface Jobs {
+  /** Queues a job now or later; returns its id, or null when a singleton of that key is queued. */
+  enqueue<D>(name: string, data: D, opts?: ScheduleOptions): Promise<string | null>;
+  cancel(id: string): Promise<void>;
+  failed(name?: string): Promise<FailedJob[]>;
+}
+
+export const DEFAULT_JOB_RETRY_DELAYS_SECONDS = [60, 300, 900];

@@ -1,0 +1,50 @@
+import type { Tx } from '../data/db.js';
+import type { MessageContract, PayloadOf } from './contract.js';
+import type { Envelope } from './envelope.js';
+
+/** Overrides for envelope fields; by default they come from the current work context. */
+export interface PublishOptions {
+  organizationId?: string;
+  companyId?: string | null;
+  correlationId?: string;
+  causationId?: string | null;
+}
+
+/**
+ * What a service uses to speak on the bus. Nothing is published outside a transaction:
+ * both calls write to the service's outbox inside `tx`; the relay sends after commit.
+ */
+export interface Bus {
+  publish<C extends MessageContract>(
+    tx: Tx,
+    contract: C,
+    payload: PayloadOf<C>,
+    opts?: PublishOptions,
+  ): Promise<Envelope<PayloadOf<C>>>;
+  send<C extends MessageContract>(
+    tx: Tx,
+    contract: C,
+    payload: PayloadOf<C>,
+    opts?: PublishOptions,
+  ): Promise<Envelope<PayloadOf<C>>>;
+}
+
+/**
+ * A message handler. It runs inside a transaction with the inbox record "(messageId, name) done",
+ * so its effects happen exactly once however often the message arrives. Its publishes inherit
+ * the message's correlation id and take the message id as causation id.
+ */
+export interface MessageHandler<C extends MessageContract = MessageContract> {
+  contract: C;
+  /** Unique within the service; the inbox key. */
+  name: string;
+  handle(message: Envelope<PayloadOf<C>>, tx: Tx): Promise<void>;
+}
+
+export function on<C extends MessageContract>(
+  contract: C,
+  name: string,
+  handle: (message: Envelope<PayloadOf<C>>, tx: Tx) => Promise<void>,
+): MessageHandler<C> {
+  return { contract, name, handle };
+}

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+/** The envelope every message travels in, on both transports. */
+export const envelopeSchema = z.object({
+  messageId: z.uuid(),
+  type: z.string().min(1),
+  version: z.number().int().positive(),
+  correlationId: z.string().min(1).max(200),
+  causationId: z.string().min(1).max(200).nullable(),
+  organizationId: z.uuid(),
+  companyId: z.uuid().nullable(),
+  source: z.string().min(1),
+  occurredAt: z.iso.datetime(),
+  payload: z.unknown(),
+});
+
+export type Envelope<P = unknown> = Omit<z.infer<typeof envelopeSchema>, 'payload'> & { payload: P };
+
+export type MessageKind = 'event' | 'command';
+
+export const EVENTS_EXCHANGE = 'dhanman.events';
+export const COMMANDS_EXCHANGE = 'dhanman.commands';
+
+export const queueNames = (service: string) => ({
+  events: `${service}.events`,
+  commands: `${service}.commands`,
+  dlq: `${service}.dlq`,
+});
+
+export const commandRoutingKey = (service: string) => `${service}.commands`;

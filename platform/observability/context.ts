@@ -1,0 +1,25 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/**
+ * What the current unit of work (an HTTP request or a consumed message) carries along:
+ * it flows into every log line, outgoing HTTP call and published message.
+ */
+export interface WorkContext {
+  correlationId: string;
+  /** The message or request that caused the current work (becomes `causationId` of what it publishes). */
+  causationId?: string;
+  organizationId?: string;
+  companyId?: string;
+  /** The caller's bearer token, when the work is an authenticated request. */
+  subject?: string;
+}
+
+const storage = new AsyncLocalStorage<WorkContext>();
+
+export function runWithContext<T>(ctx: WorkContext, fn: () => T): T {
+  return storage.run(ctx, fn);
+}
+
+export function currentContext(): WorkContext | undefined {
+  return storage.getStore();
+}
