@@ -1,0 +1,132 @@
+/**
+ * The demo organization seeded on a first embedded start (and with `--demo`). Every service
+ * seeds its own part from these fixed ids, so the parts line up without any service calling
+ * another at seed time.
+ */
+export const DEMO_ORGANIZATION = {
+  id: '0b6f1d1e-8f3a-4c56-9a21-5d0c7e1a0001',
+  name: 'Green Meadows Residents Society',
+} as const;
+
+export const DEMO_COMPANY = {
+  id: '0b6f1d1e-8f3a-4c56-9a21-5d0c7e1a0002',
+  name: 'Green Meadows Maintenance',
+} as const;
+
+export const DEMO_USERS = [
+  {
+    id: '1c0e7a52-3b1f-4d0a-8e61-000000000001',
+    email: 'admin@demo.dhanman.local',
+    name: 'Asha Admin',
+    roles: ['admin'],
+  },
+  {
+    id: '1c0e7a52-3b1f-4d0a-8e61-000000000002',
+    email: 'accountant@demo.dhanman.local',
+    name: 'Arjun Accountant',
+    roles: ['accountant'],
+  },
+  {
+    id: '1c0e7a52-3b1f-4d0a-8e61-000000000003',
+    email: 'manager@demo.dhanman.local',
+    name: 'Meera Manager',
+    roles: ['manager'],
+  },
+  {
+    id: '1c0e7a52-3b1f-4d0a-8e61-000000000004',
+    email: 'cfo@demo.dhanman.local',
+    name: 'Chetan CFO',
+    roles: ['cfo'],
+  },
+  {
+    id: '1c0e7a52-3b1f-4d0a-8e61-000000000005',
+    email: 'resident@demo.dhanman.local',
+    name: 'Rohan Resident',
+    roles: ['resident'],
+  },
+] as const;
+
+/** Residents are customers of the society: the same person has a resident id (Community) and a customer id (Common). */
+export const DEMO_RESIDENTS = [
+  {
+    residentId: '2d1f8b63-4c20-4e1b-9f72-000000000001',
+    customerId: '3e209c74-5d31-4f2c-a083-000000000001',
+    name: 'Rohan Resident',
+    email: 'resident@demo.dhanman.local',
+    unit: 'A-101',
+    monthlyCharges: '2500.00',
+  },
+  {
+    residentId: '2d1f8b63-4c20-4e1b-9f72-000000000002',
+    customerId: '3e209c74-5d31-4f2c-a083-000000000002',
+    name: 'Priya Sharma',
+    email: 'priya.sharma@demo.dhanman.local',
+    unit: 'A-102',
+    monthlyCharges: '2500.00',
+  },
+  {
+    residentId: '2d1f8b63-4c20-4e1b-9f72-000000000003',
+    customerId: '3e209c74-5d31-4f2c-a083-000000000003',
+    name: 'Vikram Iyer',
+    email: 'vikram.iyer@demo.dhanman.local',
+    unit: 'B-201',
+    monthlyCharges: '3200.00',
+  },
+  {
+    residentId: '2d1f8b63-4c20-4e1b-9f72-000000000004',
+    customerId: '3e209c74-5d31-4f2c-a083-000000000004',
+    name: 'Fatima Khan',
+    email: 'fatima.khan@demo.dhanman.local',
+    unit: 'B-202',
+    monthlyCharges: '3200.00',
+  },
+  {
+    residentId: '2d1f8b63-4c20-4e1b-9f72-000000000005',
+    customerId: '3e209c74-5d31-4f2c-a083-000000000005',
+    name: 'Daniel Dsouza',
+    email: 'daniel.dsouza@demo.dhanman.local',
+    unit: 'C-301',
+    monthlyCharges: '4100.00',
+  },
+] as const;
+
+export const DEMO_VENDORS = [
+  {
+    id: '4f31ad85-6e42-4a3d-b194-000000000001',
+    name: 'Sparkle Housekeeping Services',
+    email: 'billing@sparkle.example',
+  },
+  {
+    id: '4f31ad85-6e42-4a3d-b194-000000000002',
+    name: 'SecureGuard Security Agency',
+    email: 'accounts@secureguard.example',
+  },
+  {
+    id: '4f31ad85-6e42-4a3d-b194-000000000003',
+    name: 'LiftCare Elevator Maintenance',
+    email: 'ar@liftcare.example',
+  },
+] as const;
+
+export const DEMO_EMPLOYEES = [
+  {
+    id: '5a42be96-7f53-4b4e-8c05-000000000001',
+    name: 'Ramesh Kumar',
+    role: 'Estate Manager',
+    monthlySalary: '45000.00',
+  },
+  {
+    id: '5a42be96-7f53-4b4e-8c05-000000000002',
+    name: 'Sunita Devi',
+    role: 'Housekeeping Supervisor',
+    monthlySalary: '22000.00',
+  },
+  {
+    id: '5a42be96-7f53-4b4e-8c05-000000000003',
+    name: 'Joseph Mathew',
+    role: 'Plumber',
+    monthlySalary: '18000.00',
+  },
+] as const;
+
+export const DEFAULT_DEMO_PASSWORD = 'dhanman-demo';
