@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { defineEvent } from '../platform/messaging/contract.js';
+import { moneyString } from './money.js';
+
+/** Messages published by Common: identities, customers and ledger acknowledgements. */
+
+export const OrganizationRegistered = defineEvent({
+  type: 'common.organization-registered',
+  version: 1,
+  schema: z.object({
+    organizationId: z.uuid(),
+    name: z.string().min(1),
+    companies: z.array(z.object({ companyId: z.uuid(), name: z.string().min(1) })),
+  }),
+});
+
+export const UserCreated = defineEvent({
+  type: 'common.user-created',
+  version: 1,
+  schema: z.object({
+    userId: z.uuid(),
+    email: z.email(),
+    name: z.string().min(1),
+    roles: z.array(z.string().min(1)),
+  }),
+});
+
+const customerFacts = {
+  customerId: z.uuid(),
+  name: z.string().min(1),
+  email: z.email(),
+  /** What the customer owes (receivable); positive means they owe the society. */
+  balance: moneyString,
+};
+
+export const CustomerCreated = defineEvent({
+  type: 'common.customer-created',
+  version: 1,
+  schema: z.object(customerFacts),
+});
+
+/** The customer's current name, email and balance after any change to them. */
+export const CustomerUpdated = defineEvent({
+  type: 'common.customer-updated',
+  version: 1,
+  schema: z.object(customerFacts),
+});
+
+/** Posting kinds: one journal per (source document, posting kind). */
+export const postingKindSchema = z.enum([
+  'invoice',
+  'payment',
+  'po-reservation',
+  'po-reservation-reversal',
+  'bill',
+  'salary',
+]);
+export type PostingKind = z.infer<typeof postingKindSchema>;
+
+/** Common has written the journal for a source document: the source can show "posted". */
+export const LedgerPosted = defineEvent({
+  type: 'common.ledger-posted',
+  version: 1,
+  schema: z.object({
+    referenceType: z.string().min(1),
+    referenceId: z.uuid(),
+    postingKind: postingKindSchema,
+    journalId: z.uuid(),
+  }),
+});
