@@ -28,3 +28,9 @@ export const queueNames = (service: string) => ({
 });
 
 export const commandRoutingKey = (service: string) => `${service}.commands`;
+
+/** `<service>.events` / `<service>.commands` -> `<service>.dlq`. */
+export function dlqOf(queue: string): string {
+  const dot = queue.lastIndexOf('.');
+  return `${dot > 0 ? queue.slice(0, dot) : queue}.dlq`;
+}
