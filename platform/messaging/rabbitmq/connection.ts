@@ -1,0 +1,159 @@
+import { connect, type ChannelModel } from 'amqplib';
+import { errorText, type MessagingLog } from '../log.js';
+
+export interface Backoff {
+  initialMs: number;
+  maxMs: number;
+}
+
+export interface KeeperOptions {
+  url: string;
+  /** Shown in the broker's connection list. */
+  name: string;
+  heartbeatSeconds: number;
+  backoff: Backoff;
+  log: MessagingLog;
+  /** Runs on every new connection before it counts as ready (declare topology, open channels). */
+  setup(conn: ChannelModel): Promise<void>;
+  /** Runs synchronously right after the connection counts as ready. */
+  afterReady?(conn: ChannelModel): void;
+  /** Runs once when a ready connection is lost. */
+  onLost(): void;
+}
+
+export class NotConnectedError extends Error {
+  constructor(what: string, waitedMs: number) {
+    super(`${what}: not connected to RabbitMQ after waiting ${waitedMs} ms`);
+    this.name = 'NotConnectedError';
+  }
+}
+
+/**
+ * One AMQP connection that comes back by itself: on loss it reconnects with exponential backoff
+ * (with jitter, so services do not stampede a restarted broker) and reruns `setup` each time.
+ */
+export class ConnectionKeeper {
+  private conn: ChannelModel | undefined;
+  private ready = false;
+  private stopped = false;
+  private connecting = false;
+  private waiters = new Set<() => void>();
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly opts: KeeperOptions) {}
+
+  start(): void {
+    void this.connectLoop();
+  }
+
+  isReady(): boolean {
+    return this.ready;
+  }
+
+  current(): ChannelModel | undefined {
+    return this.ready ? this.conn : undefined;
+  }
+
+  /** Resolves with the ready connection, waiting up to `timeoutMs` for one. */
+  async waitReady(timeoutMs: number, what: string): Promise<ChannelModel> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const conn = this.current();
+      if (conn) return conn;
+      if (this.stopped) throw new Error(`${what}: the RabbitMQ transport is closed`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new NotConnectedError(what, timeoutMs);
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.waiters.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, left);
+        this.waiters.add(done);
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.wake();
+    const conn = this.conn;
+    this.conn = undefined;
+    this.ready = false;
+    if (conn) await conn.close().catch(() => undefined);
+  }
+
+  private async connectLoop(): Promise<void> {
+    if (this.connecting || this.stopped) return;
+    this.connecting = true;
+    let attempt = 0;
+    try {
+      while (!this.stopped) {
+        let conn: ChannelModel | undefined;
+        try {
+          conn = await connect(this.opts.url, {
+            heartbeat: this.opts.heartbeatSeconds,
+            clientProperties: { connection_name: this.opts.name },
+          });
+          this.watch(conn);
+          this.conn = conn;
+          await this.opts.setup(conn);
+          if (this.stopped || this.conn !== conn) throw new Error('connection closed during setup');
+          this.ready = true;
+          if (attempt > 0) this.opts.log.info({ connection: this.opts.name }, 'reconnected to RabbitMQ');
+          this.opts.afterReady?.(conn);
+          this.wake();
+          return;
+        } catch (err) {
+          if (this.conn === conn) this.conn = undefined;
+          if (conn) await conn.close().catch(() => undefined);
+          if (this.stopped) return;
+          const delay = this.backoffDelay(attempt++);
+          this.opts.log.warn(
+            { connection: this.opts.name, err: errorText(err), retryInMs: delay },
+            'RabbitMQ connection failed',
+          );
+          await new Promise<void>((resolve) => (this.retryTimer = setTimeout(resolve, delay)));
+        }
+      }
+    } finally {
+      this.connecting = false;
+    }
+  }
+
+  private watch(conn: ChannelModel): void {
+    conn.on('error', (err: unknown) =>
+      this.opts.log.warn({ connection: this.opts.name, err: errorText(err) }, 'RabbitMQ connection error'),
+    );
+    conn.on('blocked', (reason: unknown) =>
+      this.opts.log.warn(
+        { connection: this.opts.name, reason },
+        'RabbitMQ blocked publishing (resource alarm)',
+      ),
+    );
+    conn.on('unblocked', () => this.opts.log.info({ connection: this.opts.name }, 'RabbitMQ unblocked'));
+    conn.on('close', () => {
+      if (this.conn !== conn) return;
+      const wasReady = this.ready;
+      this.conn = undefined;
+      this.ready = false;
+      if (wasReady) {
+        this.opts.log.warn({ connection: this.opts.name }, 'lost the RabbitMQ connection; reconnecting');
+        this.opts.onLost();
+      }
+      if (!this.stopped) void this.connectLoop();
+    });
+  }
+
+  private backoffDelay(attempt: number): number {
+    const { initialMs, maxMs } = this.opts.backoff;
+    const base = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 20));
+    return Math.round(base / 2 + (Math.random() * base) / 2);
+  }
+
+  private wake(): void {
+    for (const w of [...this.waiters]) w();
+  }
+}
