@@ -1,0 +1,63 @@
+import type { Queryable } from '../data/db.js';
+import { currentContext } from './context.js';
+
+/**
+ * A small per-service log of what the service did for each correlation id, written in the same
+ * transaction as the work itself (so it is there exactly when the work is). Services create the
+ * table in their own migrations:
+ *
+ *   CREATE TABLE activity (id bigserial PRIMARY KEY, correlation_id text NOT NULL, organization_id uuid,
+ *     action text NOT NULL, detail jsonb NOT NULL DEFAULT '{}'::jsonb, at timestamptz NOT NULL DEFAULT clock_timestamp());
+ */
+export async function recordActivity(
+  q: Queryable,
+  action: string,
+  detail: Record<string, unknown> = {},
+  ctx: { correlationId?: string; organizationId?: string | undefined } | undefined = currentContext(),
+): Promise<void> {
+  if (!ctx?.correlationId) return;
+  await q.query(
+    'INSERT INTO activity (correlation_id, organization_id, action, detail) VALUES ($1, $2, $3, $4)',
+    [ctx.correlationId, ctx.organizationId ?? null, action, JSON.stringify(detail)],
+  );
+}
+
+export interface TraceEntry {
+  at: string;
+  service: string;
+  action: string;
+  detail: Record<string, unknown>;
+}
+
+/**
+ * What one service did with a correlation id, in order: its activity log plus the messages its
+ * outbox published (while the outbox still keeps them). Only the caller's organization is shown.
+ */
+export async function traceOf(
+  q: Queryable,
+  service: string,
+  correlationId: string,
+  organizationId: string,
+): Promise<TraceEntry[]> {
+  const { rows } = await q.query<{
+    at: Date | string;
+    action: string;
+    detail: Record<string, unknown> | string;
+  }>(
+    `SELECT at, action, detail FROM activity
+      WHERE correlation_id = $1 AND organization_id = $2
+     UNION ALL
+     SELECT created_at AS at, 'published ' || type AS action,
+            jsonb_build_object('messageId', message_id, 'routingKey', routing_key, 'sentAt', sent_at) AS detail
+       FROM outbox
+      WHERE body::jsonb ->> 'correlationId' = $1 AND body::jsonb ->> 'organizationId' = $2
+     ORDER BY at`,
+    [correlationId, organizationId],
+  );
+  return rows.map((r) => ({
+    at: new Date(r.at).toISOString(),
+    service,
+    action: r.action,
+    detail: typeof r.detail === 'string' ? (JSON.parse(r.detail) as Record<string, unknown>) : r.detail,
+  }));
+}

@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import type { Queryable } from '../../../platform/data/db.js';
+import { money, moneyText } from '../ledger/money.js';
+
+export interface Customer {
+  id: string;
+  organizationId: string;
+  companyId: string;
+  name: string;
+  email: string;
+  balance: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface CustomerRow {
+  id: string;
+  organization_id: string;
+  company_id: string;
+  name: string;
+  email: string;
+  balance: string;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+const COLUMNS =
+  'id, organization_id, company_id, name, email, balance::text AS balance, created_at, updated_at';
+
+function toCustomer(r: CustomerRow): Customer {
+  return {
+    id: r.id,
+    organizationId: r.organization_id,
+    companyId: r.company_id,
+    name: r.name,
+    email: r.email,
+    balance: moneyText(money(r.balance)),
+    createdAt: new Date(r.created_at).toISOString(),
+    updatedAt: new Date(r.updated_at).toISOString(),
+  };
+}
+
+export async function insertCustomer(
+  q: Queryable,
+  c: { id?: string; organizationId: string; companyId: string; name: string; email: string },
+): Promise<Customer> {
+  const { rows } = await q.query<CustomerRow>(
+    `INSERT INTO customer (id, organization_id, company_id, name, email) VALUES ($1, $2, $3, $4, $5)
+     RETURNING ${COLUMNS}`,
+    [c.id ?? randomUUID(), c.organizationId, c.companyId, c.name, c.email],
+  );
+  return toCustomer(rows[0]!);
+}
+
+export async function getCustomer(
+  q: Queryable,
+  organizationId: string,
+  id: string,
+): Promise<Customer | null> {
+  const { rows } = await q.query<CustomerRow>(
+    `SELECT ${COLUMNS} FROM customer WHERE organization_id = $1 AND id = $2`,
+    [organizationId, id],
+  );
+  return rows[0] ? toCustomer(rows[0]) : null;
+}
+
+export async function listCustomers(
+  q: Queryable,
+  organizationId: string,
+  page: { limit: number; offset: number },
+): Promise<{ items: Customer[]; total: number }> {
+  const [items, total] = await Promise.all([
+    q.query<CustomerRow>(
+      `SELECT ${COLUMNS} FROM customer WHERE organization_id = $1 ORDER BY created_at, id LIMIT $2 OFFSET $3`,
+      [organizationId, page.limit, page.offset],
+    ),
+    q.query<{ n: string }>('SELECT count(*)::text AS n FROM customer WHERE organization_id = $1', [
+      organizationId,
+    ]),
+  ]);
+  return { items: items.rows.map(toCustomer), total: Number(total.rows[0]?.n ?? 0) };
+}
+
+export async function updateCustomerDetails(
+  q: Queryable,
+  organizationId: string,
+  id: string,
+  changes: { name?: string | undefined; email?: string | undefined },
+): Promise<Customer | null> {
+  const { rows } = await q.query<CustomerRow>(
+    `UPDATE customer SET name = coalesce($3, name), email = coalesce($4, email), updated_at = now()
+      WHERE organization_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+    [organizationId, id, changes.name ?? null, changes.email ?? null],
+  );
+  return rows[0] ? toCustomer(rows[0]) : null;
+}
+
+export type BalanceChange =
+  | { outcome: 'applied'; customer: Customer }
+  | { outcome: 'duplicate'; customer: Customer }
+  | { outcome: 'not-found' };
+
+/**
+ * Moves a customer's balance by `delta`, once per reference: the same reference again (a retried
+ * request, the saga's HTTP call and then its event) leaves the balance as it is.
+ */
+export async function changeBalance(
+  q: Queryable,
+  organizationId: string,
+  customerId: string,
+  reference: string,
+  delta: string,
+): Promise<BalanceChange> {
+  // Lock the customer first so balance_after is exact under concurrent changes.
+  const locked = await q.query<{ balance: string }>(
+    'SELECT balance::text AS balance FROM customer WHERE organization_id = $1 AND id = $2 FOR UPDATE',
+    [organizationId, customerId],
+  );
+  if (!locked.rows[0]) return { outcome: 'not-found' };
+  const change = await q.query(
+    `INSERT INTO customer_balance_change (organization_id, customer_id, reference, amount_delta, balance_after)
+     VALUES ($1, $2, $3, $4::numeric, $5::numeric + $4::numeric)
+     ON CONFLICT (customer_id, reference) DO NOTHING`,
+    [organizationId, customerId, reference, delta, locked.rows[0].balance],
+  );
+  if (change.rowCount === 0) {
+    return { outcome: 'duplicate', customer: (await getCustomer(q, organizationId, customerId))! };
+  }
+  const { rows } = await q.query<CustomerRow>(
+    `UPDATE customer SET balance = balance + $3::numeric, updated_at = now()
+      WHERE organization_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+    [organizationId, customerId, delta],
+  );
+  return { outcome: 'applied', customer: toCustomer(rows[0]!) };
+}

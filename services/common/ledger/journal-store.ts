@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import type { Queryable } from '../../../platform/data/db.js';
+import { assertBalanced, type JournalInput } from './journal.js';
+import { moneyText } from './money.js';
+
+export interface PostResult {
+  journalId: string;
+  /** False when this (document, posting kind) was already posted: nothing was written. */
+  created: boolean;
+}
+
+/**
+ * Writes a journal and its lines in the caller's transaction, once per (organization, source
+ * document, posting kind). A second posting of the same document returns the first journal.
+ */
+export async function postJournal(
+  tx: Queryable,
+  input: JournalInput,
+  correlationId?: string,
+): Promise<PostResult> {
+  assertBalanced(input.lines);
+  const id = randomUUID();
+  const inserted = await tx.query<{ id: string }>(
+    `INSERT INTO journal (id, organization_id, company_id, reference_type, reference_id, posting_kind,
+                          description, entry_date, correlation_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     ON CONFLICT (organization_id, reference_id, posting_kind) DO NOTHING
+     RETURNING id`,
+    [
+      id,
+      input.organizationId,
+      input.companyId,
+      input.referenceType,
+      input.referenceId,
+      input.postingKind,
+      input.description,
+      input.entryDate,
+      correlationId ?? null,
+    ],
+  );
+  if (inserted.rowCount === 0) {
+    const existing = await findPosting(tx, input.organizationId, input.referenceId, input.postingKind);
+    if (!existing) throw new Error(`journal for ${input.referenceId}/${input.postingKind} vanished`);
+    return { journalId: existing.id, created: false };
+  }
+  const params: unknown[] = [id, input.organizationId];
+  const values = input.lines.map((line) => {
+    params.push(line.accountCode, moneyText(line.debit), moneyText(line.credit));
+    const n = params.length;
+    return `($1, $2, $${n - 2}, $${n - 1}::numeric, $${n}::numeric)`;
+  });
+  await tx.query(
+    `INSERT INTO journal_line (journal_id, organization_id, account_code, debit, credit) VALUES ${values.join(', ')}`,
+    params,
+  );
+  return { journalId: id, created: true };
+}
+
+export async function findPosting(
+  q: Queryable,
+  organizationId: string,
+  referenceId: string,
+  postingKind: string,
+): Promise<{ id: string; amount: string } | null> {
+  const { rows } = await q.query<{ id: string; amount: string }>(
+    `SELECT j.id, (SELECT sum(l.debit)::text FROM journal_line l WHERE l.journal_id = j.id) AS amount
+       FROM journal j
+      WHERE j.organization_id = $1 AND j.reference_id = $2 AND j.posting_kind = $3`,
+    [organizationId, referenceId, postingKind],
+  );
+  return rows[0] ?? null;
+}
