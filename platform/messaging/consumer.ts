@@ -1,0 +1,166 @@
+import type { Db } from '../data/db.js';
+import { runWithContext } from '../observability/context.js';
+import type { MessageHandler } from './bus.js';
+import type { ContractRegistry } from './contract.js';
+import { checkDeliveryLimit, forgetDelivery, type DeliveryVerdict } from './delivery-guard.js';
+import type { Envelope } from './envelope.js';
+import { claimInbox } from './inbox.js';
+import { errorText, quietLog, type MessagingLog } from './log.js';
+import { messagingMetrics } from './metrics.js';
+import { readMessage } from './reader.js';
+import type { DeadLetterInfo, Delivery } from './transport.js';
+
+export const DEFAULT_DELIVERY_LIMIT = 5;
+
+export interface ConsumerOptions {
+  service: string;
+  db: Db;
+  registry: ContractRegistry;
+  handlers: readonly MessageHandler[];
+  /** The ladder the transport retries with: its length is the number of retries. */
+  retryDelaysMs: readonly number[];
+  /** Deliveries of one copy before it is dead-lettered (a consumer that dies on it every time). */
+  deliveryLimit?: number;
+  log?: MessagingLog;
+}
+
+type HandlerOutcome = { ok: true } | { ok: false; handler: string; error: unknown };
+
+/**
+ * The pipeline every delivery goes through, on either transport: delivery limit, JSON, envelope,
+ * contract (upcast and validate), then each of this service's handlers for the type in its own
+ * transaction with the inbox record. Anything that cannot succeed goes to the DLQ with the reason
+ * at once; a failing handler goes through the retry ladder first. It never throws: a transport
+ * error while settling leaves the copy unacknowledged, and the broker hands it out again.
+ */
+export function createConsumer(opts: ConsumerOptions): (d: Delivery) => Promise<void> {
+  const log = opts.log ?? quietLog;
+  const limit = opts.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT;
+  const byType = handlersByType(opts.handlers);
+  const { service, db } = opts;
+
+  const deadLetter = async (d: Delivery, info: Omit<DeadLetterInfo, 'originalQueue'>) => {
+    await d.deadLetter({ ...info, originalQueue: d.queue });
+    messagingMetrics.deadLettered.inc({ service, category: info.category });
+    log.warn({ queue: d.queue, category: info.category, reason: info.reason }, 'message dead-lettered');
+  };
+
+  const runHandler = async (h: MessageHandler, envelope: Envelope): Promise<'success' | 'duplicate'> => {
+    const labels = { service, type: envelope.type, handler: h.name };
+    const stopTimer = messagingMetrics.handlerDuration.startTimer(labels);
+    const ctx = {
+      correlationId: envelope.correlationId,
+      causationId: envelope.messageId,
+      organizationId: envelope.organizationId,
+      ...(envelope.companyId ? { companyId: envelope.companyId } : {}),
+    };
+    try {
+      const ran = await runWithContext(ctx, () =>
+        db.transaction(async (tx) => {
+          if (!(await claimInbox(tx, envelope.messageId, h.name))) return false;
+          await h.handle(envelope, tx);
+          return true;
+        }),
+      );
+      return ran ? 'success' : 'duplicate';
+    } finally {
+      stopTimer();
+    }
+  };
+
+  const runHandlers = async (handlers: MessageHandler[], envelope: Envelope): Promise<HandlerOutcome> => {
+    for (const h of handlers) {
+      try {
+        const outcome = await runHandler(h, envelope);
+        messagingMetrics.consumed.inc({ service, type: envelope.type, handler: h.name, outcome });
+      } catch (error) {
+        return { ok: false, handler: h.name, error };
+      }
+    }
+    return { ok: true };
+  };
+
+  const settle = async (d: Delivery, verdict: DeliveryVerdict) => {
+    if (verdict.exceeded) {
+      await deadLetter(d, {
+        category: 'delivery-limit',
+        reason: `delivered ${verdict.deliveries} times (limit ${limit}) without being settled: the consumer keeps dying on it`,
+        attempts: d.attempt + 1,
+      });
+      return;
+    }
+    const read = readMessage(d.body, opts.registry);
+    if (!read.ok) {
+      await deadLetter(d, { category: read.category, reason: read.reason, attempts: d.attempt + 1 });
+      return;
+    }
+    const { envelope } = read;
+    const handlers = byType.get(envelope.type) ?? [];
+    if (handlers.length === 0) {
+      messagingMetrics.consumed.inc({ service, type: envelope.type, handler: '(none)', outcome: 'ignored' });
+      log.debug({ queue: d.queue, type: envelope.type }, 'no handler for this type here; acknowledged');
+      await d.ack();
+      return;
+    }
+    const outcome = await runHandlers(handlers, envelope);
+    if (outcome.ok) {
+      await d.ack();
+      return;
+    }
+    const { handler, error } = outcome;
+    const labels = { service, type: envelope.type, handler };
+    if (d.attempt < opts.retryDelaysMs.length) {
+      log.warn(
+        {
+          queue: d.queue,
+          type: envelope.type,
+          messageId: envelope.messageId,
+          handler,
+          attempt: d.attempt + 1,
+          err: errorText(error),
+        },
+        'message handler failed; retrying later',
+      );
+      await d.retry(d.attempt + 1);
+      messagingMetrics.consumed.inc({ ...labels, outcome: 'retry' });
+      messagingMetrics.retries.inc({ service, type: envelope.type });
+      return;
+    }
+    await deadLetter(d, {
+      category: 'handler-failed',
+      reason: `handler ${handler} failed ${d.attempt + 1} times: ${errorText(error)}`,
+      error: errorText(error),
+      ...(error instanceof Error && error.stack ? { stack: error.stack } : {}),
+      attempts: d.attempt + 1,
+    });
+    messagingMetrics.consumed.inc({ ...labels, outcome: 'dead-lettered' });
+  };
+
+  return async (d: Delivery) => {
+    try {
+      const verdict = await checkDeliveryLimit(db, d, limit);
+      await settle(d, verdict);
+      await forgetDelivery(db, verdict).catch(() => undefined);
+    } catch (err) {
+      // Settling failed (broker or database gone): leave the copy unacknowledged for redelivery.
+      log.error(
+        { queue: d.queue, err: errorText(err) },
+        'could not settle a delivery; it will be redelivered',
+      );
+    }
+  };
+}
+
+function handlersByType(handlers: readonly MessageHandler[]): Map<string, MessageHandler[]> {
+  const names = new Set<string>();
+  const byType = new Map<string, MessageHandler[]>();
+  for (const h of handlers) {
+    if (names.has(h.name))
+      throw new Error(`two message handlers are named ${h.name}: the name is the inbox key`);
+    names.add(h.name);
+    const list = byType.get(h.contract.type) ?? [];
+    list.push(h);
+    byType.set(h.contract.type, list);
+  }
+  return byType;
+}

@@ -1,0 +1,50 @@
+/** Which dead letters an operation is about; every field narrows the set. */
+export interface DeadLetterFilter {
+  status?: DeadLetterStatus;
+  category?: string;
+  type?: string;
+  originalQueue?: string;
+  messageId?: string;
+  /** ISO time: dead-lettered at or after. */
+  since?: string;
+  /** ISO time: dead-lettered before. */
+  until?: string;
+}
+
+export type DeadLetterStatus = 'open' | 'replayed' | 'discarded';
+export const DEAD_LETTER_STATUSES: readonly DeadLetterStatus[] = ['open', 'replayed', 'discarded'];
+
+/** Builds the WHERE clause of a filter; `first` is the number of the first placeholder. */
+export function deadLetterWhere(filter: DeadLetterFilter, first = 1): { sql: string; params: unknown[] } {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, value: unknown) => {
+    params.push(value);
+    clauses.push(sql.replace('?', `$${first + params.length - 1}`));
+  };
+  if (filter.status) add('status = ?', filter.status);
+  if (filter.category) add('category = ?', filter.category);
+  if (filter.type) add('type = ?', filter.type);
+  if (filter.originalQueue) add('original_queue = ?', filter.originalQueue);
+  if (filter.messageId) add('message_id = ?', filter.messageId);
+  if (filter.since) add('dead_lettered_at >= ?::timestamptz', filter.since);
+  if (filter.until) add('dead_lettered_at < ?::timestamptz', filter.until);
+  return { sql: clauses.length ? clauses.join(' AND ') : 'TRUE', params };
+}
+
+/** Makes a value storable as jsonb: Buffers as text, no NUL characters (PostgreSQL refuses them). */
+export function jsonSafe(value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (Buffer.isBuffer(value)) return textSafe(value.toString('utf8'));
+  if (typeof value === 'string') return textSafe(value);
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(jsonSafe);
+  if (typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [textSafe(k), jsonSafe(v)]));
+  }
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  return value;
+}
+
+export const textSafe = (s: string): string => s.replaceAll('\u0000', '\uFFFD');

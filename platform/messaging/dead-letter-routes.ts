@@ -1,0 +1,188 @@
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { DEAD_LETTER_STATUSES } from './dead-letter-query.js';
+import type { DeadLetterAction, DeadLetterStore } from './dead-letter-store.js';
+import { errorText } from './log.js';
+
+export interface DeadLetterRoutesOptions {
+  store: DeadLetterStore;
+}
+
+/** What a route asks of the caller's token; the auth hook enforces it. */
+export const DEAD_LETTER_PERMISSION = 'ops:dead-letters';
+const config = { permission: DEAD_LETTER_PERMISSION };
+const BASE = '/api/ops/dead-letters';
+const tags = ['operations'];
+
+const id = z.object({ id: z.string().regex(/^\d{1,18}$/, 'expected a dead letter id (digits)') });
+const isoTime = z.iso.datetime({ offset: true });
+const filter = z.object({
+  category: z.string().min(1).max(100).optional(),
+  type: z.string().min(1).max(200).optional(),
+  originalQueue: z.string().min(1).max(255).optional(),
+  messageId: z.string().min(1).max(200).optional(),
+  since: isoTime.optional(),
+  until: isoTime.optional(),
+});
+const listQuery = filter.extend({
+  status: z.enum(DEAD_LETTER_STATUSES as [string, ...string[]]).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z
+    .string()
+    .regex(/^\d{1,18}$/)
+    .optional(),
+});
+const summary = z.object({
+  id: z.string(),
+  messageId: z.string().nullable(),
+  type: z.string().nullable(),
+  originalQueue: z.string(),
+  category: z.string(),
+  reason: z.string(),
+  attempts: z.number(),
+  status: z.enum(DEAD_LETTER_STATUSES as [string, ...string[]]),
+  deadLetteredAt: z.string(),
+  replayedAt: z.string().nullable(),
+  discardedAt: z.string().nullable(),
+});
+const full = summary.extend({
+  error: z.string().nullable(),
+  stack: z.string().nullable(),
+  body: z.string(),
+  headers: z.record(z.string(), z.unknown()),
+  archivedAt: z.string(),
+});
+const problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number(),
+  detail: z.string().optional(),
+});
+
+function sendProblem(reply: FastifyReply, status: number, title: string, detail: string) {
+  return reply
+    .code(status)
+    .type('application/problem+json')
+    .send({ type: 'about:blank', title, status, detail });
+}
+
+function answer(reply: FastifyReply, id: string, result: DeadLetterAction, verb: string) {
+  switch (result.outcome) {
+    case 'done':
+      return reply.send(result.deadLetter);
+    case 'not-found':
+      return sendProblem(reply, 404, 'Not Found', `no dead letter ${id}`);
+    case 'not-open':
+      return sendProblem(
+        reply,
+        409,
+        'Conflict',
+        `dead letter ${id} is ${result.deadLetter.status}; only open ones can be ${verb}`,
+      );
+    case 'not-replayable':
+      return sendProblem(
+        reply,
+        409,
+        'Conflict',
+        `dead letter ${id} has no known original queue to go back to`,
+      );
+  }
+}
+
+/**
+ * `/api/ops/dead-letters`: list (filters, newest first, cursor paging), inspect, replay one or all
+ * matching, discard. Registered per service on its own store; each route needs `ops:dead-letters`.
+ */
+export const deadLetterRoutes: FastifyPluginAsync<DeadLetterRoutesOptions> = async (parent, { store }) => {
+  parent.setValidatorCompiler(validatorCompiler);
+  parent.setSerializerCompiler(serializerCompiler);
+  const app = parent.withTypeProvider<ZodTypeProvider>();
+  const unavailable = (reply: FastifyReply, err: unknown) =>
+    sendProblem(reply, 503, 'Service Unavailable', `the broker did not take the message: ${errorText(err)}`);
+
+  app.get(
+    BASE,
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'List dead letters, newest first',
+        querystring: listQuery,
+        response: { 200: z.object({ items: z.array(summary), nextCursor: z.string().nullable() }) },
+      },
+    },
+    async (req) => store.list(req.query as z.infer<typeof listQuery> & { status?: 'open' }),
+  );
+
+  app.get(
+    `${BASE}/:id`,
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'One dead letter with its body, error and stack',
+        params: id,
+        response: { 200: full, 404: problem },
+      },
+    },
+    async (req, reply) => {
+      const dl = await store.get(req.params.id);
+      return dl ? reply.send(dl) : sendProblem(reply, 404, 'Not Found', `no dead letter ${req.params.id}`);
+    },
+  );
+
+  app.post(
+    `${BASE}/:id/replay`,
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Send a dead letter back to its original queue with a fresh attempt count',
+        params: id,
+        response: { 200: full, 404: problem, 409: problem, 503: problem },
+      },
+    },
+    async (req, reply) => {
+      try {
+        return answer(reply, req.params.id, await store.replay(req.params.id), 'replayed');
+      } catch (err) {
+        return unavailable(reply, err);
+      }
+    },
+  );
+
+  app.post(
+    `${BASE}/replay`,
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Replay every open dead letter matching the filter (all open ones without a filter)',
+        body: filter.optional(),
+        response: { 200: z.object({ replayed: z.number() }), 503: problem },
+      },
+    },
+    async (req, reply) => {
+      try {
+        return reply.send(await store.replayAll(req.body ?? {}));
+      } catch (err) {
+        return unavailable(reply, err);
+      }
+    },
+  );
+
+  app.delete(
+    `${BASE}/:id`,
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Discard a dead letter (kept, marked discarded)',
+        params: id,
+        response: { 200: full, 404: problem, 409: problem },
+      },
+    },
+    async (req, reply) => answer(reply, req.params.id, await store.discard(req.params.id), 'discarded'),
+  );
+};

@@ -1,0 +1,138 @@
+import type { Db } from '../data/db.js';
+import type { Bus, MessageHandler } from './bus.js';
+import type { ContractRegistry } from './contract.js';
+import { createConsumer, DEFAULT_DELIVERY_LIMIT } from './consumer.js';
+import { createArchiver } from './dead-letter-archiver.js';
+import { DeadLetterStore } from './dead-letter-store.js';
+import { queueNames } from './envelope.js';
+import { errorText, quietLog, type MessagingLog } from './log.js';
+import { createBus } from './outbox.js';
+import { OutboxRelay, type RelayOptions } from './relay.js';
+import { pruneMessagingTables } from './retention.js';
+import { DEFAULT_RETRY_DELAYS_MS, type Subscription, type Transport } from './transport.js';
+
+export interface MessagingOptions {
+  service: string;
+  /** The service's own database, with `messagingMigrations` applied. */
+  db: Db;
+  transport: Transport;
+  /** Every contract the service may receive (unknown types are dead-lettered). */
+  registry: ContractRegistry;
+  handlers: readonly MessageHandler[];
+  /** Must be the ladder the transport was made with. Default 1 s, 5 s, 15 s. */
+  retryDelaysMs?: readonly number[];
+  /** Per queue: deliveries taken ahead, and handlers running at once. Defaults 100 and 16. */
+  prefetch?: number;
+  concurrency?: number;
+  /** Deliveries of one copy before it is dead-lettered (crash loops). Default 5. */
+  deliveryLimit?: number;
+  /** Sent outbox rows are kept this long (default one day). */
+  outboxRetentionMs?: number;
+  /** Inbox records are kept this long (default 30 days). */
+  inboxRetentionMs?: number;
+  /** How often old rows are pruned and the DLQ depth is re-read (default one minute / 15 s). */
+  pruneIntervalMs?: number;
+  dlqGaugeIntervalMs?: number;
+  relay?: Pick<RelayOptions, 'batchSize' | 'pollIntervalMs' | 'leaseMs' | 'backoffMs'>;
+  log?: MessagingLog;
+}
+
+export interface Messaging {
+  /** What the service publishes and sends through (writes to its outbox). */
+  readonly bus: Bus;
+  readonly deadLetters: DeadLetterStore;
+  readonly relay: OutboxRelay;
+  /** Declares this service's queues and bindings (idempotent; `start` does it too). */
+  declare(): Promise<void>;
+  /** Declares, starts the relay and consumes `<service>.events`, `.commands` and `.dlq`. */
+  start(): Promise<void>;
+  /** Stops consuming, lets handlers in flight finish, stops the relay. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The bus of one service, assembled: outbox publishing, the relay, the consumer pipeline on its
+ * queues, the dead-letter archive, retention and gauges.
+ */
+export function createMessaging(opts: MessagingOptions): Messaging {
+  const { service, db, transport } = opts;
+  const log = opts.log ?? quietLog;
+  const names = queueNames(service);
+  const relay = new OutboxRelay({ service, db, transport, log, ...opts.relay });
+  const bus = createBus({ service, onCommitted: () => relay.wake() });
+  const deadLetters = new DeadLetterStore({ service, db, transport, log });
+  const consumer = createConsumer({
+    service,
+    db,
+    registry: opts.registry,
+    handlers: opts.handlers,
+    retryDelaysMs: opts.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
+    deliveryLimit: opts.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT,
+    log,
+  });
+  const eventTypes = [
+    ...new Set(opts.handlers.filter((h) => h.contract.kind === 'event').map((h) => h.contract.type)),
+  ];
+  const commands = opts.handlers.some((h) => h.contract.kind === 'command');
+  for (const h of opts.handlers) {
+    if (h.contract.kind === 'command' && h.contract.target !== service) {
+      throw new Error(
+        `${service} handles command ${h.contract.type}, which is addressed to ${h.contract.target}`,
+      );
+    }
+  }
+  const consumeOptions = { prefetch: opts.prefetch ?? 100, concurrency: opts.concurrency ?? 16 };
+
+  let subscriptions: Subscription[] = [];
+  let timers: NodeJS.Timeout[] = [];
+  let stopping = false;
+  let declared: Promise<void> | undefined;
+
+  const prune = () =>
+    pruneMessagingTables(db, {
+      outboxRetentionMs: opts.outboxRetentionMs ?? 24 * 3600_000,
+      inboxRetentionMs: opts.inboxRetentionMs ?? 30 * 24 * 3600_000,
+    }).catch((err: unknown) => log.warn({ err: errorText(err) }, 'could not prune the messaging tables'));
+
+  const declare = () => {
+    declared ??= transport.declare({ service, eventTypes, commands }).catch((err: unknown) => {
+      declared = undefined;
+      throw err;
+    });
+    return declared;
+  };
+
+  return {
+    bus,
+    deadLetters,
+    relay,
+    declare,
+    async start() {
+      stopping = false;
+      await declare();
+      relay.start();
+      subscriptions.push(await transport.consume(names.events, consumer, consumeOptions));
+      if (commands) subscriptions.push(await transport.consume(names.commands, consumer, consumeOptions));
+      const archiver = createArchiver(deadLetters, () => stopping, log);
+      subscriptions.push(await transport.consume(names.dlq, archiver, { prefetch: 10, concurrency: 1 }));
+      void prune();
+      timers = [
+        setInterval(() => void prune(), opts.pruneIntervalMs ?? 60_000),
+        setInterval(() => deadLetters.scheduleDepthRefresh(), opts.dlqGaugeIntervalMs ?? 15_000),
+      ];
+      for (const t of timers) t.unref();
+      deadLetters.scheduleDepthRefresh();
+      log.info({ queues: Object.values(names), eventTypes, commands }, 'messaging started');
+    },
+    async stop() {
+      stopping = true;
+      for (const t of timers) clearInterval(t);
+      timers = [];
+      const subs = subscriptions;
+      subscriptions = [];
+      await Promise.all(subs.map((s) => s.cancel().catch(() => undefined)));
+      await relay.stop();
+      deadLetters.stop();
+    },
+  };
+}

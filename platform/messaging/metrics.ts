@@ -1,0 +1,37 @@
+import { counter, gauge, histogram } from '../observability/metrics.js';
+
+/**
+ * The bus's Prometheus metrics. Every one carries `service`: in the embedded mode several
+ * services share the process registry.
+ */
+export const messagingMetrics = {
+  published: counter('dhanman_messages_published_total', 'Messages the outbox relay published (confirmed)', [
+    'service',
+    'type',
+  ]),
+  consumed: counter(
+    'dhanman_messages_consumed_total',
+    'Messages handled, by handler and outcome (success, duplicate, retry, dead-lettered, ignored)',
+    ['service', 'type', 'handler', 'outcome'],
+  ),
+  handlerDuration: histogram('dhanman_message_handler_duration_seconds', 'Time spent in a message handler', [
+    'service',
+    'type',
+    'handler',
+  ]),
+  retries: counter('dhanman_message_retries_total', 'Handler failures sent back through the retry ladder', [
+    'service',
+    'type',
+  ]),
+  deadLettered: counter('dhanman_messages_dead_lettered_total', 'Messages moved to the dead-letter queue', [
+    'service',
+    'category',
+  ]),
+  dlqDepth: gauge('dhanman_dlq_depth', 'Open dead letters (archived and still queued)', ['service']),
+  outboxBacklog: gauge('dhanman_outbox_backlog', 'Outbox rows not yet published', ['service']),
+  outboxOldestAge: gauge(
+    'dhanman_outbox_oldest_unsent_age_seconds',
+    'Age of the oldest unpublished outbox row',
+    ['service'],
+  ),
+};

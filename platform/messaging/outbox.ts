@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import type { Tx } from '../data/db.js';
+import { currentContext } from '../observability/context.js';
+import type { Bus, PublishOptions } from './bus.js';
+import type { MessageContract, PayloadOf } from './contract.js';
+import {
+  COMMANDS_EXCHANGE,
+  EVENTS_EXCHANGE,
+  commandRoutingKey,
+  envelopeSchema,
+  type Envelope,
+} from './envelope.js';
+
+/** A publish that can never be valid: wrong kind, bad payload, no organization. A bug, not bad input. */
+export class MessageContractError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MessageContractError';
+  }
+}
+
+export interface BusOptions {
+  /** The publishing service: the envelope's `source`. */
+  service: string;
+  /** Called after a transaction that wrote outbox rows commits (wakes the relay). */
+  onCommitted?: () => void;
+}
+
+/**
+ * The bus a service publishes through. A publish validates the payload against its contract,
+ * wraps it in the envelope (ids and tenancy from the current work context unless overridden) and
+ * writes it to the outbox in the caller's transaction: it is sent if and only if that commits.
+ */
+export function createBus(opts: BusOptions): Bus {
+  const write = async <C extends MessageContract>(
+    tx: Tx,
+    contract: C,
+    payload: PayloadOf<C>,
+    o: PublishOptions | undefined,
+  ): Promise<Envelope<PayloadOf<C>>> => {
+    const envelope = buildEnvelope(opts.service, contract, payload, o);
+    const command = contract.kind === 'command';
+    await tx.query(
+      `INSERT INTO outbox (message_id, type, exchange, routing_key, body) VALUES ($1, $2, $3, $4, $5)`,
+      [
+        envelope.messageId,
+        envelope.type,
+        command ? COMMANDS_EXCHANGE : EVENTS_EXCHANGE,
+        command ? commandRoutingKey(contract.target!) : contract.type,
+        JSON.stringify(envelope),
+      ],
+    );
+    if (opts.onCommitted) tx.afterCommit(opts.onCommitted);
+    return envelope;
+  };
+  return {
+    async publish(tx, contract, payload, o) {
+      if (contract.kind !== 'event') {
+        throw new MessageContractError(`${contract.type} is a command: use bus.send, not bus.publish`);
+      }
+      return write(tx, contract, payload, o);
+    },
+    async send(tx, contract, payload, o) {
+      if (contract.kind !== 'command' || !contract.target) {
+        throw new MessageContractError(`${contract.type} is not a command with a target: use bus.publish`);
+      }
+      return write(tx, contract, payload, o);
+    },
+  };
+}
+
+export function buildEnvelope<C extends MessageContract>(
+  source: string,
+  contract: C,
+  payload: PayloadOf<C>,
+  o: PublishOptions = {},
+): Envelope<PayloadOf<C>> {
+  const parsed = contract.schema.safeParse(payload);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`);
+    throw new MessageContractError(
+      `invalid ${contract.type} v${contract.version} payload: ${issues.join('; ')}`,
+    );
+  }
+  const ctx = currentContext();
+  const organizationId = o.organizationId ?? ctx?.organizationId;
+  if (!organizationId) {
+    throw new MessageContractError(
+      `${contract.type}: no organization (pass organizationId or publish in a context)`,
+    );
+  }
+  const envelope = {
+    messageId: randomUUID(),
+    type: contract.type,
+    version: contract.version,
+    correlationId: o.correlationId ?? ctx?.correlationId ?? randomUUID(),
+    causationId: o.causationId !== undefined ? o.causationId : (ctx?.causationId ?? null),
+    organizationId,
+    companyId: o.companyId !== undefined ? o.companyId : (ctx?.companyId ?? null),
+    source,
+    occurredAt: new Date().toISOString(),
+    payload: parsed.data as PayloadOf<C>,
+  };
+  const checked = envelopeSchema.safeParse(envelope);
+  if (!checked.success) {
+    const issues = checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new MessageContractError(`${contract.type}: invalid envelope: ${issues.join('; ')}`);
+  }
+  return envelope;
+}
