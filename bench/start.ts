@@ -1,0 +1,173 @@
+/**
+ * `npm run bench:start`: time from launching `npm start`'s entry point to every service answering
+ * /health/ready 200, and resident memory at rest, on a fresh data directory and again on restart.
+ * Baseline, in the same run: a bare process that only boots PGlite on a fresh directory (the floor
+ * any embedded start pays). Targets: ready < 15 s, RSS < 1.2 GB.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SERVICE_NAMES } from '../contracts/services.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function rssMb(pid: number): number {
+  // The process tree: tsx runs the program in a child node process.
+  let total = 0;
+  for (const p of [pid, ...childrenOf(pid)]) {
+    try {
+      const status = readFileSync(`/proc/${p}/status`, 'utf8');
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      total += kb / 1024;
+    } catch {
+      /* exited */
+    }
+  }
+  return Math.round(total);
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    const direct = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+    return direct.flatMap((c) => [c, ...childrenOf(c)]);
+  } catch {
+    return [];
+  }
+}
+
+async function waitReady(urls: string[], child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const pending = new Set(urls);
+  while (pending.size > 0) {
+    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode} before ready`);
+    if (Date.now() > deadline) throw new Error(`not ready in time: ${[...pending].join(', ')}`);
+    for (const url of [...pending]) {
+      const ok = await fetch(`${url}/health/ready`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+      if (ok) pending.delete(url);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+async function launchSystem(dataDir: string): Promise<{ readySeconds: number; rssMb: number }> {
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    DHANMAN_DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+  };
+  delete env.DATABASE_URL;
+  delete env.AMQP_URL;
+  const urls: string[] = [];
+  for (const name of SERVICE_NAMES) {
+    const port = await freePort();
+    env[`${name.toUpperCase()}_PORT`] = String(port);
+    urls.push(`http://127.0.0.1:${port}`);
+  }
+  const started = performance.now();
+  const child = spawn(tsx, [path.join(root, 'bin', 'start.ts')], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    await waitReady(urls, child, 120_000);
+    const readySeconds = (performance.now() - started) / 1000;
+    await new Promise((r) => setTimeout(r, 5_000)); // at rest: jobs and relays idle
+    return { readySeconds, rssMb: rssMb(child.pid!) };
+  } finally {
+    await stop(child);
+  }
+}
+
+async function launchBaseline(dataDir: string): Promise<{ readySeconds: number; rssMb: number }> {
+  const script = `import { PGlite } from '@electric-sql/pglite';
+    const db = await PGlite.create(${JSON.stringify(path.join(dataDir, 'pgdata'))});
+    await db.query('select 1'); process.stdout.write('ready\\n'); setInterval(() => {}, 1000);`;
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+      child.once('exit', (code) => reject(new Error(`baseline exited with ${code}`)));
+    });
+    const readySeconds = (performance.now() - started) / 1000;
+    await new Promise((r) => setTimeout(r, 2_000));
+    return { readySeconds, rssMb: rssMb(child.pid!) };
+  } finally {
+    await stop(child);
+  }
+}
+
+const dirs = [
+  mkdtempSync(path.join(tmpdir(), 'dhanman-bench-')),
+  mkdtempSync(path.join(tmpdir(), 'dhanman-base-')),
+];
+try {
+  const baseline = await launchBaseline(dirs[1]!);
+  const first = await launchSystem(dirs[0]!);
+  const restart = await launchSystem(dirs[0]!);
+  const rows = [
+    ['baseline: bare PGlite boot', baseline],
+    ['npm start, first run (migrations + demo seed)', first],
+    ['npm start, restart on the same data', restart],
+  ] as const;
+  console.log('\nStart-up of the embedded system (all 7 services ready)\n');
+  console.log(`${'run'.padEnd(48)} ${'ready s'.padStart(8)} ${'RSS MB'.padStart(8)}`);
+  for (const [label, r] of rows)
+    console.log(
+      `${label.padEnd(48)} ${r.readySeconds.toFixed(2).padStart(8)} ${String(r.rssMb).padStart(8)}`,
+    );
+  const readyRatio = first.readySeconds / baseline.readySeconds;
+  const rssRatio = first.rssMb / baseline.rssMb;
+  console.log(
+    `\nratio to baseline (first run): time x${readyRatio.toFixed(2)}, memory x${rssRatio.toFixed(2)}`,
+  );
+  console.log(
+    `targets: ready < 15 s (${first.readySeconds < 15 ? 'met' : 'MISSED'}), RSS < 1200 MB (${first.rssMb < 1200 ? 'met' : 'MISSED'})\n`,
+  );
+  console.log(
+    JSON.stringify({
+      readySeconds: Number(first.readySeconds.toFixed(2)),
+      rssMb: first.rssMb,
+      restartReadySeconds: Number(restart.readySeconds.toFixed(2)),
+      restartRssMb: restart.rssMb,
+      baselineReadySeconds: Number(baseline.readySeconds.toFixed(2)),
+      baselineRssMb: baseline.rssMb,
+      readyRatio: Number(readyRatio.toFixed(2)),
+      rssRatio: Number(rssRatio.toFixed(2)),
+    }),
+  );
+} finally {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}

@@ -1,0 +1,92 @@
+import { ContractRegistry } from '../platform/messaging/contract.js';
+import { loadRuntimeConfig } from '../platform/host/runtime-config.js';
+import { createRuntime, type Runtime } from '../platform/host/runtime.js';
+import { startService, type RunningService } from '../platform/host/start-service.js';
+import { onShutdownSignal } from '../platform/host/shutdown.js';
+import { createLogger } from '../platform/observability/logger.js';
+import { allContracts } from '../contracts/index.js';
+import { DEMO_ORGANIZATION, DEMO_USERS } from '../contracts/demo.js';
+import { SERVICE_PORTS, type ServiceName } from '../contracts/services.js';
+import { SERVICE_LOADERS, START_ORDER } from './services.js';
+
+export interface System {
+  runtime: Runtime;
+  services: RunningService[];
+  url(service: ServiceName): string;
+  printWelcome(): void;
+  stop(): Promise<void>;
+}
+
+export interface SystemOptions {
+  env: Record<string, string | undefined>;
+  seed: boolean;
+  /** Which services to run (default: all). */
+  only?: ServiceName[];
+  /** Use free ports instead of the configured ones (tests). */
+  freePorts?: boolean;
+  handleSignals?: boolean;
+}
+
+/** Starts a set of services in one process on one runtime (embedded or distributed). */
+export async function startSystem(opts: SystemOptions): Promise<System> {
+  const config = loadRuntimeConfig(opts.env);
+  const log = createLogger('dhanman', config.LOG_LEVEL);
+  const startedAt = Date.now();
+  const runtime = await createRuntime(config, log);
+  const contracts = new ContractRegistry(allContracts);
+  const services: RunningService[] = [];
+  const names = START_ORDER.filter((n) => !opts.only || opts.only.includes(n));
+  const env = { ...opts.env };
+
+  const stop = async () => {
+    for (const s of [...services].reverse()) await s.stop();
+    await runtime.close();
+  };
+  if (opts.handleSignals) onShutdownSignal(stop, log, config.SHUTDOWN_TIMEOUT_MS);
+
+  try {
+    for (const name of names) {
+      const definition = await SERVICE_LOADERS[name]();
+      const running = await startService(definition, {
+        runtime,
+        contracts,
+        servicePorts: SERVICE_PORTS,
+        seed: opts.seed,
+        env,
+        ...(opts.freePorts ? { port: 0 } : {}),
+      });
+      services.push(running);
+      // Later services find earlier ones where they actually listen.
+      env[`${name.toUpperCase()}_URL`] = running.url;
+    }
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
+
+  const readySeconds = (Date.now() - startedAt) / 1000;
+  return {
+    runtime,
+    services,
+    stop,
+    url(service) {
+      const found = services.find((s) => s.name === service);
+      if (!found) throw new Error(`service ${service} is not running`);
+      return found.url;
+    },
+    printWelcome() {
+      const lines = [
+        '',
+        `Dhanman is up (${runtime.mode}, ready in ${readySeconds.toFixed(1)} s)`,
+        '',
+        ...services.map((s) => `  ${s.name.padEnd(13)} ${s.url}   (docs: ${s.url}/docs)`),
+        '',
+        `Demo organization: ${DEMO_ORGANIZATION.name}`,
+        `Demo logins (password: ${config.DHANMAN_DEMO_PASSWORD}), POST ${services.find((s) => s.name === 'common')?.url ?? ''}/api/auth/login:`,
+        ...DEMO_USERS.map((u) => `  ${u.email.padEnd(32)} ${u.roles.join(', ')}`),
+        '',
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { env, loadConfig } from '../config/env.js';
+
+/**
+ * Process-wide settings: where the data and the broker are, and the resilience numbers.
+ * With neither DATABASE_URL nor AMQP_URL the process runs embedded (PGlite + in-process bus).
+ */
+export const runtimeConfigSchema = z.object({
+  DATABASE_URL: env.url(['postgres', 'postgresql']).optional(),
+  AMQP_URL: env.url(['amqp', 'amqps']).optional(),
+  DATABASE_PREFIX: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,30}$/, 'expected a lower-case identifier (letters, digits, _)')
+    .default('dhanman'),
+  DHANMAN_DATA_DIR: z.string().min(1).default('./.dhanman'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BUS_QUEUE_TYPE: z.enum(['quorum', 'classic']).default('quorum'),
+  BUS_RETRY_DELAYS_MS: env.msList([1_000, 5_000, 15_000]),
+  BUS_PREFETCH: env.int(100, 1),
+  BUS_CONCURRENCY: env.int(16, 1),
+  BUS_DELIVERY_LIMIT: env.int(5, 1),
+  OUTBOX_RETENTION_MS: env.int(24 * 3600 * 1000, 0),
+  JOB_RETRY_DELAYS_MS: env.msList([60_000, 300_000, 900_000]),
+  HTTP_TIMEOUT_MS: env.int(10_000, 1),
+  HTTP_RETRY_DELAYS_MS: env.msList([2_000, 4_000, 8_000]),
+  HTTP_BREAKER_THRESHOLD: env.int(5, 1),
+  HTTP_BREAKER_OPEN_MS: env.int(30_000, 1),
+  HTTP_BULKHEAD_LIMIT: env.int(64, 1),
+  HTTP_BULKHEAD_QUEUE: env.int(256, 0),
+  SHUTDOWN_TIMEOUT_MS: env.int(15_000, 100),
+  DHANMAN_DEMO: env.bool(false),
+  DHANMAN_DEMO_PASSWORD: z.string().min(8, 'expected at least 8 characters').default('dhanman-demo'),
+});
+
+export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;
+
+export function loadRuntimeConfig(source: Record<string, string | undefined> = process.env): RuntimeConfig {
+  return loadConfig(runtimeConfigSchema, source);
+}
+
+/** Port of a service: `<NAME>_PORT` wins over the design's default. */
+export function portOf(service: string, defaultPort: number, source = process.env): number {
+  const key = `${service.toUpperCase()}_PORT`;
+  return loadConfig(z.object({ [key]: env.port(defaultPort) }), source)[key] as number;
+}
+
+/** Base URL of a service: `<NAME>_URL`, else loopback on its port. */
+export function urlOf(service: string, defaultPort: number, source = process.env): string {
+  const key = `${service.toUpperCase()}_URL`;
+  const parsed = loadConfig(z.object({ [key]: env.url(['http', 'https']).optional() }), source);
+  return (parsed[key] as string | undefined) ?? `http://127.0.0.1:${portOf(service, defaultPort, source)}`;
+}

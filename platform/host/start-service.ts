@@ -1,0 +1,156 @@
+import type { FastifyInstance } from 'fastify';
+import type { Db } from '../data/db.js';
+import { runMigrations } from '../data/migrate.js';
+import { startJobs } from '../jobs/pgboss.js';
+import type { Jobs } from '../jobs/jobs.js';
+import type { Bus } from '../messaging/bus.js';
+import type { ContractRegistry } from '../messaging/contract.js';
+import { createMessaging, type Messaging } from '../messaging/messaging.js';
+import { messagingMigrations } from '../messaging/migrations.js';
+import { deadLetterRoutes } from '../messaging/dead-letter-routes.js';
+import { createHttpApp, registerHealth } from '../http/app.js';
+import { httpMigrations } from '../http/idempotency.js';
+import { createLogger } from '../observability/logger.js';
+import type { Runtime } from './runtime.js';
+import { portOf, urlOf } from './runtime-config.js';
+import type { ServiceDefinition, ServiceDeps } from './service-definition.js';
+
+export interface RunningService {
+  name: string;
+  url: string;
+  port: number;
+  db: Db | null;
+  app: FastifyInstance;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  runtime: Runtime;
+  contracts: ContractRegistry;
+  /** Overrides `<NAME>_PORT`; 0 picks a free port (tests). */
+  port?: number;
+  /** Default ports of the other services, to find them when `<NAME>_URL` is not set. */
+  servicePorts: Readonly<Record<string, number>>;
+  /** Run the service's demo seed after migrations. */
+  seed?: boolean;
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * Brings one service up from its definition: database and migrations, bus (outbox relay and
+ * consumers), jobs, HTTP with health, metrics, OpenAPI and dead-letter operations. `stop()` undoes
+ * it in reverse: stop taking requests and messages, finish what is in flight, close connections.
+ */
+export async function startService(def: ServiceDefinition, opts: StartOptions): Promise<RunningService> {
+  const { runtime } = opts;
+  const env = opts.env ?? process.env;
+  const log = createLogger(def.name, runtime.config.LOG_LEVEL);
+  const needsDb = def.needs?.database ?? true;
+  const needsBus = def.needs?.bus ?? needsDb;
+
+  const db = needsDb ? await runtime.openDatabase(def.name) : null;
+  if (db) {
+    await runMigrations(
+      db,
+      [messagingMigrations, httpMigrations, { name: def.name, migrations: def.migrations ?? [] }],
+      log,
+    );
+  }
+  const transport = needsBus ? await runtime.transport() : null;
+
+  let messaging: Messaging | null = null;
+  let jobs: (Jobs & { stop(): Promise<void> }) | null = null;
+  const bus: Bus = {
+    publish: (tx, contract, payload, o) => required(messaging, 'bus').bus.publish(tx, contract, payload, o),
+    send: (tx, contract, payload, o) => required(messaging, 'bus').bus.send(tx, contract, payload, o),
+  };
+  const deps: ServiceDeps = {
+    service: def.name,
+    db: db ?? (missing('database') as Db),
+    bus,
+    jobs: {
+      enqueue: (name, data, o) => required(jobs, 'jobs').enqueue(name, data, o),
+      cancel: (id) => required(jobs, 'jobs').cancel(id),
+      failed: (name) => required(jobs, 'jobs').failed(name),
+    },
+    log,
+    env,
+    urlOf: (target) => urlOf(target, opts.servicePorts[target] ?? 0, env),
+  };
+
+  if (db && transport) {
+    messaging = createMessaging({
+      service: def.name,
+      db,
+      transport,
+      registry: opts.contracts,
+      handlers: def.handlers?.(deps) ?? [],
+      retryDelaysMs: runtime.config.BUS_RETRY_DELAYS_MS,
+      prefetch: runtime.config.BUS_PREFETCH,
+      concurrency: runtime.config.BUS_CONCURRENCY,
+      outboxRetentionMs: runtime.config.OUTBOX_RETENTION_MS,
+      log,
+    });
+  }
+  if (db) {
+    jobs = await startJobs({
+      db,
+      service: def.name,
+      definitions: def.jobs?.(deps) ?? [],
+      log,
+      defaultRetryDelaysSeconds: runtime.config.JOB_RETRY_DELAYS_MS.map((ms) => ms / 1000),
+    });
+  }
+  if (opts.seed && def.seed) await def.seed(deps);
+
+  const app = createHttpApp({ service: def.name, log });
+  registerHealth(app, {
+    ready: async () => ({
+      ...(db ? { database: await db.ping() } : {}),
+      ...(transport ? { broker: transport.isConnected() } : {}),
+      ...(def.ready ? { service: await def.ready() } : {}),
+    }),
+  });
+  if (messaging) await app.register(deadLetterRoutes, { store: messaging.deadLetters });
+  if (def.routes) await def.routes(app, deps);
+
+  // Consume only once everything the handlers need is in place.
+  if (messaging) await messaging.start();
+  const port = opts.port ?? portOf(def.name, def.port, env);
+  await app.listen({ host: runtime.config.HOST, port });
+  const address = app.server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  const url = `http://${runtime.config.HOST}:${actualPort}`;
+  log.info({ url }, 'service ready');
+
+  return {
+    name: def.name,
+    url,
+    port: actualPort,
+    db,
+    app,
+    async stop() {
+      await app.close();
+      await messaging?.stop();
+      await jobs?.stop();
+      await def.stop?.();
+      await db?.close();
+    },
+  };
+}
+
+function required<T>(value: T | null, what: string): T {
+  if (value === null) throw new Error(`${what} is not available in this service (or not started yet)`);
+  return value;
+}
+
+function missing(what: string): unknown {
+  return new Proxy(
+    {},
+    {
+      get() {
+        throw new Error(`this service declared it needs no ${what}`);
+      },
+    },
+  );
+}
