@@ -46,10 +46,12 @@ CREATE INDEX outgoing_email_correlation_idx ON outgoing_email (correlation_id);
 
 -- The embedded mode's mailbox (no SMTP server configured): the whole mail, readable over HTTP.
 CREATE TABLE mailbox (
-  outgoing_email_id bigint PRIMARY KEY REFERENCES outgoing_email (id),
+  message_id uuid NOT NULL,
+  recipient text NOT NULL,
   sender text NOT NULL,
   html text NOT NULL,
-  text text NOT NULL
+  text text NOT NULL,
+  PRIMARY KEY (message_id, recipient)
 );
 
 CREATE TABLE activity (

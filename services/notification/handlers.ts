@@ -1,0 +1,235 @@
+import type { Db, Tx } from '../../platform/data/db.js';
+import { on, type MessageHandler } from '../../platform/messaging/bus.js';
+import type { Envelope } from '../../platform/messaging/envelope.js';
+import { recordActivity } from '../../platform/observability/activity.js';
+import {
+  CustomerCreated,
+  CustomerUpdated,
+  InvoiceCreated,
+  OrganizationRegistered,
+  PaymentReceived,
+  POApproved,
+  PORejected,
+  POSubmitted,
+  SalaryPosted,
+  SendInvoiceEmail,
+  SendPaymentReminder,
+  UserCreated,
+} from '../../contracts/index.js';
+import { deliverOnce } from './mail/delivery.js';
+import type { MailSender } from './mail/sender.js';
+import {
+  contactOf,
+  organizationNameOf,
+  pickRecipient,
+  upsertContact,
+  upsertOrganization,
+  upsertUser,
+  userOf,
+  usersWithRoles,
+} from './replicas.js';
+import { formatMoney, renderMail, type TemplateData, type TemplateName } from './templates/render.js';
+
+/** Thrown when a mail has no one to go to yet: retried (the replica may catch up), then dead-lettered. */
+export class NoRecipientError extends Error {
+  override name = 'NoRecipientError';
+}
+
+const FALLBACK_ORGANIZATION_NAME = 'Dhanman';
+
+export function notificationHandlers(db: Db, sender: MailSender): MessageHandler[] {
+  const send = async <N extends TemplateName>(
+    tx: Tx,
+    m: Envelope,
+    template: N,
+    to: { name: string; email: string },
+    data: (base: { organizationName: string; recipientName: string }) => TemplateData[N],
+  ) => {
+    const organizationName = (await organizationNameOf(tx, m.organizationId)) ?? FALLBACK_ORGANIZATION_NAME;
+    const rendered = renderMail(template, data({ organizationName, recipientName: to.name }));
+    return deliverOnce(tx, db, sender, {
+      ...rendered,
+      to: to.email,
+      messageId: m.messageId,
+      organizationId: m.organizationId,
+      correlationId: m.correlationId,
+      template,
+      headers: {
+        'X-Correlation-Id': m.correlationId,
+        'X-Dhanman-Message-Id': m.messageId,
+        'X-Dhanman-Template': template,
+      },
+    });
+  };
+
+  const customer = async (
+    tx: Tx,
+    m: Envelope,
+    p: { customerId: string; customerName?: string | undefined; customerEmail?: string | undefined },
+  ) => {
+    const replica = await contactOf(tx, m.organizationId, p.customerId);
+    const to = pickRecipient(
+      { name: p.customerName, email: p.customerEmail, at: new Date(m.occurredAt) },
+      replica,
+    );
+    if (!to) throw new NoRecipientError(`no email address known for customer ${p.customerId} yet`);
+    return to;
+  };
+
+  const user = async (tx: Tx, m: Envelope, userId: string) => {
+    const found = await userOf(tx, m.organizationId, userId);
+    if (!found) throw new NoRecipientError(`no email address known for user ${userId} yet`);
+    return found;
+  };
+
+  const invoiceMail =
+    (template: 'invoice-created' | 'payment-reminder') =>
+    async (
+      m: Envelope<{
+        customerId: string;
+        customerName?: string | undefined;
+        customerEmail?: string | undefined;
+        number: string;
+        amount: string;
+        dueDate: string;
+        issueDate?: string;
+      }>,
+      tx: Tx,
+    ) => {
+      const p = m.payload;
+      const to = await customer(tx, m, p);
+      await send(tx, m, template, to, (base) => ({
+        ...base,
+        invoice: {
+          number: p.number,
+          amount: formatMoney(p.amount),
+          dueDate: p.dueDate,
+          issueDate: p.issueDate ?? m.occurredAt.slice(0, 10),
+        },
+      }));
+    };
+
+  const poDecision =
+    (template: 'po-approved' | 'po-rejected') =>
+    async (
+      m: Envelope<{
+        number: string;
+        amount: string;
+        vendorName?: string | undefined;
+        requestedBy: string;
+        comments?: string | undefined;
+      }>,
+      tx: Tx,
+      decidedBy: string,
+    ) => {
+      const p = m.payload;
+      const requester = await user(tx, m, p.requestedBy);
+      const decider = await userOf(tx, m.organizationId, decidedBy);
+      await send(tx, m, template, requester, (base) => ({
+        ...base,
+        po: {
+          number: p.number,
+          amount: formatMoney(p.amount),
+          vendorName: p.vendorName,
+          decidedByName: decider?.name ?? 'an approver',
+          comments: p.comments,
+        },
+      }));
+    };
+
+  return [
+    on(OrganizationRegistered, 'notification.replica.organization', async (m, tx) => {
+      await upsertOrganization(tx, m.payload.organizationId, m.payload.name, m.occurredAt);
+    }),
+    on(CustomerCreated, 'notification.replica.customer-created', async (m, tx) => {
+      const p = m.payload;
+      await upsertContact(tx, {
+        id: p.customerId,
+        organizationId: m.organizationId,
+        name: p.name,
+        email: p.email,
+        at: m.occurredAt,
+      });
+    }),
+    on(CustomerUpdated, 'notification.replica.customer-updated', async (m, tx) => {
+      const p = m.payload;
+      await upsertContact(tx, {
+        id: p.customerId,
+        organizationId: m.organizationId,
+        name: p.name,
+        email: p.email,
+        at: m.occurredAt,
+      });
+    }),
+    on(UserCreated, 'notification.replica.user', async (m, tx) => {
+      const p = m.payload;
+      await upsertUser(tx, {
+        id: p.userId,
+        organizationId: m.organizationId,
+        name: p.name,
+        email: p.email,
+        roles: p.roles,
+        at: m.occurredAt,
+      });
+    }),
+    on(InvoiceCreated, 'notification.mail.invoice-created', invoiceMail('invoice-created')),
+    on(SendInvoiceEmail, 'notification.mail.send-invoice-email', invoiceMail('invoice-created')),
+    on(SendPaymentReminder, 'notification.mail.payment-reminder', invoiceMail('payment-reminder')),
+    on(PaymentReceived, 'notification.mail.payment-receipt', async (m, tx) => {
+      const p = m.payload;
+      const to = await customer(tx, m, p);
+      await send(tx, m, 'payment-receipt', to, (base) => ({
+        ...base,
+        payment: {
+          invoiceNumber: p.invoiceNumber,
+          amount: formatMoney(p.amount),
+          transactionId: p.transactionId,
+          paidAt: p.paidAt,
+        },
+      }));
+    }),
+    on(POSubmitted, 'notification.mail.po-approval-required', async (m, tx) => {
+      const p = m.payload;
+      const approvers = await usersWithRoles(tx, m.organizationId, p.requiredRoles);
+      if (approvers.length === 0) {
+        throw new NoRecipientError(
+          `no users with role ${p.requiredRoles.join(' or ')} known in the organization yet`,
+        );
+      }
+      const requester = await userOf(tx, m.organizationId, p.requestedBy);
+      for (const approver of approvers) {
+        await send(tx, m, 'po-approval-required', approver, (base) => ({
+          ...base,
+          po: {
+            number: p.number,
+            amount: formatMoney(p.amount),
+            vendorName: p.vendorName,
+            requestedByName: requester?.name ?? 'a colleague',
+            requiredRoles: p.requiredRoles,
+          },
+        }));
+      }
+    }),
+    on(POApproved, 'notification.mail.po-approved', (m, tx) =>
+      poDecision('po-approved')(m, tx, m.payload.approvedBy),
+    ),
+    on(PORejected, 'notification.mail.po-rejected', (m, tx) =>
+      poDecision('po-rejected')(m, tx, m.payload.rejectedBy),
+    ),
+    on(SalaryPosted, 'notification.mail.payslip', async (m, tx) => {
+      let skipped = 0;
+      for (const slip of m.payload.payslips) {
+        if (!slip.email) {
+          skipped += 1;
+          continue;
+        }
+        await send(tx, m, 'payslip', { name: slip.name, email: slip.email }, (base) => ({
+          ...base,
+          payslip: { period: m.payload.period, netPay: formatMoney(slip.netPay) },
+        }));
+      }
+      if (skipped > 0)
+        await recordActivity(tx, 'email.payslips-skipped', { skipped, reason: 'no email address' });
+    }),
+  ];
+}

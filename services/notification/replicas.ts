@@ -1,0 +1,104 @@
+import type { Queryable } from '../../platform/data/db.js';
+
+/**
+ * Notification's copies of other services' facts (customers, users, organizations), fed by
+ * events. Each row keeps the time of the event that wrote it; an older event never wins.
+ */
+
+export async function upsertOrganization(q: Queryable, id: string, name: string, at: string): Promise<void> {
+  await q.query(
+    `INSERT INTO organization_replica (id, name, updated_at) VALUES ($1, $2, $3)
+     ON CONFLICT (id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at
+      WHERE organization_replica.updated_at <= excluded.updated_at`,
+    [id, name, at],
+  );
+}
+
+export async function upsertContact(
+  q: Queryable,
+  c: { id: string; organizationId: string; name: string; email: string; at: string },
+): Promise<void> {
+  await q.query(
+    `INSERT INTO contact (id, organization_id, name, email, updated_at) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, updated_at = excluded.updated_at
+      WHERE contact.updated_at <= excluded.updated_at AND contact.organization_id = excluded.organization_id`,
+    [c.id, c.organizationId, c.name, c.email, c.at],
+  );
+}
+
+export async function upsertUser(
+  q: Queryable,
+  u: { id: string; organizationId: string; name: string; email: string; roles: string[]; at: string },
+): Promise<void> {
+  await q.query(
+    `INSERT INTO user_replica (id, organization_id, name, email, roles, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, roles = excluded.roles,
+                                    updated_at = excluded.updated_at
+      WHERE user_replica.updated_at <= excluded.updated_at AND user_replica.organization_id = excluded.organization_id`,
+    [u.id, u.organizationId, u.name, u.email, u.roles, u.at],
+  );
+}
+
+export interface Person {
+  name: string;
+  email: string;
+  /** When this knowledge was current (the event's time). */
+  at: Date;
+}
+
+export async function contactOf(
+  q: Queryable,
+  organizationId: string,
+  customerId: string,
+): Promise<Person | null> {
+  const { rows } = await q.query<{ name: string; email: string; updated_at: Date }>(
+    'SELECT name, email, updated_at FROM contact WHERE organization_id = $1 AND id = $2',
+    [organizationId, customerId],
+  );
+  return rows[0] ? { name: rows[0].name, email: rows[0].email, at: new Date(rows[0].updated_at) } : null;
+}
+
+export async function userOf(q: Queryable, organizationId: string, userId: string): Promise<Person | null> {
+  const { rows } = await q.query<{ name: string; email: string; updated_at: Date }>(
+    'SELECT name, email, updated_at FROM user_replica WHERE organization_id = $1 AND id = $2',
+    [organizationId, userId],
+  );
+  return rows[0] ? { name: rows[0].name, email: rows[0].email, at: new Date(rows[0].updated_at) } : null;
+}
+
+/** Active users of the organization holding any of the roles. */
+export async function usersWithRoles(
+  q: Queryable,
+  organizationId: string,
+  roles: readonly string[],
+): Promise<Array<Person & { roles: string[] }>> {
+  const { rows } = await q.query<{ name: string; email: string; roles: string[]; updated_at: Date }>(
+    'SELECT name, email, roles, updated_at FROM user_replica WHERE organization_id = $1 AND roles && $2::text[] ORDER BY email',
+    [organizationId, [...roles]],
+  );
+  return rows.map((r) => ({ name: r.name, email: r.email, roles: r.roles, at: new Date(r.updated_at) }));
+}
+
+export async function organizationNameOf(q: Queryable, organizationId: string): Promise<string | null> {
+  const { rows } = await q.query<{ name: string }>('SELECT name FROM organization_replica WHERE id = $1', [
+    organizationId,
+  ]);
+  return rows[0]?.name ?? null;
+}
+
+/**
+ * Who a customer mail goes to: the message's own copy of the contact (as Sales saw it) or the
+ * replica, whichever is newer. With neither there is no one to write to.
+ */
+export function pickRecipient(
+  fromMessage: { name?: string | undefined; email?: string | undefined; at: Date },
+  replica: Person | null,
+): { name: string; email: string } | null {
+  const messageCopy = fromMessage.email
+    ? { name: fromMessage.name ?? fromMessage.email, email: fromMessage.email }
+    : null;
+  if (replica && (!messageCopy || replica.at.getTime() > fromMessage.at.getTime())) {
+    return { name: replica.name, email: replica.email };
+  }
+  return messageCopy;
+}

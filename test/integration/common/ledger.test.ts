@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Db } from '../../../platform/data/db.js';
+import { loadSqlMigrations, runMigrations } from '../../../platform/data/migrate.js';
+import { openEmbedded, type EmbeddedDatabase } from '../../../platform/data/pglite.js';
+import { openPostgres } from '../../../platform/data/postgres.js';
+import { changeBalance, insertCustomer } from '../../../services/common/customers/store.js';
+import { postJournal } from '../../../services/common/ledger/journal-store.js';
+import { credit, debit } from '../../../services/common/ledger/journal.js';
+import { money } from '../../../services/common/ledger/money.js';
+import { invoicePosting, paymentPosting } from '../../../services/common/ledger/posting-rules.js';
+import {
+  accountStatement,
+  journalsByReference,
+  trialBalance,
+} from '../../../services/common/ledger/queries.js';
+import { insertOrganization } from '../../../services/common/organizations/store.js';
+
+const migrations = loadSqlMigrations(new URL('../../../services/common/migrations/', import.meta.url));
+
+async function freshOrganization(db: Db) {
+  const org = {
+    id: randomUUID(),
+    name: 'Test Society',
+    companies: [{ id: randomUUID(), name: 'Maintenance' }],
+  };
+  await insertOrganization(db, org);
+  return { organizationId: org.id, companyId: org.companies[0]!.id };
+}
+
+const backends: Array<[string, () => Promise<{ db: Db; close: () => Promise<void> }>]> = [
+  [
+    'PostgreSQL',
+    async () => {
+      const db = await openPostgres({
+        serverUrl: inject('databaseUrl'),
+        service: 'common',
+        databasePrefix: `ledger_${randomUUID().slice(0, 8)}`,
+      });
+      return { db, close: () => db.close() };
+    },
+  ],
+  [
+    'PGlite',
+    async () => {
+      const embedded: EmbeddedDatabase = await openEmbedded({ dataDir: 'memory://' });
+      const db = await embedded.forService('common');
+      return { db, close: () => embedded.close() };
+    },
+  ],
+];
+
+describe.each(backends)('ledger on %s', (_name, open) => {
+  let db: Db;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ db, close } = await open());
+    await runMigrations(db, [{ name: 'common', migrations }]);
+  }, 60_000);
+  afterAll(async () => close?.());
+
+  it('posts an invoice once however often it is posted, concurrently too', async () => {
+    const { organizationId, companyId } = await freshOrganization(db);
+    const invoiceId = randomUUID();
+    const input = {
+      organizationId,
+      companyId,
+      referenceId: invoiceId,
+      entryDate: '2025-01-15',
+      ...invoicePosting({ number: 'INV-202501-0001', amount: '2500.50' }),
+    };
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => db.transaction((tx) => postJournal(tx, input, 'corr-1'))),
+    );
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.journalId)).size).toBe(1);
+    const journals = await journalsByReference(db, organizationId, invoiceId);
+    expect(journals).toHaveLength(1);
+    expect(journals[0]).toMatchObject({
+      referenceId: invoiceId,
+      referenceType: 'invoice',
+      postingKind: 'invoice',
+    });
+    expect(journals[0]!.lines).toEqual([
+      { accountCode: '1200', debit: '2500.50', credit: '0.00' },
+      { accountCode: '4000', debit: '0.00', credit: '2500.50' },
+    ]);
+    // Another organization sees nothing of it.
+    const other = await freshOrganization(db);
+    expect(await journalsByReference(db, other.organizationId, invoiceId)).toEqual([]);
+  });
+
+  it('the database itself refuses an unbalanced journal at commit', async () => {
+    const { organizationId } = await freshOrganization(db);
+    const journalId = randomUUID();
+    const attempt = db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO journal (id, organization_id, reference_type, reference_id, posting_kind, description, entry_date)
+         VALUES ($1, $2, 'invoice', $3, 'invoice', 'bad', '2025-01-01')`,
+        [journalId, organizationId, randomUUID()],
+      );
+      await tx.query(
+        `INSERT INTO journal_line (journal_id, organization_id, account_code, debit, credit)
+         VALUES ($1, $2, '1200', 100, 0), ($1, $2, '4000', 0, 99.99)`,
+        [journalId, organizationId],
+      );
+    });
+    await expect(attempt).rejects.toThrow(/not balanced/);
+    const lonely = db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO journal (id, organization_id, reference_type, reference_id, posting_kind, description, entry_date)
+         VALUES ($1, $2, 'invoice', $3, 'invoice', 'no lines', '2025-01-01')`,
+        [randomUUID(), organizationId, randomUUID()],
+      );
+    });
+    await expect(lonely).rejects.toThrow(/not balanced/);
+    const { rows } = await db.query<{ n: string }>(
+      'SELECT count(*) AS n FROM journal WHERE organization_id = $1',
+      [organizationId],
+    );
+    expect(rows[0]!.n).toBe('0');
+  });
+
+  it('the code refuses an unbalanced journal before writing', async () => {
+    const { organizationId } = await freshOrganization(db);
+    const post = db.transaction((tx) =>
+      postJournal(tx, {
+        organizationId,
+        companyId: null,
+        referenceId: randomUUID(),
+        referenceType: 'manual',
+        postingKind: 'invoice',
+        description: 'bad',
+        entryDate: '2025-01-01',
+        lines: [debit('1200', money('10')), credit('4000', money('9'))],
+      }),
+    );
+    await expect(post).rejects.toThrow(/do not equal/);
+  });
+
+  it('keeps the trial balance balanced, per company and date range, with account statements', async () => {
+    const { organizationId, companyId } = await freshOrganization(db);
+    const otherCompany = randomUUID();
+    await db.query('INSERT INTO company (id, organization_id, name) VALUES ($1, $2, $3)', [
+      otherCompany,
+      organizationId,
+      'Clubhouse',
+    ]);
+    const post = (company: string, date: string, posting: ReturnType<typeof invoicePosting>) =>
+      db.transaction((tx) =>
+        postJournal(tx, {
+          organizationId,
+          companyId: company,
+          referenceId: randomUUID(),
+          entryDate: date,
+          ...posting,
+        }),
+      );
+    await post(companyId, '2025-01-10', invoicePosting({ number: 'A', amount: '0.10' }));
+    await post(companyId, '2025-01-20', invoicePosting({ number: 'B', amount: '0.20' }));
+    await post(companyId, '2025-02-05', paymentPosting({ invoiceNumber: 'A', amount: '0.10' }));
+    await post(otherCompany, '2025-01-15', invoicePosting({ number: 'C', amount: '1000000.00' }));
+
+    const all = await trialBalance(db, organizationId, {});
+    expect(all).toMatchObject({ totalDebit: '1000000.40', totalCredit: '1000000.40', balanced: true });
+    const january = await trialBalance(db, organizationId, {
+      companyId,
+      from: '2025-01-01',
+      to: '2025-01-31',
+    });
+    expect(january.accounts.map((a) => [a.accountCode, a.debit, a.credit])).toEqual([
+      ['1200', '0.30', '0.00'],
+      ['4000', '0.00', '0.30'],
+    ]);
+    expect(january.totalDebit).toBe('0.30');
+
+    const receivable = await accountStatement(db, organizationId, '1200', { companyId, from: '2025-01-15' });
+    expect(receivable).toMatchObject({ openingBalance: '0.10', closingBalance: '0.20' });
+    expect(receivable!.lines.map((l) => l.balance)).toEqual(['0.30', '0.20']);
+    expect(await accountStatement(db, organizationId, '9999', {})).toBeNull();
+  });
+
+  it('moves a customer balance once per reference', async () => {
+    const { organizationId, companyId } = await freshOrganization(db);
+    const c = await insertCustomer(db, {
+      organizationId,
+      companyId,
+      name: 'Priya',
+      email: 'priya@example.org',
+    });
+    const apply = (ref: string, delta: string) =>
+      db.transaction((tx) => changeBalance(tx, organizationId, c.id, ref, delta));
+    expect((await apply('invoice:1', '2500.00')).outcome).toBe('applied');
+    const results = await Promise.all([apply('payment:1', '-1000.25'), apply('payment:1', '-1000.25')]);
+    expect(results.map((r) => r.outcome).sort()).toEqual(['applied', 'duplicate']);
+    const after = await apply('invoice:1', '2500.00');
+    expect(after).toMatchObject({ outcome: 'duplicate', customer: { balance: '1499.75' } });
+    const other = await freshOrganization(db);
+    expect(
+      (await db.transaction((tx) => changeBalance(tx, other.organizationId, c.id, 'x', '1'))).outcome,
+    ).toBe('not-found');
+  });
+});
