@@ -29,6 +29,9 @@ function recordingTx() {
       return { rows: [], rowCount: 1 };
     },
     afterCommit: (fn) => afterCommit.push(fn),
+    exec: async (sql: string) => {
+      statements.push({ sql, params: [] });
+    },
   };
   return { tx, statements, afterCommit };
 }

@@ -1,0 +1,147 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Db } from '../../../platform/data/db.js';
+import { runMigrations } from '../../../platform/data/migrate.js';
+import type { MessageHandler } from '../../../platform/messaging/bus.js';
+import { ContractRegistry, defineCommand, defineEvent } from '../../../platform/messaging/contract.js';
+import { createMessaging, type Messaging } from '../../../platform/messaging/messaging.js';
+import { messagingMigrations } from '../../../platform/messaging/migrations.js';
+import type { Transport } from '../../../platform/messaging/transport.js';
+
+/**
+ * What a transport under test provides to the conformance suite. Each call of `transport()` is
+ * one process's connection to the broker; `db(service)` the service's own database, empty or
+ * already holding the messaging tables (the suite applies `messagingMigrations`).
+ */
+export interface ConformanceEnvironment {
+  transport(): Promise<Transport>;
+  db(service: string): Promise<Db>;
+  /** The ladder the transports were made with; keep it short, e.g. [50, 100, 150]. */
+  retryDelaysMs: readonly number[];
+  /** Deliveries of one copy before it is dead-lettered; give the transport the same number. */
+  deliveryLimit: number;
+  cleanup(): Promise<void>;
+}
+
+/** Names unique to one test, so tests sharing a broker never see each other's messages. */
+export function testRun() {
+  const id = `c${randomBytes(4).toString('hex')}`;
+  return {
+    id,
+    service: (name: string) => `${id}_${name}`,
+    contracts: contractsFor(id),
+  };
+}
+
+export function contractsFor(run: string) {
+  const thingHappened = defineEvent({
+    type: `${run}.thing-happened`,
+    version: 2,
+    schema: z.object({ thingId: z.uuid(), label: z.string().min(1) }),
+    // v1 called the label `name`.
+    upcasters: {
+      1: (p) => ({ thingId: (p as { thingId: string }).thingId, label: (p as { name: string }).name }),
+    },
+  });
+  const otherHappened = defineEvent({
+    type: `${run}.other-happened`,
+    version: 1,
+    schema: z.object({ thingId: z.uuid() }),
+  });
+  const followUp = defineEvent({
+    type: `${run}.follow-up`,
+    version: 1,
+    schema: z.object({ thingId: z.uuid() }),
+  });
+  const doWork = defineCommand({
+    type: `${run}.do-work`,
+    version: 1,
+    target: `${run}_worker`,
+    schema: z.object({ thingId: z.uuid() }),
+  });
+  const doOther = defineCommand({
+    type: `${run}.do-other`,
+    version: 1,
+    target: `${run}_bystander`,
+    schema: z.object({ thingId: z.uuid() }),
+  });
+  const all = [thingHappened, otherHappened, followUp, doWork, doOther];
+  return { thingHappened, otherHappened, followUp, doWork, doOther, registry: new ContractRegistry(all) };
+}
+
+export interface TestService {
+  name: string;
+  db: Db;
+  transport: Transport;
+  messaging: Messaging;
+  stop(): Promise<void>;
+}
+
+export async function startTestService(
+  env: ConformanceEnvironment,
+  name: string,
+  registry: ContractRegistry,
+  handlers: MessageHandler[],
+  opts: { consume?: boolean; transport?: Transport } = {},
+): Promise<TestService> {
+  const db = await env.db(name);
+  await runMigrations(db, [messagingMigrations]);
+  await db.exec(
+    `CREATE TABLE IF NOT EXISTS conformance_effect (message_id uuid NOT NULL, handler text NOT NULL)`,
+  );
+  const transport = opts.transport ?? (await env.transport());
+  const messaging = createMessaging({
+    service: name,
+    db,
+    transport,
+    registry,
+    handlers,
+    retryDelaysMs: env.retryDelaysMs,
+    deliveryLimit: env.deliveryLimit,
+    prefetch: 20,
+    concurrency: 4,
+    relay: { pollIntervalMs: 200 },
+  });
+  if (opts.consume === false) await messaging.declare();
+  else await messaging.start();
+  let stopped = false;
+  return {
+    name,
+    db,
+    transport,
+    messaging,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await messaging.stop();
+      if (!opts.transport) await transport.close();
+    },
+  };
+}
+
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function effects(db: Db): Promise<{ message_id: string; handler: string }[]> {
+  return (
+    await db.query<{ message_id: string; handler: string }>(
+      `SELECT message_id, handler FROM conformance_effect`,
+    )
+  ).rows;
+}
+
+export const org = randomUUID();
+export const company = randomUUID();
