@@ -18,6 +18,8 @@ export interface Queryable {
 /** A transaction in progress. Work registered with `afterCommit` runs only once the commit succeeded. */
 export interface Tx extends Queryable {
   afterCommit(fn: () => void): void;
+  /** Several statements without parameters, inside this transaction (migrations). */
+  exec(sql: string): Promise<void>;
 }
 
 export interface Db extends Queryable {

@@ -1,3 +1,5 @@
+import type { Queryable } from '../data/db.js';
+
 /**
  * Background jobs on a PostgreSQL-backed queue (pg-boss), on PostgreSQL and PGlite alike.
  * A job fails over to its retry ladder (default 60 s, 300 s, 900 s; a job may say none);
@@ -20,6 +22,11 @@ export interface ScheduleOptions {
   startAfter?: Date;
   /** At most one job with this key is queued at a time (used to make schedulers idempotent). */
   singletonKey?: string;
+  /**
+   * Queue the job inside this transaction: it exists only if the transaction commits, together
+   * with the business writes it belongs to.
+   */
+  tx?: Queryable;
 }
 
 export interface FailedJob {

@@ -1,0 +1,168 @@
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { Db, QueryResult, Row, Tx } from './db.js';
+import { runAfterCommit } from './after-commit.js';
+import { assertServiceName, quoteIdent } from './identifiers.js';
+import { pgTypeParsers } from './types.js';
+
+export interface PostgresOptions {
+  /** Any database on the server (usually `postgres`): used to create the service's database. */
+  serverUrl: string;
+  service: string;
+  /** The service's database is `<prefix>_<service>`. */
+  databasePrefix?: string;
+  poolSize?: number;
+  log?: Logger;
+}
+
+const DUPLICATE_DATABASE = '42P04';
+const UNIQUE_VIOLATION = '23505';
+const CONNECT_TIMEOUT_MS = 10_000;
+const PING_TIMEOUT_MS = 3_000;
+
+/** The name of a service's database on a PostgreSQL server. */
+export function serviceDatabaseName(service: string, databasePrefix = 'dhanman'): string {
+  assertServiceName(service);
+  return `${databasePrefix}_${service}`;
+}
+
+/**
+ * Opens the service's own database on a PostgreSQL server, creating it on first use. Two processes
+ * starting at once may both try to create it; the loser's error is expected and ignored.
+ */
+export async function openPostgres(opts: PostgresOptions): Promise<Db> {
+  const database = serviceDatabaseName(opts.service, opts.databasePrefix);
+  await ensureDatabase(opts.serverUrl, database, opts.log);
+  const pool = new pg.Pool({
+    connectionString: databaseUrl(opts.serverUrl, database),
+    max: opts.poolSize ?? 10,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    application_name: `dhanman-${opts.service}`,
+    types: pgTypeParsers(),
+  });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', (err) => opts.log?.warn({ err }, 'idle PostgreSQL connection failed'));
+  return new PostgresDb(pool, opts.service, opts.log);
+}
+
+/** The server URL pointed at another database, keeping credentials, host and options. */
+export function databaseUrl(serverUrl: string, database: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${encodeURIComponent(database)}`;
+  return url.toString();
+}
+
+export async function ensureDatabase(serverUrl: string, database: string, log?: Logger): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (found.rowCount) return;
+    try {
+      await client.query(`CREATE DATABASE ${quoteIdent(database)}`);
+      log?.info({ database }, 'database created');
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      // 42P04: it exists by now; 23505: a concurrent CREATE DATABASE won the race on pg_database.
+      if (code !== DUPLICATE_DATABASE && code !== UNIQUE_VIOLATION) throw err;
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+function toResult<T>(result: pg.QueryResult): QueryResult<T> {
+  return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
+}
+
+class PostgresDb implements Db {
+  readonly kind = 'postgres' as const;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    readonly service: string,
+    private readonly log?: Logger,
+  ) {}
+
+  async query<T = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
+    return toResult<T>(await this.pool.query(sql, params as unknown[] | undefined));
+  }
+
+  async exec(sql: string): Promise<void> {
+    // A dedicated client: if the text opens a transaction and fails half-way, roll it back before
+    // the connection goes back to the pool instead of handing out an aborted transaction.
+    const client = await this.pool.connect();
+    try {
+      await client.query(sql);
+      client.release();
+    } catch (err) {
+      await rollbackAndRelease(client);
+      throw err;
+    }
+  }
+
+  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    const callbacks: Array<() => void> = [];
+    let open = true;
+    const guard = (): void => {
+      if (!open) throw new Error('transaction already finished: use it only inside its callback');
+    };
+    const tx: Tx = {
+      query: async <R = Row>(sql: string, params?: readonly unknown[]) => {
+        guard();
+        return toResult<R>(await client.query(sql, params as unknown[] | undefined));
+      },
+      exec: async (sql: string) => {
+        guard();
+        await client.query(sql);
+      },
+      afterCommit: (callback) => {
+        guard();
+        callbacks.push(callback);
+      },
+    };
+    let result: T;
+    try {
+      await client.query('BEGIN');
+      result = await fn(tx);
+      await client.query('COMMIT');
+    } catch (err) {
+      open = false;
+      await rollbackAndRelease(client);
+      throw err;
+    }
+    open = false;
+    client.release();
+    runAfterCommit(callbacks, this.log);
+    return result;
+  }
+
+  async ping(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([this.pool.query('SELECT 1').then(() => true), timeout]);
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.pool.ended && !this.pool.ending) await this.pool.end();
+  }
+}
+
+async function rollbackAndRelease(client: pg.PoolClient): Promise<void> {
+  try {
+    await client.query('ROLLBACK');
+    client.release();
+  } catch (err) {
+    // The connection is unusable: destroy it rather than return it to the pool.
+    client.release(err instanceof Error ? err : new Error(String(err)));
+  }
+}

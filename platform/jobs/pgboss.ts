@@ -1,0 +1,176 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import PgBoss from 'pg-boss';
+import type { Logger } from 'pino';
+import type { Db } from '../data/db.js';
+import { assertServiceName } from '../data/identifiers.js';
+import { listFailedJobs } from './failed-jobs.js';
+import {
+  DEFAULT_JOB_RETRY_DELAYS_SECONDS,
+  type JobDefinition,
+  type Jobs,
+  type ScheduleOptions,
+} from './jobs.js';
+import { PgBossExecutor, transactionExecutor } from './pgboss-executor.js';
+import { retryLadder, type RetryLadder } from './retry-ladder.js';
+import { startWorker } from './job-worker.js';
+
+export interface StartJobsOptions {
+  db: Db;
+  service: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each definition has its own data type
+  definitions: ReadonlyArray<JobDefinition<any>>;
+  log?: Logger;
+  /** The ladder of a job that does not set its own. */
+  defaultRetryDelaysSeconds?: number[];
+  /** How often an idle worker looks for due jobs (pg-boss minimum 0.5). */
+  pollIntervalSeconds?: number;
+  /** How often the cron schedules are checked (1-45; a cron run starts at most this late). */
+  cronCheckIntervalSeconds?: number;
+  /** A run taking longer than this fails (and goes to its retry ladder). */
+  jobTimeoutSeconds?: number;
+  /** Jobs of one definition run at the same time (the worker fetches up to this many at once). */
+  concurrency?: number;
+  /** How long `stop()` waits for running jobs before failing them over to a retry. */
+  stopTimeoutMs?: number;
+}
+
+export interface RunningJobs extends Jobs {
+  /** Takes no new jobs, waits for the running ones, then stops the timers. The Db stays open. */
+  stop(): Promise<void>;
+}
+
+/** The schema holding a service's queue (on PGlite each service has its own). */
+export function jobSchemaName(service: string): string {
+  assertServiceName(service);
+  return `pgboss_${service}`;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Starts the service's job queue on pg-boss 10 over our Db: creates a queue per definition, keeps
+ * the cron schedules in line with the definitions and runs one worker per job.
+ */
+export async function startJobs(opts: StartJobsOptions): Promise<RunningJobs> {
+  const { db, log } = opts;
+  const schema = jobSchemaName(opts.service);
+  const pollingIntervalSeconds = opts.pollIntervalSeconds ?? 2;
+  const cronCheck = opts.cronCheckIntervalSeconds ?? 30;
+  const ladders = ladderByJob(
+    opts.definitions,
+    opts.defaultRetryDelaysSeconds ?? DEFAULT_JOB_RETRY_DELAYS_SECONDS,
+  );
+
+  const executor = new PgBossExecutor(db);
+  const boss = new PgBoss({
+    db: executor,
+    schema,
+    pollingIntervalSeconds,
+    cronMonitorIntervalSeconds: cronCheck,
+    cronWorkerIntervalSeconds: Math.min(cronCheck, 5),
+    expireInSeconds: opts.jobTimeoutSeconds ?? 15 * 60,
+  } as PgBoss.ConstructorOptions);
+  boss.on('error', (err: unknown) => log?.error({ err }, 'job queue error'));
+  await boss.start();
+  await ensureSingletonIndex(db, schema);
+
+  for (const def of opts.definitions) {
+    const ladder = ladders.get(def.name) as RetryLadder;
+    const queue = { retryLimit: ladder.retryLimit, retryDelay: ladder.delays[0] ?? 0, retryBackoff: false };
+    await boss.createQueue(def.name, { name: def.name, policy: 'standard', ...queue });
+    await boss.updateQueue(def.name, { name: def.name, policy: 'standard', ...queue });
+  }
+  await syncSchedules(boss, opts.definitions);
+
+  const tracker = { running: 0 };
+  for (const def of opts.definitions) {
+    await startWorker({
+      boss,
+      executor,
+      schema,
+      def,
+      ladder: ladders.get(def.name) as RetryLadder,
+      pollingIntervalSeconds,
+      concurrency: opts.concurrency ?? 4,
+      tracker,
+      ...(log ? { log } : {}),
+    });
+  }
+  log?.info({ schema, jobs: opts.definitions.map((d) => d.name) }, 'jobs started');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    async enqueue<D>(name: string, data: D, options: ScheduleOptions = {}): Promise<string | null> {
+      if (!ladders.has(name)) {
+        throw new Error(`unknown job '${name}' in ${opts.service}: list it in the service's job definitions`);
+      }
+      const send: PgBoss.SendOptions = {};
+      if (options.startAfter) send.startAfter = options.startAfter;
+      if (options.singletonKey) send.singletonKey = options.singletonKey;
+      if (options.tx) send.db = transactionExecutor(options.tx) as PgBoss.Db;
+      // Always JSON text: a bare string or an array would otherwise reach jsonb unencoded.
+      return boss.send(name, JSON.stringify(data ?? null) as unknown as object, send);
+    },
+    async cancel(id: string): Promise<void> {
+      if (!UUID.test(id)) return;
+      const { rows } = await db.query<{ name: string }>(`SELECT name FROM ${schema}.job WHERE id = $1`, [id]);
+      if (rows[0]) await boss.cancel(rows[0].name, id);
+    },
+    failed: (name?: string) => listFailedJobs(db, schema, name),
+    stop() {
+      stopping ??= (async () => {
+        await boss.stop({ graceful: true, wait: true, close: false, timeout: opts.stopTimeoutMs ?? 30_000 });
+        // pg-boss returns once no handler runs; a fetch or completion may still be on its way.
+        const deadline = Date.now() + 5_000;
+        while ((tracker.running > 0 || executor.busy) && Date.now() < deadline) await sleep(20);
+        log?.info({ schema }, 'jobs stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function ladderByJob(
+  definitions: ReadonlyArray<JobDefinition<any>>,
+  defaults: number[],
+): Map<string, RetryLadder> {
+  const ladders = new Map<string, RetryLadder>();
+  for (const def of definitions) {
+    if (ladders.has(def.name)) throw new Error(`job '${def.name}' is defined twice`);
+    if (!/^[\w-]+$/.test(def.name)) throw new Error(`job name '${def.name}': use letters, digits, _ and -`);
+    ladders.set(def.name, retryLadder(def.retryDelaysSeconds ?? defaults));
+  }
+  return ladders;
+}
+
+/** Cron schedules follow the definitions: added, changed, and removed when a job drops its cron. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function syncSchedules(boss: PgBoss, definitions: ReadonlyArray<JobDefinition<any>>): Promise<void> {
+  const wanted = new Set<string>();
+  for (const def of definitions) {
+    if (!def.cron) continue;
+    wanted.add(def.name);
+    await boss.schedule(def.name, def.cron, JSON.stringify(def.cronData ?? null) as unknown as object, {
+      tz: 'UTC',
+    });
+  }
+  for (const existing of await boss.getSchedules()) {
+    if (!wanted.has(existing.name)) await boss.unschedule(existing.name);
+  }
+}
+
+/**
+ * "At most one queued job per singleton key": pg-boss 10 enforces that only for special queue
+ * policies that would also collapse every job without a key. A partial unique index on the jobs
+ * still waiting (created or retry) gives exactly our rule; pg-boss's insert already skips conflicts.
+ */
+async function ensureSingletonIndex(db: Db, schema: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`dhanman.${schema}.singleton`]);
+    await tx.exec(
+      `CREATE UNIQUE INDEX IF NOT EXISTS job_dhanman_singleton ON ${schema}.job (name, singleton_key)
+       WHERE state < 'active' AND singleton_key IS NOT NULL`,
+    );
+  });
+}
