@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Principal } from '../auth/claims.js';
 
 /**
  * What the current unit of work (an HTTP request or a consumed message) carries along:
@@ -12,6 +13,8 @@ export interface WorkContext {
   companyId?: string;
   /** The caller's bearer token, when the work is an authenticated request. */
   subject?: string;
+  /** The verified caller of an authenticated request (who, which organization, what they may do). */
+  principal?: Principal;
 }
 
 const storage = new AsyncLocalStorage<WorkContext>();

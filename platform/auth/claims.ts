@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+/**
+ * Who is calling, as every service sees it after verifying the token. A user acts for one
+ * organization and some of its companies; a service acts for the organization of the request or
+ * message it is serving.
+ */
+export interface Principal {
+  kind: 'user' | 'service';
+  subject: string;
+  organizationId: string;
+  companies: string[];
+  roles: string[];
+  permissions: string[];
+}
+
+const permission = z.string().regex(/^[a-z][a-z0-9-]*:[a-z][a-z0-9-]*$/, 'expected resource:action');
+
+/**
+ * The claims Dhanman's access tokens carry beyond the registered ones (iss, aud, exp, iat, jti).
+ * An external OIDC issuer replacing Common must emit the same names; `scope` (space separated)
+ * is accepted in place of `permissions`, as most issuers put granted scopes there.
+ */
+export const accessClaimsSchema = z
+  .object({
+    sub: z.string().min(1).max(200),
+    org: z.string().min(1).max(200),
+    companies: z.array(z.string().min(1).max(200)).max(1000).default([]),
+    roles: z.array(z.string().min(1).max(100)).max(100).default([]),
+    permissions: z.array(permission).max(500).optional(),
+    scope: z.string().max(10_000).optional(),
+    kind: z.enum(['user', 'service']).default('user'),
+  })
+  .refine((c) => c.permissions !== undefined || c.scope !== undefined, {
+    message: 'expected permissions (or scope)',
+    path: ['permissions'],
+  });
+
+export type AccessClaims = z.input<typeof accessClaimsSchema>;
+
+/** What a token signer is asked to put into a token. */
+export interface PrincipalClaims {
+  subject: string;
+  organizationId: string;
+  companies?: string[];
+  roles?: string[];
+  permissions: string[];
+  kind?: 'user' | 'service';
+}
+
+export function claimsOf(p: PrincipalClaims): AccessClaims {
+  return {
+    sub: p.subject,
+    org: p.organizationId,
+    companies: p.companies ?? [],
+    roles: p.roles ?? [],
+    permissions: p.permissions,
+    kind: p.kind ?? 'user',
+  };
+}
+
+/** Reads a verified token payload; undefined when the claims are not Dhanman's shape. */
+export function principalFromPayload(payload: unknown): Principal | undefined {
+  const parsed = accessClaimsSchema.safeParse(payload);
+  if (!parsed.success) return undefined;
+  const c = parsed.data;
+  const fromScope = (c.scope ?? '').split(' ').filter((s) => permission.safeParse(s).success);
+  return {
+    kind: c.kind,
+    subject: c.sub,
+    organizationId: c.org,
+    companies: c.companies,
+    roles: c.roles,
+    permissions: c.permissions ?? fromScope,
+  };
+}
+
+export function hasPermission(p: Principal, needed: string): boolean {
+  return p.permissions.includes(needed);
+}

@@ -1,0 +1,98 @@
+import {
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type CryptoKey,
+  type JWK,
+} from 'jose';
+
+export const SIGNING_ALG = 'RS256';
+
+/** One RSA key pair as it is persisted (JWK form, so any store that holds JSON can keep it). */
+export interface StoredSigningKey {
+  kid: string;
+  privateJwk: JWK;
+  publicJwk: JWK;
+  createdAt: Date;
+  /** A retired key no longer signs, and leaves the JWKS once no token it signed can be valid. */
+  retiredAt?: Date | null;
+}
+
+/** Where the issuer keeps its keys (Common: its `signing_key` table; tests: memory). */
+export interface SigningKeyStore {
+  list(): Promise<StoredSigningKey[]>;
+  /** Adds a key; adding a kid that already exists is a no-op. */
+  add(key: StoredSigningKey): Promise<void>;
+}
+
+/** The key tokens are signed with now, and every public key a verifier may still need. */
+export interface SigningKeys {
+  active: { kid: string; privateKey: CryptoKey };
+  publicJwks: JWK[];
+}
+
+export async function generateSigningKey(now = new Date()): Promise<StoredSigningKey> {
+  const { publicKey, privateKey } = await generateKeyPair(SIGNING_ALG, {
+    extractable: true,
+    modulusLength: 2048,
+  });
+  const publicJwk = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(publicJwk);
+  const privateJwk = await exportJWK(privateKey);
+  return {
+    kid,
+    privateJwk: { ...privateJwk, kid, alg: SIGNING_ALG },
+    publicJwk: { ...publicJwk, kid, alg: SIGNING_ALG, use: 'sig' },
+    createdAt: now,
+    retiredAt: null,
+  };
+}
+
+/**
+ * Loads the signing keys, making the first key pair if there is none. Two instances starting at
+ * once may both make one: both keys are stored and published, and both instances then sign with
+ * the same one (newest wins, ties by kid), so every token either signs stays verifiable.
+ */
+export async function ensureSigningKeys(
+  store: SigningKeyStore,
+  opts: { maxTokenTtlSeconds?: number; now?: () => Date } = {},
+): Promise<SigningKeys> {
+  const now = opts.now ?? (() => new Date());
+  let keys = await store.list();
+  if (!keys.some((k) => !k.retiredAt)) {
+    await store.add(await generateSigningKey(now()));
+    keys = await store.list();
+  }
+  const live = keys.filter((k) => !k.retiredAt);
+  live.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.kid < b.kid ? 1 : -1));
+  const newest = live[0];
+  if (!newest) throw new Error('signing key store returned no usable key after adding one');
+  const graceMs = (opts.maxTokenTtlSeconds ?? 24 * 3600) * 1000;
+  const published = keys.filter((k) => !k.retiredAt || k.retiredAt.getTime() + graceMs > now().getTime());
+  return {
+    active: { kid: newest.kid, privateKey: (await importJWK(newest.privateJwk, SIGNING_ALG)) as CryptoKey },
+    publicJwks: published.map((k) => publicOnly(k.publicJwk)),
+  };
+}
+
+/** The document served at `/.well-known/jwks.json`. */
+export function jwksDocument(keys: Pick<SigningKeys, 'publicJwks'>): { keys: JWK[] } {
+  return { keys: keys.publicJwks.map(publicOnly) };
+}
+
+/** Never publish a private member, whatever the store handed back. */
+function publicOnly(jwk: JWK): JWK {
+  const { kty, n, e, kid, alg, use } = jwk;
+  return { kty, n, e, kid, alg: alg ?? SIGNING_ALG, use: use ?? 'sig' };
+}
+
+export function memorySigningKeyStore(): SigningKeyStore {
+  const keys = new Map<string, StoredSigningKey>();
+  return {
+    list: async () => [...keys.values()],
+    add: async (key) => {
+      if (!keys.has(key.kid)) keys.set(key.kid, key);
+    },
+  };
+}

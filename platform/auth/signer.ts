@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { claimsOf, type PrincipalClaims } from './claims.js';
+import { SIGNING_ALG, type SigningKeys } from './keys.js';
+
+export interface TokenSignerOptions {
+  keys: SigningKeys;
+  issuer: string;
+  audience: string;
+  /** Lifetime of a user's access token (default one hour). */
+  accessTokenTtlSeconds?: number;
+}
+
+export interface SignedToken {
+  accessToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+}
+
+export interface TokenSigner {
+  readonly issuer: string;
+  readonly audience: string;
+  sign(claims: PrincipalClaims, opts?: { ttlSeconds?: number }): Promise<SignedToken>;
+}
+
+/** Signs RS256 access tokens with the active key; its kid goes in the header so verifiers pick the key. */
+export function createTokenSigner(opts: TokenSignerOptions): TokenSigner {
+  const defaultTtl = opts.accessTokenTtlSeconds ?? 3600;
+  return {
+    issuer: opts.issuer,
+    audience: opts.audience,
+    async sign(claims, o = {}) {
+      const ttl = o.ttlSeconds ?? defaultTtl;
+      const accessToken = await new SignJWT({ ...claimsOf(claims) })
+        .setProtectedHeader({ alg: SIGNING_ALG, kid: opts.keys.active.kid, typ: 'at+jwt' })
+        .setIssuer(opts.issuer)
+        .setAudience(opts.audience)
+        .setIssuedAt()
+        .setExpirationTime(`${ttl}s`)
+        .setJti(randomUUID())
+        .sign(opts.keys.active.privateKey);
+      return { accessToken, tokenType: 'Bearer', expiresIn: ttl };
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import type { FastifyInstance, RouteOptions } from 'fastify';
+import './route-config.js';
+
+const PERMISSION = /^[a-z][a-z0-9-]*:[a-z][a-z0-9-]*$/;
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+  config: { permission?: string; public?: boolean; idempotency?: 'required' | 'optional' };
+  hasBodySchema: boolean;
+}
+
+const catalogs = new WeakMap<FastifyInstance, RouteOptions[]>();
+
+/**
+ * Every route must say who may call it: `config.permission` or `config.public`. Routes are
+ * collected as they are added and checked when the app gets ready (after plugins such as the docs
+ * page have marked their own routes), so a forgotten declaration stops the service from starting.
+ */
+export function registerRoutePolicy(
+  app: FastifyInstance,
+  opts: { authEnabled: boolean; idempotencyEnabled: boolean },
+): void {
+  const routes: RouteOptions[] = [];
+  catalogs.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    routes.push(route);
+  });
+  app.addHook('onReady', async () => {
+    const problems: string[] = [];
+    for (const r of routes) {
+      const name = `${String(r.method)} ${r.url}`;
+      const cfg = (r.config ?? {}) as RouteEntry['config'];
+      if (cfg.public === true && cfg.permission !== undefined)
+        problems.push(`${name}: both public and a permission`);
+      else if (cfg.public !== true && cfg.permission === undefined) {
+        problems.push(`${name}: declares neither config.permission nor config.public`);
+      } else if (cfg.permission !== undefined && !PERMISSION.test(cfg.permission)) {
+        problems.push(`${name}: permission ${JSON.stringify(cfg.permission)} is not resource:action`);
+      } else if (cfg.permission !== undefined && !opts.authEnabled) {
+        problems.push(`${name}: needs ${cfg.permission} but the app has no token verifier (auth: false)`);
+      }
+      if (cfg.idempotency !== undefined && !opts.idempotencyEnabled) {
+        problems.push(`${name}: takes an Idempotency-Key but the app has no idempotency store`);
+      }
+    }
+    if (problems.length > 0) {
+      throw new Error(`Routes without a valid access declaration:\n  ${problems.join('\n  ')}`);
+    }
+  });
+}
+
+/** Marks every route registered in `scope` as public (for plugins whose routes we do not write: the docs page). */
+export function markRoutesPublic(scope: FastifyInstance): void {
+  scope.addHook('onRoute', (route) => {
+    route.config = { ...(route.config ?? {}), public: true };
+  });
+}
+
+/** The routes an app has, with their access declarations (for the fuzzer and for tests). */
+export function listRoutes(app: FastifyInstance): RouteEntry[] {
+  const routes = catalogs.get(app) ?? [];
+  return routes.flatMap((r) =>
+    (Array.isArray(r.method) ? r.method : [r.method]).map((method) => ({
+      method: String(method),
+      url: r.url,
+      config: { ...((r.config ?? {}) as RouteEntry['config']) },
+      hasBodySchema: Boolean(r.schema?.body),
+    })),
+  );
+}
