@@ -15,15 +15,15 @@ const CHUNK = 5_000;
 async function deleteInChunks(
   db: Db,
   table: string,
-  key: string,
+  keys: string,
   where: string,
   ageMs: number,
 ): Promise<number> {
   let total = 0;
   for (;;) {
     const { rowCount } = await db.query(
-      `DELETE FROM ${table} WHERE ${key} IN (
-         SELECT ${key} FROM ${table} WHERE ${where} < now() - $1 * interval '1 millisecond' LIMIT ${CHUNK})`,
+      `DELETE FROM ${table} WHERE (${keys}) IN (
+         SELECT ${keys} FROM ${table} WHERE ${where} < now() - $1 * interval '1 millisecond' LIMIT ${CHUNK})`,
       [ageMs],
     );
     total += rowCount;
@@ -34,7 +34,7 @@ async function deleteInChunks(
 export async function pruneMessagingTables(db: Db, o: RetentionOptions): Promise<Record<string, number>> {
   return {
     outbox: await deleteInChunks(db, 'outbox', 'id', 'sent_at', o.outboxRetentionMs),
-    inbox: await deleteInChunks(db, 'inbox', '(message_id, handler)', 'processed_at', o.inboxRetentionMs),
+    inbox: await deleteInChunks(db, 'inbox', 'message_id, handler', 'processed_at', o.inboxRetentionMs),
     deliveryAttempt: await deleteInChunks(
       db,
       'delivery_attempt',
