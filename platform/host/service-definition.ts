@@ -1,9 +1,9 @@
-import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Db } from '../data/db.js';
 import type { Bus, MessageHandler } from '../messaging/bus.js';
 import type { JobDefinition, Jobs } from '../jobs/jobs.js';
 import type { Migration } from '../data/migrations.js';
+import type { HttpApp } from '../http/app.js';
 
 /**
  * Everything a service's code gets from the host. A service depends on these and on
@@ -17,6 +17,8 @@ export interface ServiceDeps {
   log: Logger;
   /** Environment the host was started with (services validate their own variables with loadConfig). */
   env: Record<string, string | undefined>;
+  /** Token issuer and audience every service checks (Common signs with these). */
+  auth: { issuer: string; audience: string; serviceClientSecret: string };
   /** Base URL of another service or external dependency, by name (from `<NAME>_URL`). */
   urlOf(target: string): string;
 }
@@ -29,7 +31,7 @@ export interface ServiceDefinition {
   /** What the service needs from the host: the gateway simulator needs neither. */
   needs?: { database?: boolean; bus?: boolean };
   migrations?: Migration[];
-  routes?(app: FastifyInstance, deps: ServiceDeps): void | Promise<void>;
+  routes?(app: HttpApp, deps: ServiceDeps): void | Promise<void>;
   handlers?(deps: ServiceDeps): MessageHandler[];
   jobs?(deps: ServiceDeps): JobDefinition[];
   /** Demo data for a first start (idempotent). */

@@ -10,6 +10,7 @@ import { messagingMigrations } from '../messaging/migrations.js';
 import { deadLetterRoutes } from '../messaging/dead-letter-routes.js';
 import { createHttpApp, registerHealth } from '../http/app.js';
 import { httpMigrations } from '../http/idempotency.js';
+import { createTokenVerifier, type TokenVerifier } from '../auth/verifier.js';
 import { createLogger } from '../observability/logger.js';
 import type { Runtime } from './runtime.js';
 import { portOf, urlOf } from './runtime-config.js';
@@ -43,7 +44,7 @@ export interface StartOptions {
  */
 export async function startService(def: ServiceDefinition, opts: StartOptions): Promise<RunningService> {
   const { runtime } = opts;
-  const env = opts.env ?? process.env;
+  const env = opts.env ?? { ...process.env };
   const log = createLogger(def.name, runtime.config.LOG_LEVEL);
   const needsDb = def.needs?.database ?? true;
   const needsBus = def.needs?.bus ?? needsDb;
@@ -75,6 +76,11 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
     },
     log,
     env,
+    auth: {
+      issuer: runtime.config.AUTH_ISSUER,
+      audience: runtime.config.AUTH_AUDIENCE,
+      serviceClientSecret: runtime.config.SERVICE_CLIENT_SECRET,
+    },
     urlOf: (target) => urlOf(target, opts.servicePorts[target] ?? 0, env),
   };
 
@@ -92,18 +98,36 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
       log,
     });
   }
-  if (db) {
+  const jobDefinitions = def.jobs?.(deps) ?? [];
+  if (db && jobDefinitions.length > 0) {
     jobs = await startJobs({
       db,
       service: def.name,
-      definitions: def.jobs?.(deps) ?? [],
+      definitions: jobDefinitions,
       log,
       defaultRetryDelaysSeconds: runtime.config.JOB_RETRY_DELAYS_MS.map((ms) => ms / 1000),
     });
   }
   if (opts.seed && def.seed) await def.seed(deps);
 
-  const app = createHttpApp({ service: def.name, log });
+  // Resolved on first use: Common's own URL is known only once it listens (free ports in tests).
+  let verifier: TokenVerifier | undefined;
+  const lazyVerifier: TokenVerifier = {
+    verify(token) {
+      verifier ??= createTokenVerifier({
+        issuer: runtime.config.AUTH_ISSUER,
+        audience: runtime.config.AUTH_AUDIENCE,
+        keys: { jwksUrl: runtime.config.AUTH_JWKS_URL ?? `${deps.urlOf('common')}/.well-known/jwks.json` },
+      });
+      return verifier.verify(token);
+    },
+  };
+  const app = createHttpApp({
+    service: def.name,
+    log,
+    auth: { verifier: lazyVerifier },
+    ...(db ? { idempotency: { db } } : {}),
+  });
   registerHealth(app, {
     ready: async () => ({
       ...(db ? { database: await db.ping() } : {}),
@@ -121,6 +145,8 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const url = `http://${runtime.config.HOST}:${actualPort}`;
+  const selfUrlKey = `${def.name.toUpperCase()}_URL`;
+  env[selfUrlKey] ??= url;
   log.info({ url }, 'service ready');
 
   return {

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import type { HttpApp } from '../../platform/http/app.js';
+import { notFound, PROBLEM_TYPES, ProblemError } from '../../platform/http/problem.js';
+import { ChargeBook } from './charges.js';
+import { faultSettingsSchema, HANG_MS, NO_FAULTS, type FaultSettings } from './faults.js';
+
+const chargeBody = z.object({
+  amount: z.string().regex(/^\d{1,12}(\.\d{1,2})?$/, 'expected a positive decimal with at most 2 decimals'),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as INR'),
+  paymentMethodId: z.string().min(1).max(100),
+  reference: z.string().max(200).optional(),
+});
+
+const chargeSchema = z.object({
+  transactionId: z.string(),
+  status: z.enum(['succeeded', 'declined']),
+  amount: z.string(),
+  currency: z.string(),
+  paymentMethodId: z.string(),
+  reference: z.string().nullable(),
+  declineReason: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+/**
+ * The simulated payment gateway: charges with idempotency keys, and faults an operator or a test
+ * can switch on (latency, 5xx, hangs, declines) to see how callers cope.
+ */
+export function gatewayRoutes(app: HttpApp, random: () => number = Math.random): void {
+  const book = new ChargeBook();
+  let faults: FaultSettings = { ...NO_FAULTS };
+
+  app.post(
+    '/api/charges',
+    {
+      config: { public: true },
+      schema: {
+        summary: 'Charge a payment method (idempotent per Idempotency-Key)',
+        body: chargeBody,
+        headers: z.object({ 'idempotency-key': z.string().min(1).max(255) }).loose(),
+        response: { 201: chargeSchema, 402: chargeSchema },
+      },
+    },
+    async (request, reply) => {
+      if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+      if (random() < faults.timeoutRate) await sleep(HANG_MS);
+      if (random() < faults.errorRate) {
+        throw new ProblemError({
+          type: PROBLEM_TYPES.internal,
+          title: 'Gateway error',
+          status: 503,
+          detail: 'simulated gateway failure',
+        });
+      }
+      const outcome = book.charge(request.headers['idempotency-key'], request.body, faults, random);
+      if (outcome.kind === 'key-reused') {
+        throw new ProblemError({
+          type: PROBLEM_TYPES.idempotencyKeyReused,
+          title: 'Idempotency key reused',
+          status: 422,
+          detail: 'This Idempotency-Key was used with a different request.',
+        });
+      }
+      return reply.code(outcome.charge.status === 'succeeded' ? 201 : 402).send(outcome.charge);
+    },
+  );
+
+  app.get(
+    '/api/charges/:transactionId',
+    {
+      config: { public: true },
+      schema: { params: z.object({ transactionId: z.string().max(100) }), response: { 200: chargeSchema } },
+    },
+    async (request) => {
+      const charge = book.get(request.params.transactionId);
+      if (!charge) throw notFound(`No charge ${request.params.transactionId}.`);
+      return charge;
+    },
+  );
+
+  app.get('/api/faults', { config: { public: true }, schema: { response: { 200: faultSettingsSchema } } }, () => faults);
+
+  app.put(
+    '/api/faults',
+    { config: { public: true }, schema: { body: faultSettingsSchema, response: { 200: faultSettingsSchema } } },
+    (request) => {
+      faults = request.body;
+      return faults;
+    },
+  );
+
+  app.delete('/api/faults', { config: { public: true }, schema: { response: { 200: faultSettingsSchema } } }, () => {
+    faults = { ...NO_FAULTS };
+    return faults;
+  });
+
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
