@@ -1,0 +1,314 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { BrokenCircuitError, BulkheadRejectedError, TaskCancelledError } from 'cockatiel';
+import type { Logger } from 'pino';
+import { Agent, request as undiciRequest } from 'undici';
+import type { z } from 'zod';
+import type { ServiceTokenProvider } from '../auth/service-tokens.js';
+import { currentContext } from '../observability/context.js';
+import { CORRELATION_HEADER } from './correlation.js';
+import { IDEMPOTENCY_HEADER } from './idempotency.js';
+import { httpMetrics } from './metrics.js';
+import { DependencyUnavailableError, type DependencyFailure } from './problem.js';
+import {
+  BREAKER_STATE_NAME,
+  BREAKER_STATE_VALUE,
+  DEFAULT_RESILIENCE,
+  buildPolicies,
+  isTransientStatus,
+  type RawAnswer,
+  type ResilienceOptions,
+  type TargetPolicies,
+} from './resilience.js';
+
+export interface TargetOptions extends Partial<ResilienceOptions> {
+  baseUrl?: string;
+  /** Attach a service token for the organization being served (default true when a token provider is set). */
+  auth?: boolean;
+}
+
+export interface HttpClientOptions {
+  /** The calling service: metrics label and User-Agent. */
+  service: string;
+  /** Base URL of a target by name (the host's `urlOf`); `targets[name].baseUrl` wins. */
+  baseUrlOf?: (target: string) => string;
+  /** Numbers for every target (defaults: DEFAULT_RESILIENCE). */
+  resilience?: Partial<ResilienceOptions>;
+  /** Per-target overrides, e.g. `{ gateway: { breakerOpenMs: 60_000, auth: false } }`. */
+  targets?: Record<string, TargetOptions>;
+  tokens?: ServiceTokenProvider;
+  log?: Logger;
+  /** Largest response body read, in bytes (default 10 MiB). */
+  maxResponseBytes?: number;
+}
+
+export interface HttpRequest<S extends z.ZodType = z.ZodType> {
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path with optional `{name}` placeholders filled from `params` (URL-encoded). */
+  path: string;
+  params?: Record<string, string | number>;
+  query?: Record<string, string | number | boolean | undefined | null>;
+  /** Sent as JSON. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Makes a POST/PATCH retryable: the target answers a repeat with the first result. */
+  idempotencyKey?: string;
+  /** Organization the call is made for (default: the current work context's). */
+  organizationId?: string;
+  /** Checks a 2xx JSON body; a body that does not match is a failed call (`invalid-response`). */
+  schema?: S;
+  signal?: AbortSignal;
+}
+
+export interface HttpAnswer<T = unknown> {
+  status: number;
+  ok: boolean;
+  headers: Record<string, string>;
+  /** Parsed JSON (validated by `schema` on 2xx when one was given), else undefined. */
+  body: T;
+  text: string;
+}
+
+type Options<S extends z.ZodType> = Omit<HttpRequest<S>, 'method' | 'path' | 'body'>;
+type Answer<S extends z.ZodType | undefined> = HttpAnswer<S extends z.ZodType ? z.infer<S> : unknown>;
+
+export interface HttpClient {
+  /**
+   * Calls `target`. Answers (2xx-4xx, 404 included) are returned; a call that could not be made or
+   * kept failing (breaker open, bulkhead full, timeout, network, 5xx/408/429 after retries) throws
+   * a DependencyUnavailableError, which an endpoint turns into an immediate 503 naming the target.
+   */
+  request<S extends z.ZodType>(target: string, req: HttpRequest<S>): Promise<Answer<S>>;
+  get<S extends z.ZodType>(target: string, path: string, opts?: Options<S>): Promise<Answer<S>>;
+  post<S extends z.ZodType>(
+    target: string,
+    path: string,
+    body?: unknown,
+    opts?: Options<S>,
+  ): Promise<Answer<S>>;
+  put<S extends z.ZodType>(
+    target: string,
+    path: string,
+    body?: unknown,
+    opts?: Options<S>,
+  ): Promise<Answer<S>>;
+  patch<S extends z.ZodType>(
+    target: string,
+    path: string,
+    body?: unknown,
+    opts?: Options<S>,
+  ): Promise<Answer<S>>;
+  delete<S extends z.ZodType>(target: string, path: string, opts?: Options<S>): Promise<Answer<S>>;
+  breakerState(target: string): 'closed' | 'half-open' | 'open';
+  close(): Promise<void>;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+
+interface Target {
+  name: string;
+  baseUrl: string;
+  auth: boolean;
+  options: ResilienceOptions;
+  policies: TargetPolicies;
+}
+
+class CallFailed extends Error {
+  constructor(
+    readonly reason: DependencyFailure,
+    message: string,
+    readonly upstreamStatus?: number,
+  ) {
+    super(message);
+  }
+}
+
+export function createHttpClient(opts: HttpClientOptions): HttpClient {
+  const { service } = opts;
+  const log = opts.log;
+  const base = { ...DEFAULT_RESILIENCE, ...opts.resilience };
+  const maxResponseBytes = opts.maxResponseBytes ?? 10 * 1024 * 1024;
+  const agent = new Agent({ keepAliveTimeout: 10_000, connections: base.bulkheadLimit });
+  const targets = new Map<string, Target>();
+
+  const targetOf = (name: string): Target => {
+    const existing = targets.get(name);
+    if (existing) return existing;
+    const over = opts.targets?.[name] ?? {};
+    const baseUrl = (over.baseUrl ?? opts.baseUrlOf?.(name))?.replace(/\/+$/, '');
+    if (!baseUrl) throw new Error(`no base URL configured for target ${name}`);
+    const { baseUrl: _b, auth, ...numbers } = over;
+    const options = { ...base, ...numbers };
+    const policies = buildPolicies(options);
+    const labels = { service, target: name };
+    httpMetrics.breakerState.set(labels, 0);
+    policies.breaker.onStateChange((state) => {
+      httpMetrics.breakerState.set(labels, BREAKER_STATE_VALUE[state]);
+      httpMetrics.breakerTransitions.inc({ ...labels, to: BREAKER_STATE_NAME[state] });
+      const level = BREAKER_STATE_NAME[state] === 'open' ? 'warn' : 'info';
+      log?.[level]({ target: name, state: BREAKER_STATE_NAME[state] }, 'circuit breaker changed state');
+    });
+    policies.onRetry(({ attempt, delay, reason }) => {
+      httpMetrics.clientRetries.inc(labels);
+      log?.warn({ target: name, attempt, delayMs: delay, reason }, 'retrying call');
+    });
+    const target: Target = { name, baseUrl, auth: auth ?? true, options, policies };
+    targets.set(name, target);
+    return target;
+  };
+
+  const urlOf = (t: Target, req: HttpRequest): string => {
+    const path = req.path.replace(/\{(\w+)\}/g, (_m, key: string) => {
+      const v = req.params?.[key];
+      if (v === undefined) throw new Error(`missing path parameter ${key} for ${req.path}`);
+      return encodeURIComponent(String(v));
+    });
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(req.query ?? {}))
+      if (v !== undefined && v !== null) query.set(k, String(v));
+    const qs = query.toString();
+    return `${t.baseUrl}${path.startsWith('/') ? '' : '/'}${path}${qs ? `?${qs}` : ''}`;
+  };
+
+  const attempt = async (
+    url: string,
+    method: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    signal: AbortSignal,
+  ): Promise<RawAnswer> => {
+    const res = await undiciRequest(url, { method, headers, body, signal, dispatcher: agent });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      size += (chunk as Buffer).length;
+      if (size > maxResponseBytes) {
+        res.body.destroy();
+        throw new CallFailed('invalid-response', `response larger than ${maxResponseBytes} bytes`);
+      }
+      chunks.push(chunk as Buffer);
+    }
+    const answerHeaders: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers))
+      if (v !== undefined) answerHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
+    return { status: res.statusCode, headers: answerHeaders, text: Buffer.concat(chunks).toString('utf8') };
+  };
+
+  const failure = (t: Target, err: unknown): CallFailed => {
+    if (err instanceof CallFailed) return err;
+    if (err instanceof BrokenCircuitError)
+      return new CallFailed('circuit-open', `the circuit to ${t.name} is open`);
+    if (err instanceof BulkheadRejectedError) {
+      return new CallFailed('bulkhead-full', `too many calls to ${t.name} in progress`);
+    }
+    if (err instanceof TaskCancelledError) {
+      return new CallFailed('timeout', `${t.name} did not answer within ${t.options.timeoutMs} ms`);
+    }
+    return new CallFailed(
+      'network',
+      `${t.name} cannot be reached: ${(err as Error)?.message ?? String(err)}`,
+    );
+  };
+
+  const once = async (t: Target, req: HttpRequest, token: string | undefined): Promise<RawAnswer> => {
+    const method = req.method;
+    const idempotent = SAFE_METHODS.has(method) || req.idempotencyKey !== undefined;
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'user-agent': `dhanman-${service}`,
+      [CORRELATION_HEADER]: currentContext()?.correlationId ?? randomUUID(),
+      ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(req.idempotencyKey === undefined ? {} : { [IDEMPOTENCY_HEADER]: req.idempotencyKey }),
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      ...req.headers,
+    };
+    const url = urlOf(t, req);
+    const body = req.body === undefined ? undefined : JSON.stringify(req.body);
+    const policy = idempotent ? t.policies.retrying : t.policies.single;
+    return policy.execute(({ signal }) => attempt(url, method, headers, body, signal), req.signal);
+  };
+
+  const request = async <S extends z.ZodType>(
+    targetName: string,
+    req: HttpRequest<S>,
+  ): Promise<Answer<S>> => {
+    const t = targetOf(targetName);
+    const organizationId = req.organizationId ?? currentContext()?.organizationId;
+    const useToken =
+      t.auth && opts.tokens !== undefined && organizationId !== undefined && !req.headers?.authorization;
+    const started = performance.now();
+    let outcome = 'success';
+    try {
+      let token = useToken ? await opts.tokens!.tokenFor(organizationId!) : undefined;
+      let raw: RawAnswer;
+      try {
+        raw = await once(t, req, token);
+        if (raw.status === 401 && token !== undefined) {
+          // The target refused our service token (expired early, keys rotated): fetch a new one, once.
+          opts.tokens!.invalidate(organizationId!);
+          token = await opts.tokens!.tokenFor(organizationId!);
+          raw = await once(t, req, token);
+        }
+      } catch (err) {
+        throw failure(t, err);
+      }
+      if (isTransientStatus(raw.status)) {
+        throw new CallFailed('status', `${t.name} answered ${raw.status}`, raw.status);
+      }
+      const answer = parse(t, raw, req.schema);
+      outcome = raw.status >= 400 ? 'client-error' : 'success';
+      return answer as Answer<S>;
+    } catch (err) {
+      if (err instanceof CallFailed) {
+        outcome = err.reason === 'status' ? 'server-error' : err.reason;
+        log?.warn({ target: t.name, method: req.method, path: req.path, reason: err.reason }, err.message);
+        throw new DependencyUnavailableError(t.name, err.reason, err.message, {
+          cause: err,
+          ...(err.upstreamStatus === undefined ? {} : { upstreamStatus: err.upstreamStatus }),
+          ...(err.reason === 'circuit-open'
+            ? { retryAfterSeconds: Math.ceil(t.options.breakerOpenMs / 1000) }
+            : {}),
+        });
+      }
+      outcome = 'error';
+      throw err;
+    } finally {
+      httpMetrics.clientDuration.observe(
+        { service, target: t.name, method: req.method, outcome },
+        (performance.now() - started) / 1000,
+      );
+    }
+  };
+
+  const parse = (t: Target, raw: RawAnswer, schema: z.ZodType | undefined): HttpAnswer => {
+    const isJson = /\bjson\b/i.test(raw.headers['content-type'] ?? '');
+    let body: unknown;
+    if (isJson && raw.text.length > 0) {
+      try {
+        body = JSON.parse(raw.text);
+      } catch {
+        throw new CallFailed('invalid-response', `${t.name} answered ${raw.status} with malformed JSON`);
+      }
+    }
+    const ok = raw.status >= 200 && raw.status < 300;
+    if (ok && schema) {
+      const checked = schema.safeParse(body);
+      if (!checked.success) {
+        throw new CallFailed('invalid-response', `${t.name} answered ${raw.status} with an unexpected body`);
+      }
+      body = checked.data;
+    }
+    return { status: raw.status, ok, headers: raw.headers, body, text: raw.text };
+  };
+
+  return {
+    request,
+    get: (target, path, o) => request(target, { ...o, method: 'GET', path }),
+    post: (target, path, body, o) => request(target, { ...o, method: 'POST', path, body }),
+    put: (target, path, body, o) => request(target, { ...o, method: 'PUT', path, body }),
+    patch: (target, path, body, o) => request(target, { ...o, method: 'PATCH', path, body }),
+    delete: (target, path, o) => request(target, { ...o, method: 'DELETE', path }),
+    breakerState: (target) => BREAKER_STATE_NAME[targetOf(target).policies.breaker.state],
+    close: () => agent.close(),
+  };
+}

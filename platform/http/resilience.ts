@@ -1,0 +1,118 @@
+import {
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  CircuitState,
+  ConsecutiveBreaker,
+  IterableBackoff,
+  TaskCancelledError,
+  TimeoutStrategy,
+  bulkhead,
+  circuitBreaker,
+  handleWhen,
+  retry,
+  timeout,
+  wrap,
+  type CircuitBreakerPolicy,
+  type IPolicy,
+} from 'cockatiel';
+
+/**
+ * The numbers of the resilient client. Defaults are the design's: 10 s per attempt; 3 retries
+ * after 2, 4 and 8 s; the breaker opens after 5 consecutive failures for 30 s; at most 64 calls
+ * in progress per target and 256 waiting. Tests scale them down to milliseconds.
+ */
+export interface ResilienceOptions {
+  timeoutMs: number;
+  /** One delay per retry: its length is the number of retries. */
+  retryDelaysMs: number[];
+  /** A timed-out attempt is not retried by default: the caller answers 503 at once. */
+  retryOnTimeout: boolean;
+  breakerThreshold: number;
+  breakerOpenMs: number;
+  bulkheadLimit: number;
+  bulkheadQueue: number;
+}
+
+export const DEFAULT_RESILIENCE: ResilienceOptions = {
+  timeoutMs: 10_000,
+  retryDelaysMs: [2_000, 4_000, 8_000],
+  retryOnTimeout: false,
+  breakerThreshold: 5,
+  breakerOpenMs: 30_000,
+  bulkheadLimit: 64,
+  bulkheadQueue: 256,
+};
+
+/** What one attempt produced, read in full (so a retry never leaves a response body half-read). */
+export interface RawAnswer {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+}
+
+/** Statuses that mean "the target could not serve this now": retried, and counted by the breaker. */
+export function isTransientStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+const isOurRefusal = (err: Error) =>
+  err instanceof BrokenCircuitError || err instanceof BulkheadRejectedError;
+
+export const BREAKER_STATE_VALUE: Record<CircuitState, number> = {
+  [CircuitState.Closed]: 0,
+  [CircuitState.HalfOpen]: 1,
+  [CircuitState.Open]: 2,
+  [CircuitState.Isolated]: 2,
+};
+
+export const BREAKER_STATE_NAME: Record<CircuitState, 'closed' | 'half-open' | 'open'> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Open]: 'open',
+  [CircuitState.Isolated]: 'open',
+};
+
+export interface TargetPolicies {
+  /** For idempotent calls: retried. */
+  retrying: IPolicy;
+  /** For the rest (a POST without an idempotency key): one attempt. */
+  single: IPolicy;
+  breaker: CircuitBreakerPolicy;
+  onRetry(listener: (e: { attempt: number; delay: number; reason: string }) => void): void;
+}
+
+/**
+ * Bulkhead outermost (a call holds its slot through its retries, so a slow target cannot tie up
+ * more than its share), then retry, then the breaker (every attempt counts), then the timeout of
+ * one attempt. A 4xx answer, 404 included, is an answer: neither retried nor a breaker failure.
+ */
+export function buildPolicies(o: ResilienceOptions): TargetPolicies {
+  const failed = handleWhen((err) => !isOurRefusal(err)).orWhenResult((r) =>
+    isTransientStatus((r as RawAnswer).status),
+  );
+  const retryable = handleWhen(
+    (err) => !isOurRefusal(err) && (o.retryOnTimeout || !(err instanceof TaskCancelledError)),
+  ).orWhenResult((r) => isTransientStatus((r as RawAnswer).status));
+
+  const limiter = bulkhead(o.bulkheadLimit, o.bulkheadQueue);
+  const breaker = circuitBreaker(failed, {
+    halfOpenAfter: o.breakerOpenMs,
+    breaker: new ConsecutiveBreaker(o.breakerThreshold),
+  });
+  const attemptTimeout = timeout(o.timeoutMs, TimeoutStrategy.Aggressive);
+  const retries = retry(retryable, {
+    maxAttempts: o.retryDelaysMs.length,
+    backoff: new IterableBackoff(o.retryDelaysMs),
+  });
+  return {
+    retrying: wrap(limiter, retries, breaker, attemptTimeout),
+    single: wrap(limiter, breaker, attemptTimeout),
+    breaker,
+    onRetry(listener) {
+      retries.onRetry((e) => {
+        const reason = 'error' in e ? e.error.message : `status ${(e.value as RawAnswer).status}`;
+        listener({ attempt: e.attempt, delay: e.delay, reason });
+      });
+    },
+  };
+}
