@@ -1,0 +1,71 @@
+import { inject } from 'vitest';
+import { startSystem, type System } from '../../bin/system.js';
+import type { ServiceName } from '../../contracts/services.js';
+import { DEFAULT_DEMO_PASSWORD } from '../../contracts/demo.js';
+import { uniqueName } from '../harness/unique-name.js';
+import { isolatedAmqpUrl } from './broker.js';
+
+export type Mode = 'embedded' | 'distributed';
+
+/** Resilience numbers scaled down so tests run in milliseconds. */
+export const FAST_SETTINGS: Record<string, string> = {
+  LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+  BUS_RETRY_DELAYS_MS: '100,200,300',
+  BUS_QUEUE_TYPE: 'quorum',
+  JOB_RETRY_DELAYS_MS: '1000,1000',
+  HTTP_TIMEOUT_MS: '2000',
+  HTTP_RETRY_DELAYS_MS: '20,40,80',
+  HTTP_BREAKER_OPEN_MS: '1000',
+  OUTBOX_RETENTION_MS: '3600000',
+};
+
+export interface TestSystem extends System {
+  mode: Mode;
+  /** The environment the system was started with (URLs of the servers, database prefix...). */
+  env: Record<string, string | undefined>;
+  /** Signs in a demo user (or any user) at Common and returns the bearer token. */
+  login(email: string, password?: string): Promise<string>;
+}
+
+export interface TestSystemOptions {
+  mode: Mode;
+  only?: ServiceName[];
+  seed?: boolean;
+  env?: Record<string, string>;
+}
+
+/**
+ * Starts services in the test process on free ports: embedded on an in-memory PGlite, or
+ * distributed on the run's PostgreSQL (a database prefix of its own) and RabbitMQ (a vhost of its own).
+ */
+export async function startTestSystem(opts: TestSystemOptions): Promise<TestSystem> {
+  const env: Record<string, string | undefined> = { ...process.env, ...FAST_SETTINGS, DHANMAN_DATA_DIR: 'memory://' };
+  delete env.DATABASE_URL;
+  delete env.AMQP_URL;
+  if (opts.mode === 'distributed') {
+    env.DATABASE_URL = inject('databaseUrl');
+    env.AMQP_URL = await isolatedAmqpUrl();
+    env.DATABASE_PREFIX = uniqueName('t');
+  }
+  Object.assign(env, opts.env);
+  const system = await startSystem({
+    env,
+    seed: opts.seed ?? true,
+    freePorts: true,
+    ...(opts.only ? { only: opts.only } : {}),
+  });
+  return {
+    ...system,
+    mode: opts.mode,
+    env,
+    async login(email, password = DEFAULT_DEMO_PASSWORD) {
+      const res = await fetch(`${system.url('common')}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password }),
+      });
+      if (res.status !== 200) throw new Error(`login of ${email} failed: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { accessToken: string }).accessToken;
+    },
+  };
+}
