@@ -45,7 +45,7 @@ export async function traceOf(
     detail: Record<string, unknown> | string;
   }>(
     `SELECT at, action, detail FROM activity
-      WHERE correlation_id = $1 AND organization_id = $2
+      WHERE correlation_id = $1 AND organization_id::text = $2
      UNION ALL
      SELECT created_at AS at, 'published ' || type AS action,
             jsonb_build_object('messageId', message_id, 'routingKey', routing_key, 'sentAt', sent_at) AS detail

@@ -11,6 +11,8 @@ export interface Customer {
   balance: string;
   createdAt: string;
   updatedAt: string;
+  /** Where this customer sits in creation order (for paging cursors). */
+  position: string;
 }
 
 interface CustomerRow {
@@ -22,10 +24,13 @@ interface CustomerRow {
   balance: string;
   created_at: Date | string;
   updated_at: Date | string;
+  /** created_at as exact text (microseconds kept) for keyset cursors. */
+  position: string;
 }
 
 const COLUMNS =
-  'id, organization_id, company_id, name, email, balance::text AS balance, created_at, updated_at';
+  'id, organization_id, company_id, name, email, balance::text AS balance, created_at, updated_at, ' +
+  'created_at::text AS position';
 
 function toCustomer(r: CustomerRow): Customer {
   return {
@@ -37,6 +42,7 @@ function toCustomer(r: CustomerRow): Customer {
     balance: moneyText(money(r.balance)),
     createdAt: new Date(r.created_at).toISOString(),
     updatedAt: new Date(r.updated_at).toISOString(),
+    position: r.position,
   };
 }
 
@@ -64,21 +70,23 @@ export async function getCustomer(
   return rows[0] ? toCustomer(rows[0]) : null;
 }
 
+/** A page of customers in creation order, after the given position (keyset paging). */
 export async function listCustomers(
   q: Queryable,
   organizationId: string,
-  page: { limit: number; offset: number },
-): Promise<{ items: Customer[]; total: number }> {
-  const [items, total] = await Promise.all([
-    q.query<CustomerRow>(
-      `SELECT ${COLUMNS} FROM customer WHERE organization_id = $1 ORDER BY created_at, id LIMIT $2 OFFSET $3`,
-      [organizationId, page.limit, page.offset],
-    ),
-    q.query<{ n: string }>('SELECT count(*)::text AS n FROM customer WHERE organization_id = $1', [
-      organizationId,
-    ]),
-  ]);
-  return { items: items.rows.map(toCustomer), total: Number(total.rows[0]?.n ?? 0) };
+  page: { limit: number; after?: { position: string; id: string } | undefined },
+): Promise<Customer[]> {
+  const params: unknown[] = [organizationId, page.limit];
+  let after = '';
+  if (page.after) {
+    params.push(page.after.position, page.after.id);
+    after = ' AND (created_at, id) > ($3::timestamptz, $4::uuid)';
+  }
+  const { rows } = await q.query<CustomerRow>(
+    `SELECT ${COLUMNS} FROM customer WHERE organization_id = $1${after} ORDER BY created_at, id LIMIT $2`,
+    params,
+  );
+  return rows.map(toCustomer);
 }
 
 export async function updateCustomerDetails(

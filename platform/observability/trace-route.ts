@@ -1,0 +1,53 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Queryable } from '../data/db.js';
+import { principalOf } from '../http/authentication.js';
+import { traceOf } from './activity.js';
+
+/**
+ * `GET /api/ops/trace/{correlationId}`: what this service did with one correlation id, in order
+ * (its activity log and the messages it published), for the caller's organization only.
+ */
+export function traceRoute(
+  app: FastifyInstance,
+  opts: { service: string; db: Queryable; permission?: string },
+): void {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/api/ops/trace/:correlationId',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'What this service did for a correlation id, in order',
+        params: z.object({
+          correlationId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'expected a correlation id'),
+        }),
+        response: {
+          200: z.object({
+            correlationId: z.string(),
+            service: z.string(),
+            entries: z.array(
+              z.object({
+                at: z.string(),
+                service: z.string(),
+                action: z.string(),
+                detail: z.record(z.string(), z.unknown()),
+              }),
+            ),
+          }),
+        },
+      },
+      config: { permission: opts.permission ?? 'ops:read' },
+    },
+    async (request) => ({
+      correlationId: request.params.correlationId,
+      service: opts.service,
+      entries: await traceOf(
+        opts.db,
+        opts.service,
+        request.params.correlationId,
+        principalOf(request).organizationId,
+      ),
+    }),
+  );
+}

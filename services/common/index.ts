@@ -1,0 +1,51 @@
+import { ensureSigningKeys } from '../../platform/auth/keys.js';
+import { dbSigningKeyStore } from '../../platform/auth/db-key-store.js';
+import { createServiceTokenIssuer } from '../../platform/auth/service-tokens.js';
+import { createTokenSigner } from '../../platform/auth/signer.js';
+import { loadSqlMigrations } from '../../platform/data/migrate.js';
+import type { ServiceDefinition } from '../../platform/host/service-definition.js';
+import { traceRoute } from '../../platform/observability/trace-route.js';
+import { SERVICE_PORTS } from '../../contracts/services.js';
+import { PERMISSIONS } from '../../contracts/permissions.js';
+import { loadAuthConfig } from './auth/config.js';
+import { authRoutes } from './auth/routes.js';
+import { serviceClients } from './auth/service-clients.js';
+import { customerRoutes } from './customers/routes.js';
+import { ledgerHandlers } from './ledger/handlers.js';
+import { ledgerRoutes } from './ledger/routes.js';
+import { organizationRoutes } from './organizations/routes.js';
+import { seedCommon } from './seed.js';
+
+/**
+ * Common: organizations, users and tokens (issuer and JWKS), customers with their balances, the
+ * chart of accounts and the double-entry ledger fed by every business fact.
+ */
+export const commonService: ServiceDefinition = {
+  name: 'common',
+  port: SERVICE_PORTS.common,
+  migrations: loadSqlMigrations(new URL('./migrations/', import.meta.url)),
+  async routes(app, deps) {
+    const config = loadAuthConfig(deps.env);
+    const keys = await ensureSigningKeys(dbSigningKeyStore(deps.db), {
+      maxTokenTtlSeconds: Math.max(config.ACCESS_TOKEN_TTL_SECONDS, config.SERVICE_TOKEN_TTL_SECONDS),
+    });
+    const signer = createTokenSigner({
+      keys,
+      issuer: deps.auth.issuer,
+      audience: deps.auth.audience,
+      accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    });
+    const serviceTokens = createServiceTokenIssuer({
+      signer,
+      clients: serviceClients(deps.auth.serviceClientSecret),
+      ttlSeconds: config.SERVICE_TOKEN_TTL_SECONDS,
+    });
+    authRoutes(app, { db: deps.db, keys, signer, serviceTokens });
+    organizationRoutes(app, deps);
+    customerRoutes(app, deps);
+    ledgerRoutes(app, deps);
+    traceRoute(app, { service: 'common', db: deps.db, permission: PERMISSIONS.opsRead });
+  },
+  handlers: (deps) => ledgerHandlers(deps.bus),
+  seed: (deps) => seedCommon(deps.db, deps.bus, loadAuthConfig(deps.env).DHANMAN_DEMO_PASSWORD),
+};

@@ -1,0 +1,156 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Db } from '../../../platform/data/db.js';
+import { principalOf } from '../../../platform/http/authentication.js';
+import { notFound, unprocessable } from '../../../platform/http/problem.js';
+import { isoDateSchema } from '../../../contracts/money.js';
+import { PERMISSIONS } from '../../../contracts/permissions.js';
+import { accountStatement, journalsByReference, trialBalance } from './queries.js';
+
+const lineSchema = z.object({ accountCode: z.string(), debit: z.string(), credit: z.string() });
+const journalSchema = z.object({
+  id: z.uuid(),
+  referenceId: z.uuid(),
+  referenceType: z.string(),
+  postingKind: z.string(),
+  description: z.string(),
+  entryDate: z.string(),
+  companyId: z.uuid().nullable(),
+  createdAt: z.string(),
+  lines: z.array(lineSchema),
+});
+
+const periodQuery = z.object({
+  companyId: z.uuid().optional(),
+  from: isoDateSchema.optional().describe('First day included (YYYY-MM-DD)'),
+  to: isoDateSchema.optional().describe('Last day included (YYYY-MM-DD)'),
+});
+
+function checkPeriod(q: { from?: string | undefined; to?: string | undefined }): void {
+  if (q.from && q.to && q.from > q.to) {
+    throw unprocessable(`from ${q.from} is after to ${q.to}`, [
+      { in: 'query', path: 'from', message: 'after to' },
+    ]);
+  }
+}
+
+/** The ledger's read side: journals of a document, the trial balance, the chart and account statements. */
+export function ledgerRoutes(app: FastifyInstance, deps: { db: Db }): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { db } = deps;
+
+  r.get(
+    '/api/ledger/journals',
+    {
+      schema: {
+        tags: ['ledger'],
+        summary: 'Journals posted for a source document',
+        querystring: z.object({ referenceId: z.uuid() }),
+        response: { 200: z.object({ items: z.array(journalSchema) }) },
+      },
+      config: { permission: PERMISSIONS.ledgerRead },
+    },
+    async (request) => ({
+      items: await journalsByReference(db, principalOf(request).organizationId, request.query.referenceId),
+    }),
+  );
+
+  r.get(
+    '/api/ledger/trial-balance',
+    {
+      schema: {
+        tags: ['ledger'],
+        summary: 'Debit and credit totals per account (per company and date range)',
+        querystring: periodQuery,
+        response: {
+          200: z.object({
+            accounts: z.array(
+              z.object({
+                accountCode: z.string(),
+                name: z.string(),
+                type: z.string(),
+                debit: z.string(),
+                credit: z.string(),
+              }),
+            ),
+            totalDebit: z.string(),
+            totalCredit: z.string(),
+            balanced: z.boolean(),
+          }),
+        },
+      },
+      config: { permission: PERMISSIONS.ledgerRead },
+    },
+    async (request) => {
+      checkPeriod(request.query);
+      return trialBalance(db, principalOf(request).organizationId, request.query);
+    },
+  );
+
+  r.get(
+    '/api/ledger/accounts',
+    {
+      schema: {
+        tags: ['ledger'],
+        summary: 'The chart of accounts',
+        response: {
+          200: z.object({
+            items: z.array(z.object({ code: z.string(), name: z.string(), type: z.string() })),
+          }),
+        },
+      },
+      config: { permission: PERMISSIONS.ledgerRead },
+    },
+    async (request) => {
+      const { rows } = await db.query<{ code: string; name: string; type: string }>(
+        'SELECT code, name, type FROM account WHERE organization_id = $1 ORDER BY code',
+        [principalOf(request).organizationId],
+      );
+      return { items: rows };
+    },
+  );
+
+  r.get(
+    '/api/ledger/accounts/:code/statement',
+    {
+      schema: {
+        tags: ['ledger'],
+        summary: 'An account’s movements with a running balance (debit minus credit)',
+        params: z.object({ code: z.string().regex(/^\d{4}$/, 'expected a 4-digit account code') }),
+        querystring: periodQuery,
+        response: {
+          200: z.object({
+            account: z.object({ code: z.string(), name: z.string(), type: z.string() }),
+            openingBalance: z.string(),
+            closingBalance: z.string(),
+            lines: z.array(
+              z.object({
+                journalId: z.uuid(),
+                entryDate: z.string(),
+                description: z.string(),
+                referenceType: z.string(),
+                referenceId: z.uuid(),
+                debit: z.string(),
+                credit: z.string(),
+                balance: z.string(),
+              }),
+            ),
+          }),
+        },
+      },
+      config: { permission: PERMISSIONS.ledgerRead },
+    },
+    async (request) => {
+      checkPeriod(request.query);
+      const statement = await accountStatement(
+        db,
+        principalOf(request).organizationId,
+        request.params.code,
+        request.query,
+      );
+      if (!statement) throw notFound(`account ${request.params.code} does not exist`);
+      return statement;
+    },
+  );
+}

@@ -1,0 +1,65 @@
+import type { Tx } from '../../../platform/data/db.js';
+import type { Bus } from '../../../platform/messaging/bus.js';
+import { recordActivity } from '../../../platform/observability/activity.js';
+import { OrganizationRegistered, UserCreated } from '../../../contracts/common.js';
+import { insertOrganization, insertUser } from './store.js';
+
+export interface NewOrganization {
+  id: string;
+  name: string;
+  companies: Array<{ id: string; name: string }>;
+}
+
+export interface NewUser {
+  id: string;
+  email: string;
+  name: string;
+  roles: string[];
+  passwordHash: string;
+  /** Companies the user works for (default: all of the organization's). */
+  companies?: string[];
+}
+
+/** Creates an organization (companies, default chart) and announces it; nothing when it exists. */
+export async function registerOrganization(tx: Tx, bus: Bus, org: NewOrganization): Promise<boolean> {
+  const created = await insertOrganization(tx, org);
+  if (created) {
+    await bus.publish(
+      tx,
+      OrganizationRegistered,
+      {
+        organizationId: org.id,
+        name: org.name,
+        companies: org.companies.map((c) => ({ companyId: c.id, name: c.name })),
+      },
+      { organizationId: org.id, companyId: null },
+    );
+    await recordActivity(
+      tx,
+      'organization.registered',
+      { organizationId: org.id },
+      { correlationId: org.id, organizationId: org.id },
+    );
+  }
+  return created;
+}
+
+/** Adds a user and announces them (UserCreated); false when the id or email is taken. */
+export async function registerUser(
+  tx: Tx,
+  bus: Bus,
+  organizationId: string,
+  companies: string[],
+  user: NewUser,
+): Promise<boolean> {
+  const created = await insertUser(tx, { ...user, organizationId, companies: user.companies ?? companies });
+  if (created) {
+    await bus.publish(
+      tx,
+      UserCreated,
+      { userId: user.id, email: user.email, name: user.name, roles: user.roles },
+      { organizationId, companyId: null },
+    );
+  }
+  return created;
+}

@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { hashPassword } from '../../../platform/auth/passwords.js';
+import type { Db } from '../../../platform/data/db.js';
+import { principalOf } from '../../../platform/http/authentication.js';
+import { conflict, notFound } from '../../../platform/http/problem.js';
+import type { Bus } from '../../../platform/messaging/bus.js';
+import { PERMISSIONS, ROLES } from '../../../contracts/permissions.js';
+import { companiesOf, userById } from './store.js';
+import { registerOrganization, registerUser } from './registration.js';
+
+const password = z.string().min(8, 'at least 8 characters').max(1024);
+const userView = z.object({
+  id: z.uuid(),
+  organizationId: z.uuid(),
+  email: z.string(),
+  name: z.string(),
+  roles: z.array(z.string()),
+  companies: z.array(z.uuid()),
+});
+
+/**
+ * Sign-up of a new organization (with its first company and admin) and user management inside an
+ * organization. Sign-up is public: a society registers itself.
+ */
+export function organizationRoutes(app: FastifyInstance, deps: { db: Db; bus: Bus }): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { db, bus } = deps;
+
+  r.post(
+    '/api/organizations',
+    {
+      schema: {
+        tags: ['organizations'],
+        summary: 'Register an organization with its first company and admin user',
+        body: z.object({
+          name: z.string().trim().min(1).max(200),
+          companyName: z.string().trim().min(1).max(200),
+          admin: z.object({ email: z.email().max(320), name: z.string().trim().min(1).max(200), password }),
+        }),
+        response: { 201: z.object({ organizationId: z.uuid(), companyId: z.uuid(), userId: z.uuid() }) },
+      },
+      config: { public: true },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const ids = { organizationId: randomUUID(), companyId: randomUUID(), userId: randomUUID() };
+      const passwordHash = await hashPassword(body.admin.password);
+      const added = await db.transaction(async (tx) => {
+        await registerOrganization(tx, bus, {
+          id: ids.organizationId,
+          name: body.name,
+          companies: [{ id: ids.companyId, name: body.companyName }],
+        });
+        return registerUser(tx, bus, ids.organizationId, [ids.companyId], {
+          id: ids.userId,
+          email: body.admin.email,
+          name: body.admin.name,
+          roles: ['admin'],
+          passwordHash,
+        });
+      });
+      if (!added) throw conflict(`a user with email ${body.admin.email} already exists`);
+      return reply.code(201).send(ids);
+    },
+  );
+
+  r.post(
+    '/api/users',
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Add a user to your organization',
+        body: z.object({
+          email: z.email().max(320),
+          name: z.string().trim().min(1).max(200),
+          roles: z.array(z.enum(ROLES)).min(1),
+          password,
+          companies: z.array(z.uuid()).optional(),
+        }),
+        response: { 201: userView },
+      },
+      config: { permission: PERMISSIONS.usersWrite, idempotency: 'optional' },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const own = (await companiesOf(db, principal.organizationId)).map((c) => c.id);
+      const companies = request.body.companies ?? own;
+      const foreign = companies.filter((c) => !own.includes(c));
+      if (foreign.length > 0) throw notFound(`company ${foreign[0]} does not exist`);
+      const id = randomUUID();
+      const passwordHash = await hashPassword(request.body.password);
+      const view = {
+        id,
+        organizationId: principal.organizationId,
+        email: request.body.email,
+        name: request.body.name,
+        roles: request.body.roles,
+        companies: [...companies].sort(),
+      };
+      const added = await db.transaction(async (tx) => {
+        const ok = await registerUser(tx, bus, principal.organizationId, companies, {
+          id,
+          email: request.body.email,
+          name: request.body.name,
+          roles: request.body.roles,
+          passwordHash,
+        });
+        if (ok) await request.idempotency?.complete(tx, 201, view);
+        return ok;
+      });
+      if (!added) throw conflict(`a user with email ${request.body.email} already exists`);
+      return reply.code(201).send(view);
+    },
+  );
+
+  r.get(
+    '/api/users/:id',
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'A user of your organization',
+        params: z.object({ id: z.uuid() }),
+        response: { 200: userView },
+      },
+      config: { permission: PERMISSIONS.usersRead },
+    },
+    async (request) => {
+      const u = await userById(db, principalOf(request).organizationId, request.params.id);
+      if (!u) throw notFound(`user ${request.params.id} does not exist`);
+      return {
+        id: u.id,
+        organizationId: u.organizationId,
+        email: u.email,
+        name: u.name,
+        roles: u.roles,
+        companies: u.companies,
+      };
+    },
+  );
+}

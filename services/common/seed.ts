@@ -1,0 +1,52 @@
+import { hashPassword } from '../../platform/auth/passwords.js';
+import type { Db } from '../../platform/data/db.js';
+import type { Bus } from '../../platform/messaging/bus.js';
+import { CustomerCreated } from '../../contracts/common.js';
+import { DEMO_COMPANY, DEMO_ORGANIZATION, DEMO_RESIDENTS, DEMO_USERS } from '../../contracts/demo.js';
+import { insertCustomer } from './customers/store.js';
+import { userByEmail } from './organizations/store.js';
+import { registerOrganization, registerUser } from './organizations/registration.js';
+
+/**
+ * The demo organization: its company, default chart, the demo users (password from
+ * DHANMAN_DEMO_PASSWORD) and the residents as customers, with their events. Safe on every start.
+ */
+export async function seedCommon(db: Db, bus: Bus, demoPassword: string): Promise<void> {
+  const org = DEMO_ORGANIZATION.id;
+  const missingUsers: Array<(typeof DEMO_USERS)[number]> = [];
+  for (const u of DEMO_USERS) if (!(await userByEmail(db, u.email))) missingUsers.push(u);
+  const hashes = await Promise.all(missingUsers.map(() => hashPassword(demoPassword)));
+  await db.transaction(async (tx) => {
+    await registerOrganization(tx, bus, {
+      id: org,
+      name: DEMO_ORGANIZATION.name,
+      companies: [{ id: DEMO_COMPANY.id, name: DEMO_COMPANY.name }],
+    });
+    for (const [i, u] of missingUsers.entries()) {
+      await registerUser(tx, bus, org, [DEMO_COMPANY.id], {
+        id: u.id,
+        email: u.email,
+        name: u.name,
+        roles: [...u.roles],
+        passwordHash: hashes[i]!,
+      });
+    }
+    for (const r of DEMO_RESIDENTS) {
+      const exists = await tx.query('SELECT 1 FROM customer WHERE id = $1', [r.customerId]);
+      if (exists.rowCount > 0) continue;
+      const c = await insertCustomer(tx, {
+        id: r.customerId,
+        organizationId: org,
+        companyId: DEMO_COMPANY.id,
+        name: r.name,
+        email: r.email,
+      });
+      await bus.publish(
+        tx,
+        CustomerCreated,
+        { customerId: c.id, name: c.name, email: c.email, balance: c.balance },
+        { organizationId: org, companyId: DEMO_COMPANY.id },
+      );
+    }
+  });
+}
