@@ -29,7 +29,7 @@ export interface SystemOptions {
 
 /** Starts a set of services in one process on one runtime (embedded or distributed). */
 export async function startSystem(opts: SystemOptions): Promise<System> {
-  const config = loadRuntimeConfig(opts.env);
+  const config = loadRuntimeConfig(opts.env, SERVICE_PORTS);
   const log = createLogger('dhanman', config.LOG_LEVEL);
   const startedAt = Date.now();
   const runtime = await createRuntime(config, log);

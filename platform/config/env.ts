@@ -41,17 +41,19 @@ export const env = {
       .string()
       .regex(/^\d+(,\d+)*$/, 'expected a comma-separated list of whole milliseconds, e.g. "1000,5000"')
       .transform((s) => s.split(',').map(Number))
-      .default(def.join(',') as never),
+      .prefault(def.join(',')),
   bool: (def: boolean) =>
     z
       .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
       .transform((s) => s === 'true' || s === '1')
-      .default(String(def) as never),
+      .prefault(String(def) as 'true' | 'false'),
   url: (protocols: string[]) =>
-    z.url({ message: `expected a URL (${protocols.join(', ')})` }).refine(
-      (u) => protocols.some((p) => u.startsWith(`${p}://`)),
-      `expected a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}`,
-    ),
+    z
+      .url({ message: `expected a URL (${protocols.join(', ')})` })
+      .refine(
+        (u) => protocols.some((p) => u.startsWith(`${p}://`)),
+        `expected a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+      ),
 };
 
 /** Exits the process with the configuration message and code 78 (EX_CONFIG). */

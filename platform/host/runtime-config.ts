@@ -31,7 +31,10 @@ export const runtimeConfigSchema = z.object({
   AUTH_ISSUER: z.string().min(1).default('dhanman-common'),
   AUTH_AUDIENCE: z.string().min(1).default('dhanman'),
   AUTH_JWKS_URL: env.url(['http', 'https']).optional(),
-  SERVICE_CLIENT_SECRET: z.string().min(16, 'expected at least 16 characters').default('dhanman-embedded-service-secret'),
+  SERVICE_CLIENT_SECRET: z
+    .string()
+    .min(16, 'expected at least 16 characters')
+    .default('dhanman-embedded-service-secret'),
   SHUTDOWN_TIMEOUT_MS: env.int(15_000, 100),
   DHANMAN_DEMO: env.bool(false),
   DHANMAN_DEMO_PASSWORD: z.string().min(8, 'expected at least 8 characters').default('dhanman-demo'),
@@ -39,8 +42,20 @@ export const runtimeConfigSchema = z.object({
 
 export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;
 
-export function loadRuntimeConfig(source: Record<string, string | undefined> = process.env): RuntimeConfig {
-  return loadConfig(runtimeConfigSchema, source);
+/**
+ * Reads the process-wide settings and checks every service's `<NAME>_PORT` and `<NAME>_URL`
+ * up front, so one run reports every wrong variable at once, before anything starts.
+ */
+export function loadRuntimeConfig(
+  source: Record<string, string | undefined> = process.env,
+  servicePorts: Readonly<Record<string, number>> = {},
+): RuntimeConfig {
+  const endpoints: Record<string, z.ZodType> = {};
+  for (const [name, port] of Object.entries(servicePorts)) {
+    endpoints[`${name.toUpperCase()}_PORT`] = env.port(port);
+    endpoints[`${name.toUpperCase()}_URL`] = env.url(['http', 'https']).optional();
+  }
+  return loadConfig(runtimeConfigSchema.extend(endpoints), source) as RuntimeConfig;
 }
 
 /** Port of a service: `<NAME>_PORT` wins over the design's default. */

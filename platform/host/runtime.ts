@@ -30,7 +30,8 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
   const databases: DatabaseSource = await openDatabases({
     ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}),
     databasePrefix: config.DATABASE_PREFIX,
-    dataDir: config.DHANMAN_DATA_DIR === 'memory://' ? 'memory://' : path.resolve(config.DHANMAN_DATA_DIR, 'pgdata'),
+    dataDir:
+      config.DHANMAN_DATA_DIR === 'memory://' ? 'memory://' : path.resolve(config.DHANMAN_DATA_DIR, 'pgdata'),
     log,
   });
   const busLog = log.child({ part: 'bus' });

@@ -39,7 +39,11 @@ export interface TestSystemOptions {
  * distributed on the run's PostgreSQL (a database prefix of its own) and RabbitMQ (a vhost of its own).
  */
 export async function startTestSystem(opts: TestSystemOptions): Promise<TestSystem> {
-  const env: Record<string, string | undefined> = { ...process.env, ...FAST_SETTINGS, DHANMAN_DATA_DIR: 'memory://' };
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    ...FAST_SETTINGS,
+    DHANMAN_DATA_DIR: 'memory://',
+  };
   delete env.DATABASE_URL;
   delete env.AMQP_URL;
   if (opts.mode === 'distributed') {
