@@ -1,0 +1,175 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { appendFileSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ensureInstalled, postgresBinDir } from './install.js';
+import { freePort } from './ports.js';
+import { onProcessExit, startWatchdog } from './process-cleanup.js';
+
+const execFileAsync = promisify(execFile);
+
+export interface PostgresOptions {
+  /** Default: a free loopback port. */
+  port?: number;
+  maxConnections?: number;
+  /** Extra `postgresql.conf` settings, e.g. `{ shared_buffers: '256MB' }`. */
+  settings?: Record<string, string | number>;
+}
+
+export interface PostgresServer {
+  /** `postgres://postgres@127.0.0.1:PORT/postgres` (trust authentication on loopback). */
+  readonly url: string;
+  readonly port: number;
+  readonly dir: string;
+  /** The settings the cluster runs with (benchmarks print them). */
+  readonly settings: Readonly<Record<string, string | number>>;
+  /** Immediate shutdown, then the directory is removed. */
+  stop(): Promise<void>;
+  /** Like a crash: immediate shutdown (no checkpoint), the directory stays. */
+  kill(): Promise<void>;
+  /** Starts the cluster again on the same directory and port (after `kill`). */
+  restart(): Promise<void>;
+}
+
+/** Durability switched off: a test cluster is thrown away, and this makes it several times faster. */
+export const TEST_SETTINGS = {
+  fsync: 'off',
+  synchronous_commit: 'off',
+  full_page_writes: 'off',
+} as const;
+
+const asRoot = process.getuid?.() === 0;
+
+/** Root may not run PostgreSQL: run its tools as the `postgres` user the package created. */
+function asPostgres(bin: string, args: string[]): [string, string[]] {
+  return asRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
+}
+
+async function runAsPostgres(bin: string, args: string[]): Promise<void> {
+  const [command, argv] = asPostgres(bin, args);
+  try {
+    await execFileAsync(command, argv, { maxBuffer: 16 * 1024 * 1024 });
+  } catch (err) {
+    const e = err as { stderr?: string; stdout?: string; message: string };
+    throw new Error(`${bin} failed: ${e.stderr || e.stdout || e.message}`);
+  }
+}
+
+function stopSync(bin: string, dataDir: string): void {
+  if (!existsSync(join(dataDir, 'postmaster.pid'))) return;
+  const [command, argv] = asPostgres(`${bin}/pg_ctl`, ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+  execFileSync(command, argv, { stdio: 'ignore', timeout: 20_000 });
+}
+
+/** Starts a throwaway PostgreSQL cluster in a temp directory (about 1-2 s). */
+export async function startPostgres(opts: PostgresOptions = {}): Promise<PostgresServer> {
+  await ensureInstalled();
+  const bin = postgresBinDir();
+  if (bin === undefined) throw new Error('PostgreSQL binaries not found under /usr/lib/postgresql');
+  const port = opts.port ?? (await freePort());
+  const dir = mkdtempSync(join(tmpdir(), 'dhanman-pg-'));
+  const dataDir = join(dir, 'data');
+  if (asRoot) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+    chownSync(dir, uid, gid);
+  }
+  const settings: Record<string, string | number> = {
+    ...TEST_SETTINGS,
+    max_connections: opts.maxConnections ?? 300,
+    ...opts.settings,
+  };
+
+  let stopped = false;
+  const cleanupSync = (): void => {
+    try {
+      stopSync(bin, dataDir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const unregister = onProcessExit(cleanupSync);
+  const stopWatchdog = startWatchdog(
+    process.pid,
+    `${asPostgres(`${bin}/pg_ctl`, ['-D', dataDir, '-m', 'immediate', 'stop']).flat().join(' ')} >/dev/null 2>&1; rm -rf '${dir}'`,
+  );
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    unregister();
+    stopWatchdog();
+    cleanupSync();
+  };
+
+  try {
+    await runAsPostgres(`${bin}/initdb`, [
+      '-D',
+      dataDir,
+      '-U',
+      'postgres',
+      '-A',
+      'trust',
+      '-E',
+      'UTF8',
+      '--no-locale',
+      '--no-sync',
+    ]);
+    const conf = {
+      listen_addresses: "'127.0.0.1'",
+      port,
+      unix_socket_directories: `'${dir}'`,
+      ...Object.fromEntries(
+        Object.entries(settings).map(([k, v]) => [k, typeof v === 'number' ? v : `'${v}'`]),
+      ),
+    };
+    appendFileSync(
+      join(dataDir, 'postgresql.conf'),
+      `\n# dhanman test harness\n${Object.entries(conf)
+        .map(([k, v]) => `${k} = ${v}`)
+        .join('\n')}\n`,
+    );
+    await runAsPostgres(`${bin}/pg_ctl`, [
+      '-D',
+      dataDir,
+      '-l',
+      join(dir, 'server.log'),
+      '-w',
+      '-t',
+      '60',
+      'start',
+    ]);
+  } catch (err) {
+    const log = existsSync(join(dir, 'server.log'))
+      ? readFileSync(join(dir, 'server.log'), 'utf8').slice(-3000)
+      : '';
+    await stop().catch(() => undefined);
+    throw new Error(`PostgreSQL did not start: ${(err as Error).message}${log ? `\n${log}` : ''}`);
+  }
+
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    dir,
+    settings,
+    stop,
+    kill: async () => {
+      await runAsPostgres(`${bin}/pg_ctl`, ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+    },
+    restart: async () => {
+      if (existsSync(join(dataDir, 'postmaster.pid'))) {
+        await runAsPostgres(`${bin}/pg_ctl`, ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+      }
+      await runAsPostgres(`${bin}/pg_ctl`, [
+        '-D',
+        dataDir,
+        '-l',
+        join(dir, 'server.log'),
+        '-w',
+        '-t',
+        '60',
+        'start',
+      ]);
+    },
+  };
+}
