@@ -1,0 +1,183 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queueNames } from '../../../platform/messaging/envelope.js';
+import { ATTEMPT_HEADER, readDeadLetterHeaders } from '../../../platform/messaging/headers.js';
+import type { Delivery, OutgoingMessage, Transport } from '../../../platform/messaging/transport.js';
+import { sleep, waitFor } from './conformance-kit.js';
+import { openEmbeddedBus, type EmbeddedBus } from './pglite-bus.js';
+
+/** What the in-process broker does below the bus: routing, leases, delays, dead-lettering. */
+describe('in-process transport', () => {
+  let bus: EmbeddedBus;
+  beforeAll(async () => {
+    bus = await openEmbeddedBus({ retryDelaysMs: [100, 200], leaseMs: 300, pollIntervalMs: 100 });
+  }, 120_000);
+  afterAll(() => bus?.close());
+
+  const service = () => `ip_${randomBytes(3).toString('hex')}`;
+  const event = (type: string, n: number): OutgoingMessage => ({
+    exchange: 'dhanman.events',
+    routingKey: type,
+    messageId: `m${n}`,
+    body: JSON.stringify({ n }),
+  });
+
+  /** Collects deliveries and settles each one with `settle` (ack by default). */
+  async function collect(
+    t: Transport,
+    queue: string,
+    settle: (d: Delivery) => Promise<void> = (d) => d.ack(),
+  ) {
+    const seen: { body: string; d: Delivery; at: number }[] = [];
+    const sub = await t.consume(
+      queue,
+      async (d) => {
+        seen.push({ body: d.body.toString(), d, at: Date.now() });
+        await settle(d);
+      },
+      { prefetch: 10, concurrency: 2 },
+    );
+    return { seen, sub };
+  }
+
+  it('routes by binding, drops what nobody is bound for, and follows re-declared bindings', async () => {
+    const t = await bus.transport();
+    const s = service();
+    const type = `${s}.happened`;
+    await t.declare({ service: s, eventTypes: [type], commands: false });
+    await t.publish([event(type, 1), event(`${s}.unbound`, 2)]);
+    expect(await t.depth(queueNames(s).events)).toBe(1);
+    await t.publish([
+      { exchange: 'dhanman.commands', routingKey: `${s}.commands`, messageId: 'c', body: '{}' },
+    ]);
+    expect(await t.depth(queueNames(s).commands)).toBe(0);
+
+    // The service no longer handles `type` and now takes commands.
+    await t.declare({ service: s, eventTypes: [], commands: true });
+    await t.publish([event(type, 3)]);
+    await t.publish([
+      { exchange: 'dhanman.commands', routingKey: `${s}.commands`, messageId: 'c', body: '{}' },
+    ]);
+    expect(await t.depth(queueNames(s).events)).toBe(1);
+    expect(await t.depth(queueNames(s).commands)).toBe(1);
+  });
+
+  it('keeps the order of a batch in the queue', async () => {
+    const t = await bus.transport();
+    const s = service();
+    const type = `${s}.happened`;
+    await t.declare({ service: s, eventTypes: [type], commands: false });
+    await t.publish(Array.from({ length: 50 }, (_, i) => event(type, i)));
+    const { seen, sub } = await collect(t, queueNames(s).events);
+    await waitFor('all fifty', () => seen.length === 50);
+    await sub.cancel();
+    // Two run at once, so neighbours may swap; nothing is lost, nothing is doubled.
+    expect(new Set(seen.map((x) => JSON.parse(x.body).n)).size).toBe(50);
+    expect(JSON.parse(seen[0]!.body).n).toBeLessThan(2);
+  });
+
+  it('hands a copy out again when its consumer dies, counting deliveries', async () => {
+    const dying = await bus.transport();
+    const s = service();
+    const type = `${s}.happened`;
+    await dying.declare({ service: s, eventTypes: [type], commands: false });
+    await dying.publish([event(type, 1)]);
+    const first = await collect(dying, queueNames(s).events, async () => {
+      void dying.close();
+      throw new Error('gone');
+    });
+    await waitFor('the first delivery', () => first.seen.length === 1);
+    expect(first.seen[0]!.d).toMatchObject({ deliveryCount: 1, redelivered: false, attempt: 0 });
+    await expect(first.seen[0]!.d.ack()).rejects.toThrow(/closed/);
+
+    const next = await bus.transport();
+    const started = Date.now();
+    const second = await collect(next, queueNames(s).events);
+    await waitFor('the redelivery', () => second.seen.length === 1);
+    // Not before the dead consumer's lease ran out.
+    expect(second.seen[0]!.at - started).toBeGreaterThanOrEqual(150);
+    expect(second.seen[0]!.d).toMatchObject({ deliveryCount: 2, redelivered: true });
+    await sleep(100);
+    expect(await next.depth(queueNames(s).events)).toBe(0);
+    await second.sub.cancel();
+  });
+
+  it('keeps a slow handler’s lease alive', async () => {
+    const t = await bus.transport();
+    const s = service();
+    const type = `${s}.happened`;
+    await t.declare({ service: s, eventTypes: [type], commands: false });
+    await t.publish([event(type, 1)]);
+    const { seen, sub } = await collect(t, queueNames(s).events, async (d) => {
+      await sleep(1_000); // three leases long
+      await d.ack();
+    });
+    await waitFor(
+      'the slow handler',
+      async () => seen.length === 1 && (await t.depth(queueNames(s).events)) === 0,
+      5_000,
+    );
+    expect(seen).toHaveLength(1);
+    await sub.cancel();
+  });
+
+  it('waits the ladder’s delay before a retry, and moves a dead letter to the DLQ with its reason', async () => {
+    const t = await bus.transport();
+    const s = service();
+    const type = `${s}.happened`;
+    await t.declare({ service: s, eventTypes: [type], commands: false });
+    await t.publish([event(type, 1)]);
+    const { seen, sub } = await collect(t, queueNames(s).events, async (d) => {
+      if (d.attempt < 2) await d.retry(d.attempt + 1);
+      else
+        await d.deadLetter({
+          category: 'handler-failed',
+          reason: 'no luck',
+          error: 'boom',
+          attempts: 3,
+          originalQueue: d.queue,
+        });
+    });
+    await waitFor('three attempts', () => seen.length === 3);
+    expect(seen.map((x) => x.d.attempt)).toEqual([0, 1, 2]);
+    expect(seen[1]!.at - seen[0]!.at).toBeGreaterThanOrEqual(95);
+    expect(seen[2]!.at - seen[1]!.at).toBeGreaterThanOrEqual(195);
+    expect(seen[2]!.d.headers[ATTEMPT_HEADER]).toBe(2);
+    await sub.cancel();
+
+    const dlq = await collect(t, queueNames(s).dlq);
+    await waitFor('the dead letter', () => dlq.seen.length === 1);
+    expect(dlq.seen[0]!.body).toBe(JSON.stringify({ n: 1 }));
+    expect(readDeadLetterHeaders(dlq.seen[0]!.d.headers)).toMatchObject({
+      category: 'handler-failed',
+      reason: 'no luck',
+      error: 'boom',
+      attempts: 3,
+      originalQueue: queueNames(s).events,
+    });
+    await dlq.sub.cancel();
+  });
+
+  it('wakes the consumers of another transport on the same database at once', async () => {
+    const a = await bus.transport({ pollIntervalMs: 60_000 });
+    const b = await bus.transport({ pollIntervalMs: 60_000 });
+    const s = service();
+    const type = `${s}.happened`;
+    await a.declare({ service: s, eventTypes: [type], commands: false });
+    const { seen, sub } = await collect(b, queueNames(s).events);
+    await sleep(100);
+    const started = Date.now();
+    await a.publish([event(type, 1)]);
+    await waitFor('the delivery', () => seen.length === 1, 5_000);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await sub.cancel();
+  });
+
+  it('refuses work once closed', async () => {
+    const t = await bus.transport();
+    await t.close();
+    expect(t.isConnected()).toBe(false);
+    await expect(t.publish([])).rejects.toThrow(/closed/);
+    await expect(t.sendToQueue('x.events', 'b', {})).rejects.toThrow(/closed/);
+  });
+});
