@@ -4,6 +4,7 @@ import type { Bus, MessageHandler } from '../messaging/bus.js';
 import type { JobDefinition, Jobs } from '../jobs/jobs.js';
 import type { Migration } from '../data/migrations.js';
 import type { HttpApp } from '../http/app.js';
+import type { HttpClient } from '../http/client.js';
 
 /**
  * Everything a service's code gets from the host. A service depends on these and on
@@ -19,6 +20,8 @@ export interface ServiceDeps {
   env: Record<string, string | undefined>;
   /** Token issuer and audience every service checks (Common signs with these). */
   auth: { issuer: string; audience: string; serviceClientSecret: string };
+  /** The resilient client for calls to other services (and the payment gateway). */
+  http: HttpClient;
   /** Base URL of another service or external dependency, by name (from `<NAME>_URL`). */
   urlOf(target: string): string;
 }

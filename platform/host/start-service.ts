@@ -12,6 +12,7 @@ import { createHttpApp, registerHealth } from '../http/app.js';
 import { httpMigrations } from '../http/idempotency.js';
 import { createTokenVerifier, type TokenVerifier } from '../auth/verifier.js';
 import { createLogger } from '../observability/logger.js';
+import { createServiceHttpClient } from './service-client.js';
 import type { Runtime } from './runtime.js';
 import { portOf, urlOf } from './runtime-config.js';
 import type { ServiceDefinition, ServiceDeps } from './service-definition.js';
@@ -65,6 +66,13 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
     publish: (tx, contract, payload, o) => required(messaging, 'bus').bus.publish(tx, contract, payload, o),
     send: (tx, contract, payload, o) => required(messaging, 'bus').bus.send(tx, contract, payload, o),
   };
+  const urlOfTarget = (target: string) => urlOf(target, opts.servicePorts[target] ?? 0, env);
+  const http = createServiceHttpClient({
+    service: def.name,
+    config: runtime.config,
+    urlOf: urlOfTarget,
+    log,
+  });
   const deps: ServiceDeps = {
     service: def.name,
     db: db ?? (missing('database') as Db),
@@ -81,7 +89,8 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
       audience: runtime.config.AUTH_AUDIENCE,
       serviceClientSecret: runtime.config.SERVICE_CLIENT_SECRET,
     },
-    urlOf: (target) => urlOf(target, opts.servicePorts[target] ?? 0, env),
+    http,
+    urlOf: urlOfTarget,
   };
 
   if (db && transport) {
@@ -160,6 +169,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
       await messaging?.stop();
       await jobs?.stop();
       await def.stop?.();
+      await http.close();
       await db?.close();
     },
   };
