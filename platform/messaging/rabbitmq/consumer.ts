@@ -63,6 +63,12 @@ export class QueueConsumer {
     this.backlog = [];
   }
 
+  /** The transport is closing: take nothing more; what is in flight can no longer be settled. */
+  abandon(): void {
+    this.cancelled = true;
+    this.detach();
+  }
+
   async cancel(): Promise<void> {
     this.cancelled = true;
     const ch = this.channel;

@@ -236,7 +236,8 @@ export function openRabbitTransport(options: RabbitTransportOptions): RabbitTran
           await consumer.start(conn);
         } catch (err) {
           consumers.delete(consumer);
-          throw err;
+          // Closed meanwhile (the process is going away): there is nothing left to consume from.
+          if (!closed) throw err;
         }
       }
       return {
@@ -264,10 +265,15 @@ export function openRabbitTransport(options: RabbitTransportOptions): RabbitTran
       return publishKeeper.isReady() && consumeKeeper.isReady();
     },
 
+    /*
+     * Like the process going away: the connections close at once, deliveries not yet settled go
+     * back to their queues (settling them afterwards fails) and waiting publishes reject. A
+     * graceful stop cancels its subscriptions first, which lets handlers in flight finish.
+     */
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.all([...consumers].map((c) => c.cancel()));
+      for (const c of consumers) c.abandon();
       consumers.clear();
       publisher.stop();
       await Promise.all([publishKeeper.close(), consumeKeeper.close()]);
