@@ -51,8 +51,9 @@ export async function generateSigningKey(now = new Date()): Promise<StoredSignin
 
 /**
  * Loads the signing keys, making the first key pair if there is none. Two instances starting at
- * once may both make one: both keys are stored and published, and both instances then sign with
- * the same one (newest wins, ties by kid), so every token either signs stays verifiable.
+ * once on an empty store may each make one and sign with it: both keys are stored and published
+ * (a verifier meeting an unknown kid fetches the JWKS again), and from then on every instance
+ * signs with the oldest live key. Rotating is: add a key, then retire the old one.
  */
 export async function ensureSigningKeys(
   store: SigningKeyStore,
@@ -65,13 +66,13 @@ export async function ensureSigningKeys(
     keys = await store.list();
   }
   const live = keys.filter((k) => !k.retiredAt);
-  live.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.kid < b.kid ? 1 : -1));
-  const newest = live[0];
-  if (!newest) throw new Error('signing key store returned no usable key after adding one');
+  live.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.kid < b.kid ? -1 : 1));
+  const oldest = live[0];
+  if (!oldest) throw new Error('signing key store returned no usable key after adding one');
   const graceMs = (opts.maxTokenTtlSeconds ?? 24 * 3600) * 1000;
   const published = keys.filter((k) => !k.retiredAt || k.retiredAt.getTime() + graceMs > now().getTime());
   return {
-    active: { kid: newest.kid, privateKey: (await importJWK(newest.privateJwk, SIGNING_ALG)) as CryptoKey },
+    active: { kid: oldest.kid, privateKey: (await importJWK(oldest.privateJwk, SIGNING_ALG)) as CryptoKey },
     publicJwks: published.map((k) => publicOnly(k.publicJwk)),
   };
 }

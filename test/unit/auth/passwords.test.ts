@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import {
+  hashPassword,
+  needsRehash,
+  verifyPassword,
+  type ScryptCost,
+} from '../../../platform/auth/passwords.js';
+
+const CHEAP: ScryptCost = { logN: 10, r: 8, p: 1 };
+
+describe('password hashing (scrypt)', () => {
+  it('verifies the right password and refuses a wrong one', async () => {
+    const stored = await hashPassword('correct horse', CHEAP);
+    expect(stored).toMatch(/^\$scrypt\$ln=10,r=8,p=1\$[\w-]+\$[\w-]+$/);
+    expect(await verifyPassword('correct horse', stored, CHEAP)).toBe(true);
+    expect(await verifyPassword('correct horsE', stored, CHEAP)).toBe(false);
+    expect(await verifyPassword('', stored, CHEAP)).toBe(false);
+  });
+
+  it('salts every hash', async () => {
+    const [a, b] = await Promise.all([hashPassword('same', CHEAP), hashPassword('same', CHEAP)]);
+    expect(a).not.toBe(b);
+  });
+
+  it('treats equivalent Unicode forms as the same password', async () => {
+    const stored = await hashPassword('caf\u00e9', CHEAP);
+    expect(await verifyPassword('cafe\u0301', stored, CHEAP)).toBe(true);
+  });
+
+  it('returns false, spending the time of a hash, for an unknown user or a corrupt or hostile stored value', async () => {
+    expect(await verifyPassword('x', undefined, CHEAP)).toBe(false);
+    expect(await verifyPassword('x', 'plaintext', CHEAP)).toBe(false);
+    // A stored value asking for 2^30 of memory must not be honoured.
+    expect(
+      await verifyPassword(
+        'x',
+        '$scrypt$ln=30,r=8,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+        CHEAP,
+      ),
+    ).toBe(false);
+  });
+
+  it('refuses absurdly long passwords', async () => {
+    await expect(hashPassword('x'.repeat(5000), CHEAP)).rejects.toThrow(/too long/);
+    const stored = await hashPassword('short', CHEAP);
+    expect(await verifyPassword('x'.repeat(5000), stored, CHEAP)).toBe(false);
+  });
+
+  it('says when a hash was made with a weaker cost than wanted', async () => {
+    const stored = await hashPassword('pw', CHEAP);
+    expect(needsRehash(stored, CHEAP)).toBe(false);
+    expect(needsRehash(stored, { ...CHEAP, logN: 11 })).toBe(true);
+    expect(needsRehash('garbage', CHEAP)).toBe(true);
+  });
+
+  it('uses a cost of at least 2^15 by default', async () => {
+    const stored = await hashPassword('pw');
+    expect(stored.startsWith('$scrypt$ln=15,r=8,p=1$')).toBe(true);
+    expect(await verifyPassword('pw', stored)).toBe(true);
+  });
+});
