@@ -52,6 +52,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
         contracts,
         servicePorts: SERVICE_PORTS,
         seed: opts.seed,
+        deferMessaging: true,
         env,
         ...(opts.freePorts ? { port: 0 } : {}),
       });
@@ -59,6 +60,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
       // Later services find earlier ones where they actually listen.
       env[`${name.toUpperCase()}_URL`] = running.url;
     }
+    for (const running of services) await running.startMessaging();
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;

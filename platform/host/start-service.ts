@@ -23,6 +23,8 @@ export interface RunningService {
   port: number;
   db: Db | null;
   app: FastifyInstance;
+  /** Starts the outbox relay and the consumers (at once unless `deferMessaging`). */
+  startMessaging(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -33,6 +35,12 @@ export interface StartOptions {
   port?: number;
   /** Default ports of the other services, to find them when `<NAME>_URL` is not set. */
   servicePorts: Readonly<Record<string, number>>;
+  /**
+   * Declare the service's queues but wait for `startMessaging()` to relay and consume: a process
+   * that starts several services declares every queue before any of them publishes, so no event
+   * of a first start (the demo seed's) is dropped for want of a bound queue.
+   */
+  deferMessaging?: boolean;
   /** Run the service's demo seed after migrations. */
   seed?: boolean;
   env?: Record<string, string | undefined>;
@@ -148,7 +156,11 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
   if (def.routes) await def.routes(app, deps);
 
   // Consume only once everything the handlers need is in place.
-  if (messaging) await messaging.start();
+  if (messaging) await messaging.declare();
+  const startMessaging = async () => {
+    await messaging?.start();
+  };
+  if (!opts.deferMessaging) await startMessaging();
   const port = opts.port ?? portOf(def.name, def.port, env);
   await app.listen({ host: runtime.config.HOST, port });
   const address = app.server.address();
@@ -164,6 +176,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
     port: actualPort,
     db,
     app,
+    startMessaging,
     async stop() {
       await app.close();
       await messaging?.stop();
