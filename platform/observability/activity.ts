@@ -7,7 +7,7 @@ import { currentContext } from './context.js';
  * table in their own migrations:
  *
  *   CREATE TABLE activity (id bigserial PRIMARY KEY, correlation_id text NOT NULL, organization_id uuid,
- *     action text NOT NULL, detail jsonb NOT NULL DEFAULT '{}'::jsonb, at timestamptz NOT NULL DEFAULT clock_timestamp());
+ *     action text NOT NULL, detail jsonb NOT NULL DEFAULT '{}'::jsonb, at timestamptz NOT NULL DEFAULT now());
  */
 export async function recordActivity(
   q: Queryable,
@@ -44,14 +44,15 @@ export async function traceOf(
     action: string;
     detail: Record<string, unknown> | string;
   }>(
-    `SELECT at, action, detail FROM activity
+    // Within one transaction the work comes before the messages it published.
+    `SELECT at, 0 AS kind, id, action, detail FROM activity
       WHERE correlation_id = $1 AND organization_id::text = $2
      UNION ALL
-     SELECT created_at AS at, 'published ' || type AS action,
+     SELECT created_at AS at, 1 AS kind, id, 'published ' || type AS action,
             jsonb_build_object('messageId', message_id, 'routingKey', routing_key, 'sentAt', sent_at) AS detail
        FROM outbox
       WHERE body::jsonb ->> 'correlationId' = $1 AND body::jsonb ->> 'organizationId' = $2
-     ORDER BY at`,
+     ORDER BY at, kind, id`,
     [correlationId, organizationId],
   );
   return rows.map((r) => ({

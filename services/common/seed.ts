@@ -15,20 +15,21 @@ export async function seedCommon(db: Db, bus: Bus, demoPassword: string): Promis
   const org = DEMO_ORGANIZATION.id;
   const missingUsers: Array<(typeof DEMO_USERS)[number]> = [];
   for (const u of DEMO_USERS) if (!(await userByEmail(db, u.email))) missingUsers.push(u);
-  const hashes = await Promise.all(missingUsers.map(() => hashPassword(demoPassword)));
+  // One hash for all demo users: they share the demo password, and hashing is deliberately slow.
+  const demoHash = missingUsers.length > 0 ? await hashPassword(demoPassword) : '';
   await db.transaction(async (tx) => {
     await registerOrganization(tx, bus, {
       id: org,
       name: DEMO_ORGANIZATION.name,
       companies: [{ id: DEMO_COMPANY.id, name: DEMO_COMPANY.name }],
     });
-    for (const [i, u] of missingUsers.entries()) {
+    for (const u of missingUsers) {
       await registerUser(tx, bus, org, [DEMO_COMPANY.id], {
         id: u.id,
         email: u.email,
         name: u.name,
         roles: [...u.roles],
-        passwordHash: hashes[i]!,
+        passwordHash: demoHash,
       });
     }
     for (const r of DEMO_RESIDENTS) {

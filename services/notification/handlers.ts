@@ -16,7 +16,7 @@ import {
   SendPaymentReminder,
   UserCreated,
 } from '../../contracts/index.js';
-import { deliverOnce } from './mail/delivery.js';
+import { deliverOnce, uuidFromKey } from './mail/delivery.js';
 import type { MailSender } from './mail/sender.js';
 import {
   contactOf,
@@ -44,13 +44,15 @@ export function notificationHandlers(db: Db, sender: MailSender): MessageHandler
     template: N,
     to: { name: string; email: string },
     data: (base: { organizationName: string; recipientName: string }) => TemplateData[N],
+    /** What makes this mail "the same mail" (default: the message). */
+    dedupeKey?: string,
   ) => {
     const organizationName = (await organizationNameOf(tx, m.organizationId)) ?? FALLBACK_ORGANIZATION_NAME;
     const rendered = renderMail(template, data({ organizationName, recipientName: to.name }));
     return deliverOnce(tx, db, sender, {
       ...rendered,
       to: to.email,
-      messageId: m.messageId,
+      messageId: dedupeKey ? uuidFromKey(`${m.organizationId}:${dedupeKey}`) : m.messageId,
       organizationId: m.organizationId,
       correlationId: m.correlationId,
       template,
@@ -82,10 +84,13 @@ export function notificationHandlers(db: Db, sender: MailSender): MessageHandler
     return found;
   };
 
+  // The invoice-created mail goes once per invoice even if its fact is published twice (as two
+  // messages); an explicit SendInvoiceEmail or a reminder is a mail of its own.
   const invoiceMail =
-    (template: 'invoice-created' | 'payment-reminder') =>
+    (template: 'invoice-created' | 'payment-reminder', oncePerInvoice = false) =>
     async (
       m: Envelope<{
+        invoiceId: string;
         customerId: string;
         customerName?: string | undefined;
         customerEmail?: string | undefined;
@@ -98,15 +103,22 @@ export function notificationHandlers(db: Db, sender: MailSender): MessageHandler
     ) => {
       const p = m.payload;
       const to = await customer(tx, m, p);
-      await send(tx, m, template, to, (base) => ({
-        ...base,
-        invoice: {
-          number: p.number,
-          amount: formatMoney(p.amount),
-          dueDate: p.dueDate,
-          issueDate: p.issueDate ?? m.occurredAt.slice(0, 10),
-        },
-      }));
+      await send(
+        tx,
+        m,
+        template,
+        to,
+        (base) => ({
+          ...base,
+          invoice: {
+            number: p.number,
+            amount: formatMoney(p.amount),
+            dueDate: p.dueDate,
+            issueDate: p.issueDate ?? m.occurredAt.slice(0, 10),
+          },
+        }),
+        oncePerInvoice ? `${template}:${p.invoiceId}` : undefined,
+      );
     };
 
   const poDecision =
@@ -172,21 +184,28 @@ export function notificationHandlers(db: Db, sender: MailSender): MessageHandler
         at: m.occurredAt,
       });
     }),
-    on(InvoiceCreated, 'notification.mail.invoice-created', invoiceMail('invoice-created')),
+    on(InvoiceCreated, 'notification.mail.invoice-created', invoiceMail('invoice-created', true)),
     on(SendInvoiceEmail, 'notification.mail.send-invoice-email', invoiceMail('invoice-created')),
     on(SendPaymentReminder, 'notification.mail.payment-reminder', invoiceMail('payment-reminder')),
     on(PaymentReceived, 'notification.mail.payment-receipt', async (m, tx) => {
       const p = m.payload;
       const to = await customer(tx, m, p);
-      await send(tx, m, 'payment-receipt', to, (base) => ({
-        ...base,
-        payment: {
-          invoiceNumber: p.invoiceNumber,
-          amount: formatMoney(p.amount),
-          transactionId: p.transactionId,
-          paidAt: p.paidAt,
-        },
-      }));
+      await send(
+        tx,
+        m,
+        'payment-receipt',
+        to,
+        (base) => ({
+          ...base,
+          payment: {
+            invoiceNumber: p.invoiceNumber,
+            amount: formatMoney(p.amount),
+            transactionId: p.transactionId,
+            paidAt: p.paidAt,
+          },
+        }),
+        `payment-receipt:${p.paymentId}`,
+      );
     }),
     on(POSubmitted, 'notification.mail.po-approval-required', async (m, tx) => {
       const p = m.payload;

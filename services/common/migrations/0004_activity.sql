@@ -5,6 +5,6 @@ CREATE TABLE activity (
   organization_id uuid,
   action text NOT NULL,
   detail jsonb NOT NULL DEFAULT '{}'::jsonb,
-  at timestamptz NOT NULL DEFAULT clock_timestamp()
+  at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX activity_correlation_idx ON activity (correlation_id, id);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Db, Queryable } from '../../../platform/data/db.js';
 import { recordActivity } from '../../../platform/observability/activity.js';
 import type { TemplateName } from '../templates/render.js';
@@ -53,4 +54,13 @@ export async function deliverOnce(
     transport: sender.kind,
   });
   return 'sent';
+}
+
+/** A stable UUID (version 5 layout) naming a business key, for the (message, recipient) record. */
+export function uuidFromKey(key: string): string {
+  const h = createHash('sha1').update(`dhanman-mail:${key}`).digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const hex = h.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

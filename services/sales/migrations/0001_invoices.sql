@@ -16,14 +16,11 @@ CREATE TABLE invoice (
   -- Set when Common acknowledges the ledger posting (LedgerPosted).
   journal_id uuid,
   posted_at timestamptz,
-  idempotency_key text,
-  request_hash text,
   correlation_id text,
   created_by text,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
-  UNIQUE (organization_id, number),
-  UNIQUE (organization_id, idempotency_key)
+  UNIQUE (organization_id, number)
 );
 CREATE INDEX invoice_org_created_idx ON invoice (organization_id, created_at, id);
 CREATE INDEX invoice_customer_idx ON invoice (organization_id, customer_id);
@@ -64,6 +61,6 @@ CREATE TABLE activity (
   organization_id uuid,
   action text NOT NULL,
   detail jsonb NOT NULL DEFAULT '{}'::jsonb,
-  at timestamptz NOT NULL DEFAULT clock_timestamp()
+  at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX activity_correlation_idx ON activity (correlation_id, id);

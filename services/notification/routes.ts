@@ -1,0 +1,133 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Db } from '../../platform/data/db.js';
+import { principalOf } from '../../platform/http/authentication.js';
+import { decodeCursor, encodeCursor, pageQuery, pageSchema } from '../../platform/http/pagination.js';
+import { notFound } from '../../platform/http/problem.js';
+import { PERMISSIONS } from '../../contracts/permissions.js';
+
+const emailSchema = z.object({
+  id: z.string(),
+  to: z.string(),
+  subject: z.string(),
+  template: z.string(),
+  correlationId: z.string(),
+  messageId: z.uuid(),
+  transport: z.enum(['smtp', 'mailbox']),
+  sentAt: z.string(),
+});
+
+interface EmailRow {
+  id: string;
+  recipient: string;
+  subject: string;
+  template: string;
+  correlation_id: string;
+  message_id: string;
+  transport: 'smtp' | 'mailbox';
+  sent_at: Date;
+}
+
+const view = (r: EmailRow) => ({
+  id: r.id,
+  to: r.recipient,
+  subject: r.subject,
+  template: r.template,
+  correlationId: r.correlation_id,
+  messageId: r.message_id,
+  transport: r.transport,
+  sentAt: new Date(r.sent_at).toISOString(),
+});
+
+const COLUMNS = 'id, recipient, subject, template, correlation_id, message_id, transport, sent_at';
+
+/** The outgoing mail log (both transports) and, in embedded mode, the mailbox's full messages. */
+export function emailRoutes(app: FastifyInstance, deps: { db: Db }): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { db } = deps;
+
+  r.get(
+    '/api/emails',
+    {
+      schema: {
+        tags: ['emails'],
+        summary: 'Mail sent, newest first (filter by recipient or correlation id)',
+        querystring: pageQuery().extend({
+          to: z.string().trim().min(1).max(320).optional(),
+          correlationId: z.string().min(1).max(128).optional(),
+          template: z.string().min(1).max(100).optional(),
+        }),
+        response: { 200: pageSchema(emailSchema) },
+      },
+      config: { permission: PERMISSIONS.emailsRead },
+    },
+    async (request) => {
+      const q = request.query;
+      const params: unknown[] = [principalOf(request).organizationId];
+      let where = 'organization_id = $1';
+      if (q.to) {
+        params.push(q.to.toLowerCase());
+        where += ` AND lower(recipient) = $${params.length}`;
+      }
+      if (q.correlationId) {
+        params.push(q.correlationId);
+        where += ` AND correlation_id = $${params.length}`;
+      }
+      if (q.template) {
+        params.push(q.template);
+        where += ` AND template = $${params.length}`;
+      }
+      const before = decodeCursor(q.cursor, z.object({ id: z.string().regex(/^\d+$/) }));
+      if (before) {
+        params.push(before.id);
+        where += ` AND id < $${params.length}::bigint`;
+      }
+      params.push(q.limit + 1);
+      const { rows } = await db.query<EmailRow>(
+        `SELECT ${COLUMNS} FROM outgoing_email WHERE ${where} ORDER BY id DESC LIMIT $${params.length}`,
+        params,
+      );
+      const page = rows.slice(0, q.limit);
+      const last = page[page.length - 1];
+      return {
+        items: page.map(view),
+        nextCursor: rows.length > page.length && last ? encodeCursor({ id: String(last.id) }) : null,
+      };
+    },
+  );
+
+  r.get(
+    '/api/emails/:id',
+    {
+      schema: {
+        tags: ['emails'],
+        summary: 'One mail; with its HTML and text when it went to the embedded mailbox',
+        params: z.object({ id: z.string().regex(/^\d{1,18}$/, 'expected an email id') }),
+        response: {
+          200: emailSchema.extend({
+            from: z.string().nullable(),
+            html: z.string().nullable(),
+            text: z.string().nullable(),
+          }),
+        },
+      },
+      config: { permission: PERMISSIONS.emailsRead },
+    },
+    async (request) => {
+      const { rows } = await db.query<
+        EmailRow & { sender: string | null; html: string | null; text: string | null }
+      >(
+        `SELECT e.id, e.recipient, e.subject, e.template, e.correlation_id, e.message_id, e.transport, e.sent_at,
+                m.sender, m.html, m.text
+           FROM outgoing_email e
+           LEFT JOIN mailbox m ON m.message_id = e.message_id AND m.recipient = e.recipient
+          WHERE e.organization_id = $1 AND e.id = $2::bigint`,
+        [principalOf(request).organizationId, request.params.id],
+      );
+      const row = rows[0];
+      if (!row) throw notFound(`email ${request.params.id} does not exist`);
+      return { ...view(row), from: row.sender, html: row.html, text: row.text };
+    },
+  );
+}

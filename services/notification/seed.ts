@@ -1,0 +1,37 @@
+import type { Db } from '../../platform/data/db.js';
+import { DEMO_ORGANIZATION, DEMO_RESIDENTS, DEMO_USERS } from '../../contracts/demo.js';
+import { upsertContact, upsertOrganization, upsertUser } from './replicas.js';
+
+// Older than any event: the replicas' own updates (from Common's events) always win over the seed.
+const SEED_TIME = '1970-01-01T00:00:00Z';
+
+/**
+ * The demo organization's name, users and customers, from the fixed demo ids: on a first start
+ * Common's seed events may be published before Notification's queue exists, and mail must still
+ * find its recipients.
+ */
+export async function seedNotification(db: Db): Promise<void> {
+  const organizationId = DEMO_ORGANIZATION.id;
+  await db.transaction(async (tx) => {
+    await upsertOrganization(tx, organizationId, DEMO_ORGANIZATION.name, SEED_TIME);
+    for (const u of DEMO_USERS) {
+      await upsertUser(tx, {
+        id: u.id,
+        organizationId,
+        name: u.name,
+        email: u.email,
+        roles: [...u.roles],
+        at: SEED_TIME,
+      });
+    }
+    for (const r of DEMO_RESIDENTS) {
+      await upsertContact(tx, {
+        id: r.customerId,
+        organizationId,
+        name: r.name,
+        email: r.email,
+        at: SEED_TIME,
+      });
+    }
+  });
+}

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import type { Db, Tx } from '../../../platform/data/db.js';
+import type { Bus } from '../../../platform/messaging/bus.js';
+import { recordActivity } from '../../../platform/observability/activity.js';
+import { InvoiceCreated } from '../../../contracts/sales.js';
+import { nextInvoiceNumber } from './numbering.js';
+import { draftInvoice, type CreateInvoiceBody } from './request.js';
+import { insertInvoice, type Invoice } from './store.js';
+
+/** A customer as Common describes it; null when Common says there is no such customer (for this organization). */
+export interface CustomerDirectory {
+  find(
+    organizationId: string,
+    customerId: string,
+  ): Promise<{ id: string; name: string; email: string; companyId: string | null } | null>;
+}
+
+export type CreateInvoiceOutcome =
+  | {
+      kind: 'created';
+      invoice: Pick<Invoice, 'id' | 'number' | 'status' | 'amount' | 'dueDate' | 'issueDate' | 'customerId'>;
+    }
+  | { kind: 'unknown-customer'; customerId: string };
+
+export interface CreateInvoiceRequest {
+  organizationId: string;
+  createdBy: string | null;
+  body: CreateInvoiceBody;
+  correlationId: string;
+  today: string;
+}
+
+/**
+ * Makes an invoice: rules first (nothing written on bad input), then the customer check with
+ * Common (its failure propagates as a 503 and nothing is written), then one transaction with the
+ * number, the invoice, its lines and `InvoiceCreated` in the outbox. `inTransaction` lets the
+ * caller record its answer (the Idempotency-Key's) in that same transaction.
+ */
+export async function createInvoice(
+  db: Db,
+  bus: Bus,
+  customers: CustomerDirectory,
+  req: CreateInvoiceRequest,
+  inTransaction?: (
+    tx: Tx,
+    invoice: Extract<CreateInvoiceOutcome, { kind: 'created' }>['invoice'],
+  ) => Promise<void>,
+): Promise<CreateInvoiceOutcome> {
+  const draft = draftInvoice(req.body, req.today);
+  const customer = await customers.find(req.organizationId, draft.customerId);
+  if (!customer) return { kind: 'unknown-customer', customerId: draft.customerId };
+
+  const id = randomUUID();
+  const invoice = await db.transaction(async (tx) => {
+    const number = await nextInvoiceNumber(tx, req.organizationId, draft.issueDate);
+    await insertInvoice(tx, {
+      id,
+      organizationId: req.organizationId,
+      companyId: customer.companyId,
+      number,
+      customer,
+      draft,
+      correlationId: req.correlationId,
+      createdBy: req.createdBy,
+    });
+    await bus.publish(
+      tx,
+      InvoiceCreated,
+      {
+        invoiceId: id,
+        number,
+        customerId: customer.id,
+        customerName: customer.name,
+        customerEmail: customer.email,
+        amount: draft.amount,
+        issueDate: draft.issueDate,
+        dueDate: draft.dueDate,
+      },
+      { organizationId: req.organizationId, companyId: customer.companyId, correlationId: req.correlationId },
+    );
+    await recordActivity(
+      tx,
+      'invoice.created',
+      { invoiceId: id, number, amount: draft.amount },
+      { correlationId: req.correlationId, organizationId: req.organizationId },
+    );
+    const created = {
+      id,
+      number,
+      status: 'issued' as const,
+      amount: draft.amount,
+      dueDate: draft.dueDate,
+      issueDate: draft.issueDate,
+      customerId: customer.id,
+    };
+    await inTransaction?.(tx, created);
+    return created;
+  });
+  return { kind: 'created', invoice };
+}

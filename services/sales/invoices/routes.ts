@@ -1,0 +1,218 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Db } from '../../../platform/data/db.js';
+import { principalOf } from '../../../platform/http/authentication.js';
+import { decodeCursor, encodeCursor, pageQuery, pageSchema } from '../../../platform/http/pagination.js';
+import { notFound, unprocessable } from '../../../platform/http/problem.js';
+import type { Bus } from '../../../platform/messaging/bus.js';
+import { recordActivity } from '../../../platform/observability/activity.js';
+import { PERMISSIONS } from '../../../contracts/permissions.js';
+import { SendInvoiceEmail } from '../../../contracts/sales.js';
+import { createInvoice, type CustomerDirectory } from './create.js';
+import { createInvoiceBodySchema, InvoiceRuleError } from './request.js';
+import { getInvoice, listInvoices, type Invoice } from './store.js';
+
+const createdSchema = z.object({
+  id: z.uuid(),
+  number: z.string(),
+  status: z.enum(['draft', 'issued', 'paid', 'void']),
+  amount: z.string(),
+  customerId: z.uuid(),
+  issueDate: z.string(),
+  dueDate: z.string(),
+});
+
+const invoiceSchema = createdSchema.extend({
+  customerName: z.string(),
+  description: z.string().nullable(),
+  posted: z.boolean().describe('Common has acknowledged the ledger posting (LedgerPosted)'),
+  postedAt: z.string().nullable(),
+  journalId: z.uuid().nullable(),
+  createdAt: z.string(),
+  lines: z.array(
+    z.object({
+      position: z.number(),
+      description: z.string(),
+      quantity: z.number(),
+      unitPrice: z.string(),
+      amount: z.string(),
+    }),
+  ),
+});
+
+const view = (i: Invoice) => ({
+  id: i.id,
+  number: i.number,
+  status: i.status,
+  amount: i.amount,
+  customerId: i.customerId,
+  customerName: i.customerName,
+  issueDate: i.issueDate,
+  dueDate: i.dueDate,
+  description: i.description,
+  posted: i.posted,
+  postedAt: i.postedAt,
+  journalId: i.journalId,
+  createdAt: i.createdAt,
+  lines: i.lines,
+});
+
+const idParams = z.object({ id: z.uuid() });
+const cursorSchema = z.object({ p: z.string().min(1).max(64), id: z.uuid() });
+
+const todayUtc = () => new Date().toISOString().slice(0, 10);
+
+export function invoiceRoutes(
+  app: FastifyInstance,
+  deps: { db: Db; bus: Bus; customers: CustomerDirectory },
+): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { db, bus } = deps;
+
+  r.post(
+    '/api/invoices',
+    {
+      schema: {
+        tags: ['invoices'],
+        summary: 'Issue an invoice to a customer (checked with Common)',
+        description:
+          'Give `amount` or `lines` (or both, agreeing). Numbered INV-YYYYMM-0001 per organization. ' +
+          'Unknown customer: 422. Common unreachable: 503, and nothing is written.',
+        body: createInvoiceBodySchema,
+        response: { 201: createdSchema },
+      },
+      config: { permission: PERMISSIONS.invoicesWrite, idempotency: 'required' },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      let outcome;
+      try {
+        outcome = await createInvoice(
+          db,
+          bus,
+          deps.customers,
+          {
+            organizationId: principal.organizationId,
+            createdBy: principal.subject,
+            body: request.body,
+            correlationId: request.workContext.correlationId,
+            today: todayUtc(),
+          },
+          (tx, created) => request.idempotency?.complete(tx, 201, created) ?? Promise.resolve(),
+        );
+      } catch (err) {
+        if (err instanceof InvoiceRuleError) {
+          throw unprocessable(err.message, [{ in: 'body', path: err.field, message: err.message }]);
+        }
+        throw err;
+      }
+      if (outcome.kind === 'unknown-customer') {
+        throw unprocessable(`customer ${outcome.customerId} does not exist`, [
+          { in: 'body', path: 'customerId', message: `customer ${outcome.customerId} does not exist` },
+        ]);
+      }
+      return reply.code(201).header('location', `/api/invoices/${outcome.invoice.id}`).send(outcome.invoice);
+    },
+  );
+
+  r.get(
+    '/api/invoices/:id',
+    {
+      schema: {
+        tags: ['invoices'],
+        summary: 'An invoice, its status and whether it is posted',
+        params: idParams,
+        response: { 200: invoiceSchema },
+      },
+      config: { permission: PERMISSIONS.invoicesRead },
+    },
+    async (request) => {
+      const invoice = await getInvoice(db, principalOf(request).organizationId, request.params.id);
+      if (!invoice) throw notFound(`invoice ${request.params.id} does not exist`);
+      return view(invoice);
+    },
+  );
+
+  r.get(
+    '/api/invoices',
+    {
+      schema: {
+        tags: ['invoices'],
+        summary: 'Invoices, newest first',
+        querystring: pageQuery().extend({
+          customerId: z.uuid().optional(),
+          status: z.enum(['draft', 'issued', 'paid', 'void']).optional(),
+        }),
+        response: { 200: pageSchema(invoiceSchema.omit({ lines: true })) },
+      },
+      config: { permission: PERMISSIONS.invoicesRead },
+    },
+    async (request) => {
+      const q = request.query;
+      const after = decodeCursor(q.cursor, cursorSchema);
+      const items = await listInvoices(db, principalOf(request).organizationId, {
+        customerId: q.customerId,
+        status: q.status,
+        limit: q.limit + 1,
+        before: after ? { position: after.p, id: after.id } : undefined,
+      });
+      const page = items.slice(0, q.limit);
+      const last = page[page.length - 1];
+      return {
+        items: page.map((i) => {
+          const { lines: _lines, ...summary } = view(i);
+          return summary;
+        }),
+        nextCursor:
+          items.length > page.length && last ? encodeCursor({ p: last.position, id: last.id }) : null,
+      };
+    },
+  );
+
+  r.post(
+    '/api/invoices/:id/send-email',
+    {
+      schema: {
+        tags: ['invoices'],
+        summary: 'Mail the invoice to its customer (again): a SendInvoiceEmail command to Notification',
+        params: idParams,
+        response: {
+          202: z.object({ invoiceId: z.uuid(), messageId: z.uuid(), status: z.literal('queued') }),
+        },
+      },
+      config: { permission: PERMISSIONS.invoicesWrite, idempotency: 'optional' },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const answer = await db.transaction(async (tx) => {
+        const invoice = await getInvoice(tx, principal.organizationId, request.params.id);
+        if (!invoice) return null;
+        const sent = await bus.send(
+          tx,
+          SendInvoiceEmail,
+          {
+            invoiceId: invoice.id,
+            number: invoice.number,
+            customerId: invoice.customerId,
+            customerName: invoice.customerName,
+            customerEmail: invoice.customerEmail,
+            amount: invoice.amount,
+            dueDate: invoice.dueDate,
+            template: 'invoice-created',
+          },
+          { organizationId: principal.organizationId, companyId: invoice.companyId },
+        );
+        await recordActivity(tx, 'invoice.email-requested', {
+          invoiceId: invoice.id,
+          messageId: sent.messageId,
+        });
+        const body = { invoiceId: invoice.id, messageId: sent.messageId, status: 'queued' as const };
+        await request.idempotency?.complete(tx, 202, body);
+        return body;
+      });
+      if (!answer) throw notFound(`invoice ${request.params.id} does not exist`);
+      return reply.code(202).send(answer);
+    },
+  );
+}

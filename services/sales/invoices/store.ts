@@ -1,0 +1,203 @@
+import type { Queryable } from '../../../platform/data/db.js';
+import type { InvoiceDraft } from './request.js';
+
+export type InvoiceStatus = 'draft' | 'issued' | 'paid' | 'void';
+
+export interface Invoice {
+  id: string;
+  organizationId: string;
+  companyId: string | null;
+  number: string;
+  customerId: string;
+  customerName: string;
+  customerEmail: string;
+  amount: string;
+  issueDate: string;
+  dueDate: string;
+  description: string | null;
+  status: InvoiceStatus;
+  posted: boolean;
+  postedAt: string | null;
+  journalId: string | null;
+  correlationId: string | null;
+  createdAt: string;
+  lines: Array<{
+    position: number;
+    description: string;
+    quantity: number;
+    unitPrice: string;
+    amount: string;
+  }>;
+}
+
+interface InvoiceRow {
+  id: string;
+  organization_id: string;
+  company_id: string | null;
+  number: string;
+  customer_id: string;
+  customer_name: string;
+  customer_email: string;
+  amount: string;
+  issue_date: string;
+  due_date: string;
+  description: string | null;
+  status: InvoiceStatus;
+  journal_id: string | null;
+  posted_at: Date | null;
+  correlation_id: string | null;
+  created_at: Date;
+}
+
+export interface NewInvoice {
+  id: string;
+  organizationId: string;
+  companyId: string | null;
+  number: string;
+  customer: { id: string; name: string; email: string };
+  draft: InvoiceDraft;
+  correlationId: string | null;
+  createdBy: string | null;
+}
+
+export async function insertInvoice(tx: Queryable, inv: NewInvoice): Promise<void> {
+  await tx.query(
+    `INSERT INTO invoice (id, organization_id, company_id, number, customer_id, customer_name, customer_email, amount,
+                          issue_date, due_date, description, correlation_id, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::numeric, $9::date, $10::date, $11, $12, $13)`,
+    [
+      inv.id,
+      inv.organizationId,
+      inv.companyId,
+      inv.number,
+      inv.customer.id,
+      inv.customer.name,
+      inv.customer.email,
+      inv.draft.amount,
+      inv.draft.issueDate,
+      inv.draft.dueDate,
+      inv.draft.description,
+      inv.correlationId,
+      inv.createdBy,
+    ],
+  );
+  const params: unknown[] = [inv.id];
+  const values = inv.draft.lines.map((l) => {
+    params.push(l.position, l.description, l.quantity, l.unitPrice, l.amount);
+    const n = params.length;
+    return `($1, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}::numeric, $${n}::numeric)`;
+  });
+  await tx.query(
+    `INSERT INTO invoice_line (invoice_id, position, description, quantity, unit_price, amount) VALUES ${values.join(', ')}`,
+    params,
+  );
+}
+
+const SELECT = `SELECT id, organization_id, company_id, number, customer_id, customer_name, customer_email,
+                       amount::text AS amount, issue_date, due_date, description, status, journal_id, posted_at,
+                       correlation_id, created_at
+                  FROM invoice`;
+
+export async function getInvoice(q: Queryable, organizationId: string, id: string): Promise<Invoice | null> {
+  const { rows } = await q.query<InvoiceRow>(`${SELECT} WHERE organization_id = $1 AND id = $2`, [
+    organizationId,
+    id,
+  ]);
+  return rows[0] ? withLines(q, rows[0]) : null;
+}
+
+/** A page of invoices, newest first, before the given position (keyset paging). */
+export async function listInvoices(
+  q: Queryable,
+  organizationId: string,
+  filter: {
+    customerId?: string | undefined;
+    status?: InvoiceStatus | undefined;
+    limit: number;
+    before?: { position: string; id: string } | undefined;
+  },
+): Promise<Array<Invoice & { position: string }>> {
+  const params: unknown[] = [organizationId];
+  let where = 'organization_id = $1';
+  if (filter.customerId) {
+    params.push(filter.customerId);
+    where += ` AND customer_id = $${params.length}`;
+  }
+  if (filter.status) {
+    params.push(filter.status);
+    where += ` AND status = $${params.length}`;
+  }
+  if (filter.before) {
+    params.push(filter.before.position, filter.before.id);
+    where += ` AND (created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
+  }
+  params.push(filter.limit);
+  const { rows } = await q.query<InvoiceRow & { position: string }>(
+    `${SELECT.replace(' FROM invoice', ', created_at::text AS position FROM invoice')}
+      WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map((r) => ({ ...toInvoice(r, []), position: r.position }));
+}
+
+/** Records Common's acknowledgement; false when the invoice is unknown here (not ours, or not yet). */
+export async function markPosted(
+  tx: Queryable,
+  organizationId: string,
+  invoiceId: string,
+  journalId: string,
+): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `UPDATE invoice SET journal_id = $3, posted_at = coalesce(posted_at, now()), updated_at = now()
+      WHERE organization_id = $1 AND id = $2`,
+    [organizationId, invoiceId, journalId],
+  );
+  return rowCount === 1;
+}
+
+async function withLines(q: Queryable, row: InvoiceRow): Promise<Invoice> {
+  const { rows } = await q.query<{
+    position: number;
+    description: string;
+    quantity: number;
+    unit_price: string;
+    amount: string;
+  }>(
+    `SELECT position, description, quantity, unit_price::text AS unit_price, amount::text AS amount
+       FROM invoice_line WHERE invoice_id = $1 ORDER BY position`,
+    [row.id],
+  );
+  return toInvoice(
+    row,
+    rows.map((l) => ({
+      position: l.position,
+      description: l.description,
+      quantity: l.quantity,
+      unitPrice: l.unit_price,
+      amount: l.amount,
+    })),
+  );
+}
+
+function toInvoice(r: InvoiceRow, lines: Invoice['lines']): Invoice {
+  return {
+    id: r.id,
+    organizationId: r.organization_id,
+    companyId: r.company_id,
+    number: r.number,
+    customerId: r.customer_id,
+    customerName: r.customer_name,
+    customerEmail: r.customer_email,
+    amount: r.amount,
+    issueDate: r.issue_date,
+    dueDate: r.due_date,
+    description: r.description,
+    status: r.status,
+    posted: r.posted_at !== null,
+    postedAt: r.posted_at ? new Date(r.posted_at).toISOString() : null,
+    journalId: r.journal_id,
+    correlationId: r.correlation_id,
+    createdAt: new Date(r.created_at).toISOString(),
+    lines,
+  };
+}
