@@ -1,5 +1,5 @@
 import { runConformanceSuite } from './conformance.js';
-import { openEmbeddedBus } from './pglite-bus.js';
+import { openEmbeddedBus } from './test-bus.js';
 
 const retryDelaysMs = [50, 100, 150];
 const deliveryLimit = 3;

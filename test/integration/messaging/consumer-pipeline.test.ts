@@ -12,7 +12,7 @@ import { messagingMigrations } from '../../../platform/messaging/migrations.js';
 import { buildEnvelope } from '../../../platform/messaging/outbox.js';
 import type { DeadLetterInfo, Delivery } from '../../../platform/messaging/transport.js';
 import { org } from './conformance-kit.js';
-import { openEmbeddedBus, type EmbeddedBus } from './pglite-bus.js';
+import { openPostgresBus, type TestBus } from './test-bus.js';
 
 const posted = defineEvent({ type: 'pipeline-test.posted', version: 1, schema: z.object({ n: z.number() }) });
 const unhandled = defineEvent({ type: 'pipeline-test.unhandled', version: 1, schema: z.object({}) });
@@ -40,10 +40,10 @@ function delivery(body: string, over: Partial<Delivery> = {}) {
 }
 
 describe('consumer pipeline', () => {
-  let bus: EmbeddedBus;
+  let bus: TestBus;
   let db: Db;
   beforeAll(async () => {
-    bus = await openEmbeddedBus({});
+    bus = await openPostgresBus({});
     db = await bus.db(`pipe_${randomBytes(3).toString('hex')}`);
     await runMigrations(db, [messagingMigrations]);
   }, 120_000);

@@ -15,14 +15,14 @@ import {
   type ConformanceEnvironment,
   type TestService,
 } from './conformance-kit.js';
-import { openEmbeddedBus, type EmbeddedBus } from './pglite-bus.js';
+import { openPostgresBus, type TestBus } from './test-bus.js';
 
 /**
  * Operating dead letters over HTTP and from the command line, on a service whose DLQ was filled
  * by the real pipeline: a handler that fails until it is fixed, and messages that can never work.
  */
 describe('dead-letter operations', () => {
-  let bus: EmbeddedBus;
+  let bus: TestBus;
   let svc: TestService;
   let app: FastifyInstance;
   let base: string;
@@ -33,7 +33,7 @@ describe('dead-letter operations', () => {
   const routeConfigs: { url: string; method: string; permission?: string }[] = [];
 
   beforeAll(async () => {
-    bus = await openEmbeddedBus({ retryDelaysMs: [20], pollIntervalMs: 100 });
+    bus = await openPostgresBus({ retryDelaysMs: [20], pollIntervalMs: 100 });
     const env: ConformanceEnvironment = {
       transport: () => bus.transport(),
       db: (s) => bus.db(s),

@@ -4,13 +4,13 @@ import { queueNames } from '../../../platform/messaging/envelope.js';
 import { ATTEMPT_HEADER, readDeadLetterHeaders } from '../../../platform/messaging/headers.js';
 import type { Delivery, OutgoingMessage, Transport } from '../../../platform/messaging/transport.js';
 import { sleep, waitFor } from './conformance-kit.js';
-import { openEmbeddedBus, type EmbeddedBus } from './pglite-bus.js';
+import { openPostgresBus, type TestBus } from './test-bus.js';
 
 /** What the in-process broker does below the bus: routing, leases, delays, dead-lettering. */
 describe('in-process transport', () => {
-  let bus: EmbeddedBus;
+  let bus: TestBus;
   beforeAll(async () => {
-    bus = await openEmbeddedBus({ retryDelaysMs: [100, 200], leaseMs: 300, pollIntervalMs: 100 });
+    bus = await openPostgresBus({ retryDelaysMs: [100, 200], leaseMs: 300, pollIntervalMs: 100 });
   }, 120_000);
   afterAll(() => bus?.close());
 

@@ -11,7 +11,7 @@ import { OutboxRelay } from '../../../platform/messaging/relay.js';
 import { pruneMessagingTables } from '../../../platform/messaging/retention.js';
 import type { OutgoingMessage, Transport } from '../../../platform/messaging/transport.js';
 import { org, sleep, waitFor } from './conformance-kit.js';
-import { openEmbeddedBus, type EmbeddedBus } from './pglite-bus.js';
+import { openPostgresBus, type TestBus } from './test-bus.js';
 
 const happened = defineEvent({
   type: 'relay-test.happened',
@@ -53,9 +53,9 @@ function watched(inner: Transport, publishMs = 0) {
 }
 
 describe('outbox relay', () => {
-  let bus: EmbeddedBus;
+  let bus: TestBus;
   beforeAll(async () => {
-    bus = await openEmbeddedBus({ pollIntervalMs: 100 });
+    bus = await openPostgresBus({ pollIntervalMs: 100 });
   }, 120_000);
   afterAll(() => bus?.close());
 

@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import type { Db } from '../../../platform/data/db.js';
+import { openEmbedded } from '../../../platform/data/pglite.js';
+import { openPostgres } from '../../../platform/data/postgres.js';
+import {
+  createInProcessTransport,
+  type InProcessTransportOptions,
+} from '../../../platform/messaging/inprocess/transport.js';
+import type { Transport } from '../../../platform/messaging/transport.js';
+import { uniqueName } from '../../harness/unique-name.js';
+
+/** Databases for services and for the in-process bus, and transports over the latter. */
+export interface TestBus {
+  busDb: Db;
+  transport(overrides?: Partial<InProcessTransportOptions>): Promise<Transport>;
+  /** The service's database; asking twice gives two handles on the same one (a restart). */
+  db(service: string): Promise<Db>;
+  close(): Promise<void>;
+}
+
+type Defaults = Omit<InProcessTransportOptions, 'db'>;
+
+function withTransports(
+  busDb: Db,
+  defaults: Defaults,
+  dbs: Db[],
+  closeAll: () => Promise<void>,
+  db: TestBus['db'],
+) {
+  const transports: Transport[] = [];
+  const bus: TestBus = {
+    busDb,
+    async transport(overrides = {}) {
+      const t = await createInProcessTransport({ db: busDb, ...defaults, ...overrides });
+      transports.push(t);
+      return t;
+    },
+    db,
+    async close() {
+      await Promise.all(transports.map((t) => t.close()));
+      await Promise.all(dbs.map((d) => d.close()));
+      await closeAll();
+    },
+  };
+  return bus;
+}
+
+/**
+ * The embedded mode's arrangement: one in-memory PGlite (it costs ~0.5 GB and seconds to boot, so
+ * one per test file), a schema per service, and the in-process bus in a schema of its own.
+ */
+export async function openEmbeddedBus(defaults: Defaults): Promise<TestBus> {
+  const embedded = await openEmbedded({ dataDir: 'memory://' });
+  const busDb = await embedded.forService(`bus_${randomBytes(3).toString('hex')}`);
+  return withTransports(
+    busDb,
+    defaults,
+    [],
+    () => embedded.close(),
+    (service) => embedded.forService(service),
+  );
+}
+
+/**
+ * Service databases on the run's PostgreSQL server, a database per service under a prefix of
+ * this environment's own, so tests sharing the server never meet. For a conformance environment
+ * over RabbitMQ: `db: (service) => databases.db(service)`.
+ */
+export function postgresDatabases(): { db(service: string): Promise<Db>; close(): Promise<void> } {
+  const serverUrl = inject('databaseUrl');
+  const databasePrefix = uniqueName('msg');
+  const dbs: Db[] = [];
+  return {
+    async db(service) {
+      const db = await openPostgres({ serverUrl, service, databasePrefix, poolSize: 4 });
+      dbs.push(db);
+      return db;
+    },
+    async close() {
+      await Promise.all(dbs.splice(0).map((d) => d.close()));
+    },
+  };
+}
+
+/** The in-process bus with its queues, and the services, on the run's PostgreSQL server. */
+export async function openPostgresBus(defaults: Defaults): Promise<TestBus> {
+  const databases = postgresDatabases();
+  const busDb = await databases.db('bus');
+  return withTransports(
+    busDb,
+    defaults,
+    [],
+    () => databases.close(),
+    (service) => databases.db(service),
+  );
+}
