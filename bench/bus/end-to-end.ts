@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Db } from '../../platform/data/db.js';
+import { runMigrations } from '../../platform/data/migrate.js';
+import { openPostgres } from '../../platform/data/postgres.js';
+import { on } from '../../platform/messaging/bus.js';
+import { ContractRegistry, defineEvent } from '../../platform/messaging/contract.js';
+import { createMessaging, type Messaging } from '../../platform/messaging/messaging.js';
+import { messagingMigrations } from '../../platform/messaging/migrations.js';
+import { createRabbitTransport, type RabbitTransport } from '../../platform/messaging/rabbitmq/transport.js';
+import { counter, nowMs, pacedPublish, percentile } from './workload.js';
+
+export interface EndToEndResult {
+  description: string;
+  /** Events committed to the outbox per second while the system ran flat out. */
+  writeRate: number;
+  /** Events whose effect was committed in both consuming services, per second. */
+  deliveredRate: number;
+  latencyRate: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export interface EndToEndOptions {
+  amqpUrl: string;
+  databaseUrl: string;
+  queueType: 'quorum' | 'classic';
+  events: number;
+  log: (m: string) => void;
+}
+
+const WRITERS = 8;
+const EVENTS_PER_TX = 1;
+
+const thingHappened = defineEvent({
+  type: 'bench.thing-happened',
+  version: 1,
+  schema: z.object({ n: z.number().int(), sentAt: z.number(), note: z.string() }),
+});
+const registry = new ContractRegistry([thingHappened]);
+const org = randomUUID();
+const company = randomUUID();
+
+interface Node {
+  db: Db;
+  transport: RabbitTransport;
+  messaging: Messaging;
+}
+
+/**
+ * (c) Events written to the producer's outbox (one per transaction, 8 writers), relayed to
+ * RabbitMQ, consumed by two services whose handler writes one row in the same transaction as its
+ * inbox record. Each service has its own database and its own connections, as separate processes
+ * would. Throughput first (everything flat out), then latency at half that rate: from the start of
+ * the producer's transaction to the commit of the consumer's effect, over both consumers.
+ */
+export async function measureEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
+  const prefix = `bench${randomUUID().slice(0, 6)}`;
+  let onEffect: (latencyMs: number) => void = () => undefined;
+
+  const startNode = async (service: string, consumes: boolean): Promise<Node> => {
+    const db = await openPostgres({
+      serverUrl: o.databaseUrl,
+      service,
+      databasePrefix: prefix,
+      poolSize: 20,
+    });
+    await runMigrations(db, [messagingMigrations]);
+    await db.exec(`CREATE TABLE IF NOT EXISTS bench_effect (message_id uuid PRIMARY KEY, n int NOT NULL)`);
+    const transport = await createRabbitTransport({ url: o.amqpUrl, queueType: o.queueType, name: service });
+    const handlers = consumes
+      ? [
+          on(thingHappened, `${service}.record`, async (m, tx) => {
+            await tx.query(`INSERT INTO bench_effect (message_id, n) VALUES ($1, $2)`, [
+              m.messageId,
+              m.payload.n,
+            ]);
+            const sentAt = m.payload.sentAt;
+            tx.afterCommit(() => onEffect(nowMs() - sentAt));
+          }),
+        ]
+      : [];
+    const messaging = createMessaging({
+      service,
+      db,
+      transport,
+      registry,
+      handlers,
+      prefetch: 100,
+      concurrency: 16,
+    });
+    await messaging.start();
+    return { db, transport, messaging };
+  };
+
+  const nodes = [
+    await startNode('producer', false),
+    await startNode('ledger', true),
+    await startNode('mailer', true),
+  ];
+  const producer = nodes[0]!;
+  const write = async (n: number) => {
+    await producer.db.transaction(async (tx) => {
+      for (let i = 0; i < EVENTS_PER_TX; i++) {
+        await producer.messaging.bus.publish(
+          tx,
+          thingHappened,
+          { n, sentAt: nowMs(), note: 'monthly maintenance charge for unit A-101' },
+          { organizationId: org, companyId: company, correlationId: randomUUID() },
+        );
+      }
+    });
+  };
+
+  try {
+    // Throughput: WRITERS concurrent writers, as fast as the database lets them.
+    const effects = counter(o.events * 2, 180_000, 'end-to-end delivery');
+    onEffect = () => effects.hit();
+    const t0 = nowMs();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: WRITERS }, async () => {
+        while (next < o.events) await write(next++);
+      }),
+    );
+    const writeRate = o.events / ((nowMs() - t0) / 1000);
+    await effects.done;
+    const deliveredRate = o.events / ((nowMs() - t0) / 1000);
+    o.log(`end to end: wrote ${Math.round(writeRate)}/s, delivered to both ${Math.round(deliveredRate)}/s`);
+
+    // Latency at half the delivered rate.
+    const latencyRate = Math.round(deliveredRate / 2);
+    const latencyEvents = Math.min(o.events, Math.max(2_000, latencyRate * 8));
+    const latencies: number[] = [];
+    const seen = counter(latencyEvents * 2, 180_000, 'end-to-end latency run');
+    onEffect = (ms) => {
+      latencies.push(ms);
+      seen.hit();
+    };
+    await pacedPublish(latencyEvents, latencyRate, async (start, size) => {
+      await Promise.all(Array.from({ length: size }, (_, i) => write(o.events + start + i)));
+    });
+    await seen.done;
+    latencies.sort((a, b) => a - b);
+    return {
+      description:
+        `${o.events} events, one per transaction from ${WRITERS} writers -> outbox -> relay -> 2 services ` +
+        `(handler: 1 row + inbox record per transaction, prefetch 100, concurrency 16); ` +
+        `latency over ${latencyEvents} events x 2 services, producer tx start -> consumer commit`,
+      writeRate,
+      deliveredRate,
+      latencyRate,
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+    };
+  } finally {
+    for (const n of nodes) {
+      await n.messaging.stop().catch(() => undefined);
+      await n.transport.close().catch(() => undefined);
+      await n.db.close().catch(() => undefined);
+    }
+  }
+}
