@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { runWithContext } from '../observability/context.js';
 import { registerAuthentication, type AuthOptions } from './authentication.js';
 import { registerCorrelation } from './correlation.js';
-import { registerProblemHandlers } from './error-handler.js';
+import { problemFor, registerProblemHandlers, sendProblem } from './error-handler.js';
 import { registerIdempotency, type IdempotencyOptions } from './idempotency.js';
 import { registerServerMetrics } from './metrics.js';
 import { registerOpenApi, type OpenApiOptions } from './openapi.js';
@@ -54,6 +54,11 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Errors Fastify raises before any hook runs (a URL that cannot be decoded): problem+json too.
+    frameworkErrors: (err, request, reply) => {
+      const { problem, headers } = problemFor(err);
+      void sendProblem(request, reply, problem, headers);
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
