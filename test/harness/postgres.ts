@@ -68,7 +68,9 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
   const bin = postgresBinDir();
   if (bin === undefined) throw new Error('PostgreSQL binaries not found under /usr/lib/postgresql');
   const port = opts.port ?? (await freePort());
-  const dir = mkdtempSync(join(tmpdir(), 'dhanman-pg-'));
+  // As root the cluster runs as `postgres`, which must reach the directory: a TMPDIR under /root
+  // would not do. /tmp also keeps the unix socket path well under its 107-byte limit.
+  const dir = mkdtempSync(join(asRoot && existsSync('/tmp') ? '/tmp' : tmpdir(), 'dhanman-pg-'));
   const dataDir = join(dir, 'data');
   if (asRoot) {
     const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
@@ -81,68 +83,54 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
     ...opts.settings,
   };
 
+  const pgCtl = (...args: string[]): Promise<void> =>
+    runAsPostgres(`${bin}/pg_ctl`, ['-D', dataDir, ...args]);
+  const startCluster = (): Promise<void> => pgCtl('-l', join(dir, 'server.log'), '-w', '-t', '60', 'start');
+  const running = (): boolean => existsSync(join(dataDir, 'postmaster.pid'));
+  const immediateStop = async (): Promise<void> => {
+    if (running()) await pgCtl('-m', 'immediate', '-w', 'stop');
+  };
+
   let stopped = false;
-  const cleanupSync = (): void => {
+  const unregister = onProcessExit(() => {
     try {
       stopSync(bin, dataDir);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  };
-  const unregister = onProcessExit(cleanupSync);
+  });
+  const [ctl, ctlArgs] = asPostgres(`${bin}/pg_ctl`, ['-D', dataDir, '-m', 'immediate', 'stop']);
   const stopWatchdog = startWatchdog(
     process.pid,
-    `${asPostgres(`${bin}/pg_ctl`, ['-D', dataDir, '-m', 'immediate', 'stop']).flat().join(' ')} >/dev/null 2>&1; rm -rf '${dir}'`,
+    `${ctl} ${ctlArgs.join(' ')} >/dev/null 2>&1; rm -rf '${dir}'`,
   );
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
     unregister();
     stopWatchdog();
-    cleanupSync();
+    try {
+      await immediateStop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   };
 
   try {
-    await runAsPostgres(`${bin}/initdb`, [
-      '-D',
-      dataDir,
-      '-U',
-      'postgres',
-      '-A',
-      'trust',
-      '-E',
-      'UTF8',
-      '--no-locale',
-      '--no-sync',
-    ]);
-    const conf = {
-      listen_addresses: "'127.0.0.1'",
+    const initdbArgs = ['-D', dataDir, ...'-U postgres -A trust -E UTF8 --no-locale --no-sync'.split(' ')];
+    await runAsPostgres(`${bin}/initdb`, initdbArgs);
+    const conf: Record<string, string | number> = {
+      listen_addresses: '127.0.0.1',
       port,
-      unix_socket_directories: `'${dir}'`,
-      ...Object.fromEntries(
-        Object.entries(settings).map(([k, v]) => [k, typeof v === 'number' ? v : `'${v}'`]),
-      ),
+      unix_socket_directories: dir,
+      ...settings,
     };
-    appendFileSync(
-      join(dataDir, 'postgresql.conf'),
-      `\n# dhanman test harness\n${Object.entries(conf)
-        .map(([k, v]) => `${k} = ${v}`)
-        .join('\n')}\n`,
-    );
-    await runAsPostgres(`${bin}/pg_ctl`, [
-      '-D',
-      dataDir,
-      '-l',
-      join(dir, 'server.log'),
-      '-w',
-      '-t',
-      '60',
-      'start',
-    ]);
+    const lines = Object.entries(conf).map(([k, v]) => `${k} = ${typeof v === 'number' ? v : `'${v}'`}`);
+    appendFileSync(join(dataDir, 'postgresql.conf'), `\n# dhanman test harness\n${lines.join('\n')}\n`);
+    await startCluster();
   } catch (err) {
-    const log = existsSync(join(dir, 'server.log'))
-      ? readFileSync(join(dir, 'server.log'), 'utf8').slice(-3000)
-      : '';
+    const logFile = join(dir, 'server.log');
+    const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-3000) : '';
     await stop().catch(() => undefined);
     throw new Error(`PostgreSQL did not start: ${(err as Error).message}${log ? `\n${log}` : ''}`);
   }
@@ -153,23 +141,10 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
     dir,
     settings,
     stop,
-    kill: async () => {
-      await runAsPostgres(`${bin}/pg_ctl`, ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
-    },
+    kill: immediateStop,
     restart: async () => {
-      if (existsSync(join(dataDir, 'postmaster.pid'))) {
-        await runAsPostgres(`${bin}/pg_ctl`, ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
-      }
-      await runAsPostgres(`${bin}/pg_ctl`, [
-        '-D',
-        dataDir,
-        '-l',
-        join(dir, 'server.log'),
-        '-w',
-        '-t',
-        '60',
-        'start',
-      ]);
+      await immediateStop();
+      await startCluster();
     },
   };
 }
