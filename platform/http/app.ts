@@ -78,6 +78,18 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
   registerOpenApi(root, { service: opts.service, ...opts.openapi });
   registerServerMetrics(root, opts.service);
 
+  // On close, answers still being made tell their clients to hang up, so a kept-alive connection
+  // does not hold the shutdown open until its keep-alive timeout.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
+  });
+
   const accessLog = opts.accessLog ?? 'info';
   if (accessLog !== false) {
     app.addHook('onResponse', (request, reply, done) => {

@@ -219,6 +219,11 @@ for (const backend of backends()) {
       await stuck;
     });
 
+    it('documents the header on the operation', async () => {
+      const doc = (await app.inject({ url: '/openapi.json' })).json();
+      expect(doc.paths['/api/invoices'].post['x-idempotency-key']).toBe('required');
+    });
+
     it('purges old keys', async () => {
       await db.query(`UPDATE idempotency_key SET created_at = now() - interval '2 days'`);
       expect(await purgeIdempotencyKeys(db)).toBeGreaterThan(0);
