@@ -3,6 +3,7 @@ import { UserCreated } from '../../contracts/common.js';
 import { loadSqlMigrations } from '../../platform/data/migrate.js';
 import { on } from '../../platform/messaging/bus.js';
 import type { ServiceDefinition } from '../../platform/host/service-definition.js';
+import { payrollRoutes } from './routes.js';
 import { seedPayroll } from './seed.js';
 
 /** Payroll: employees today; salary runs (SalaryPosted -> ledger, payslips) build on it. */
@@ -10,6 +11,7 @@ export const payrollService: ServiceDefinition = {
   name: 'payroll',
   port: SERVICE_PORTS.payroll,
   migrations: loadSqlMigrations(new URL('./migrations/', import.meta.url)),
+  routes: (app, deps) => payrollRoutes(app, deps.db),
   handlers: () => [
     on(UserCreated, 'replicate-user', async (message, tx) => {
       await tx.query(

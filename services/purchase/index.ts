@@ -3,6 +3,7 @@ import { UserCreated } from '../../contracts/common.js';
 import { loadSqlMigrations } from '../../platform/data/migrate.js';
 import { on } from '../../platform/messaging/bus.js';
 import type { ServiceDefinition } from '../../platform/host/service-definition.js';
+import { purchaseRoutes } from './routes.js';
 import { seedPurchase } from './seed.js';
 
 /**
@@ -14,6 +15,7 @@ export const purchaseService: ServiceDefinition = {
   name: 'purchase',
   port: SERVICE_PORTS.purchase,
   migrations: loadSqlMigrations(new URL('./migrations/', import.meta.url)),
+  routes: (app, deps) => purchaseRoutes(app, deps.db),
   handlers: () => [
     on(UserCreated, 'replicate-user', async (message, tx) => {
       const { userId, email, name, roles } = message.payload;
