@@ -55,6 +55,9 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
   const { runtime } = opts;
   const env = opts.env ?? { ...process.env };
   const log = createLogger(def.name, runtime.config.LOG_LEVEL);
+  const startedAt = performance.now();
+  const lap = (step: string) =>
+    log.debug({ step, ms: Math.round(performance.now() - startedAt) }, 'start-up step');
   const needsDb = def.needs?.database ?? true;
   const needsBus = def.needs?.bus ?? needsDb;
 
@@ -66,6 +69,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
       log,
     );
   }
+  lap('database and migrations');
   const transport = needsBus ? await runtime.transport() : null;
 
   let messaging: Messaging | null = null;
@@ -125,7 +129,9 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
       defaultRetryDelaysSeconds: runtime.config.JOB_RETRY_DELAYS_MS.map((ms) => ms / 1000),
     });
   }
+  lap('jobs');
   if (opts.seed && def.seed) await def.seed(deps);
+  lap('seed');
 
   // Resolved on first use: Common's own URL is known only once it listens (free ports in tests).
   let verifier: TokenVerifier | undefined;
@@ -168,7 +174,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
   const url = `http://${runtime.config.HOST}:${actualPort}`;
   const selfUrlKey = `${def.name.toUpperCase()}_URL`;
   env[selfUrlKey] ??= url;
-  log.info({ url }, 'service ready');
+  log.info({ url, ms: Math.round(performance.now() - startedAt) }, 'service ready');
 
   return {
     name: def.name,
