@@ -6,6 +6,7 @@
  * last line one JSON object. Targets (2 cores): (b) >= 70% of (a) and faster than (d);
  * (c) >= 2,000 events/s to both services; p99 end to end < 250 ms at half that rate.
  */
+import { cpus, loadavg } from 'node:os';
 import {
   startPostgres,
   startRabbit,
@@ -20,7 +21,8 @@ import { measureSubject, type Rates, type Subject } from './bus/workload.js';
 
 const N = Number(process.env.BENCH_BUS_MESSAGES ?? 30_000);
 const LATENCY_N = Number(process.env.BENCH_BUS_LATENCY_MESSAGES ?? 10_000);
-const E2E_N = Number(process.env.BENCH_BUS_E2E_EVENTS ?? 20_000);
+const E2E_N = Number(process.env.BENCH_BUS_E2E_EVENTS ?? 10_000);
+// BENCH_BUS_E2E_EVENTS_PER_TX (default 1) sets how many events each producer transaction writes.
 const ROUNDS = Number(process.env.BENCH_BUS_ROUNDS ?? 2);
 const queueType = (process.env.BENCH_BUS_QUEUE_TYPE ?? 'quorum') as 'quorum' | 'classic';
 
@@ -39,6 +41,7 @@ function best(runs: Rates[]): Rates {
 
 async function main(): Promise<void> {
   const t0 = Date.now();
+  const loadBefore = loadavg()[0]!;
   let rabbit: RabbitServer | undefined;
   let pg: PostgresServer | undefined;
   try {
@@ -55,8 +58,8 @@ async function main(): Promise<void> {
     const runs = new Map<string, Rates[]>();
     for (let round = 1; round <= ROUNDS; round++) {
       for (const s of subjects) {
-        // rascal publishes ~1k msg/s: a third of the messages gives its rates in a third of the time.
-        const share = s.name === 'rascal' ? 3 : 1;
+        // rascal publishes ~1k msg/s: a sixth of the messages gives its rates in a sixth of the time.
+        const share = s.name === 'rascal' ? 6 : 1;
         const r = await measureSubject(s, Math.round(N / share), Math.round(LATENCY_N / share));
         runs.set(s.name, [...(runs.get(s.name) ?? []), r]);
         log(`round ${round} ${s.name}: ${fmtRates(r)}`);
@@ -72,7 +75,8 @@ async function main(): Promise<void> {
       events: E2E_N,
       log,
     });
-    report(raw, bus, peer, e2e, pg.settings, (Date.now() - t0) / 1000);
+    const machine = `${cpus().length} cores, load average ${loadBefore.toFixed(1)} before / ${loadavg()[0]!.toFixed(1)} after`;
+    report(raw, bus, peer, e2e, pg.settings, machine, (Date.now() - t0) / 1000);
   } finally {
     await Promise.allSettled([rabbit?.stop(), pg?.stop()]);
   }
@@ -91,6 +95,7 @@ function report(
   peer: Rates,
   e2e: EndToEndResult,
   pgSettings: Readonly<Record<string, string | number>>,
+  machine: string,
   seconds: number,
 ): void {
   // A message's rate through a path is bounded by its slower half.
@@ -148,7 +153,7 @@ function report(
     `PostgreSQL settings: ${Object.entries(pgSettings)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')}`,
-    `took ${seconds.toFixed(0)} s`,
+    `machine: ${machine}; took ${seconds.toFixed(0)} s`,
   ];
   process.stdout.write(`${out.join('\n')}\n`);
   const json = {
@@ -172,6 +177,7 @@ function report(
     busP99Ms: round1(bus.p99Ms),
     peerP99Ms: round1(peer.p99Ms),
     postgres: pgSettings,
+    machine,
   };
   process.stdout.write(`${JSON.stringify(json)}\n`);
 }

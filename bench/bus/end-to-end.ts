@@ -30,7 +30,8 @@ export interface EndToEndOptions {
 }
 
 const WRITERS = 8;
-const EVENTS_PER_TX = 1;
+/** Events per producer transaction (1 = every business operation publishes one event). */
+const EVENTS_PER_TX = Number(process.env.BENCH_BUS_E2E_EVENTS_PER_TX ?? 1);
 
 const thingHappened = defineEvent({
   type: 'bench.thing-happened',
@@ -105,7 +106,7 @@ export async function measureEndToEnd(o: EndToEndOptions): Promise<EndToEndResul
         await producer.messaging.bus.publish(
           tx,
           thingHappened,
-          { n, sentAt: nowMs(), note: 'monthly maintenance charge for unit A-101' },
+          { n: n + i, sentAt: nowMs(), note: 'monthly maintenance charge for unit A-101' },
           { organizationId: org, companyId: company, correlationId: randomUUID() },
         );
       }
@@ -120,7 +121,11 @@ export async function measureEndToEnd(o: EndToEndOptions): Promise<EndToEndResul
     let next = 0;
     await Promise.all(
       Array.from({ length: WRITERS }, async () => {
-        while (next < o.events) await write(next++);
+        while (next < o.events) {
+          const n = next;
+          next += EVENTS_PER_TX;
+          await write(n);
+        }
       }),
     );
     const writeRate = o.events / ((nowMs() - t0) / 1000);
@@ -130,21 +135,24 @@ export async function measureEndToEnd(o: EndToEndOptions): Promise<EndToEndResul
 
     // Latency at half the delivered rate.
     const latencyRate = Math.round(deliveredRate / 2);
-    const latencyEvents = Math.min(o.events, Math.max(2_000, latencyRate * 8));
+    const latencyTxs = Math.ceil(Math.min(o.events, Math.max(2_000, latencyRate * 8)) / EVENTS_PER_TX);
+    const latencyEvents = latencyTxs * EVENTS_PER_TX;
     const latencies: number[] = [];
     const seen = counter(latencyEvents * 2, 180_000, 'end-to-end latency run');
     onEffect = (ms) => {
       latencies.push(ms);
       seen.hit();
     };
-    await pacedPublish(latencyEvents, latencyRate, async (start, size) => {
-      await Promise.all(Array.from({ length: size }, (_, i) => write(o.events + start + i)));
+    await pacedPublish(latencyTxs, latencyRate / EVENTS_PER_TX, async (start, size) => {
+      await Promise.all(
+        Array.from({ length: size }, (_, i) => write(o.events + (start + i) * EVENTS_PER_TX)),
+      );
     });
     await seen.done;
     latencies.sort((a, b) => a - b);
     return {
       description:
-        `${o.events} events, one per transaction from ${WRITERS} writers -> outbox -> relay -> 2 services ` +
+        `${o.events} events, ${EVENTS_PER_TX} per transaction from ${WRITERS} writers -> outbox -> relay -> 2 services ` +
         `(handler: 1 row + inbox record per transaction, prefetch 100, concurrency 16); ` +
         `latency over ${latencyEvents} events x 2 services, producer tx start -> consumer commit`,
       writeRate,
