@@ -148,10 +148,18 @@ export function openRabbitTransport(options: RabbitTransportOptions): RabbitTran
     });
   }
 
+  /** A consumer lost its channel on a live connection (its queue deleted, a channel error): redeclare, resume. */
   function restartLater(c: QueueConsumer): void {
     setTimeout(() => {
       const conn = consumeKeeper.current();
-      if (!closed && !c.isCancelled && conn) startConsumer(c, conn);
+      if (closed || c.isCancelled || !conn) return;
+      declareAll(conn).then(
+        () => startConsumer(c, conn),
+        (err: unknown) => {
+          log.warn({ queue: c.queue, err: errorText(err) }, 'could not redeclare the topology; trying again');
+          restartLater(c);
+        },
+      );
     }, 1_000).unref();
   }
 

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { connect } from 'amqplib';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { DEAD_LETTER_HEADERS } from '../../../platform/messaging/headers.js';
 import { NotConnectedError } from '../../../platform/messaging/rabbitmq/connection.js';
@@ -245,5 +246,31 @@ describe('RabbitMQ transport', () => {
     await t.publish([event(type), event(type), event(type)]);
     await waitFor('three waiting', async () => (await t.depth(`${svc}.events`)) === 3);
     await expect(t.depth(`${service()}.events`)).rejects.toThrow(/NOT_FOUND/);
+  });
+});
+
+describe('RabbitMQ transport, channel loss', () => {
+  it('redeclares and resumes when its queue is deleted under a running consumer', async () => {
+    const t = await transport();
+    const svc = service();
+    const type = `${svc}.happened`;
+    await t.declare({ service: svc, eventTypes: [type], commands: false });
+    const { seen, sub } = collect(t, `${svc}.events`);
+    await sub;
+    const admin = await connect(amqpUrl);
+    try {
+      const ch = await admin.createChannel();
+      await ch.deleteQueue(`${svc}.events`);
+      await waitFor(
+        'the queue to be back',
+        async () => (await t.depth(`${svc}.events`).catch(() => -1)) === 0,
+        10_000,
+      );
+      await t.publish([event(type, 'after the delete')]);
+      await waitFor('the consumer to be back', () => seen.length === 1, 10_000);
+      expect(seen[0]!.body.toString()).toBe('after the delete');
+    } finally {
+      await admin.close();
+    }
   });
 });
