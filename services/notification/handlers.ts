@@ -1,4 +1,4 @@
-import type { Db, Tx } from '../../platform/data/db.js';
+import type { Tx } from '../../platform/data/db.js';
 import { on, type MessageHandler } from '../../platform/messaging/bus.js';
 import type { Envelope } from '../../platform/messaging/envelope.js';
 import { recordActivity } from '../../platform/observability/activity.js';
@@ -37,7 +37,7 @@ export class NoRecipientError extends Error {
 
 const FALLBACK_ORGANIZATION_NAME = 'Dhanman';
 
-export function notificationHandlers(db: Db, sender: MailSender): MessageHandler[] {
+export function notificationHandlers(sender: MailSender): MessageHandler[] {
   const send = async <N extends TemplateName>(
     tx: Tx,
     m: Envelope,
@@ -49,7 +49,7 @@ export function notificationHandlers(db: Db, sender: MailSender): MessageHandler
   ) => {
     const organizationName = (await organizationNameOf(tx, m.organizationId)) ?? FALLBACK_ORGANIZATION_NAME;
     const rendered = renderMail(template, data({ organizationName, recipientName: to.name }));
-    return deliverOnce(tx, db, sender, {
+    return deliverOnce(tx, sender, {
       ...rendered,
       to: to.email,
       messageId: dedupeKey ? uuidFromKey(`${m.organizationId}:${dedupeKey}`) : m.messageId,

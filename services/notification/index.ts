@@ -31,7 +31,7 @@ export const notificationService: ServiceDefinition = {
       { transport: sender.kind },
       sender.kind === 'smtp' ? 'mail goes through SMTP' : 'mail goes to the mailbox',
     );
-    return notificationHandlers(deps.db, sender);
+    return notificationHandlers(sender);
   },
   seed: (deps) => seedNotification(deps.db),
   async stop() {

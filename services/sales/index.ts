@@ -1,14 +1,11 @@
 import { loadSqlMigrations } from '../../platform/data/migrate.js';
-import type { HttpClient } from '../../platform/http/client.js';
 import type { ServiceDefinition } from '../../platform/host/service-definition.js';
 import { traceRoute } from '../../platform/observability/trace-route.js';
 import { PERMISSIONS } from '../../contracts/permissions.js';
 import { SERVICE_PORTS } from '../../contracts/services.js';
-import { commonClient, customerDirectory } from './common-client.js';
+import { customerDirectory } from './common-client.js';
 import { salesHandlers } from './handlers.js';
 import { invoiceRoutes } from './invoices/routes.js';
-
-let http: HttpClient | undefined;
 
 /** Sales: invoices (numbered, checked with Common, posted to the ledger by Common) and their mail. */
 export const salesService: ServiceDefinition = {
@@ -16,13 +13,8 @@ export const salesService: ServiceDefinition = {
   port: SERVICE_PORTS.sales,
   migrations: loadSqlMigrations(new URL('./migrations/', import.meta.url)),
   routes(app, deps) {
-    http = commonClient(deps);
-    invoiceRoutes(app, { db: deps.db, bus: deps.bus, customers: customerDirectory(http) });
+    invoiceRoutes(app, { db: deps.db, bus: deps.bus, customers: customerDirectory(deps.http) });
     traceRoute(app, { service: 'sales', db: deps.db, permission: PERMISSIONS.opsRead });
   },
   handlers: () => salesHandlers(),
-  async stop() {
-    await http?.close();
-    http = undefined;
-  },
 };

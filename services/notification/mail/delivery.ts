@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Db, Queryable } from '../../../platform/data/db.js';
+import type { Queryable } from '../../../platform/data/db.js';
 import { recordActivity } from '../../../platform/observability/activity.js';
 import type { TemplateName } from '../templates/render.js';
 import type { MailSender, OutgoingMail } from './sender.js';
@@ -11,15 +11,15 @@ export interface MailToSend extends OutgoingMail {
 }
 
 /**
- * Sends a mail once per (message, recipient). A failed send writes nothing and throws (the bus
- * retries). The mailbox writes in the handler's transaction: exactly once. An SMTP send is recorded
- * right after it succeeded; on PostgreSQL that record commits on its own, so a message whose later
- * recipient fails does not mail the earlier ones again on retry. (PGlite has one connection, held
- * by the handler's transaction: there the record commits with it.)
+ * Sends a mail once per (message, recipient): the record is written after the send succeeded, in
+ * the handler's transaction. A failed send writes nothing and throws (the bus retries, then
+ * dead-letters). The mailbox is exactly once; SMTP can repeat a mail only if the process dies
+ * between the send and the commit, or when a later recipient of the same message fails and the
+ * message is retried (mail to several approvers). A second connection for the record is not taken
+ * on purpose: handlers holding one connection each while waiting for another would starve the pool.
  */
 export async function deliverOnce(
   tx: Queryable,
-  db: Db,
   sender: MailSender,
   mail: MailToSend,
 ): Promise<'sent' | 'already-sent'> {
@@ -30,8 +30,7 @@ export async function deliverOnce(
   ]);
   if (done.rowCount > 0) return 'already-sent';
   const result = await sender.send(tx, { ...mail, to });
-  const recorder: Queryable = sender.kind === 'smtp' && db.kind === 'postgres' ? db : tx;
-  await recorder.query(
+  await tx.query(
     `INSERT INTO outgoing_email (message_id, recipient, organization_id, template, subject, correlation_id, transport,
                                  smtp_message_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
