@@ -108,17 +108,25 @@ export class OutboxRelay {
   /** Publishes one batch; true when a full batch went out (so more may be waiting). */
   private async publishBatch(): Promise<boolean> {
     const { db, transport, service } = this.opts;
+    // A cheap look first, so an idle relay neither writes its lease nor reads whole rows.
     const probe = await db.query(`SELECT 1 FROM outbox WHERE sent_at IS NULL LIMIT 1`);
     if (probe.rows.length === 0) {
       this.setBacklog(0, 0);
       return false;
     }
     await this.refreshBacklog();
-    if (!(await this.holdLease())) return false;
+    // Takes or renews the lease and reads the batch in one statement; no rows unless we hold it.
     const { rows } = await db.query<OutboxRow>(
-      `SELECT id, message_id, type, exchange, routing_key, body FROM outbox
-        WHERE sent_at IS NULL ORDER BY id LIMIT $1`,
-      [this.batchSize],
+      `WITH lease AS (
+         INSERT INTO outbox_relay_lease (name, holder, lease_until)
+         VALUES ('relay', $1, now() + $2 * interval '1 millisecond')
+         ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, lease_until = EXCLUDED.lease_until
+          WHERE outbox_relay_lease.holder = EXCLUDED.holder OR outbox_relay_lease.lease_until < now()
+         RETURNING holder)
+       SELECT id, message_id, type, exchange, routing_key, body FROM outbox
+        WHERE sent_at IS NULL AND EXISTS (SELECT 1 FROM lease)
+        ORDER BY id LIMIT $3`,
+      [this.holder, this.leaseMs, this.batchSize],
     );
     if (rows.length === 0) return false;
     await transport.publish(
@@ -134,18 +142,6 @@ export class OutboxRelay {
     ]);
     for (const r of rows) messagingMetrics.published.inc({ service, type: r.type });
     return rows.length === this.batchSize;
-  }
-
-  private async holdLease(): Promise<boolean> {
-    const { rows } = await this.opts.db.query(
-      `INSERT INTO outbox_relay_lease (name, holder, lease_until)
-       VALUES ('relay', $1, now() + $2 * interval '1 millisecond')
-       ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, lease_until = EXCLUDED.lease_until
-        WHERE outbox_relay_lease.holder = EXCLUDED.holder OR outbox_relay_lease.lease_until < now()
-       RETURNING holder`,
-      [this.holder, this.leaseMs],
-    );
-    return rows.length === 1;
   }
 
   private async refreshBacklog(): Promise<void> {
@@ -164,6 +160,8 @@ export class OutboxRelay {
   }
 
   private sleep(ms: number, wakeable: boolean): Promise<void> {
+    // stop() may have come while a batch was in flight, when there was no sleep to cut short.
+    if (!this.running) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);

@@ -71,8 +71,9 @@ export class QueueConsumer implements Subscription {
         continue;
       }
       let leased: LeasedMessage[];
+      let nextAt: Date | null;
       try {
-        leased = await this.store.lease(this.queue, free, this.s.leaseMs);
+        ({ leased, nextAt } = await this.store.lease(this.queue, free, this.s.leaseMs));
         failures = 0;
       } catch (err) {
         if (!this.running) break;
@@ -87,7 +88,7 @@ export class QueueConsumer implements Subscription {
       if (!this.running) break; // leased copies stay hidden until their lease expires, as after a crash
       for (const m of leased) this.handle(m);
       if (leased.length === free) continue;
-      if (!this.woken) await this.sleep(await this.idleDelay());
+      if (!this.woken) await this.sleep(this.idleDelay(nextAt));
     }
   }
 
@@ -147,14 +148,9 @@ export class QueueConsumer implements Subscription {
   }
 
   /** Until the next delayed or leased message becomes visible, at most the poll interval. */
-  private async idleDelay(): Promise<number> {
-    try {
-      const next = await this.store.nextVisibleAt(this.queue);
-      if (!next) return this.s.pollIntervalMs;
-      return Math.min(this.s.pollIntervalMs, Math.max(1, next.getTime() - Date.now() + 2));
-    } catch {
-      return this.s.pollIntervalMs;
-    }
+  private idleDelay(nextAt: Date | null): number {
+    if (!nextAt) return this.s.pollIntervalMs;
+    return Math.min(this.s.pollIntervalMs, Math.max(1, nextAt.getTime() - Date.now() + 2));
   }
 
   private sleep(ms: number): Promise<void> {

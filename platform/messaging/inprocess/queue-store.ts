@@ -95,35 +95,58 @@ export class QueueStore {
     );
   }
 
-  /** Hands out up to `limit` visible messages, hidden for `leaseMs` unless settled or extended. */
-  async lease(queue: string, limit: number, leaseMs: number): Promise<LeasedMessage[]> {
+  /**
+   * Hands out up to `limit` visible messages, hidden for `leaseMs` unless settled or extended, and
+   * says when the next of the others becomes visible (null when none wait), in one statement.
+   */
+  async lease(
+    queue: string,
+    limit: number,
+    leaseMs: number,
+  ): Promise<{ leased: LeasedMessage[]; nextAt: Date | null }> {
     const { rows } = await this.db.query<{
-      id: string | number;
-      body: string;
+      id: string | number | null;
+      body: string | null;
       headers: unknown;
-      attempt: number;
-      deliveries: number;
+      attempt: number | null;
+      deliveries: number | null;
+      next_at: unknown;
     }>(
-      `UPDATE bus_message SET deliveries = deliveries + 1, visible_at = now() + $3 * interval '1 millisecond'
-        WHERE id IN (
-          SELECT id FROM bus_message WHERE queue = $1 AND visible_at <= now()
-           ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
-       RETURNING id, body, headers, attempt, deliveries`,
+      `WITH picked AS (
+         SELECT id FROM bus_message WHERE queue = $1 AND visible_at <= now()
+          ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED),
+       leased AS (
+         UPDATE bus_message m SET deliveries = m.deliveries + 1, visible_at = now() + $3 * interval '1 millisecond'
+           FROM picked WHERE m.id = picked.id
+         RETURNING m.id, m.body, m.headers, m.attempt, m.deliveries)
+       SELECT id, body, headers, attempt, deliveries, NULL::timestamptz AS next_at FROM leased
+       UNION ALL
+       SELECT NULL::bigint, NULL::text, NULL::jsonb, NULL::int, NULL::int,
+              (SELECT min(visible_at) FROM bus_message
+                WHERE queue = $1 AND id NOT IN (SELECT id FROM picked))`,
       [queue, limit, ms(leaseMs)],
     );
-    return rows
-      .map((r) => ({
+    let nextAt: Date | null = null;
+    const leased: LeasedMessage[] = [];
+    for (const r of rows) {
+      if (r.id === null) {
+        nextAt = r.next_at === null || r.next_at === undefined ? null : new Date(r.next_at as string | Date);
+        continue;
+      }
+      leased.push({
         id: String(r.id),
         queue,
-        body: r.body,
+        body: r.body ?? '',
         headers: (typeof r.headers === 'string' ? JSON.parse(r.headers) : (r.headers ?? {})) as Record<
           string,
           unknown
         >,
         attempt: Number(r.attempt),
         deliveries: Number(r.deliveries),
-      }))
-      .sort((a, b) => Number(a.id) - Number(b.id));
+      });
+    }
+    leased.sort((a, b) => Number(a.id) - Number(b.id));
+    return { leased, nextAt };
   }
 
   async extend(ids: string[], leaseMs: number): Promise<void> {
@@ -132,16 +155,6 @@ export class QueueStore {
       `UPDATE bus_message SET visible_at = now() + $2 * interval '1 millisecond' WHERE id = ANY($1::bigint[])`,
       [ids, ms(leaseMs)],
     );
-  }
-
-  /** When the next message of the queue becomes visible (null when the queue is empty). */
-  async nextVisibleAt(queue: string): Promise<Date | null> {
-    const { rows } = await this.db.query<{ at: unknown }>(
-      `SELECT min(visible_at) AS at FROM bus_message WHERE queue = $1`,
-      [queue],
-    );
-    const at = rows[0]?.at;
-    return at === null || at === undefined ? null : at instanceof Date ? at : new Date(String(at));
   }
 
   /** False when the lease was lost (it expired and another consumer holds the message now). */

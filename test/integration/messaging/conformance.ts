@@ -62,11 +62,12 @@ export function runConformanceSuite(
     const recorder = <C extends MessageContract>(contract: C, name: string) => {
       const seen: Envelope[] = [];
       const handler = on(contract, name, async (m, tx) => {
-        seen.push(m);
         await tx.query(`INSERT INTO conformance_effect (message_id, handler) VALUES ($1, $2)`, [
           m.messageId,
           name,
         ]);
+        // Seen once its effects are committed, so a test reading the database after it finds them.
+        tx.afterCommit(() => seen.push(m));
       });
       return { seen, handler };
     };

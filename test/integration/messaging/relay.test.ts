@@ -203,6 +203,26 @@ describe('outbox relay', () => {
     }
   });
 
+  it('stops promptly when asked while a batch is in flight', async () => {
+    const db = await serviceDb();
+    const w = watched(await bus.transport(), 300);
+    await write(db, 2, 2);
+    const relay = new OutboxRelay({
+      service: db.service,
+      db,
+      transport: w.transport,
+      pollIntervalMs: 60_000,
+    });
+    relay.start();
+    await waitFor('the publish in flight', () => w.state.inFlight === 1);
+    const asked = Date.now();
+    await relay.stop();
+    expect(Date.now() - asked).toBeLessThan(5_000);
+    // The batch in flight was finished and marked, not abandoned.
+    expect(w.published()).toHaveLength(2);
+    expect(await unsent(db)).toBe(0);
+  });
+
   it('resumes after a restart with what was left unsent', async () => {
     const db = await serviceDb();
     const w = watched(await bus.transport());
