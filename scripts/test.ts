@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -109,7 +109,9 @@ async function main(): Promise<number> {
       (file) => file.status === 'failed' && !(file.assertionResults ?? []).some((t) => t.status === 'failed'),
     );
     for (const file of brokenFiles)
-      process.stdout.write(`✗ ${file.name} did not run: ${file.message ?? ''}\n`);
+      process.stdout.write(
+        `✗ ${relative(root, file.name)}: ${file.message || 'a hook failed (see above)'}\n`,
+      );
     failed += brokenFiles.length;
     const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
     if (skipped > 0) process.stdout.write(`! ${skipped} test(s) skipped or todo (not counted)\n`);
