@@ -4,7 +4,7 @@ import { launch } from '../../support/processes.js';
 const base = { PATH: process.env.PATH, HOME: process.env.HOME };
 
 /** A wrong or missing setting stops the process with a message naming it: no stack trace, non-zero exit. */
-describe('bad configuration', () => {
+describe('bad configuration', { timeout: 120_000 }, () => {
   it('a single service without DATABASE_URL and with a malformed AMQP_URL names both and exits 78', async () => {
     const proc = launch('bin/service.ts', ['sales'], { ...base, AMQP_URL: 'http://broker:5672' });
     expect(await proc.exited).toBe(78);

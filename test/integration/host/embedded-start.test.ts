@@ -64,5 +64,5 @@ describe('npm start (embedded)', () => {
     const second = await startOnce(env, urls);
     expect(await activeResidents(urls)).toBe(5);
     expect(await terminate(second, 'SIGTERM')).toBe(0);
-  });
+  }, 300_000);
 });

@@ -57,5 +57,5 @@ describe('one service started twice against the same PostgreSQL and RabbitMQ', (
 
     const codes = await Promise.all(copies.map((c) => terminate(c, 'SIGTERM')));
     expect(codes).toEqual([0, 0]);
-  });
+  }, 240_000);
 });
