@@ -29,7 +29,9 @@ export interface EndToEndOptions {
   log: (m: string) => void;
 }
 
-const WRITERS = 8;
+const WRITERS = Number(process.env.BENCH_BUS_E2E_WRITERS ?? 16);
+/** Handlers at once per consuming service (the bus's default is 16). */
+const CONCURRENCY = Number(process.env.BENCH_BUS_E2E_CONCURRENCY ?? 16);
 /** Events per producer transaction (1 = every business operation publishes one event). */
 const EVENTS_PER_TX = Number(process.env.BENCH_BUS_E2E_EVENTS_PER_TX ?? 1);
 
@@ -49,7 +51,7 @@ interface Node {
 }
 
 /**
- * (c) Events written to the producer's outbox (one per transaction, 8 writers), relayed to
+ * (c) Events written to the producer's outbox (one per transaction, 16 writers), relayed to
  * RabbitMQ, consumed by two services whose handler writes one row in the same transaction as its
  * inbox record. Each service has its own database and its own connections, as separate processes
  * would. Throughput first (everything flat out), then latency at half that rate: from the start of
@@ -64,7 +66,7 @@ export async function measureEndToEnd(o: EndToEndOptions): Promise<EndToEndResul
       serverUrl: o.databaseUrl,
       service,
       databasePrefix: prefix,
-      poolSize: 20,
+      poolSize: Math.max(WRITERS, CONCURRENCY) + 4,
     });
     await runMigrations(db, [messagingMigrations]);
     await db.exec(`CREATE TABLE IF NOT EXISTS bench_effect (message_id uuid PRIMARY KEY, n int NOT NULL)`);
@@ -153,7 +155,7 @@ export async function measureEndToEnd(o: EndToEndOptions): Promise<EndToEndResul
     return {
       description:
         `${o.events} events, ${EVENTS_PER_TX} per transaction from ${WRITERS} writers -> outbox -> relay -> 2 services ` +
-        `(handler: 1 row + inbox record per transaction, prefetch 100, concurrency 16); ` +
+        `(handler: 1 row + inbox record per transaction, prefetch 100, concurrency ${CONCURRENCY}); ` +
         `latency over ${latencyEvents} events x 2 services, producer tx start -> consumer commit`,
       writeRate,
       deliveredRate,

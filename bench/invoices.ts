@@ -1,0 +1,125 @@
+/**
+ * `npm run bench:invoices`: invoices per second end to end over HTTP — created in Sales (checked
+ * with Common), posted in Common's ledger, mailed by Notification — measured from the first
+ * request until the last ledger posting and the last email are recorded. Twice: on RabbitMQ +
+ * PostgreSQL (each service its own process, mail through a real SMTP server on loopback) and on the
+ * embedded default (`npm start`'s single process, PGlite + in-process bus, the mailbox).
+ * Target: >= 300 invoices/s end to end on RabbitMQ + PostgreSQL on a 2-core machine.
+ * BENCH_INVOICES, BENCH_EMBEDDED_INVOICES, BENCH_CONCURRENCY and BENCH_CUSTOMERS change the load.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SMTPServer } from 'smtp-server';
+import { startPostgres, startRabbit } from '../test/harness/servers.js';
+import { DEFAULT_DEMO_PASSWORD } from '../contracts/demo.js';
+import { launchDistributed, launchEmbedded, freePort, type Launched } from './invoices/launch.js';
+import { runInvoices, type RunResult } from './invoices/load.js';
+
+const num = (name: string, def: number) => Number(process.env[name] ?? def);
+const invoices = num('BENCH_INVOICES', 3000);
+const embeddedInvoices = num('BENCH_EMBEDDED_INVOICES', 1000);
+const concurrency = num('BENCH_CONCURRENCY', 64);
+const customers = num('BENCH_CUSTOMERS', 50);
+const password = process.env.DHANMAN_DEMO_PASSWORD ?? DEFAULT_DEMO_PASSWORD;
+
+const baseEnv: Record<string, string | undefined> = {
+  ...process.env,
+  LOG_LEVEL: 'warn',
+  DHANMAN_DEMO_PASSWORD: password,
+};
+
+/** A real SMTP server on loopback that accepts and counts (the bench measures the sender, not a mail store). */
+async function smtpSink(): Promise<{ port: number; received: () => number; close: () => Promise<void> }> {
+  let received = 0;
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, _session, callback) {
+      stream.on('data', () => undefined);
+      stream.on('end', () => {
+        received += 1;
+        callback();
+      });
+    },
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { port, received: () => received, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+async function measure(label: string, launch: () => Promise<Launched>, n: number): Promise<RunResult> {
+  const system = await launch();
+  try {
+    // Warm-up: JIT, connection pools, token caches and the month's counter row.
+    await runInvoices(system.urls, {
+      invoices: Math.min(200, n),
+      concurrency,
+      customers: Math.min(customers, 10),
+      password,
+    });
+    const result = await runInvoices(system.urls, { invoices: n, concurrency, customers, password });
+    print(label, result);
+    return result;
+  } finally {
+    await system.stop();
+  }
+}
+
+function print(label: string, r: RunResult): void {
+  console.log(
+    `${label.padEnd(40)} ${r.endToEndPerSecond.toFixed(0).padStart(6)} invoices/s end to end ` +
+      `(${r.invoices} in ${r.endToEndSeconds.toFixed(2)} s; HTTP ${r.httpPerSecond.toFixed(0)}/s, ` +
+      `latency p50 ${r.latencyMs.p50.toFixed(1)} ms p95 ${r.latencyMs.p95.toFixed(1)} ms p99 ${r.latencyMs.p99.toFixed(1)} ms; ` +
+      `${r.errors} errors; concurrency ${r.concurrency})`,
+  );
+}
+
+const postgres = await startPostgres();
+const rabbit = await startRabbit();
+const sink = await smtpSink();
+const dataDir = mkdtempSync(path.join(tmpdir(), 'dhanman-bench-invoices-'));
+try {
+  console.log(`PostgreSQL settings: ${JSON.stringify(postgres.settings)}; RabbitMQ: quorum queues`);
+  const distributed = await measure(
+    'RabbitMQ + PostgreSQL (3 processes)',
+    () =>
+      launchDistributed({
+        ...baseEnv,
+        DATABASE_URL: postgres.url,
+        AMQP_URL: rabbit.url,
+        DATABASE_PREFIX: `bench${Date.now().toString(36)}`,
+        SMTP_HOST: '127.0.0.1',
+        SMTP_PORT: String(sink.port),
+      }),
+    invoices,
+  );
+  console.log(`SMTP server received ${sink.received()} mails`);
+  const embedded = await measure(
+    'embedded default (1 process, mailbox)',
+    () => launchEmbedded({ ...baseEnv, DHANMAN_DATA_DIR: dataDir }),
+    embeddedInvoices,
+  );
+  const round = (x: number) => Math.round(x * 10) / 10;
+  console.log(
+    `target >= 300 invoices/s end to end on RabbitMQ + PostgreSQL: ${distributed.endToEndPerSecond >= 300 ? 'met' : 'MISSED'}`,
+  );
+  console.log(
+    JSON.stringify({
+      rabbitPostgres: round(distributed.endToEndPerSecond),
+      embedded: round(embedded.endToEndPerSecond),
+      rabbitPostgresHttp: round(distributed.httpPerSecond),
+      embeddedHttp: round(embedded.httpPerSecond),
+      rabbitPostgresP99Ms: round(distributed.latencyMs.p99),
+      embeddedP99Ms: round(embedded.latencyMs.p99),
+      invoices: { rabbitPostgres: distributed.invoices, embedded: embedded.invoices },
+      concurrency,
+    }),
+  );
+} finally {
+  await sink.close();
+  await rabbit.stop();
+  await postgres.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}
