@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { runWithContext } from '../observability/context.js';
 import { registerAuthentication, type AuthOptions } from './authentication.js';
 import { registerCorrelation } from './correlation.js';
+import { registerDrain } from './drain.js';
 import { problemFor, registerProblemHandlers, sendProblem } from './error-handler.js';
 import { registerIdempotency, type IdempotencyOptions } from './idempotency.js';
 import { registerServerMetrics } from './metrics.js';
@@ -78,17 +79,7 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
   registerOpenApi(root, { service: opts.service, ...opts.openapi });
   registerServerMetrics(root, opts.service);
 
-  // On close, answers still being made tell their clients to hang up, so a kept-alive connection
-  // does not hold the shutdown open until its keep-alive timeout.
-  let closing = false;
-  app.addHook('preClose', (done) => {
-    closing = true;
-    done();
-  });
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (closing) reply.header('connection', 'close');
-    done(null, payload);
-  });
+  registerDrain(root);
 
   const accessLog = opts.accessLog ?? 'info';
   if (accessLog !== false) {

@@ -1,3 +1,4 @@
+import { Agent, fetch as undiciFetch } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createHttpApp, registerHealth, type HttpApp } from '../../../platform/http/app.js';
@@ -311,7 +312,11 @@ describe('health, metrics and shutdown', () => {
       await new Promise((r) => setTimeout(r, 200));
       return { done: true };
     });
+    app.get('/fast', { config: { public: true } }, async () => ({ fast: true }));
     const base = await listen(app);
+    // A client that keeps its connection open after its answer: close must not wait for it.
+    const idleClient = new Agent({ keepAliveTimeout: 600_000 });
+    expect((await undiciFetch(`${base}/fast`, { dispatcher: idleClient })).status).toBe(200);
     const inFlight = fetch(`${base}/slow`, { headers: { 'x-correlation-id': 'drain-1' } });
     await new Promise((r) => setTimeout(r, 50));
     const started = performance.now();
@@ -319,10 +324,15 @@ describe('health, metrics and shutdown', () => {
     const res = await inFlight;
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ done: true });
-    await closed;
+    const outcome = await Promise.race([
+      closed.then(() => 'closed'),
+      new Promise((r) => setTimeout(r, 3_000, 'still waiting')),
+    ]);
+    expect(outcome).toBe('closed');
     expect(performance.now() - started).toBeLessThan(2_000);
     await expect(fetch(`${base}/slow`)).rejects.toThrow();
-    expect(sink.lines.find((l) => l.msg === 'request completed')).toMatchObject({
+    await idleClient.close();
+    expect(sink.lines.find((l) => l.msg === 'request completed' && l.route === '/slow')).toMatchObject({
       correlationId: 'drain-1',
       route: '/slow',
       status: 200,
