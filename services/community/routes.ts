@@ -74,10 +74,10 @@ export function communityRoutes(app: HttpApp, db: Db): void {
     },
     async (request) => {
       const { organizationId } = principalOf(request);
-      const { rows } = await db.query<ResidentRow>(`${SELECT_RESIDENT} WHERE r.organization_id = $1 AND r.id = $2`, [
-        organizationId,
-        request.params.id,
-      ]);
+      const { rows } = await db.query<ResidentRow>(
+        `${SELECT_RESIDENT} WHERE r.organization_id = $1 AND r.id = $2`,
+        [organizationId, request.params.id],
+      );
       if (!rows[0]) throw notFound(`No resident ${request.params.id}.`);
       return toResident(rows[0]);
     },

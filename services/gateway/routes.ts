@@ -78,22 +78,32 @@ export function gatewayRoutes(app: HttpApp, random: () => number = Math.random):
     },
   );
 
-  app.get('/api/faults', { config: { public: true }, schema: { response: { 200: faultSettingsSchema } } }, () => faults);
+  app.get(
+    '/api/faults',
+    { config: { public: true }, schema: { response: { 200: faultSettingsSchema } } },
+    () => faults,
+  );
 
   app.put(
     '/api/faults',
-    { config: { public: true }, schema: { body: faultSettingsSchema, response: { 200: faultSettingsSchema } } },
+    {
+      config: { public: true },
+      schema: { body: faultSettingsSchema, response: { 200: faultSettingsSchema } },
+    },
     (request) => {
       faults = request.body;
       return faults;
     },
   );
 
-  app.delete('/api/faults', { config: { public: true }, schema: { response: { 200: faultSettingsSchema } } }, () => {
-    faults = { ...NO_FAULTS };
-    return faults;
-  });
-
+  app.delete(
+    '/api/faults',
+    { config: { public: true }, schema: { response: { 200: faultSettingsSchema } } },
+    () => {
+      faults = { ...NO_FAULTS };
+      return faults;
+    },
+  );
 }
 
 function sleep(ms: number): Promise<void> {
