@@ -86,6 +86,7 @@ export function createMessaging(opts: MessagingOptions): Messaging {
   let subscriptions: Subscription[] = [];
   let timers: NodeJS.Timeout[] = [];
   let stopping = false;
+  let started = false;
   let declared: Promise<void> | undefined;
 
   const prune = () =>
@@ -102,19 +103,40 @@ export function createMessaging(opts: MessagingOptions): Messaging {
     return declared;
   };
 
+  async function stop(): Promise<void> {
+    if (!started) return;
+    started = false;
+    stopping = true;
+    for (const t of timers) clearInterval(t);
+    timers = [];
+    const subs = subscriptions;
+    subscriptions = [];
+    await Promise.all(subs.map((s) => s.cancel().catch(() => undefined)));
+    await relay.stop();
+    deadLetters.stop();
+  }
+
   return {
     bus,
     deadLetters,
     relay,
     declare,
     async start() {
+      if (started) return;
+      started = true;
       stopping = false;
-      await declare();
-      relay.start();
-      subscriptions.push(await transport.consume(names.events, consumer, consumeOptions));
-      if (commands) subscriptions.push(await transport.consume(names.commands, consumer, consumeOptions));
-      const archiver = createArchiver(deadLetters, () => stopping, log);
-      subscriptions.push(await transport.consume(names.dlq, archiver, { prefetch: 10, concurrency: 1 }));
+      try {
+        await declare();
+        relay.start();
+        subscriptions.push(await transport.consume(names.events, consumer, consumeOptions));
+        if (commands) subscriptions.push(await transport.consume(names.commands, consumer, consumeOptions));
+        const archiver = createArchiver(deadLetters, () => stopping, log);
+        subscriptions.push(await transport.consume(names.dlq, archiver, { prefetch: 10, concurrency: 1 }));
+      } catch (err) {
+        // Leave nothing half-started behind: the caller may try again.
+        await stop();
+        throw err;
+      }
       void prune();
       timers = [
         setInterval(() => void prune(), opts.pruneIntervalMs ?? 60_000),
@@ -124,15 +146,6 @@ export function createMessaging(opts: MessagingOptions): Messaging {
       deadLetters.scheduleDepthRefresh();
       log.info({ queues: Object.values(names), eventTypes, commands }, 'messaging started');
     },
-    async stop() {
-      stopping = true;
-      for (const t of timers) clearInterval(t);
-      timers = [];
-      const subs = subscriptions;
-      subscriptions = [];
-      await Promise.all(subs.map((s) => s.cancel().catch(() => undefined)));
-      await relay.stop();
-      deadLetters.stop();
-    },
+    stop,
   };
 }

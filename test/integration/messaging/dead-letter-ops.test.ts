@@ -6,6 +6,7 @@ import { runDeadLetterCli } from '../../../platform/messaging/dead-letter-cli.js
 import { deadLetterRoutes } from '../../../platform/messaging/dead-letter-routes.js';
 import type { DeadLetter } from '../../../platform/messaging/dead-letter-store.js';
 import { queueNames } from '../../../platform/messaging/envelope.js';
+import { messagingMetrics } from '../../../platform/messaging/metrics.js';
 import { buildEnvelope } from '../../../platform/messaging/outbox.js';
 import {
   org,
@@ -196,6 +197,9 @@ describe('dead-letter operations', () => {
     expect([...handled].sort()).toEqual(['one', 'three', 'two']);
     const open = (await api('GET', '?status=open')).json.items;
     expect(open.map((d: DeadLetter) => d.category)).toEqual(['invalid-json']);
+    await svc.messaging.deadLetters.refreshDepthGauge();
+    const depth = (await messagingMetrics.dlqDepth.get()).values.find((v) => v.labels.service === svc.name);
+    expect(depth?.value).toBe(1);
   });
 
   it('does the same from the command line', async () => {

@@ -76,6 +76,31 @@ describe('in-process transport', () => {
     expect(JSON.parse(seen[0]!.body).n).toBeLessThan(2);
   });
 
+  it('runs no more handlers at once than the concurrency allows', async () => {
+    const t = await bus.transport();
+    const s = service();
+    const type = `${s}.happened`;
+    await t.declare({ service: s, eventTypes: [type], commands: false });
+    await t.publish(Array.from({ length: 6 }, (_, i) => event(type, i)));
+    let running = 0;
+    let most = 0;
+    let done = 0;
+    const sub = await t.consume(
+      queueNames(s).events,
+      async (d) => {
+        most = Math.max(most, ++running);
+        await sleep(100);
+        running--;
+        done++;
+        await d.ack();
+      },
+      { prefetch: 10, concurrency: 2 },
+    );
+    await waitFor('all six', () => done === 6);
+    await sub.cancel();
+    expect(most).toBe(2);
+  });
+
   it('hands a copy out again when its consumer dies, counting deliveries', async () => {
     const dying = await bus.transport();
     const s = service();

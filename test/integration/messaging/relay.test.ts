@@ -93,6 +93,10 @@ describe('outbox relay', () => {
     try {
       await waitFor('everything sent', async () => (await unsent(db)) === 0);
       expect(w.batches.map((b) => b.length)).toEqual([100, 100, 50]);
+      const published = (await messagingMetrics.published.get()).values.find(
+        (v) => v.labels.service === db.service,
+      );
+      expect(published).toMatchObject({ value: 250, labels: { type: happened.type } });
       expect(w.published()).toEqual(ids);
       expect(w.batches[0]![0]).toMatchObject({ exchange: 'dhanman.events', routingKey: happened.type });
       expect(JSON.parse(w.batches[0]![0]!.body)).toMatchObject({ messageId: ids[0], payload: { n: 0 } });
