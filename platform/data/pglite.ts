@@ -1,18 +1,24 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { mkdirSync } from 'node:fs';
-import { PGlite, type Results } from '@electric-sql/pglite';
+import type { PGlite, Results } from '@electric-sql/pglite';
 import type { Logger } from 'pino';
 import type { Db, QueryResult, Row, Tx } from './db.js';
 import { runAfterCommit } from './after-commit.js';
 import { assertServiceName, quoteIdent } from './identifiers.js';
 import { Mutex } from './mutex.js';
-import { pgliteParsers } from './types.js';
+import { boot, type EmbeddedOrigin } from './pglite-boot.js';
 
 export interface EmbeddedOptions {
   /** A directory (created if missing, kept across restarts) or `memory://`. */
   dataDir: string;
   log?: Logger;
+  /**
+   * Where the tarball of a fresh cluster is cached (default: the OS temp directory), so that a new
+   * data directory or `memory://` starts from it instead of running initdb; false: always initdb.
+   */
+  template?: string | false;
 }
+
+export type { EmbeddedOrigin };
 
 /** One in-process PostgreSQL (PGlite) shared by every service of the process, a schema each. */
 export interface EmbeddedDatabase {
@@ -23,6 +29,9 @@ export interface EmbeddedDatabase {
   forService(service: string): Promise<Db>;
   /** Waits for the work in progress, then shuts the instance down. */
   close(): Promise<void>;
+  readonly origin: EmbeddedOrigin;
+  /** Time it took to boot, in ms. */
+  readonly bootMs: number;
 }
 
 /** The role a service's statements run as on the embedded instance. */
@@ -31,12 +40,14 @@ export function embeddedRoleName(service: string): string {
 }
 
 export async function openEmbedded(opts: EmbeddedOptions): Promise<EmbeddedDatabase> {
-  if (!opts.dataDir.startsWith('memory://')) mkdirSync(opts.dataDir, { recursive: true });
   const started = Date.now();
-  const pglite = await PGlite.create(opts.dataDir, { parsers: pgliteParsers });
-  opts.log?.info({ dataDir: opts.dataDir, ms: Date.now() - started }, 'embedded PostgreSQL (PGlite) ready');
+  const { pglite, origin } = await boot(opts);
+  const bootMs = Date.now() - started;
+  opts.log?.info({ dataDir: opts.dataDir, origin, ms: bootMs }, 'embedded PostgreSQL (PGlite) ready');
   const instance = new Instance(pglite, opts.log);
   return {
+    origin,
+    bootMs,
     async forService(service) {
       assertServiceName(service);
       await instance.prepareService(service);

@@ -8,8 +8,7 @@ export interface WorkerOptions {
   boss: PgBoss;
   executor: PgBossExecutor;
   schema: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each definition has its own data type
-  def: JobDefinition<any>;
+  def: JobDefinition;
   ladder: RetryLadder;
   pollingIntervalSeconds: number;
   concurrency: number;

@@ -17,8 +17,7 @@ import { startWorker } from './job-worker.js';
 export interface StartJobsOptions {
   db: Db;
   service: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each definition has its own data type
-  definitions: ReadonlyArray<JobDefinition<any>>;
+  definitions: ReadonlyArray<JobDefinition>;
   log?: Logger;
   /** The ladder of a job that does not set its own. */
   defaultRetryDelaysSeconds?: number[];
@@ -129,10 +128,8 @@ export async function startJobs(opts: StartJobsOptions): Promise<RunningJobs> {
     },
   };
 }
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function ladderByJob(
-  definitions: ReadonlyArray<JobDefinition<any>>,
+  definitions: ReadonlyArray<JobDefinition>,
   defaults: number[],
 ): Map<string, RetryLadder> {
   const ladders = new Map<string, RetryLadder>();
@@ -145,8 +142,7 @@ function ladderByJob(
 }
 
 /** Cron schedules follow the definitions: added, changed, and removed when a job drops its cron. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function syncSchedules(boss: PgBoss, definitions: ReadonlyArray<JobDefinition<any>>): Promise<void> {
+async function syncSchedules(boss: PgBoss, definitions: ReadonlyArray<JobDefinition>): Promise<void> {
   const wanted = new Set<string>();
   for (const def of definitions) {
     if (!def.cron) continue;

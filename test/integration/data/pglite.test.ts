@@ -1,0 +1,148 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMigrations } from '../../../platform/data/migrate.js';
+import { openServiceDatabase } from '../../../platform/data/open.js';
+import { embeddedRoleName, openEmbedded, type EmbeddedDatabase } from '../../../platform/data/pglite.js';
+
+describe('embedded database (PGlite): one instance, a schema and a role per service', () => {
+  let embedded: EmbeddedDatabase;
+  beforeAll(async () => {
+    embedded = await openEmbedded({ dataDir: 'memory://' });
+  });
+  afterAll(() => embedded.close());
+
+  it("gives each service its own schema: it cannot read, change or find another service's tables", async () => {
+    const sales = await embedded.forService('sales');
+    const common = await embedded.forService('common');
+    await common.exec(
+      "CREATE TABLE customers (id int PRIMARY KEY, name text); INSERT INTO customers VALUES (1, 'a');",
+    );
+    await sales.exec('CREATE TABLE customers (id int PRIMARY KEY, name text);');
+
+    // The same unqualified name is each service's own table.
+    expect((await common.query('SELECT count(*)::int AS n FROM customers')).rows).toEqual([{ n: 1 }]);
+    expect((await sales.query('SELECT count(*)::int AS n FROM customers')).rows).toEqual([{ n: 0 }]);
+
+    const denied = { code: '42501' }; // insufficient_privilege
+    await expect(sales.query('SELECT * FROM common.customers')).rejects.toMatchObject(denied);
+    await expect(sales.query("INSERT INTO common.customers VALUES (2, 'x')")).rejects.toMatchObject(denied);
+    await expect(sales.exec('DROP TABLE common.customers')).rejects.toMatchObject(denied);
+    await expect(sales.exec('CREATE TABLE common.sneaky (id int)')).rejects.toMatchObject(denied);
+    await expect(sales.transaction((tx) => tx.query('SELECT * FROM common.customers'))).rejects.toMatchObject(
+      denied,
+    );
+    expect((await sales.query('SELECT current_user AS role, current_schema() AS schema')).rows).toEqual([
+      { role: embeddedRoleName('sales'), schema: 'sales' },
+    ]);
+    expect((await common.query('SELECT count(*)::int AS n FROM customers')).rows).toEqual([{ n: 1 }]);
+  });
+
+  it('keeps each statement on its own service while services interleave', async () => {
+    const names = ['community', 'payroll', 'purchase'];
+    const dbs = await Promise.all(names.map((n) => embedded.forService(n)));
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => {
+        const db = dbs[i % dbs.length]!;
+        const read = () => db.query<{ schema: string }>('SELECT current_schema() AS schema');
+        return (
+          i % 2
+            ? read()
+            : db.transaction(async (tx) => tx.query<{ schema: string }>('SELECT current_schema() AS schema'))
+        ).then((r) => [db.service, r.rows[0]!.schema]);
+      }),
+    );
+    for (const [service, schema] of answers) expect(schema).toBe(service);
+  });
+
+  it('fails fast, instead of waiting forever, when code inside a transaction uses the Db instead of the tx', async () => {
+    const db = await embedded.forService('notification');
+    await expect(db.transaction(() => db.query('SELECT 1'))).rejects.toThrow('use the transaction (tx)');
+    await expect(db.transaction(() => db.transaction(async () => 1))).rejects.toThrow(
+      'use the transaction (tx)',
+    );
+    expect((await db.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
+  });
+
+  it("closing one service's Db leaves the others working", async () => {
+    const gone = await embedded.forService('gone');
+    const stays = await embedded.forService('stays');
+    await gone.close();
+    await expect(gone.query('SELECT 1')).rejects.toThrow('closed');
+    expect(await stays.ping()).toBe(true);
+  });
+
+  it('rejects service names that are not plain identifiers', async () => {
+    await expect(embedded.forService('x; DROP SCHEMA sales')).rejects.toThrow('invalid service name');
+  });
+});
+
+// Boots several instances (two run initdb): generous time for a busy machine.
+describe('embedded database on disk', { timeout: 180_000 }, () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dhanman-pglite-'));
+  const template = path.join(dir, 'template');
+  mkdirSync(template);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps schemas, roles, data and migration history across close and reopen', async () => {
+    const dataDir = path.join(dir, 'first');
+    const migrations = [
+      { version: 1, name: 'notes', sql: 'CREATE TABLE notes (id int PRIMARY KEY, body text);' },
+    ];
+
+    const first = await openEmbedded({ dataDir, template });
+    expect(first.origin).toBe('initdb');
+    const db = await first.forService('sales');
+    await runMigrations(db, [{ name: 'sales', migrations }]);
+    await db.transaction((tx) => tx.query("INSERT INTO notes VALUES (1, 'kept')"));
+    await first.close();
+    await expect(db.query('SELECT 1')).rejects.toThrow('closed');
+
+    const reopened = await openServiceDatabase({ dataDir, service: 'sales' });
+    try {
+      expect(reopened.kind).toBe('pglite');
+      expect(await runMigrations(reopened, [{ name: 'sales', migrations }])).toEqual([]);
+      expect((await reopened.query('SELECT body FROM notes')).rows).toEqual([{ body: 'kept' }]);
+      expect((await reopened.query('SELECT current_user AS role')).rows).toEqual([
+        { role: embeddedRoleName('sales') },
+      ]);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('starts a new data directory from the cached fresh cluster: pristine, and kept on disk', async () => {
+    const dataDir = path.join(dir, 'second');
+    const second = await openEmbedded({ dataDir, template });
+    expect(second.origin).toBe('template');
+    const db = await second.forService('sales');
+    // A copy of the cluster as initdb left it: nothing of the first directory's services.
+    await expect(db.query('SELECT * FROM notes')).rejects.toMatchObject({ code: '42P01' });
+    await db.exec('CREATE TABLE notes (id int); INSERT INTO notes VALUES (2);');
+    await second.close();
+
+    const again = await openEmbedded({ dataDir, template });
+    try {
+      expect(again.origin).toBe('existing');
+      expect((await (await again.forService('sales')).query('SELECT id FROM notes')).rows).toEqual([
+        { id: 2 },
+      ]);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('replaces an unusable cached cluster by running initdb again', async () => {
+    const [file] = readdirSync(template);
+    writeFileSync(path.join(template, file!), 'not a tarball');
+    const third = await openEmbedded({ dataDir: 'memory://', template });
+    try {
+      expect(third.origin).toBe('initdb');
+      expect(await (await third.forService('sales')).ping()).toBe(true);
+      expect(statSync(path.join(template, file!)).size).toBeGreaterThan(100_000);
+    } finally {
+      await third.close();
+    }
+  });
+});

@@ -1,0 +1,300 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Db } from '../../../platform/data/db.js';
+import type { JobDefinition } from '../../../platform/jobs/jobs.js';
+import {
+  jobSchemaName,
+  startJobs,
+  type RunningJobs,
+  type StartJobsOptions,
+} from '../../../platform/jobs/pgboss.js';
+import { backends } from '../data/backends.js';
+
+interface Run {
+  data: unknown;
+  attempt: number;
+  at: number;
+}
+
+/** Fast settings: polling every 0.5 s, cron checked every second, ladders of one second. */
+const FAST = { pollIntervalSeconds: 0.5, cronCheckIntervalSeconds: 1, stopTimeoutMs: 10_000 };
+// Queue errors (not job failures, which the tests cause on purpose) show up in the test output.
+const log = pino({ level: 'error' });
+const waitUntil = (check: () => void, timeout = 15_000) => vi.waitFor(check, { timeout, interval: 100 });
+
+// The backends run one after the other: PGlite's boot and queries hold the event loop, which would
+// stall the PostgreSQL workers of the same process. Within a backend the cases use separate job
+// names (or databases), so they run side by side: seconds, not minutes.
+describe.each(backends())('jobs on $name', (backend) => {
+  const runs = new Map<string, Run[]>();
+  const record = (name: string, data: unknown, attempt: number) => {
+    const list = runs.get(name) ?? [];
+    list.push({ data, attempt, at: Date.now() });
+    runs.set(name, list);
+  };
+  const runsOf = (name: string) => runs.get(name) ?? [];
+  const job = (name: string, extra: Partial<JobDefinition> = {}, fail?: (attempt: number) => boolean) =>
+    ({
+      name,
+      async handle(data: unknown, { attempt }: { attempt: number }) {
+        record(name, data, attempt);
+        if (fail?.(attempt)) throw new Error(`${name} broke on attempt ${attempt}`);
+      },
+      ...extra,
+    }) satisfies JobDefinition;
+
+  let db: Db;
+  let jobs: RunningJobs;
+  const started: RunningJobs[] = [];
+  const start = async (opts: Omit<StartJobsOptions, 'db' | 'service'> & { db?: Db }) => {
+    const target = opts.db ?? db;
+    const running = await startJobs({ ...FAST, log, ...opts, db: target, service: target.service });
+    started.push(running);
+    return running;
+  };
+
+  beforeAll(async () => {
+    db = await backend.open();
+    await db.exec('CREATE TABLE invoices (id int PRIMARY KEY)');
+    jobs = await start({
+      defaultRetryDelaysSeconds: [1],
+      definitions: [
+        job('plain'),
+        job('json-data'),
+        job('in-tx'),
+        job('delayed'),
+        job('always-fails', { retryDelaysSeconds: [1, 2] }, () => true),
+        job('fails-once', { retryDelaysSeconds: [1, 1] }, (attempt) => attempt === 1),
+        job('no-retry', { retryDelaysSeconds: [] }, () => true),
+        job('default-ladder', {}, () => true),
+        job('reminder'),
+        job('cancelled'),
+      ],
+    });
+  });
+  afterAll(async () => {
+    for (const running of started) await running.stop();
+    await backend.close();
+  });
+
+  it.concurrent('runs a queued job with its data', async () => {
+    const id = await jobs.enqueue('plain', { invoiceId: 'inv-1', amount: '12.50' });
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    await waitUntil(() => expect(runsOf('plain')).toHaveLength(1));
+    expect(runsOf('plain')[0]).toMatchObject({ data: { invoiceId: 'inv-1', amount: '12.50' }, attempt: 1 });
+  });
+
+  it.concurrent('carries any JSON value as data: strings, arrays, null', async () => {
+    await jobs.enqueue('json-data', 'just text');
+    await jobs.enqueue('json-data', [1, 'two']);
+    await jobs.enqueue('json-data', null);
+    await waitUntil(() => expect(runsOf('json-data')).toHaveLength(3));
+    const data = runsOf('json-data').map((r) => r.data);
+    expect(data).toEqual(expect.arrayContaining(['just text', [1, 'two'], null]));
+  });
+
+  it.concurrent('runs a delayed job no earlier than its start time', async () => {
+    const queuedAt = Date.now();
+    await jobs.enqueue('delayed', { n: 1 }, { startAfter: new Date(queuedAt + 2_000) });
+    await waitUntil(() => expect(runsOf('delayed')).toHaveLength(1));
+    // Measured from before the enqueue: a slow enqueue (a busy machine) cannot make it look early.
+    expect(runsOf('delayed')[0]!.at - queuedAt).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it.concurrent('retries along the ladder, then keeps the job as failed with its error', async () => {
+    const id = await jobs.enqueue('always-fails', { invoiceId: 'inv-9' });
+    await waitUntil(() => expect(runsOf('always-fails')).toHaveLength(3), 20_000);
+    const [first, second, third] = runsOf('always-fails');
+    expect([first, second, third].map((r) => r!.attempt)).toEqual([1, 2, 3]);
+    // Each step of the ladder, not pg-boss's single delay: 1 s, then 2 s.
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(900);
+    expect(third!.at - second!.at).toBeGreaterThanOrEqual(1_900);
+    await waitUntil(async () =>
+      expect(await jobs.failed('always-fails')).toEqual([
+        {
+          id,
+          name: 'always-fails',
+          data: { invoiceId: 'inv-9' },
+          error: 'always-fails broke on attempt 3',
+          failedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        },
+      ]),
+    );
+    await sleep(1_500);
+    expect(runsOf('always-fails')).toHaveLength(3);
+  });
+
+  it.concurrent('a job that succeeds on a retry is not failed', async () => {
+    await jobs.enqueue('fails-once', {});
+    await waitUntil(() => expect(runsOf('fails-once').map((r) => r.attempt)).toEqual([1, 2]), 20_000);
+    expect(await jobs.failed('fails-once')).toEqual([]);
+  });
+
+  it.concurrent('a job with an empty ladder fails for good on its first failure', async () => {
+    const id = await jobs.enqueue('no-retry', { n: 1 });
+    await waitUntil(async () => expect((await jobs.failed('no-retry')).map((f) => f.id)).toEqual([id]));
+    await sleep(1_500);
+    expect(runsOf('no-retry')).toHaveLength(1);
+  });
+
+  it.concurrent("a job without its own ladder follows the service's default", async () => {
+    await jobs.enqueue('default-ladder', {});
+    await waitUntil(async () => expect(await jobs.failed('default-ladder')).toHaveLength(1), 20_000);
+    expect(runsOf('default-ladder').map((r) => r.attempt)).toEqual([1, 2]);
+    // failed() without a name lists every job's failures, and only failures.
+    const names = new Set((await jobs.failed()).map((f) => f.name));
+    expect(names.has('default-ladder')).toBe(true);
+    for (const succeeding of ['plain', 'delayed', 'fails-once', 'reminder'])
+      expect(names.has(succeeding)).toBe(false);
+  });
+
+  it.concurrent('queues at most one job per singleton key while one is waiting', async () => {
+    // Far enough ahead that the first is still waiting when the second arrives, even on a busy machine.
+    const later = new Date(Date.now() + 4_000);
+    const first = await jobs.enqueue('reminder', { v: 1 }, { singletonKey: 'inv-1', startAfter: later });
+    const second = await jobs.enqueue('reminder', { v: 2 }, { singletonKey: 'inv-1', startAfter: later });
+    const otherKey = await jobs.enqueue('reminder', { v: 3 }, { singletonKey: 'inv-2', startAfter: later });
+    const noKey = [await jobs.enqueue('reminder', { v: 4 }), await jobs.enqueue('reminder', { v: 5 })];
+    expect(first).not.toBeNull();
+    expect(second).toBeNull();
+    expect(otherKey).not.toBeNull();
+    expect(noKey.every((id) => id !== null)).toBe(true);
+    await waitUntil(() => expect(runsOf('reminder')).toHaveLength(4));
+    expect(
+      runsOf('reminder')
+        .map((r) => (r.data as { v: number }).v)
+        .sort(),
+    ).toEqual([1, 3, 4, 5]);
+    // Once it ran, the key is free again.
+    expect(await jobs.enqueue('reminder', { v: 6 }, { singletonKey: 'inv-1' })).not.toBeNull();
+  });
+
+  it.concurrent('queues a job inside a transaction: it exists only if the transaction commits', async () => {
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query('INSERT INTO invoices VALUES (1)');
+        await jobs.enqueue('in-tx', { from: 'rolled back' }, { tx });
+        throw new Error('abort the invoice run');
+      }),
+    ).rejects.toThrow('abort');
+    const id = await db.transaction(async (tx) => {
+      await tx.query('INSERT INTO invoices VALUES (2)');
+      return jobs.enqueue('in-tx', { from: 'committed' }, { tx });
+    });
+    expect(id).not.toBeNull();
+    await waitUntil(() => expect(runsOf('in-tx')).toHaveLength(1));
+    await sleep(1_000);
+    expect(runsOf('in-tx').map((r) => r.data)).toEqual([{ from: 'committed' }]);
+  });
+
+  it.concurrent('cancels a queued job', async () => {
+    const id = await jobs.enqueue('cancelled', {}, { startAfter: new Date(Date.now() + 3_000) });
+    await jobs.cancel(id!);
+    await jobs.cancel('not-a-uuid');
+    await jobs.cancel('00000000-0000-4000-8000-000000000000');
+    const { rows } = await db.query(`SELECT state FROM ${jobSchemaName(db.service)}.job WHERE id = $1`, [id]);
+    expect(rows).toEqual([{ state: 'cancelled' }]);
+    await sleep(4_000);
+    expect(runsOf('cancelled')).toHaveLength(0);
+  });
+
+  it.concurrent('refuses a job name the service did not define', async () => {
+    await expect(jobs.enqueue('nope', {})).rejects.toThrow("unknown job 'nope'");
+  });
+
+  it.concurrent(
+    'registers cron jobs (UTC) and runs them with their data; a cron dropped from the code is unscheduled',
+    async () => {
+      const cronDb = await backend.open();
+      const cronJobs = await start({
+        db: cronDb,
+        definitions: [
+          job('monthly-run', { cron: '* * * * *', cronData: { period: 'current' } }),
+          job('other'),
+        ],
+      });
+      const schema = jobSchemaName(cronDb.service);
+      expect((await cronDb.query(`SELECT name, cron, timezone FROM ${schema}.schedule`)).rows).toEqual([
+        { name: 'monthly-run', cron: '* * * * *', timezone: 'UTC' },
+      ]);
+      await waitUntil(() => expect(runsOf('monthly-run').length).toBeGreaterThanOrEqual(1), 20_000);
+      expect(runsOf('monthly-run')[0]!.data).toEqual({ period: 'current' });
+      await cronJobs.stop();
+
+      await start({ db: cronDb, definitions: [job('monthly-run'), job('other')] });
+      expect((await cronDb.query(`SELECT name FROM ${schema}.schedule`)).rows).toEqual([]);
+    },
+  );
+
+  it.concurrent("keeps each service's queue to itself, even with the same job names", async () => {
+    const [a, b] = await Promise.all([backend.open(), backend.open()]);
+    const seen: string[] = [];
+    const echo = (service: string): JobDefinition => ({
+      name: 'echo',
+      async handle(data) {
+        seen.push(`${service}:${String(data)}`);
+      },
+    });
+    const jobsA = await start({ db: a!, definitions: [echo('a')] });
+    await start({ db: b!, definitions: [echo('b')] });
+    await jobsA.enqueue('echo', 'hello');
+    await waitUntil(() => expect(seen).toEqual(['a:hello']));
+    await sleep(1_000);
+    expect(seen).toEqual(['a:hello']);
+    // On PGlite B has no rights on A's schema; on PostgreSQL it is in another database altogether.
+    await expect(b!.query(`SELECT * FROM ${jobSchemaName(a!.service)}.job`)).rejects.toMatchObject({
+      code: expect.stringMatching(/^(42501|42P01)$/),
+    });
+  });
+
+  it.concurrent('stop() waits for the running job to finish, and it completes', async () => {
+    const stopDb = await backend.open();
+    let finished = false;
+    const slow = await start({
+      db: stopDb,
+      definitions: [
+        {
+          name: 'slow',
+          async handle() {
+            await sleep(1_500);
+            finished = true;
+          },
+        },
+      ],
+    });
+    const id = await slow.enqueue('slow', {});
+    await waitUntil(async () => {
+      const { rows } = await stopDb.query(
+        `SELECT state FROM ${jobSchemaName(stopDb.service)}.job WHERE id = $1`,
+        [id],
+      );
+      expect(rows).toEqual([{ state: 'active' }]);
+    });
+    await slow.stop();
+    expect(finished).toBe(true);
+    const { rows } = await stopDb.query(
+      `SELECT state FROM ${jobSchemaName(stopDb.service)}.job WHERE id = $1`,
+      [id],
+    );
+    expect(rows).toEqual([{ state: 'completed' }]);
+  });
+
+  it.concurrent(
+    'a job cut short by stop() goes to its retry ladder instead of failing for good',
+    async () => {
+      const cutDb = await backend.open();
+      const cut = await start({
+        db: cutDb,
+        stopTimeoutMs: 1_000,
+        definitions: [{ name: 'too-slow', retryDelaysSeconds: [60], handle: () => sleep(2_500) }],
+      });
+      const id = await cut.enqueue('too-slow', {});
+      const stateOf = async () =>
+        (await cutDb.query(`SELECT state FROM ${jobSchemaName(cutDb.service)}.job WHERE id = $1`, [id])).rows;
+      await waitUntil(async () => expect(await stateOf()).toEqual([{ state: 'active' }]));
+      await cut.stop();
+      expect(await stateOf()).toEqual([{ state: 'retry' }]);
+    },
+  );
+});
