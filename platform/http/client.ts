@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { BrokenCircuitError, BulkheadRejectedError, TaskCancelledError } from 'cockatiel';
-import type { Logger } from 'pino';
 import { Agent, request as undiciRequest } from 'undici';
 import type { z } from 'zod';
-import type { ServiceTokenProvider } from '../auth/service-tokens.js';
 import { currentContext } from '../observability/context.js';
 import { CORRELATION_HEADER } from './correlation.js';
 import { IDEMPOTENCY_HEADER } from './idempotency.js';
@@ -20,88 +18,9 @@ import {
   type ResilienceOptions,
   type TargetPolicies,
 } from './resilience.js';
+import type { Answer, HttpAnswer, HttpClient, HttpClientOptions, HttpRequest } from './client-api.js';
 
-export interface TargetOptions extends Partial<ResilienceOptions> {
-  baseUrl?: string;
-  /** Attach a service token for the organization being served (default true when a token provider is set). */
-  auth?: boolean;
-}
-
-export interface HttpClientOptions {
-  /** The calling service: metrics label and User-Agent. */
-  service: string;
-  /** Base URL of a target by name (the host's `urlOf`); `targets[name].baseUrl` wins. */
-  baseUrlOf?: (target: string) => string;
-  /** Numbers for every target (defaults: DEFAULT_RESILIENCE). */
-  resilience?: Partial<ResilienceOptions>;
-  /** Per-target overrides, e.g. `{ gateway: { breakerOpenMs: 60_000, auth: false } }`. */
-  targets?: Record<string, TargetOptions>;
-  tokens?: ServiceTokenProvider;
-  log?: Logger;
-  /** Largest response body read, in bytes (default 10 MiB). */
-  maxResponseBytes?: number;
-}
-
-export interface HttpRequest<S extends z.ZodType = z.ZodType> {
-  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  /** Path with optional `{name}` placeholders filled from `params` (URL-encoded). */
-  path: string;
-  params?: Record<string, string | number>;
-  query?: Record<string, string | number | boolean | undefined | null>;
-  /** Sent as JSON. */
-  body?: unknown;
-  headers?: Record<string, string>;
-  /** Makes a POST/PATCH retryable: the target answers a repeat with the first result. */
-  idempotencyKey?: string;
-  /** Organization the call is made for (default: the current work context's). */
-  organizationId?: string;
-  /** Checks a 2xx JSON body; a body that does not match is a failed call (`invalid-response`). */
-  schema?: S;
-  signal?: AbortSignal;
-}
-
-export interface HttpAnswer<T = unknown> {
-  status: number;
-  ok: boolean;
-  headers: Record<string, string>;
-  /** Parsed JSON (validated by `schema` on 2xx when one was given), else undefined. */
-  body: T;
-  text: string;
-}
-
-type Options<S extends z.ZodType> = Omit<HttpRequest<S>, 'method' | 'path' | 'body'>;
-type Answer<S extends z.ZodType | undefined> = HttpAnswer<S extends z.ZodType ? z.infer<S> : unknown>;
-
-export interface HttpClient {
-  /**
-   * Calls `target`. Answers (2xx-4xx, 404 included) are returned; a call that could not be made or
-   * kept failing (breaker open, bulkhead full, timeout, network, 5xx/408/429 after retries) throws
-   * a DependencyUnavailableError, which an endpoint turns into an immediate 503 naming the target.
-   */
-  request<S extends z.ZodType>(target: string, req: HttpRequest<S>): Promise<Answer<S>>;
-  get<S extends z.ZodType>(target: string, path: string, opts?: Options<S>): Promise<Answer<S>>;
-  post<S extends z.ZodType>(
-    target: string,
-    path: string,
-    body?: unknown,
-    opts?: Options<S>,
-  ): Promise<Answer<S>>;
-  put<S extends z.ZodType>(
-    target: string,
-    path: string,
-    body?: unknown,
-    opts?: Options<S>,
-  ): Promise<Answer<S>>;
-  patch<S extends z.ZodType>(
-    target: string,
-    path: string,
-    body?: unknown,
-    opts?: Options<S>,
-  ): Promise<Answer<S>>;
-  delete<S extends z.ZodType>(target: string, path: string, opts?: Options<S>): Promise<Answer<S>>;
-  breakerState(target: string): 'closed' | 'half-open' | 'open';
-  close(): Promise<void>;
-}
+export type { HttpAnswer, HttpClient, HttpClientOptions, HttpRequest, TargetOptions } from './client-api.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 
