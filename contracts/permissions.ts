@@ -21,6 +21,7 @@ export const PERMISSIONS = {
   payrollWrite: 'payroll:write',
   emailsRead: 'emails:read',
   opsRead: 'ops:read',
+  opsDeadLetters: 'ops:dead-letters',
   /** Inspect, replay and discard dead letters (platform/messaging/dead-letter-routes.ts). */
   deadLetters: 'ops:dead-letters',
 } as const;
