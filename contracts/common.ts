@@ -39,7 +39,11 @@ export const CustomerCreated = defineEvent({
   schema: z.object(customerFacts),
 });
 
-/** The customer's current name, email and balance after any change to them. */
+/**
+ * The customer's details changed (name, email), or their balance was set through Common's API.
+ * Balance movements caused by `InvoiceCreated` / `PaymentReceived` are not announced again: those
+ * facts are on the bus already.
+ */
 export const CustomerUpdated = defineEvent({
   type: 'common.customer-updated',
   version: 1,

@@ -98,6 +98,31 @@ export function emailRoutes(app: FastifyInstance, deps: { db: Db }): void {
   );
 
   r.get(
+    '/api/emails/summary',
+    {
+      schema: {
+        tags: ['emails'],
+        summary: 'How many mails were sent, per template',
+        querystring: z.object({ since: z.iso.datetime({ offset: true }).optional() }),
+        response: {
+          200: z.object({ total: z.number(), byTemplate: z.record(z.string(), z.number()) }),
+        },
+      },
+      config: { permission: PERMISSIONS.emailsRead },
+    },
+    async (request) => {
+      const { rows } = await db.query<{ template: string; n: string }>(
+        `SELECT template, count(*) AS n FROM outgoing_email
+          WHERE organization_id = $1 AND ($2::timestamptz IS NULL OR sent_at >= $2::timestamptz)
+          GROUP BY template ORDER BY template`,
+        [principalOf(request).organizationId, request.query.since ?? null],
+      );
+      const byTemplate = Object.fromEntries(rows.map((r) => [r.template, Number(r.n)]));
+      return { total: rows.reduce((t, r) => t + Number(r.n), 0), byTemplate };
+    },
+  );
+
+  r.get(
     '/api/emails/:id',
     {
       schema: {

@@ -28,9 +28,14 @@ interface CustomerRow {
   position: string;
 }
 
-const COLUMNS =
-  'id, organization_id, company_id, name, email, balance::text AS balance, created_at, updated_at, ' +
-  'created_at::text AS position';
+const columns = (alias = '') => {
+  const a = alias ? `${alias}.` : '';
+  return (
+    `${a}id, ${a}organization_id, ${a}company_id, ${a}name, ${a}email, ${a}balance::text AS balance, ` +
+    `${a}created_at, ${a}updated_at, ${a}created_at::text AS position`
+  );
+};
+const COLUMNS = columns();
 
 function toCustomer(r: CustomerRow): Customer {
   return {
@@ -119,25 +124,23 @@ export async function changeBalance(
   reference: string,
   delta: string,
 ): Promise<BalanceChange> {
-  // Lock the customer first so balance_after is exact under concurrent changes.
-  const locked = await q.query<{ balance: string }>(
-    'SELECT balance::text AS balance FROM customer WHERE organization_id = $1 AND id = $2 FOR UPDATE',
-    [organizationId, customerId],
-  );
-  if (!locked.rows[0]) return { outcome: 'not-found' };
-  const change = await q.query(
-    `INSERT INTO customer_balance_change (organization_id, customer_id, reference, amount_delta, balance_after)
-     VALUES ($1, $2, $3, $4::numeric, $5::numeric + $4::numeric)
-     ON CONFLICT (customer_id, reference) DO NOTHING`,
-    [organizationId, customerId, reference, delta, locked.rows[0].balance],
-  );
-  if (change.rowCount === 0) {
-    return { outcome: 'duplicate', customer: (await getCustomer(q, organizationId, customerId))! };
-  }
+  // One statement: lock the customer (so balance_after is exact under concurrent changes), record
+  // the change once per reference, move the balance. No row back: unknown customer or a repeat.
   const { rows } = await q.query<CustomerRow>(
-    `UPDATE customer SET balance = balance + $3::numeric, updated_at = now()
-      WHERE organization_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
-    [organizationId, customerId, delta],
+    `WITH locked AS (
+       SELECT id, organization_id, balance FROM customer WHERE organization_id = $1 AND id = $2 FOR UPDATE
+     ), change AS (
+       INSERT INTO customer_balance_change (organization_id, customer_id, reference, amount_delta, balance_after)
+       SELECT organization_id, id, $3, $4::numeric, balance + $4::numeric FROM locked
+       ON CONFLICT (customer_id, reference) DO NOTHING
+       RETURNING customer_id, amount_delta
+     )
+     UPDATE customer c SET balance = c.balance + change.amount_delta, updated_at = now()
+       FROM change WHERE c.id = change.customer_id
+     RETURNING ${columns('c')}`,
+    [organizationId, customerId, reference, delta],
   );
-  return { outcome: 'applied', customer: toCustomer(rows[0]!) };
+  if (rows[0]) return { outcome: 'applied', customer: toCustomer(rows[0]) };
+  const existing = await getCustomer(q, organizationId, customerId);
+  return existing ? { outcome: 'duplicate', customer: existing } : { outcome: 'not-found' };
 }

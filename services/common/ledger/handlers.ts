@@ -4,7 +4,6 @@ import type { Envelope } from '../../../platform/messaging/envelope.js';
 import { recordActivity } from '../../../platform/observability/activity.js';
 import {
   BillCreated,
-  CustomerUpdated,
   InvoiceCreated,
   LedgerPosted,
   POApproved,
@@ -25,10 +24,19 @@ import {
 
 /**
  * Common's reactions to business facts: each posts its journal once per (document, posting kind)
- * and acknowledges with `LedgerPosted`; invoices and payments also move the customer's balance.
+ * and acknowledges with `LedgerPosted`; invoices and payments also move the customer's balance
+ * (once per document). These balance movements publish no `CustomerUpdated`: the facts that cause
+ * them are on the bus already, and the customer's details did not change.
  */
 export function ledgerHandlers(bus: Bus): MessageHandler[] {
-  const post = async (tx: Tx, m: Envelope, referenceId: string, posting: Posting, entryDate?: string) => {
+  const post = async (
+    tx: Tx,
+    m: Envelope,
+    referenceId: string,
+    posting: Posting,
+    entryDate?: string,
+    note: Record<string, unknown> = {},
+  ) => {
     const result = await postJournal(
       tx,
       {
@@ -40,15 +48,12 @@ export function ledgerHandlers(bus: Bus): MessageHandler[] {
       },
       m.correlationId,
     );
+    const detail = { referenceId, postingKind: posting.postingKind, journalId: result.journalId, ...note };
     if (!result.created) {
-      await recordActivity(tx, 'ledger.already-posted', { referenceId, postingKind: posting.postingKind });
+      await recordActivity(tx, 'ledger.already-posted', detail);
       return;
     }
-    await recordActivity(tx, 'ledger.posted', {
-      referenceId,
-      postingKind: posting.postingKind,
-      journalId: result.journalId,
-    });
+    await recordActivity(tx, 'ledger.posted', detail);
     await bus.publish(tx, LedgerPosted, {
       referenceType: posting.referenceType,
       referenceId,
@@ -57,43 +62,30 @@ export function ledgerHandlers(bus: Bus): MessageHandler[] {
     });
   };
 
+  /** Moves the balance once per reference; says what happened, for the activity log. */
   const moveBalance = async (tx: Tx, m: Envelope, customerId: string, reference: string, delta: string) => {
     const change = await changeBalance(tx, m.organizationId, customerId, reference, delta);
-    if (change.outcome === 'not-found') {
-      // The ledger is still right; the balance cannot follow a customer Common does not know.
-      await recordActivity(tx, 'customer.balance-skipped', {
-        customerId,
-        reference,
-        reason: 'unknown customer',
-      });
-      return;
+    switch (change.outcome) {
+      case 'applied':
+        return { customerId, balance: change.customer.balance };
+      case 'duplicate':
+        return { customerId, balance: change.customer.balance, balanceAlreadyMoved: true };
+      case 'not-found':
+        // The ledger is still right; the balance cannot follow a customer Common does not know.
+        return { customerId, balanceSkipped: 'unknown customer' };
     }
-    if (change.outcome === 'duplicate') return;
-    const c = change.customer;
-    await recordActivity(tx, 'customer.balance-changed', {
-      customerId,
-      reference,
-      delta,
-      balance: c.balance,
-    });
-    await bus.publish(tx, CustomerUpdated, {
-      customerId: c.id,
-      name: c.name,
-      email: c.email,
-      balance: c.balance,
-    });
   };
 
   return [
     on(InvoiceCreated, 'common.ledger.invoice-created', async (m, tx) => {
       const p = m.payload;
-      await post(tx, m, p.invoiceId, invoicePosting(p), p.issueDate);
-      await moveBalance(tx, m, p.customerId, `invoice:${p.invoiceId}`, p.amount);
+      const note = await moveBalance(tx, m, p.customerId, `invoice:${p.invoiceId}`, p.amount);
+      await post(tx, m, p.invoiceId, invoicePosting(p), p.issueDate, note);
     }),
     on(PaymentReceived, 'common.ledger.payment-received', async (m, tx) => {
       const p = m.payload;
-      await post(tx, m, p.paymentId, paymentPosting(p), p.paidAt.slice(0, 10));
-      await moveBalance(tx, m, p.customerId, `payment:${p.paymentId}`, `-${p.amount}`);
+      const note = await moveBalance(tx, m, p.customerId, `payment:${p.paymentId}`, `-${p.amount}`);
+      await post(tx, m, p.paymentId, paymentPosting(p), p.paidAt.slice(0, 10), note);
     }),
     on(POApproved, 'common.ledger.po-approved', async (m, tx) => {
       await post(tx, m, m.payload.purchaseOrderId, reservationPosting(m.payload));

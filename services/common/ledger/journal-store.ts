@@ -20,40 +20,41 @@ export async function postJournal(
 ): Promise<PostResult> {
   assertBalanced(input.lines);
   const id = randomUUID();
-  const inserted = await tx.query<{ id: string }>(
-    `INSERT INTO journal (id, organization_id, company_id, reference_type, reference_id, posting_kind,
-                          description, entry_date, correlation_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-     ON CONFLICT (organization_id, reference_id, posting_kind) DO NOTHING
-     RETURNING id`,
-    [
-      id,
-      input.organizationId,
-      input.companyId,
-      input.referenceType,
-      input.referenceId,
-      input.postingKind,
-      input.description,
-      input.entryDate,
-      correlationId ?? null,
-    ],
-  );
-  if (inserted.rowCount === 0) {
-    const existing = await findPosting(tx, input.organizationId, input.referenceId, input.postingKind);
-    if (!existing) throw new Error(`journal for ${input.referenceId}/${input.postingKind} vanished`);
-    return { journalId: existing.id, created: false };
-  }
-  const params: unknown[] = [id, input.organizationId];
+  const params: unknown[] = [
+    id,
+    input.organizationId,
+    input.companyId,
+    input.referenceType,
+    input.referenceId,
+    input.postingKind,
+    input.description,
+    input.entryDate,
+    correlationId ?? null,
+  ];
   const values = input.lines.map((line) => {
     params.push(line.accountCode, moneyText(line.debit), moneyText(line.credit));
     const n = params.length;
-    return `($1, $2, $${n - 2}, $${n - 1}::numeric, $${n}::numeric)`;
+    return `($${n - 2}, $${n - 1}::numeric, $${n}::numeric)`;
   });
-  await tx.query(
-    `INSERT INTO journal_line (journal_id, organization_id, account_code, debit, credit) VALUES ${values.join(', ')}`,
+  // The journal and its lines in one statement; nothing at all when the document is already posted.
+  const { rows } = await tx.query<{ journal_id: string }>(
+    `WITH journal_row AS (
+       INSERT INTO journal (id, organization_id, company_id, reference_type, reference_id, posting_kind,
+                            description, entry_date, correlation_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (organization_id, reference_id, posting_kind) DO NOTHING
+       RETURNING id, organization_id
+     )
+     INSERT INTO journal_line (journal_id, organization_id, account_code, debit, credit)
+     SELECT journal_row.id, journal_row.organization_id, v.account_code, v.debit, v.credit
+       FROM journal_row, (VALUES ${values.join(', ')}) AS v (account_code, debit, credit)
+     RETURNING journal_id`,
     params,
   );
-  return { journalId: id, created: true };
+  if (rows.length > 0) return { journalId: id, created: true };
+  const existing = await findPosting(tx, input.organizationId, input.referenceId, input.postingKind);
+  if (!existing) throw new Error(`journal for ${input.referenceId}/${input.postingKind} vanished`);
+  return { journalId: existing.id, created: false };
 }
 
 export async function findPosting(

@@ -24,28 +24,36 @@ export async function deliverOnce(
   mail: MailToSend,
 ): Promise<'sent' | 'already-sent'> {
   const to = mail.to.trim().toLowerCase();
-  const done = await tx.query('SELECT 1 FROM outgoing_email WHERE message_id = $1 AND recipient = $2', [
-    mail.messageId,
-    to,
-  ]);
-  if (done.rowCount > 0) return 'already-sent';
-  const result = await sender.send(tx, { ...mail, to });
-  await tx.query(
-    `INSERT INTO outgoing_email (message_id, recipient, organization_id, template, subject, correlation_id, transport,
-                                 smtp_message_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-     ON CONFLICT (message_id, recipient) DO NOTHING`,
-    [
+  const record = (smtpMessageId: string | null) =>
+    tx.query(
+      `INSERT INTO outgoing_email (message_id, recipient, organization_id, template, subject, correlation_id, transport,
+                                   smtp_message_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (message_id, recipient) DO NOTHING`,
+      [
+        mail.messageId,
+        to,
+        mail.organizationId,
+        mail.template,
+        mail.subject,
+        mail.correlationId,
+        sender.kind,
+        smtpMessageId,
+      ],
+    );
+  if (sender.kind === 'mailbox') {
+    // Record and mailbox commit together: the record doubles as the "already sent?" check.
+    if ((await record(null)).rowCount === 0) return 'already-sent';
+    await sender.send(tx, { ...mail, to });
+  } else {
+    const done = await tx.query('SELECT 1 FROM outgoing_email WHERE message_id = $1 AND recipient = $2', [
       mail.messageId,
       to,
-      mail.organizationId,
-      mail.template,
-      mail.subject,
-      mail.correlationId,
-      sender.kind,
-      result.smtpMessageId ?? null,
-    ],
-  );
+    ]);
+    if (done.rowCount > 0) return 'already-sent';
+    const result = await sender.send(tx, { ...mail, to });
+    await record(result.smtpMessageId ?? null);
+  }
   await recordActivity(tx, 'email.sent', {
     to,
     template: mail.template,

@@ -93,8 +93,14 @@ export function renderMail<N extends TemplateName>(name: N, data: TemplateData[N
 }
 
 /** Money for people: "₹2,500.00" with Indian digit grouping, exact from the decimal string. */
+const formats = new Map<string, Intl.NumberFormat>();
+
 export function formatMoney(amount: string, currency = 'INR'): string {
-  const format = new Intl.NumberFormat('en-IN', { style: 'currency', currency, minimumFractionDigits: 2 });
+  let format = formats.get(currency);
+  if (!format) {
+    format = new Intl.NumberFormat('en-IN', { style: 'currency', currency, minimumFractionDigits: 2 });
+    formats.set(currency, format);
+  }
   // Intl formats a decimal string exactly (no float on the way).
   return format.format(amount as unknown as number);
 }

@@ -3,9 +3,8 @@ import type { Db, Tx } from '../../../platform/data/db.js';
 import type { Bus } from '../../../platform/messaging/bus.js';
 import { recordActivity } from '../../../platform/observability/activity.js';
 import { InvoiceCreated } from '../../../contracts/sales.js';
-import { nextInvoiceNumber } from './numbering.js';
 import { draftInvoice, type CreateInvoiceBody } from './request.js';
-import { insertInvoice, type Invoice } from './store.js';
+import { insertInvoiceLines, insertNumberedInvoice, type Invoice } from './store.js';
 
 /** A customer as Common describes it; null when Common says there is no such customer (for this organization). */
 export interface CustomerDirectory {
@@ -52,12 +51,18 @@ export async function createInvoice(
 
   const id = randomUUID();
   const invoice = await db.transaction(async (tx) => {
-    const number = await nextInvoiceNumber(tx, req.organizationId, draft.issueDate);
-    await insertInvoice(tx, {
+    await insertInvoiceLines(tx, id, draft.lines);
+    await recordActivity(
+      tx,
+      'invoice.created',
+      { invoiceId: id, amount: draft.amount },
+      { correlationId: req.correlationId, organizationId: req.organizationId },
+    );
+    // From here to the commit the month's counter row is locked: keep it to the statements that need the number.
+    const number = await insertNumberedInvoice(tx, {
       id,
       organizationId: req.organizationId,
       companyId: customer.companyId,
-      number,
       customer,
       draft,
       correlationId: req.correlationId,
@@ -77,12 +82,6 @@ export async function createInvoice(
         dueDate: draft.dueDate,
       },
       { organizationId: req.organizationId, companyId: customer.companyId, correlationId: req.correlationId },
-    );
-    await recordActivity(
-      tx,
-      'invoice.created',
-      { invoiceId: id, number, amount: draft.amount },
-      { correlationId: req.correlationId, organizationId: req.organizationId },
     );
     const created = {
       id,

@@ -1,5 +1,3 @@
-import type { Queryable } from '../../../platform/data/db.js';
-
 /** The numbering period of an issue date: "YYYYMM" (UTC calendar month). */
 export function periodOf(issueDate: string): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(issueDate)) throw new RangeError(`not a date: ${issueDate}`);
@@ -13,21 +11,17 @@ export function formatInvoiceNumber(period: string, sequence: number): string {
 }
 
 /**
- * Takes the organization's next number for the period in the caller's transaction. The counter
- * row stays locked until that transaction ends: a rollback gives the number back (no gaps), and
- * concurrent invoices queue on the row (no duplicates).
+ * SQL that takes the organization's next number for a period and yields it formatted exactly as
+ * `formatInvoiceNumber` does, as a CTE named `next_number` with a column `number`. It locks the
+ * (organization, period) counter row until the transaction ends: a rollback gives the number back
+ * (no gaps), and concurrent invoices queue on the row (no duplicates). Run it last in the
+ * transaction, so the row is held only for the few statements that need the number.
  */
-export async function nextInvoiceNumber(
-  tx: Queryable,
-  organizationId: string,
-  issueDate: string,
-): Promise<string> {
-  const period = periodOf(issueDate);
-  const { rows } = await tx.query<{ last_number: number }>(
-    `INSERT INTO invoice_counter (organization_id, period, last_number) VALUES ($1, $2, 1)
-     ON CONFLICT (organization_id, period) DO UPDATE SET last_number = invoice_counter.last_number + 1
-     RETURNING last_number`,
-    [organizationId, period],
-  );
-  return formatInvoiceNumber(period, rows[0]!.last_number);
+export function nextNumberCte(organizationParam: string, periodParam: string): string {
+  return `next_number AS (
+    INSERT INTO invoice_counter (organization_id, period, last_number) VALUES (${organizationParam}, ${periodParam}, 1)
+    ON CONFLICT (organization_id, period) DO UPDATE SET last_number = invoice_counter.last_number + 1
+    RETURNING 'INV-' || period || '-' ||
+      CASE WHEN last_number < 10000 THEN lpad(last_number::text, 4, '0') ELSE last_number::text END AS number
+  )`;
 }

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../../platform/data/db.js';
+import { nextNumberCte, periodOf } from './numbering.js';
 import type { InvoiceDraft } from './request.js';
 
 export type InvoiceStatus = 'draft' | 'issued' | 'paid' | 'void';
@@ -53,23 +54,42 @@ export interface NewInvoice {
   id: string;
   organizationId: string;
   companyId: string | null;
-  number: string;
   customer: { id: string; name: string; email: string };
   draft: InvoiceDraft;
   correlationId: string | null;
   createdBy: string | null;
 }
 
-export async function insertInvoice(tx: Queryable, inv: NewInvoice): Promise<void> {
+/** The lines of an invoice about to be written (their foreign key is checked at commit). */
+export async function insertInvoiceLines(
+  tx: Queryable,
+  invoiceId: string,
+  lines: InvoiceDraft['lines'],
+): Promise<void> {
+  const params: unknown[] = [invoiceId];
+  const values = lines.map((l) => {
+    params.push(l.position, l.description, l.quantity, l.unitPrice, l.amount);
+    const n = params.length;
+    return `($1, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}::numeric, $${n}::numeric)`;
+  });
   await tx.query(
-    `INSERT INTO invoice (id, organization_id, company_id, number, customer_id, customer_name, customer_email, amount,
+    `INSERT INTO invoice_line (invoice_id, position, description, quantity, unit_price, amount) VALUES ${values.join(', ')}`,
+    params,
+  );
+}
+
+/** Writes the invoice with the organization's next number for its period; returns the number. */
+export async function insertNumberedInvoice(tx: Queryable, inv: NewInvoice): Promise<string> {
+  const { rows } = await tx.query<{ number: string }>(
+    `WITH ${nextNumberCte('$2::uuid', '$13')}
+     INSERT INTO invoice (id, organization_id, company_id, number, customer_id, customer_name, customer_email, amount,
                           issue_date, due_date, description, correlation_id, created_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::numeric, $9::date, $10::date, $11, $12, $13)`,
+     SELECT $1, $2, $3, next_number.number, $4, $5, $6, $7::numeric, $8::date, $9::date, $10, $11, $12 FROM next_number
+     RETURNING number`,
     [
       inv.id,
       inv.organizationId,
       inv.companyId,
-      inv.number,
       inv.customer.id,
       inv.customer.name,
       inv.customer.email,
@@ -79,18 +99,10 @@ export async function insertInvoice(tx: Queryable, inv: NewInvoice): Promise<voi
       inv.draft.description,
       inv.correlationId,
       inv.createdBy,
+      periodOf(inv.draft.issueDate),
     ],
   );
-  const params: unknown[] = [inv.id];
-  const values = inv.draft.lines.map((l) => {
-    params.push(l.position, l.description, l.quantity, l.unitPrice, l.amount);
-    const n = params.length;
-    return `($1, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}::numeric, $${n}::numeric)`;
-  });
-  await tx.query(
-    `INSERT INTO invoice_line (invoice_id, position, description, quantity, unit_price, amount) VALUES ${values.join(', ')}`,
-    params,
-  );
+  return rows[0]!.number;
 }
 
 const SELECT = `SELECT id, organization_id, company_id, number, customer_id, customer_name, customer_email,

@@ -27,7 +27,8 @@ CREATE INDEX invoice_customer_idx ON invoice (organization_id, customer_id);
 
 CREATE TABLE invoice_line (
   id bigserial PRIMARY KEY,
-  invoice_id uuid NOT NULL REFERENCES invoice (id),
+  -- Checked at commit: lines are written before their invoice, so the numbering lock is held briefly.
+  invoice_id uuid NOT NULL REFERENCES invoice (id) DEFERRABLE INITIALLY DEFERRED,
   position integer NOT NULL,
   description text NOT NULL,
   quantity integer NOT NULL CHECK (quantity > 0),
