@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import type { JobDefinition } from './jobs.js';
@@ -10,64 +11,126 @@ export interface WorkerOptions {
   schema: string;
   def: JobDefinition;
   ladder: RetryLadder;
-  pollingIntervalSeconds: number;
+  pollIntervalMs: number;
   concurrency: number;
-  /** Handlers running now, across the service's workers (stop waits for them). */
-  tracker: { running: number };
   log?: Logger;
 }
 
-/**
- * One pg-boss worker for a job definition. It fetches up to `concurrency` due jobs, runs them side
- * by side and completes or fails each on its own (pg-boss would fail a whole batch together). After
- * a non-empty batch it looks again at once instead of sleeping a polling interval, so a backlog
- * drains at database speed.
- */
-export async function startWorker(opts: WorkerOptions): Promise<void> {
-  const { boss, def } = opts;
-  let workerId = '';
-  workerId = await boss.work<unknown>(
-    def.name,
-    {
-      pollingIntervalSeconds: opts.pollingIntervalSeconds,
-      batchSize: opts.concurrency,
-      includeMetadata: true,
-    },
-    async (jobs: PgBoss.JobWithMetadata<unknown>[]) => {
-      await Promise.all(jobs.map((job) => runOne(opts, job)));
-      if (jobs.length > 0 && workerId) boss.notifyWorker(workerId);
-    },
-  );
-}
+type Job = PgBoss.JobWithMetadata<unknown>;
 
-async function runOne(opts: WorkerOptions, job: PgBoss.JobWithMetadata<unknown>): Promise<void> {
-  const { boss, def, tracker, log } = opts;
-  const attempt = job.retryCount + 1;
-  const retryIn = delayAfterFailedAttempt(opts.ladder, attempt);
-  tracker.running += 1;
-  try {
+/**
+ * Runs the jobs of one definition. Our own loop over pg-boss's fetch rather than `boss.work`: it
+ * fetches up to `concurrency` due jobs, runs them side by side, fails each failure on its own (with
+ * its error, into its retry ladder) and completes the rest in one statement, all awaited. After a
+ * non-empty batch it fetches again at once, so a backlog drains at database speed; when idle it
+ * polls. `stop()` waits for the running jobs and fails over (to a retry) those that outlast it.
+ */
+export class JobWorker {
+  private stopping = false;
+  private idle = new AbortController();
+  private loop: Promise<void> | undefined;
+  /** Handlers in progress, and handlers done whose batch is not completed yet. */
+  private readonly running = new Set<string>();
+  private readonly succeeded = new Set<string>();
+
+  constructor(private readonly opts: WorkerOptions) {}
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  async stop(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    this.idle.abort();
+    const finished = await Promise.race([this.loop?.then(() => true), sleep(timeoutMs, false)]);
+    if (finished) return;
+    const { boss, def, log } = this.opts;
+    const [done, cut] = [[...this.succeeded], [...this.running]];
+    log?.warn({ job: def.name, jobIds: cut }, 'jobs still running at shutdown: failing them over to a retry');
+    try {
+      if (done.length > 0) await boss.complete(def.name, done);
+      for (const id of cut)
+        await boss.fail(def.name, id, new Error(`shut down while running (waited ${timeoutMs} ms)`));
+    } catch (err) {
+      log?.error({ err, job: def.name }, 'could not record the jobs cut short by shutdown');
+    }
+  }
+
+  private async run(): Promise<void> {
+    const { boss, def, concurrency, pollIntervalMs, log } = this.opts;
+    while (!this.stopping) {
+      let jobs: Job[] = [];
+      try {
+        jobs = ((await boss.fetch<unknown>(def.name, { batchSize: concurrency, includeMetadata: true })) ??
+          []) as Job[];
+      } catch (err) {
+        log?.error({ err, job: def.name }, 'could not fetch jobs');
+      }
+      if (jobs.length === 0) {
+        await sleep(pollIntervalMs, undefined, { signal: this.idle.signal }).catch(() => undefined);
+        continue;
+      }
+      const outcomes = await Promise.all(jobs.map((job) => this.runOne(job)));
+      const done = jobs.filter((_, i) => outcomes[i]).map((job) => job.id);
+      if (done.length > 0) {
+        await boss.complete(def.name, done).catch((err: unknown) => {
+          // Left active, they time out and follow their retry ladder: at least once, never lost.
+          // After a shutdown that failed them over, this is expected (and they are already retried).
+          log?.[this.stopping ? 'warn' : 'error'](
+            { err, job: def.name, jobIds: done },
+            'could not record finished jobs',
+          );
+        });
+      }
+      for (const id of done) this.succeeded.delete(id);
+    }
+  }
+
+  /** True when the handler succeeded; a failure is recorded here, with its own error. */
+  private async runOne(job: Job): Promise<boolean> {
+    const { boss, def, ladder, log } = this.opts;
+    const attempt = job.retryCount + 1;
+    const retryIn = delayAfterFailedAttempt(ladder, attempt);
+    this.running.add(job.id);
     try {
       if (retryIn !== null && job.retryDelay !== retryIn) {
         // The step of the ladder that applies if this attempt fails (or times out, or is cut short).
-        await opts.executor.executeSql(
-          `UPDATE ${opts.schema}.job SET retry_delay = $3 WHERE name = $1 AND id = $2`,
+        await this.opts.executor.executeSql(
+          `UPDATE ${this.opts.schema}.job SET retry_delay = $3 WHERE name = $1 AND id = $2`,
           [def.name, job.id, retryIn],
         );
       }
-      await def.handle(job.data, { id: job.id, attempt });
+      await withinSeconds(def.handle(job.data, { id: job.id, attempt }), Number(job.expireInSeconds));
+      this.running.delete(job.id);
+      this.succeeded.add(job.id);
+      return true;
     } catch (err) {
+      this.running.delete(job.id);
       log?.warn(
         { err, job: def.name, jobId: job.id, attempt, retryInSeconds: retryIn },
         retryIn === null ? 'job failed, no retries left' : 'job failed, will retry',
       );
-      await boss.fail(def.name, job.id, err as object);
-      return;
+      await boss
+        .fail(def.name, job.id, err instanceof Error ? err : new Error(String(err)))
+        .catch((failErr: unknown) =>
+          log?.error({ err: failErr, jobId: job.id }, 'could not record a job failure'),
+        );
+      return false;
     }
-    await boss.complete(def.name, job.id);
-  } catch (err) {
-    // Left active, the job times out and then follows its retry ladder.
-    log?.error({ err, job: def.name, jobId: job.id }, 'could not record the outcome of a job');
+  }
+}
+
+/** A handler running past its time limit counts as failed, so the worker can go on. */
+async function withinSeconds(work: Promise<void>, seconds: number): Promise<void> {
+  const limit = new AbortController();
+  try {
+    await Promise.race([
+      work,
+      sleep(Math.max(1, seconds) * 1000, undefined, { signal: limit.signal }).then(() => {
+        throw new Error(`job ran longer than its limit of ${seconds} s`);
+      }),
+    ]);
   } finally {
-    tracker.running -= 1;
+    limit.abort();
   }
 }

@@ -12,7 +12,7 @@ import {
 } from './jobs.js';
 import { PgBossExecutor, transactionExecutor } from './pgboss-executor.js';
 import { retryLadder, type RetryLadder } from './retry-ladder.js';
-import { startWorker } from './job-worker.js';
+import { JobWorker } from './job-worker.js';
 
 export interface StartJobsOptions {
   db: Db;
@@ -81,20 +81,20 @@ export async function startJobs(opts: StartJobsOptions): Promise<RunningJobs> {
   }
   await syncSchedules(boss, opts.definitions);
 
-  const tracker = { running: 0 };
-  for (const def of opts.definitions) {
-    await startWorker({
-      boss,
-      executor,
-      schema,
-      def,
-      ladder: ladders.get(def.name) as RetryLadder,
-      pollingIntervalSeconds,
-      concurrency: opts.concurrency ?? 4,
-      tracker,
-      ...(log ? { log } : {}),
-    });
-  }
+  const workers = opts.definitions.map(
+    (def) =>
+      new JobWorker({
+        boss,
+        executor,
+        schema,
+        def,
+        ladder: ladders.get(def.name) as RetryLadder,
+        pollIntervalMs: pollingIntervalSeconds * 1000,
+        concurrency: opts.concurrency ?? 4,
+        ...(log ? { log } : {}),
+      }),
+  );
+  for (const worker of workers) worker.start();
   log?.info({ schema, jobs: opts.definitions.map((d) => d.name) }, 'jobs started');
 
   let stopping: Promise<void> | undefined;
@@ -118,10 +118,12 @@ export async function startJobs(opts: StartJobsOptions): Promise<RunningJobs> {
     failed: (name?: string) => listFailedJobs(db, schema, name),
     stop() {
       stopping ??= (async () => {
-        await boss.stop({ graceful: true, wait: true, close: false, timeout: opts.stopTimeoutMs ?? 30_000 });
-        // pg-boss returns once no handler runs; a fetch or completion may still be on its way.
+        const timeout = opts.stopTimeoutMs ?? 30_000;
+        await Promise.all(workers.map((worker) => worker.stop(timeout)));
+        await boss.stop({ graceful: true, wait: true, close: false, timeout });
+        // pg-boss's own timers may still have a statement on its way: let it land before the Db closes.
         const deadline = Date.now() + 5_000;
-        while ((tracker.running > 0 || executor.busy) && Date.now() < deadline) await sleep(20);
+        while (executor.busy && Date.now() < deadline) await sleep(20);
         log?.info({ schema }, 'jobs stopped');
       })();
       return stopping;
