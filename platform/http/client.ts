@@ -47,7 +47,11 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
   const log = opts.log;
   const base = { ...DEFAULT_RESILIENCE, ...opts.resilience };
   const maxResponseBytes = opts.maxResponseBytes ?? 10 * 1024 * 1024;
-  const agent = new Agent({ keepAliveTimeout: 10_000, connections: base.bulkheadLimit });
+  const agent = new Agent({
+    keepAliveTimeout: 10_000,
+    connections: base.bulkheadLimit,
+    maxResponseSize: maxResponseBytes,
+  });
   const targets = new Map<string, Target>();
 
   const targetOf = (name: string): Target => {
@@ -97,20 +101,12 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     signal: AbortSignal,
   ): Promise<RawAnswer> => {
     const res = await undiciRequest(url, { method, headers, body, signal, dispatcher: agent });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of res.body) {
-      size += (chunk as Buffer).length;
-      if (size > maxResponseBytes) {
-        res.body.destroy();
-        throw new CallFailed('invalid-response', `response larger than ${maxResponseBytes} bytes`);
-      }
-      chunks.push(chunk as Buffer);
-    }
+    // The agent refuses bodies over maxResponseBytes (UND_ERR_RES_EXCEEDED_MAX_SIZE).
+    const text = await res.body.text();
     const answerHeaders: Record<string, string> = {};
     for (const [k, v] of Object.entries(res.headers))
       if (v !== undefined) answerHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
-    return { status: res.statusCode, headers: answerHeaders, text: Buffer.concat(chunks).toString('utf8') };
+    return { status: res.statusCode, headers: answerHeaders, text };
   };
 
   const failure = (t: Target, err: unknown): CallFailed => {
@@ -119,6 +115,9 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       return new CallFailed('circuit-open', `the circuit to ${t.name} is open`);
     if (err instanceof BulkheadRejectedError) {
       return new CallFailed('bulkhead-full', `too many calls to ${t.name} in progress`);
+    }
+    if ((err as { code?: string })?.code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
+      return new CallFailed('invalid-response', `${t.name} answered more than ${maxResponseBytes} bytes`);
     }
     if (err instanceof TaskCancelledError) {
       return new CallFailed('timeout', `${t.name} did not answer within ${t.options.timeoutMs} ms`);
@@ -144,7 +143,12 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     const url = urlOf(t, req);
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
     const policy = idempotent ? t.policies.retrying : t.policies.single;
-    return policy.execute(({ signal }) => attempt(url, method, headers, body, signal), req.signal);
+    // A signal of the call's own: cockatiel hangs the timeout's listener on it (its shared default
+    // signal would collect one listener per call in flight).
+    return policy.execute(
+      ({ signal }) => attempt(url, method, headers, body, signal),
+      req.signal ?? new AbortController().signal,
+    );
   };
 
   const request = async <S extends z.ZodType>(

@@ -252,6 +252,14 @@ describe('resilient HTTP client', () => {
     ).toBe(2);
   });
 
+  it('refuses an answer larger than the configured limit, and a 2xx body that does not match the schema', async () => {
+    const { upstream, client } = await setUp({ retryDelaysMs: [] }, { maxResponseBytes: 512 });
+    upstream.script({ status: 200, body: { blob: 'x'.repeat(2_000) } }, { status: 200, body: { id: 1 } });
+    expect((await failure(client.get('common', '/big'))).reason).toBe('invalid-response');
+    const err = await failure(client.get('common', '/odd', { schema: z.object({ id: z.string() }) }));
+    expect(err.reason).toBe('invalid-response');
+  });
+
   it('attaches a service token for the organization being served and renews it once when refused', async () => {
     let issued = 0;
     const tokens = cachedServiceTokens(async (org) => ({
