@@ -9,7 +9,7 @@ import { createMessaging, type Messaging } from '../messaging/messaging.js';
 import { messagingMigrations } from '../messaging/migrations.js';
 import { deadLetterRoutes } from '../messaging/dead-letter-routes.js';
 import { createHttpApp, registerHealth } from '../http/app.js';
-import { httpMigrations } from '../http/idempotency.js';
+import { httpMigrations, purgeIdempotencyKeys } from '../http/idempotency.js';
 import { createTokenVerifier, type TokenVerifier } from '../auth/verifier.js';
 import { createLogger } from '../observability/logger.js';
 import { createServiceHttpClient } from './service-client.js';
@@ -164,6 +164,14 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
 
   // Consume only once everything the handlers need is in place.
   if (messaging) await messaging.declare();
+  // Idempotency keys answer retries for a day; older ones only take space.
+  const purge = db
+    ? setInterval(
+        () => void purgeIdempotencyKeys(db).catch((err: unknown) => log.warn({ err }, 'purge failed')),
+        3_600_000,
+      )
+    : undefined;
+  purge?.unref();
   const startMessaging = async () => {
     await messaging?.start();
   };
@@ -185,6 +193,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
     app,
     startMessaging,
     async stop() {
+      clearInterval(purge);
       await app.close();
       await messaging?.stop();
       await jobs?.stop();
