@@ -22,6 +22,27 @@ export async function recordActivity(
   );
 }
 
+/**
+ * The same record as a data-modifying CTE, to ride along with a service's own statement (one round
+ * trip less). With `from`, the row is written only when that CTE yields a row (e.g. only when the
+ * journal was really inserted). Parameters are appended to `params`.
+ */
+export function activityCte(
+  name: string,
+  params: unknown[],
+  action: string,
+  detail: Record<string, unknown>,
+  ctx: { correlationId: string; organizationId: string },
+  from?: string,
+): string {
+  params.push(ctx.correlationId, ctx.organizationId, action, JSON.stringify(detail));
+  const n = params.length;
+  return `${name} AS (
+    INSERT INTO activity (correlation_id, organization_id, action, detail)
+    SELECT $${n - 3}, $${n - 2}::uuid, $${n - 1}, $${n}::jsonb${from ? ` FROM ${from}` : ''}
+  )`;
+}
+
 export interface TraceEntry {
   at: string;
   service: string;

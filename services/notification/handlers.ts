@@ -42,12 +42,15 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
     tx: Tx,
     m: Envelope,
     template: N,
-    to: { name: string; email: string },
+    to: { name: string; email: string; organizationName?: string | null },
     data: (base: { organizationName: string; recipientName: string }) => TemplateData[N],
     /** What makes this mail "the same mail" (default: the message). */
     dedupeKey?: string,
   ) => {
-    const organizationName = (await organizationNameOf(tx, m.organizationId)) ?? FALLBACK_ORGANIZATION_NAME;
+    const organizationName =
+      (to.organizationName !== undefined
+        ? to.organizationName
+        : await organizationNameOf(tx, m.organizationId)) ?? FALLBACK_ORGANIZATION_NAME;
     const rendered = renderMail(template, data({ organizationName, recipientName: to.name }));
     return deliverOnce(tx, sender, {
       ...rendered,
@@ -69,13 +72,13 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
     m: Envelope,
     p: { customerId: string; customerName?: string | undefined; customerEmail?: string | undefined },
   ) => {
-    const replica = await contactOf(tx, m.organizationId, p.customerId);
+    const { contact, organizationName } = await contactOf(tx, m.organizationId, p.customerId);
     const to = pickRecipient(
       { name: p.customerName, email: p.customerEmail, at: new Date(m.occurredAt) },
-      replica,
+      contact,
     );
     if (!to) throw new NoRecipientError(`no email address known for customer ${p.customerId} yet`);
-    return to;
+    return { ...to, organizationName };
   };
 
   const user = async (tx: Tx, m: Envelope, userId: string) => {

@@ -46,16 +46,26 @@ export interface Person {
   at: Date;
 }
 
+/** A customer's contact and their organization's name, in one query (both may be unknown). */
 export async function contactOf(
   q: Queryable,
   organizationId: string,
   customerId: string,
-): Promise<Person | null> {
-  const { rows } = await q.query<{ name: string; email: string; updated_at: Date }>(
-    'SELECT name, email, updated_at FROM contact WHERE organization_id = $1 AND id = $2',
+): Promise<{ contact: Person | null; organizationName: string | null }> {
+  const { rows } = await q.query<{
+    organization_name: string | null;
+    name: string | null;
+    email: string | null;
+    updated_at: Date | null;
+  }>(
+    `SELECT (SELECT name FROM organization_replica WHERE id = $1) AS organization_name, c.name, c.email, c.updated_at
+       FROM (SELECT 1) AS one LEFT JOIN contact c ON c.organization_id = $1 AND c.id = $2`,
     [organizationId, customerId],
   );
-  return rows[0] ? { name: rows[0].name, email: rows[0].email, at: new Date(rows[0].updated_at) } : null;
+  const r = rows[0];
+  const contact =
+    r?.name && r.email && r.updated_at ? { name: r.name, email: r.email, at: new Date(r.updated_at) } : null;
+  return { contact, organizationName: r?.organization_name ?? null };
 }
 
 export async function userOf(q: Queryable, organizationId: string, userId: string): Promise<Person | null> {

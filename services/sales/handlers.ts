@@ -9,11 +9,8 @@ export function salesHandlers(): MessageHandler[] {
     on(LedgerPosted, 'sales.invoice-posted', async (m, tx) => {
       const p = m.payload;
       if (p.referenceType !== 'invoice') return;
-      const found = await markPosted(tx, m.organizationId, p.referenceId, p.journalId);
-      await recordActivity(tx, found ? 'invoice.posted' : 'invoice.posted-unknown', {
-        invoiceId: p.referenceId,
-        journalId: p.journalId,
-      });
+      const found = await markPosted(tx, m.organizationId, p.referenceId, p.journalId, m.correlationId);
+      if (!found) await recordActivity(tx, 'invoice.posted-unknown', { invoiceId: p.referenceId });
     }),
     on(UserCreated, 'sales.replica.user', async (m, tx) => {
       const p = m.payload;

@@ -47,13 +47,16 @@ export function ledgerHandlers(bus: Bus): MessageHandler[] {
         ...posting,
       },
       m.correlationId,
+      { referenceId, postingKind: posting.postingKind, ...note },
     );
-    const detail = { referenceId, postingKind: posting.postingKind, journalId: result.journalId, ...note };
     if (!result.created) {
-      await recordActivity(tx, 'ledger.already-posted', detail);
+      await recordActivity(tx, 'ledger.already-posted', {
+        referenceId,
+        postingKind: posting.postingKind,
+        journalId: result.journalId,
+      });
       return;
     }
-    await recordActivity(tx, 'ledger.posted', detail);
     await bus.publish(tx, LedgerPosted, {
       referenceType: posting.referenceType,
       referenceId,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../../../platform/data/db.js';
+import { activityCte } from '../../../platform/observability/activity.js';
 import { assertBalanced, type JournalInput } from './journal.js';
 import { moneyText } from './money.js';
 
@@ -17,6 +18,8 @@ export async function postJournal(
   tx: Queryable,
   input: JournalInput,
   correlationId?: string,
+  /** Written with the journal (only when it is really posted), in the same statement. */
+  activityDetail?: Record<string, unknown>,
 ): Promise<PostResult> {
   assertBalanced(input.lines);
   const id = randomUUID();
@@ -36,6 +39,10 @@ export async function postJournal(
     const n = params.length;
     return `($${n - 2}, $${n - 1}::numeric, $${n}::numeric)`;
   });
+  const record =
+    activityDetail && correlationId
+      ? `${activityCte('activity_row', params, 'ledger.posted', { ...activityDetail, journalId: id }, { correlationId, organizationId: input.organizationId }, 'journal_row')},`
+      : '';
   // The journal and its lines in one statement; nothing at all when the document is already posted.
   const { rows } = await tx.query<{ journal_id: string }>(
     `WITH journal_row AS (
@@ -44,11 +51,14 @@ export async function postJournal(
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (organization_id, reference_id, posting_kind) DO NOTHING
        RETURNING id, organization_id
-     )
+     ), ${record}
+     line_rows AS (
      INSERT INTO journal_line (journal_id, organization_id, account_code, debit, credit)
      SELECT journal_row.id, journal_row.organization_id, v.account_code, v.debit, v.credit
        FROM journal_row, (VALUES ${values.join(', ')}) AS v (account_code, debit, credit)
-     RETURNING journal_id`,
+     RETURNING journal_id
+     )
+     SELECT journal_id FROM line_rows`,
     params,
   );
   if (rows.length > 0) return { journalId: id, created: true };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Queryable } from '../../../platform/data/db.js';
-import { recordActivity } from '../../../platform/observability/activity.js';
+import { activityCte } from '../../../platform/observability/activity.js';
 import type { TemplateName } from '../templates/render.js';
 import type { MailSender, OutgoingMail } from './sender.js';
 
@@ -24,42 +24,57 @@ export async function deliverOnce(
   mail: MailToSend,
 ): Promise<'sent' | 'already-sent'> {
   const to = mail.to.trim().toLowerCase();
-  const record = (smtpMessageId: string | null) =>
-    tx.query(
-      `INSERT INTO outgoing_email (message_id, recipient, organization_id, template, subject, correlation_id, transport,
-                                   smtp_message_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (message_id, recipient) DO NOTHING`,
-      [
-        mail.messageId,
-        to,
-        mail.organizationId,
-        mail.template,
-        mail.subject,
-        mail.correlationId,
-        sender.kind,
-        smtpMessageId,
-      ],
-    );
-  if (sender.kind === 'mailbox') {
-    // Record and mailbox commit together: the record doubles as the "already sent?" check.
-    if ((await record(null)).rowCount === 0) return 'already-sent';
-    await sender.send(tx, { ...mail, to });
-  } else {
-    const done = await tx.query('SELECT 1 FROM outgoing_email WHERE message_id = $1 AND recipient = $2', [
-      mail.messageId,
-      to,
-    ]);
-    if (done.rowCount > 0) return 'already-sent';
-    const result = await sender.send(tx, { ...mail, to });
-    await record(result.smtpMessageId ?? null);
-  }
-  await recordActivity(tx, 'email.sent', {
+  const params: unknown[] = [
+    mail.messageId,
     to,
-    template: mail.template,
-    subject: mail.subject,
-    transport: sender.kind,
-  });
+    mail.organizationId,
+    mail.template,
+    mail.subject,
+    mail.correlationId,
+  ];
+  const activity = () =>
+    activityCte(
+      'activity_row',
+      params,
+      'email.sent',
+      { to, template: mail.template, subject: mail.subject, transport: sender.kind },
+      { correlationId: mail.correlationId, organizationId: mail.organizationId },
+      'sent',
+    );
+  const recordSql = (smtpMessageIdParam: string) => `sent AS (
+      INSERT INTO outgoing_email (message_id, recipient, organization_id, template, subject, correlation_id, transport,
+                                  smtp_message_id)
+      VALUES ($1, $2, $3, $4, $5, $6, '${sender.kind}', ${smtpMessageIdParam})
+      ON CONFLICT (message_id, recipient) DO NOTHING
+      RETURNING message_id, recipient
+    )`;
+
+  if (sender.kind === 'mailbox') {
+    // One statement: the record doubles as the "already sent?" check, the mailbox and the
+    // activity follow it only when it was new.
+    params.push(sender.from, mail.html, mail.text);
+    const n = params.length;
+    const { rows } = await tx.query(
+      `WITH ${recordSql('NULL')},
+       boxed AS (
+         INSERT INTO mailbox (message_id, recipient, sender, html, text)
+         SELECT message_id, recipient, $${n - 2}, $${n - 1}, $${n} FROM sent
+       ), ${activity()}
+       SELECT 1 FROM sent`,
+      params,
+    );
+    return rows.length > 0 ? 'sent' : 'already-sent';
+  }
+
+  const done = await tx.query('SELECT 1 FROM outgoing_email WHERE message_id = $1 AND recipient = $2', [
+    mail.messageId,
+    to,
+  ]);
+  if (done.rowCount > 0) return 'already-sent';
+  const result = await sender.send({ ...mail, to });
+  params.push(result.smtpMessageId);
+  const n = params.length;
+  await tx.query(`WITH ${recordSql(`$${n}`)}, ${activity()} SELECT 1 FROM sent`, params);
   return 'sent';
 }
 

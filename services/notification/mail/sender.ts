@@ -1,5 +1,4 @@
 import nodemailer from 'nodemailer';
-import type { Queryable } from '../../../platform/data/db.js';
 import type { RenderedMail } from '../templates/render.js';
 import type { MailConfig } from './config.js';
 
@@ -11,23 +10,31 @@ export interface OutgoingMail extends RenderedMail {
   headers: Record<string, string>;
 }
 
-/**
- * Delivers one mail. SMTP throws on failure (the bus retries, then dead-letters with the reason);
- * the mailbox writes in the handler's transaction, so it is exactly once.
- */
-export interface MailSender {
-  readonly kind: 'smtp' | 'mailbox';
+/** Sends through an SMTP server; throws on failure (the bus retries, then dead-letters with the reason). */
+export interface SmtpSender {
+  readonly kind: 'smtp';
   readonly from: string;
-  send(q: Queryable, mail: OutgoingMail): Promise<{ smtpMessageId?: string }>;
+  send(mail: OutgoingMail): Promise<{ smtpMessageId: string }>;
   verify(): Promise<boolean>;
   close(): void;
 }
 
-export function createMailSender(config: MailConfig): MailSender {
-  return config.SMTP_HOST ? smtpSender(config, config.SMTP_HOST) : mailboxSender(config.SMTP_FROM);
+/** Keeps mail in Notification's database (the embedded default): written in the handler's transaction. */
+export interface MailboxSender {
+  readonly kind: 'mailbox';
+  readonly from: string;
+  close(): void;
 }
 
-function smtpSender(config: MailConfig, host: string): MailSender {
+export type MailSender = SmtpSender | MailboxSender;
+
+export function createMailSender(config: MailConfig): MailSender {
+  return config.SMTP_HOST
+    ? smtpSender(config, config.SMTP_HOST)
+    : { kind: 'mailbox', from: config.SMTP_FROM, close() {} };
+}
+
+function smtpSender(config: MailConfig, host: string): SmtpSender {
   const transport = nodemailer.createTransport({
     host,
     port: config.SMTP_PORT,
@@ -45,7 +52,7 @@ function smtpSender(config: MailConfig, host: string): MailSender {
   return {
     kind: 'smtp',
     from: config.SMTP_FROM,
-    async send(_q, mail) {
+    async send(mail) {
       const info = await transport.sendMail({
         from: config.SMTP_FROM,
         to: mail.to,
@@ -68,21 +75,5 @@ function smtpSender(config: MailConfig, host: string): MailSender {
     close() {
       transport.close();
     },
-  };
-}
-
-function mailboxSender(from: string): MailSender {
-  return {
-    kind: 'mailbox',
-    from,
-    async send(q, mail) {
-      await q.query(
-        'INSERT INTO mailbox (message_id, recipient, sender, html, text) VALUES ($1, $2, $3, $4, $5)',
-        [mail.messageId, mail.to, from, mail.html, mail.text],
-      );
-      return {};
-    },
-    verify: async () => true,
-    close() {},
   };
 }

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Tx } from '../../../platform/data/db.js';
 import type { Bus } from '../../../platform/messaging/bus.js';
-import { recordActivity } from '../../../platform/observability/activity.js';
 import { InvoiceCreated } from '../../../contracts/sales.js';
 import { draftInvoice, type CreateInvoiceBody } from './request.js';
-import { insertInvoiceLines, insertNumberedInvoice, type Invoice } from './store.js';
+import { insertNumberedInvoice, type Invoice } from './store.js';
 
 /** A customer as Common describes it; null when Common says there is no such customer (for this organization). */
 export interface CustomerDirectory {
@@ -51,23 +50,21 @@ export async function createInvoice(
 
   const id = randomUUID();
   const invoice = await db.transaction(async (tx) => {
-    await insertInvoiceLines(tx, id, draft.lines);
-    await recordActivity(
+    // From this statement to the commit the month's counter row is locked: only the statements
+    // that need the number follow it.
+    const number = await insertNumberedInvoice(
       tx,
-      'invoice.created',
-      { invoiceId: id, amount: draft.amount },
-      { correlationId: req.correlationId, organizationId: req.organizationId },
+      {
+        id,
+        organizationId: req.organizationId,
+        companyId: customer.companyId,
+        customer,
+        draft,
+        correlationId: req.correlationId,
+        createdBy: req.createdBy,
+      },
+      { correlationId: req.correlationId },
     );
-    // From here to the commit the month's counter row is locked: keep it to the statements that need the number.
-    const number = await insertNumberedInvoice(tx, {
-      id,
-      organizationId: req.organizationId,
-      companyId: customer.companyId,
-      customer,
-      draft,
-      correlationId: req.correlationId,
-      createdBy: req.createdBy,
-    });
     await bus.publish(
       tx,
       InvoiceCreated,

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../../platform/data/db.js';
+import { activityCte } from '../../../platform/observability/activity.js';
 import { nextNumberCte, periodOf } from './numbering.js';
 import type { InvoiceDraft } from './request.js';
 
@@ -60,47 +61,53 @@ export interface NewInvoice {
   createdBy: string | null;
 }
 
-/** The lines of an invoice about to be written (their foreign key is checked at commit). */
-export async function insertInvoiceLines(
+/**
+ * Writes the invoice, its lines and its activity record with the organization's next number for
+ * the period, in one statement (the counter row is locked from here to the commit); returns the number.
+ */
+export async function insertNumberedInvoice(
   tx: Queryable,
-  invoiceId: string,
-  lines: InvoiceDraft['lines'],
-): Promise<void> {
-  const params: unknown[] = [invoiceId];
-  const values = lines.map((l) => {
+  inv: NewInvoice,
+  activity?: { correlationId: string },
+): Promise<string> {
+  const params: unknown[] = [
+    inv.id,
+    inv.organizationId,
+    inv.companyId,
+    inv.customer.id,
+    inv.customer.name,
+    inv.customer.email,
+    inv.draft.amount,
+    inv.draft.issueDate,
+    inv.draft.dueDate,
+    inv.draft.description,
+    inv.correlationId,
+    inv.createdBy,
+    periodOf(inv.draft.issueDate),
+  ];
+  const lineValues = inv.draft.lines.map((l) => {
     params.push(l.position, l.description, l.quantity, l.unitPrice, l.amount);
     const n = params.length;
-    return `($1, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}::numeric, $${n}::numeric)`;
+    return `($${n - 4}::integer, $${n - 3}, $${n - 2}::integer, $${n - 1}::numeric, $${n}::numeric)`;
   });
-  await tx.query(
-    `INSERT INTO invoice_line (invoice_id, position, description, quantity, unit_price, amount) VALUES ${values.join(', ')}`,
-    params,
-  );
-}
-
-/** Writes the invoice with the organization's next number for its period; returns the number. */
-export async function insertNumberedInvoice(tx: Queryable, inv: NewInvoice): Promise<string> {
+  const record = activity
+    ? `, ${activityCte('activity_row', params, 'invoice.created', { invoiceId: inv.id, amount: inv.draft.amount }, { correlationId: activity.correlationId, organizationId: inv.organizationId })}`
+    : '';
   const { rows } = await tx.query<{ number: string }>(
-    `WITH ${nextNumberCte('$2::uuid', '$13')}
-     INSERT INTO invoice (id, organization_id, company_id, number, customer_id, customer_name, customer_email, amount,
-                          issue_date, due_date, description, correlation_id, created_by)
-     SELECT $1, $2, $3, next_number.number, $4, $5, $6, $7::numeric, $8::date, $9::date, $10, $11, $12 FROM next_number
-     RETURNING number`,
-    [
-      inv.id,
-      inv.organizationId,
-      inv.companyId,
-      inv.customer.id,
-      inv.customer.name,
-      inv.customer.email,
-      inv.draft.amount,
-      inv.draft.issueDate,
-      inv.draft.dueDate,
-      inv.draft.description,
-      inv.correlationId,
-      inv.createdBy,
-      periodOf(inv.draft.issueDate),
-    ],
+    `WITH ${nextNumberCte('$2::uuid', '$13')},
+     invoice_row AS (
+       INSERT INTO invoice (id, organization_id, company_id, number, customer_id, customer_name, customer_email, amount,
+                            issue_date, due_date, description, correlation_id, created_by)
+       SELECT $1, $2, $3, next_number.number, $4, $5, $6, $7::numeric, $8::date, $9::date, $10, $11, $12 FROM next_number
+       RETURNING id, number
+     ),
+     line_rows AS (
+       INSERT INTO invoice_line (invoice_id, position, description, quantity, unit_price, amount)
+       SELECT invoice_row.id, v.position, v.description, v.quantity, v.unit_price, v.amount
+         FROM invoice_row, (VALUES ${lineValues.join(', ')}) AS v (position, description, quantity, unit_price, amount)
+     )${record}
+     SELECT number FROM invoice_row`,
+    params,
   );
   return rows[0]!.number;
 }
@@ -152,19 +159,35 @@ export async function listInvoices(
   return rows.map((r) => ({ ...toInvoice(r, []), position: r.position }));
 }
 
-/** Records Common's acknowledgement; false when the invoice is unknown here (not ours, or not yet). */
+/**
+ * Records Common's acknowledgement (and the activity, in the same statement); false when the
+ * invoice is unknown here (not ours).
+ */
 export async function markPosted(
   tx: Queryable,
   organizationId: string,
   invoiceId: string,
   journalId: string,
+  correlationId: string,
 ): Promise<boolean> {
-  const { rowCount } = await tx.query(
-    `UPDATE invoice SET journal_id = $3, posted_at = coalesce(posted_at, now()), updated_at = now()
-      WHERE organization_id = $1 AND id = $2`,
-    [organizationId, invoiceId, journalId],
+  const params: unknown[] = [organizationId, invoiceId, journalId];
+  const record = activityCte(
+    'activity_row',
+    params,
+    'invoice.posted',
+    { invoiceId, journalId },
+    { correlationId, organizationId },
+    'posted',
   );
-  return rowCount === 1;
+  const { rows } = await tx.query(
+    `WITH posted AS (
+       UPDATE invoice SET journal_id = $3, posted_at = coalesce(posted_at, now()), updated_at = now()
+        WHERE organization_id = $1 AND id = $2 RETURNING id
+     ), ${record}
+     SELECT id FROM posted`,
+    params,
+  );
+  return rows.length === 1;
 }
 
 async function withLines(q: Queryable, row: InvoiceRow): Promise<Invoice> {

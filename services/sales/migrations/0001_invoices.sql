@@ -27,8 +27,7 @@ CREATE INDEX invoice_customer_idx ON invoice (organization_id, customer_id);
 
 CREATE TABLE invoice_line (
   id bigserial PRIMARY KEY,
-  -- Checked at commit: lines are written before their invoice, so the numbering lock is held briefly.
-  invoice_id uuid NOT NULL REFERENCES invoice (id) DEFERRABLE INITIALLY DEFERRED,
+  invoice_id uuid NOT NULL REFERENCES invoice (id),
   position integer NOT NULL,
   description text NOT NULL,
   quantity integer NOT NULL CHECK (quantity > 0),

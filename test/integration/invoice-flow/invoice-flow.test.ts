@@ -318,9 +318,9 @@ describe.each(cases)('invoice flow on $name', ({ mode, smtp }) => {
     ).toEqual([]);
   });
 
-  it.runIf(smtp)(
-    'retries a failing SMTP server, dead-letters with the reason, and loses nothing',
-    async () => {
+  // Only where mail goes through SMTP: the mailbox cannot fail this way.
+  if (smtp)
+    it('retries a failing SMTP server, dead-letters with the reason, and loses nothing', async () => {
       const customer = await newCustomer();
       sink.failing = true;
       const created = await createInvoice({
@@ -358,8 +358,7 @@ describe.each(cases)('invoice flow on $name', ({ mode, smtp }) => {
       });
       expect(mails).toHaveLength(1);
       expect(mails[0]!.subject).toContain(created.body.number);
-    },
-  );
+    });
 
   it('answers 503 fast and writes nothing while Common is down, and works again once it is back', async () => {
     const customer = await newCustomer();

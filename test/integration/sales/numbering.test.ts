@@ -4,7 +4,7 @@ import type { Db } from '../../../platform/data/db.js';
 import { loadSqlMigrations, runMigrations } from '../../../platform/data/migrate.js';
 import { openPostgres } from '../../../platform/data/postgres.js';
 import { formatInvoiceNumber } from '../../../services/sales/invoices/numbering.js';
-import { insertInvoiceLines, insertNumberedInvoice } from '../../../services/sales/invoices/store.js';
+import { insertNumberedInvoice } from '../../../services/sales/invoices/store.js';
 import { uniqueName } from '../../harness/unique-name.js';
 
 describe('invoice numbering in SQL', () => {
@@ -42,11 +42,7 @@ describe('invoice numbering in SQL', () => {
   });
 
   const create = (organizationId: string, issueDate: string) =>
-    db.transaction(async (tx) => {
-      const inv = invoice(organizationId, issueDate);
-      await insertInvoiceLines(tx, inv.id, inv.draft.lines);
-      return insertNumberedInvoice(tx, inv);
-    });
+    db.transaction((tx) => insertNumberedInvoice(tx, invoice(organizationId, issueDate)));
 
   it('formats like formatInvoiceNumber, per organization and month, past 9999', async () => {
     const org = randomUUID();
@@ -66,22 +62,30 @@ describe('invoice numbering in SQL', () => {
     await create(org, '2025-03-01');
     await expect(
       db.transaction(async (tx) => {
-        const inv = invoice(org, '2025-03-02');
-        await insertInvoiceLines(tx, inv.id, inv.draft.lines);
-        await insertNumberedInvoice(tx, inv);
+        await insertNumberedInvoice(tx, invoice(org, '2025-03-02'));
         throw new Error('changed my mind');
       }),
     ).rejects.toThrow('changed my mind');
     expect(await create(org, '2025-03-03')).toBe('INV-202503-0002');
   });
 
-  it('refuses lines without their invoice at commit', async () => {
-    await expect(
-      db.transaction((tx) =>
-        insertInvoiceLines(tx, randomUUID(), [
-          { position: 1, description: 'x', quantity: 1, unitPrice: '1.00', amount: '1.00' },
-        ]),
-      ),
-    ).rejects.toThrow(/foreign key/);
+  it('writes the lines and the activity record with the invoice', async () => {
+    const org = randomUUID();
+    const inv = invoice(org, '2025-04-01');
+    inv.draft.lines.push({ position: 2, description: 'y', quantity: 2, unitPrice: '0.50', amount: '1.00' });
+    await db.transaction((tx) => insertNumberedInvoice(tx, inv, { correlationId: 'corr-numbering' }));
+    const lines = await db.query<{ position: number; amount: string }>(
+      'SELECT position, amount::text AS amount FROM invoice_line WHERE invoice_id = $1 ORDER BY position',
+      [inv.id],
+    );
+    expect(lines.rows).toEqual([
+      { position: 1, amount: '1.00' },
+      { position: 2, amount: '1.00' },
+    ]);
+    const activity = await db.query<{ action: string }>(
+      `SELECT action FROM activity WHERE correlation_id = 'corr-numbering' AND organization_id = $1`,
+      [org],
+    );
+    expect(activity.rows).toEqual([{ action: 'invoice.created' }]);
   });
 });
