@@ -5,7 +5,8 @@
  * PostgreSQL (each service its own process, mail through a real SMTP server on loopback) and on the
  * embedded default (`npm start`'s single process, PGlite + in-process bus, the mailbox).
  * Target: >= 300 invoices/s end to end on RabbitMQ + PostgreSQL on a 2-core machine.
- * BENCH_INVOICES, BENCH_EMBEDDED_INVOICES, BENCH_CONCURRENCY and BENCH_CUSTOMERS change the load.
+ * BENCH_INVOICES, BENCH_EMBEDDED_INVOICES, BENCH_CONCURRENCY, BENCH_EMBEDDED_CONCURRENCY and
+ * BENCH_CUSTOMERS change the load.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,8 @@ const num = (name: string, def: number) => Number(process.env[name] ?? def);
 const invoices = num('BENCH_INVOICES', 3000);
 const embeddedInvoices = num('BENCH_EMBEDDED_INVOICES', 1000);
 const concurrency = num('BENCH_CONCURRENCY', 64);
+// One process with one embedded connection: more requests in flight only queue longer.
+const embeddedConcurrency = num('BENCH_EMBEDDED_CONCURRENCY', 16);
 const customers = num('BENCH_CUSTOMERS', 50);
 const password = process.env.DHANMAN_DEMO_PASSWORD ?? DEFAULT_DEMO_PASSWORD;
 
@@ -49,7 +52,12 @@ async function smtpSink(): Promise<{ port: number; received: () => number; close
   return { port, received: () => received, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-async function measure(label: string, launch: () => Promise<Launched>, n: number): Promise<RunResult> {
+async function measure(
+  label: string,
+  launch: () => Promise<Launched>,
+  n: number,
+  concurrency: number,
+): Promise<RunResult> {
   const system = await launch();
   try {
     // Warm-up: JIT, connection pools, token caches and the month's counter row.
@@ -94,12 +102,14 @@ try {
         SMTP_PORT: String(sink.port),
       }),
     invoices,
+    concurrency,
   );
   console.log(`SMTP server received ${sink.received()} mails`);
   const embedded = await measure(
     'embedded default (1 process, mailbox)',
     () => launchEmbedded({ ...baseEnv, DHANMAN_DATA_DIR: dataDir }),
     embeddedInvoices,
+    embeddedConcurrency,
   );
   const round = (x: number) => Math.round(x * 10) / 10;
   console.log(
@@ -114,7 +124,7 @@ try {
       rabbitPostgresP99Ms: round(distributed.latencyMs.p99),
       embeddedP99Ms: round(embedded.latencyMs.p99),
       invoices: { rabbitPostgres: distributed.invoices, embedded: embedded.invoices },
-      concurrency,
+      concurrency: { rabbitPostgres: concurrency, embedded: embeddedConcurrency },
     }),
   );
 } finally {
