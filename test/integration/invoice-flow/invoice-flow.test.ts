@@ -4,6 +4,7 @@ import type { Db } from '../../../platform/data/db.js';
 import { startTestSystem, type Mode, type TestSystem } from '../../support/system.js';
 import { apiOf, waitFor } from './api.js';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
+import { stopCommon } from '../common/restart.js';
 
 /**
  * The invoice flow end to end: customer in Common -> invoice in Sales -> Common posts the ledger
@@ -363,7 +364,7 @@ describe.each(cases)('invoice flow on $name', ({ mode, smtp }) => {
   it('answers 503 fast and writes nothing while Common is down, and works again once it is back', async () => {
     const customer = await newCustomer();
     const invoicesBefore = await count('sales', 'SELECT count(*) AS n FROM invoice');
-    const restart = await stopService(system, 'common');
+    const restart = await stopCommon(system);
     try {
       const key = randomUUID();
       const started = Date.now();
@@ -392,27 +393,3 @@ describe.each(cases)('invoice flow on $name', ({ mode, smtp }) => {
     }
   });
 });
-
-/** Stops one service of the system; the returned function starts it again on the same port (once). */
-async function stopService(system: TestSystem, name: 'common'): Promise<() => Promise<void>> {
-  const { startService } = await import('../../../platform/host/start-service.js');
-  const { ContractRegistry } = await import('../../../platform/messaging/contract.js');
-  const { allContracts } = await import('../../../contracts/index.js');
-  const { SERVICE_PORTS } = await import('../../../contracts/services.js');
-  const { commonService } = await import('../../../services/common/index.js');
-  const index = system.services.findIndex((s) => s.name === name);
-  const running = system.services[index]!;
-  await running.stop();
-  let restarted = false;
-  return async () => {
-    if (restarted) return;
-    restarted = true;
-    system.services[index] = await startService(commonService, {
-      runtime: system.runtime,
-      contracts: new ContractRegistry(allContracts),
-      port: running.port,
-      servicePorts: SERVICE_PORTS,
-      env: system.env,
-    });
-  };
-}
