@@ -1,6 +1,8 @@
 import type { TestSystem } from '../../support/system.js';
 import type { ServiceName } from '../../../contracts/services.js';
 
+// Answers are asserted on field by field in tests rather than typed up front.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface Answer<T = any> {
   status: number;
   headers: Headers;
@@ -9,6 +11,7 @@ export interface Answer<T = any> {
 
 /** JSON over HTTP to one of the system's services, as a given caller. */
 export function apiOf(system: TestSystem) {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   return async function api<T = any>(
     service: ServiceName,
     method: string,
