@@ -118,9 +118,10 @@ describe('RabbitMQ faults', () => {
       }
     });
 
+    // Kill while writes are still going on: after some effects, before the writers are done.
     await waitFor(
       'some events consumed',
-      async () => (await effectCounts(consumer.db)).total >= 1_000,
+      async () => (await effectCounts(consumer.db)).total >= 500 || written >= total / 2,
       60_000,
     );
     const writtenAtKill = written;
