@@ -76,7 +76,7 @@ describe('mail templates', () => {
       payslip: { payslip: { period: '2025-01', netPay: '₹45,000.00' } },
     } as const;
     for (const [name, data] of Object.entries(samples)) {
-      const mail = renderMail(name as 'payslip', { ...base, ...(data as never) });
+      const mail = renderMail(name as 'payslip', { ...base, ...(data as object) } as never);
       expect(mail.subject.length, name).toBeGreaterThan(5);
       expect(mail.text, name).toContain('Rohan Resident');
       expect(mail.html, name).toContain('Green Meadows Residents Society');
