@@ -89,12 +89,22 @@ describe.each(FLOW_CASES)('invoice rules and failures on $name', (c) => {
         amount: '42.00',
         dueDate: '2031-01-01',
       });
+      // Other invoices' mail may fail in the same window: find this invoice's message.
+      const { rows } = await f
+        .db('sales')
+        .query<{ message_id: string }>(
+          `SELECT message_id FROM outbox WHERE type = 'sales.invoice-created' AND body::jsonb -> 'payload' ->> 'invoiceId' = $1`,
+          [created.body.id],
+        );
+      const messageId = rows[0]!.message_id;
       const letter = await waitFor('the dead letter', async () => {
         const res = await f.api(
           'notification',
           'GET',
-          '/api/ops/dead-letters?status=open&type=sales.invoice-created',
-          { token: f.admin },
+          `/api/ops/dead-letters?status=open&messageId=${messageId}`,
+          {
+            token: f.admin,
+          },
         );
         return res.body.items.find((d: { reason: string }) =>
           d.reason.includes('notification.mail.invoice-created'),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { registry } from '../../../platform/observability/metrics.js';
 import { waitFor } from './api.js';
 import { FLOW_CASES, FlowSystem } from './flow-fixture.js';
 
@@ -9,6 +10,19 @@ import { FLOW_CASES, FlowSystem } from './flow-fixture.js';
  * embedded default, through a real SMTP server (and through the embedded mailbox). Delivered
  * twice, requested twice, requested fifty times at once: still exactly right.
  */
+/** How many deliveries each consumer of InvoiceCreated recognised as already handled (from /metrics' counter). */
+async function duplicates(): Promise<{ common: number; notification: number }> {
+  const metric = await registry.getSingleMetric('dhanman_messages_consumed_total')!.get();
+  const count = (handler: string) =>
+    metric.values
+      .filter((v) => v.labels.handler === handler && v.labels.outcome === 'duplicate')
+      .reduce((n, v) => n + v.value, 0);
+  return {
+    common: count('common.ledger.invoice-created'),
+    notification: count('notification.mail.invoice-created'),
+  };
+}
+
 describe.each(FLOW_CASES)('invoice flow on $name', (c) => {
   const f = FlowSystem.forTests(c);
 
@@ -113,6 +127,7 @@ describe.each(FLOW_CASES)('invoice flow on $name', (c) => {
     expect(rows).toHaveLength(1);
     const original = rows[0]!;
     const republished = { ...JSON.parse(original.body), messageId: randomUUID() };
+    const before = await duplicates();
     const transport = await f.system.runtime.transport();
     await transport.publish([
       {
@@ -133,7 +148,11 @@ describe.each(FLOW_CASES)('invoice flow on $name', (c) => {
       const q = `SELECT count(*) AS n FROM inbox WHERE message_id = '${republished.messageId}'`;
       return (await f.count('common', q)) >= 1 && (await f.count('notification', q)) >= 1;
     });
-    await new Promise((r) => setTimeout(r, 300)); // let the redelivered original copy be consumed too
+    // The original copy again: both consumers must have seen it and called it a duplicate.
+    await waitFor('the redelivered original to be recognised as a duplicate', async () => {
+      const now = await duplicates();
+      return now.common > before.common && now.notification > before.notification;
+    });
     const journals = await f.api('common', 'GET', `/api/ledger/journals?referenceId=${invoiceId}`, {
       token: f.admin,
     });
