@@ -12,7 +12,6 @@ import path from 'node:path';
 import { SERVICE_NAMES } from '../contracts/services.js';
 
 const root = path.resolve(import.meta.dirname, '..');
-const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -92,7 +91,7 @@ async function launchSystem(dataDir: string): Promise<{ readySeconds: number; rs
     urls.push(`http://127.0.0.1:${port}`);
   }
   const started = performance.now();
-  const child = spawn(tsx, [path.join(root, 'bin', 'start.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bin', 'start.ts')], {
     cwd: root,
     env,
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -4,7 +4,6 @@ import { SERVICE_NAMES } from '../../contracts/services.js';
 import { freePort } from '../harness/ports.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 
 export interface Launched {
   child: ChildProcess;
@@ -12,9 +11,13 @@ export interface Launched {
   exited: Promise<number | null>;
 }
 
-/** Runs one of the project's entry points (`bin/*.ts`) as its own process, as a user would. */
+/**
+ * Runs one of the project's entry points (`bin/*.ts`) as its own process, as `npm start` does:
+ * node with tsx as a loader, so signals reach the program itself (the tsx CLI relays them with a
+ * timing window that a loaded machine can miss).
+ */
 export function launch(script: string, args: string[], env: Record<string, string | undefined>): Launched {
-  const child = spawn(TSX, [path.join(ROOT, script), ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
