@@ -15,6 +15,7 @@ import { SMTPServer } from 'smtp-server';
 import { startPostgres, startRabbit } from '../test/harness/servers.js';
 import { DEFAULT_DEMO_PASSWORD } from '../contracts/demo.js';
 import { launchDistributed, launchEmbedded, freePort, type Launched } from './invoices/launch.js';
+import { cpuPerInvoice, sampleCpu } from './invoices/cpu.js';
 import { runInvoices, type RunResult } from './invoices/load.js';
 
 const num = (name: string, def: number) => Number(process.env[name] ?? def);
@@ -67,8 +68,16 @@ async function measure(
       customers: Math.min(customers, 10),
       password,
     });
+    const before = sampleCpu();
     const result = await runInvoices(system.urls, { invoices: n, concurrency, customers, password });
+    const cpu = cpuPerInvoice(before, sampleCpu(), result.invoices);
     print(label, result);
+    if (cpu.length > 0) {
+      const total = cpu.reduce((t, [, ms]) => t + ms, 0);
+      console.log(
+        `  CPU per invoice: ${total.toFixed(1)} ms (${cpu.map(([g, ms]) => `${g} ${ms.toFixed(1)}`).join(', ')})`,
+      );
+    }
     return result;
   } finally {
     await system.stop();
