@@ -5,6 +5,7 @@ import { PERMISSIONS } from '../../contracts/permissions.js';
 import { SERVICE_PORTS } from '../../contracts/services.js';
 import { customerDirectory } from './common-client.js';
 import { salesHandlers } from './handlers.js';
+import { invoiceWriter } from './invoices/create.js';
 import { invoiceRoutes } from './invoices/routes.js';
 
 /** Sales: invoices (numbered, checked with Common, posted to the ledger by Common) and their mail. */
@@ -13,7 +14,12 @@ export const salesService: ServiceDefinition = {
   port: SERVICE_PORTS.sales,
   migrations: loadSqlMigrations(new URL('./migrations/', import.meta.url)),
   routes(app, deps) {
-    invoiceRoutes(app, { db: deps.db, bus: deps.bus, customers: customerDirectory(deps.http) });
+    invoiceRoutes(app, {
+      db: deps.db,
+      bus: deps.bus,
+      customers: customerDirectory(deps.http),
+      writer: invoiceWriter(deps.db, deps.bus),
+    });
     traceRoute(app, { service: 'sales', db: deps.db, permission: PERMISSIONS.opsRead });
   },
   handlers: () => salesHandlers(),

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Db, Tx } from '../../../platform/data/db.js';
+import type { Db } from '../../../platform/data/db.js';
 import type { Bus } from '../../../platform/messaging/bus.js';
 import { InvoiceCreated } from '../../../contracts/sales.js';
+import { KeyedBatcher } from './batcher.js';
+import { insertNumberedInvoices, type NewInvoice } from './numbered-insert.js';
+import { periodOf } from './numbering.js';
 import { draftInvoice, type CreateInvoiceBody } from './request.js';
-import { insertNumberedInvoice, type Invoice } from './store.js';
+import { invoiceByIdempotencyKey, type Invoice } from './store.js';
 
 /** A customer as Common describes it; null when Common says there is no such customer (for this organization). */
 export interface CustomerDirectory {
@@ -13,47 +16,111 @@ export interface CustomerDirectory {
   ): Promise<{ id: string; name: string; email: string; companyId: string | null } | null>;
 }
 
+export type CreatedInvoice = Pick<
+  Invoice,
+  'id' | 'number' | 'status' | 'amount' | 'dueDate' | 'issueDate' | 'customerId'
+>;
+
 export type CreateInvoiceOutcome =
-  | {
-      kind: 'created';
-      invoice: Pick<Invoice, 'id' | 'number' | 'status' | 'amount' | 'dueDate' | 'issueDate' | 'customerId'>;
-    }
-  | { kind: 'unknown-customer'; customerId: string };
+  { kind: 'created'; invoice: CreatedInvoice } | { kind: 'unknown-customer'; customerId: string };
 
 export interface CreateInvoiceRequest {
   organizationId: string;
   createdBy: string | null;
   body: CreateInvoiceBody;
   correlationId: string;
+  causationId: string | null;
+  idempotencyKey: string | null;
   today: string;
 }
 
+interface WriteJob {
+  invoice: NewInvoice;
+  causationId: string | null;
+}
+
+/** Writes invoices: numbered, with their lines, and `InvoiceCreated` in the outbox, in one transaction. */
+export interface InvoiceWriter {
+  write(invoice: NewInvoice, causationId: string | null): Promise<string>;
+}
+
+/**
+ * Invoices of one organization and month are written in groups (see KeyedBatcher): one
+ * transaction numbers the group consecutively and publishes each invoice's `InvoiceCreated`. The
+ * month's counter row is then held once per group rather than once per invoice.
+ */
+export function invoiceWriter(db: Db, bus: Bus): InvoiceWriter {
+  const batcher = new KeyedBatcher<WriteJob, string>(async (key, jobs) => {
+    const [organizationId, period] = key.split('|') as [string, string];
+    return db.transaction(async (tx) => {
+      const invoices = jobs.map((j) => j.invoice);
+      const numbers = await insertNumberedInvoices(tx, organizationId, period, invoices);
+      for (const [i, { invoice: inv, causationId }] of jobs.entries()) {
+        await bus.publish(
+          tx,
+          InvoiceCreated,
+          {
+            invoiceId: inv.id,
+            number: numbers[i]!,
+            customerId: inv.customer.id,
+            customerName: inv.customer.name,
+            customerEmail: inv.customer.email,
+            amount: inv.draft.amount,
+            issueDate: inv.draft.issueDate,
+            dueDate: inv.draft.dueDate,
+          },
+          { organizationId, companyId: inv.companyId, correlationId: inv.correlationId, causationId },
+        );
+      }
+      return numbers;
+    });
+  });
+  return {
+    write: (invoice, causationId) =>
+      batcher.submit(`${invoice.organizationId}|${periodOf(invoice.draft.issueDate)}`, {
+        invoice,
+        causationId,
+      }),
+  };
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+const summary = (i: Invoice): CreatedInvoice => ({
+  id: i.id,
+  number: i.number,
+  status: i.status,
+  amount: i.amount,
+  dueDate: i.dueDate,
+  issueDate: i.issueDate,
+  customerId: i.customerId,
+});
+
 /**
  * Makes an invoice: rules first (nothing written on bad input), then the customer check with
- * Common (its failure propagates as a 503 and nothing is written), then one transaction with the
- * number, the invoice, its lines and `InvoiceCreated` in the outbox. `inTransaction` lets the
- * caller record its answer (the Idempotency-Key's) in that same transaction.
+ * Common (its failure propagates as a 503 and nothing is written), then the write. The invoice
+ * keeps its Idempotency-Key: a retry that gets past the HTTP layer's record (a crash between the
+ * commit and the recorded answer) finds the invoice it made instead of making another.
  */
 export async function createInvoice(
   db: Db,
-  bus: Bus,
+  writer: InvoiceWriter,
   customers: CustomerDirectory,
   req: CreateInvoiceRequest,
-  inTransaction?: (
-    tx: Tx,
-    invoice: Extract<CreateInvoiceOutcome, { kind: 'created' }>['invoice'],
-  ) => Promise<void>,
 ): Promise<CreateInvoiceOutcome> {
   const draft = draftInvoice(req.body, req.today);
+  const earlier = req.idempotencyKey
+    ? await invoiceByIdempotencyKey(db, req.organizationId, req.idempotencyKey)
+    : null;
+  if (earlier) return { kind: 'created', invoice: summary(earlier) };
+
   const customer = await customers.find(req.organizationId, draft.customerId);
   if (!customer) return { kind: 'unknown-customer', customerId: draft.customerId };
 
   const id = randomUUID();
-  const invoice = await db.transaction(async (tx) => {
-    // From this statement to the commit the month's counter row is locked: only the statements
-    // that need the number follow it.
-    const number = await insertNumberedInvoice(
-      tx,
+  let number: string;
+  try {
+    number = await writer.write(
       {
         id,
         organizationId: req.organizationId,
@@ -61,36 +128,28 @@ export async function createInvoice(
         customer,
         draft,
         correlationId: req.correlationId,
+        idempotencyKey: req.idempotencyKey,
         createdBy: req.createdBy,
       },
-      { correlationId: req.correlationId },
+      req.causationId,
     );
-    await bus.publish(
-      tx,
-      InvoiceCreated,
-      {
-        invoiceId: id,
-        number,
-        customerId: customer.id,
-        customerName: customer.name,
-        customerEmail: customer.email,
-        amount: draft.amount,
-        issueDate: draft.issueDate,
-        dueDate: draft.dueDate,
-      },
-      { organizationId: req.organizationId, companyId: customer.companyId, correlationId: req.correlationId },
-    );
-    const created = {
+  } catch (err) {
+    if (req.idempotencyKey && (err as { code?: string }).code === UNIQUE_VIOLATION) {
+      const raced = await invoiceByIdempotencyKey(db, req.organizationId, req.idempotencyKey);
+      if (raced) return { kind: 'created', invoice: summary(raced) };
+    }
+    throw err;
+  }
+  return {
+    kind: 'created',
+    invoice: {
       id,
       number,
-      status: 'issued' as const,
+      status: 'issued',
       amount: draft.amount,
       dueDate: draft.dueDate,
       issueDate: draft.issueDate,
       customerId: customer.id,
-    };
-    await inTransaction?.(tx, created);
-    return created;
-  });
-  return { kind: 'created', invoice };
+    },
+  };
 }

@@ -11,17 +11,26 @@ export function formatInvoiceNumber(period: string, sequence: number): string {
 }
 
 /**
- * SQL that takes the organization's next number for a period and yields it formatted exactly as
- * `formatInvoiceNumber` does, as a CTE named `next_number` with a column `number`. It locks the
- * (organization, period) counter row until the transaction ends: a rollback gives the number back
- * (no gaps), and concurrent invoices queue on the row (no duplicates). Run it last in the
- * transaction, so the row is held only for the few statements that need the number.
+ * SQL that reserves the organization's next `count` numbers for a period, as a CTE named
+ * `reserved` with the column `before` (the last number handed out before these). It locks the
+ * (organization, period) counter row until the transaction ends: a rollback gives the numbers
+ * back (no gaps), and concurrent writers queue on the row (no duplicates).
  */
-export function nextNumberCte(organizationParam: string, periodParam: string): string {
-  return `next_number AS (
-    INSERT INTO invoice_counter (organization_id, period, last_number) VALUES (${organizationParam}, ${periodParam}, 1)
-    ON CONFLICT (organization_id, period) DO UPDATE SET last_number = invoice_counter.last_number + 1
-    RETURNING 'INV-' || period || '-' ||
-      CASE WHEN last_number < 10000 THEN lpad(last_number::text, 4, '0') ELSE last_number::text END AS number
+export function reserveNumbersCte(
+  organizationParam: string,
+  periodParam: string,
+  countParam: string,
+): string {
+  return `reserved AS (
+    INSERT INTO invoice_counter (organization_id, period, last_number)
+    VALUES (${organizationParam}, ${periodParam}, ${countParam})
+    ON CONFLICT (organization_id, period) DO UPDATE SET last_number = invoice_counter.last_number + ${countParam}
+    RETURNING last_number - ${countParam} AS before
   )`;
+}
+
+/** SQL formatting number `sequence` of `period` exactly as `formatInvoiceNumber` does. */
+export function invoiceNumberSql(periodExpr: string, sequenceExpr: string): string {
+  return `'INV-' || ${periodExpr} || '-' ||
+    CASE WHEN ${sequenceExpr} < 10000 THEN lpad((${sequenceExpr})::text, 4, '0') ELSE (${sequenceExpr})::text END`;
 }

@@ -9,7 +9,7 @@ import type { Bus } from '../../../platform/messaging/bus.js';
 import { recordActivity } from '../../../platform/observability/activity.js';
 import { PERMISSIONS } from '../../../contracts/permissions.js';
 import { SendInvoiceEmail } from '../../../contracts/sales.js';
-import { createInvoice, type CustomerDirectory } from './create.js';
+import { createInvoice, type CustomerDirectory, type InvoiceWriter } from './create.js';
 import { createInvoiceBodySchema, InvoiceRuleError } from './request.js';
 import { getInvoice, listInvoices, type Invoice } from './store.js';
 
@@ -65,7 +65,7 @@ const todayUtc = () => new Date().toISOString().slice(0, 10);
 
 export function invoiceRoutes(
   app: FastifyInstance,
-  deps: { db: Db; bus: Bus; customers: CustomerDirectory },
+  deps: { db: Db; bus: Bus; customers: CustomerDirectory; writer: InvoiceWriter },
 ): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { db, bus } = deps;
@@ -88,19 +88,15 @@ export function invoiceRoutes(
       const principal = principalOf(request);
       let outcome;
       try {
-        outcome = await createInvoice(
-          db,
-          bus,
-          deps.customers,
-          {
-            organizationId: principal.organizationId,
-            createdBy: principal.subject,
-            body: request.body,
-            correlationId: request.workContext.correlationId,
-            today: todayUtc(),
-          },
-          (tx, created) => request.idempotency?.complete(tx, 201, created) ?? Promise.resolve(),
-        );
+        outcome = await createInvoice(db, deps.writer, deps.customers, {
+          organizationId: principal.organizationId,
+          createdBy: principal.subject,
+          body: request.body,
+          correlationId: request.workContext.correlationId,
+          causationId: request.workContext.causationId ?? null,
+          idempotencyKey: request.idempotency?.key ?? null,
+          today: todayUtc(),
+        });
       } catch (err) {
         if (err instanceof InvoiceRuleError) {
           throw unprocessable(err.message, [{ in: 'body', path: err.field, message: err.message }]);

@@ -1,7 +1,5 @@
 import type { Queryable } from '../../../platform/data/db.js';
 import { activityCte } from '../../../platform/observability/activity.js';
-import { nextNumberCte, periodOf } from './numbering.js';
-import type { InvoiceDraft } from './request.js';
 
 export type InvoiceStatus = 'draft' | 'issued' | 'paid' | 'void';
 
@@ -51,71 +49,23 @@ interface InvoiceRow {
   created_at: Date;
 }
 
-export interface NewInvoice {
-  id: string;
-  organizationId: string;
-  companyId: string | null;
-  customer: { id: string; name: string; email: string };
-  draft: InvoiceDraft;
-  correlationId: string | null;
-  createdBy: string | null;
-}
-
-/**
- * Writes the invoice, its lines and its activity record with the organization's next number for
- * the period, in one statement (the counter row is locked from here to the commit); returns the number.
- */
-export async function insertNumberedInvoice(
-  tx: Queryable,
-  inv: NewInvoice,
-  activity?: { correlationId: string },
-): Promise<string> {
-  const params: unknown[] = [
-    inv.id,
-    inv.organizationId,
-    inv.companyId,
-    inv.customer.id,
-    inv.customer.name,
-    inv.customer.email,
-    inv.draft.amount,
-    inv.draft.issueDate,
-    inv.draft.dueDate,
-    inv.draft.description,
-    inv.correlationId,
-    inv.createdBy,
-    periodOf(inv.draft.issueDate),
-  ];
-  const lineValues = inv.draft.lines.map((l) => {
-    params.push(l.position, l.description, l.quantity, l.unitPrice, l.amount);
-    const n = params.length;
-    return `($${n - 4}::integer, $${n - 3}, $${n - 2}::integer, $${n - 1}::numeric, $${n}::numeric)`;
-  });
-  const record = activity
-    ? `, ${activityCte('activity_row', params, 'invoice.created', { invoiceId: inv.id, amount: inv.draft.amount }, { correlationId: activity.correlationId, organizationId: inv.organizationId })}`
-    : '';
-  const { rows } = await tx.query<{ number: string }>(
-    `WITH ${nextNumberCte('$2::uuid', '$13')},
-     invoice_row AS (
-       INSERT INTO invoice (id, organization_id, company_id, number, customer_id, customer_name, customer_email, amount,
-                            issue_date, due_date, description, correlation_id, created_by)
-       SELECT $1, $2, $3, next_number.number, $4, $5, $6, $7::numeric, $8::date, $9::date, $10, $11, $12 FROM next_number
-       RETURNING id, number
-     ),
-     line_rows AS (
-       INSERT INTO invoice_line (invoice_id, position, description, quantity, unit_price, amount)
-       SELECT invoice_row.id, v.position, v.description, v.quantity, v.unit_price, v.amount
-         FROM invoice_row, (VALUES ${lineValues.join(', ')}) AS v (position, description, quantity, unit_price, amount)
-     )${record}
-     SELECT number FROM invoice_row`,
-    params,
-  );
-  return rows[0]!.number;
-}
-
 const SELECT = `SELECT id, organization_id, company_id, number, customer_id, customer_name, customer_email,
                        amount::text AS amount, issue_date, due_date, description, status, journal_id, posted_at,
                        correlation_id, created_at
                   FROM invoice`;
+
+/** The invoice an Idempotency-Key made, if any. */
+export async function invoiceByIdempotencyKey(
+  q: Queryable,
+  organizationId: string,
+  key: string,
+): Promise<Invoice | null> {
+  const { rows } = await q.query<InvoiceRow>(
+    `${SELECT} WHERE organization_id = $1 AND idempotency_key = $2`,
+    [organizationId, key],
+  );
+  return rows[0] ? toInvoice(rows[0], []) : null;
+}
 
 export async function getInvoice(q: Queryable, organizationId: string, id: string): Promise<Invoice | null> {
   const { rows } = await q.query<InvoiceRow>(`${SELECT} WHERE organization_id = $1 AND id = $2`, [

@@ -17,10 +17,13 @@ CREATE TABLE invoice (
   journal_id uuid,
   posted_at timestamptz,
   correlation_id text,
+  -- The Idempotency-Key that made it: a retry after a crash finds this invoice instead of making another.
+  idempotency_key text,
   created_by text,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
-  UNIQUE (organization_id, number)
+  UNIQUE (organization_id, number),
+  UNIQUE (organization_id, idempotency_key)
 );
 CREATE INDEX invoice_org_created_idx ON invoice (organization_id, created_at, id);
 CREATE INDEX invoice_customer_idx ON invoice (organization_id, customer_id);

@@ -183,6 +183,22 @@ describe.each(FLOW_CASES)('invoice flow on $name', (c) => {
     expect(other.status).toBe(422);
   });
 
+  it('finds the invoice a key made even when the answer was never recorded (a crash after the commit)', async () => {
+    const customer = await f.newCustomer();
+    const body = { customerId: customer.id, amount: '15.00', dueDate: '2031-01-01' };
+    const key = randomUUID();
+    const first = await f.createInvoice(body, key);
+    expect(first.status).toBe(201);
+    // As if the process died between the commit and recording the HTTP answer.
+    await f.db('sales').query('DELETE FROM idempotency_key WHERE key = $1', [key]);
+    const retry = await f.createInvoice(body, key);
+    expect(retry.status).toBe(201);
+    expect(retry.body).toEqual(first.body);
+    expect(
+      await f.count('sales', `SELECT count(*) AS n FROM invoice WHERE customer_id = '${customer.id}'`),
+    ).toBe(1);
+  });
+
   it('numbers 50 concurrent invoices with 50 distinct consecutive numbers', async () => {
     const customer = await f.newCustomer();
     const answers = await Promise.all(

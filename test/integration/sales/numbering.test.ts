@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Db } from '../../../platform/data/db.js';
 import { loadSqlMigrations, runMigrations } from '../../../platform/data/migrate.js';
 import { openPostgres } from '../../../platform/data/postgres.js';
+import { insertNumberedInvoices, type NewInvoice } from '../../../services/sales/invoices/numbered-insert.js';
 import { formatInvoiceNumber } from '../../../services/sales/invoices/numbering.js';
-import { insertNumberedInvoice } from '../../../services/sales/invoices/store.js';
 import { uniqueName } from '../../harness/unique-name.js';
 
 describe('invoice numbering in SQL', () => {
@@ -24,7 +24,11 @@ describe('invoice numbering in SQL', () => {
   });
   afterAll(async () => db?.close());
 
-  const invoice = (organizationId: string, issueDate: string) => ({
+  const invoice = (
+    organizationId: string,
+    issueDate: string,
+    correlationId = 'corr-numbering',
+  ): NewInvoice => ({
     id: randomUUID(),
     organizationId,
     companyId: null,
@@ -37,55 +41,78 @@ describe('invoice numbering in SQL', () => {
       description: null,
       lines: [{ position: 1, description: 'x', quantity: 1, unitPrice: '1.00', amount: '1.00' }],
     },
-    correlationId: null,
+    correlationId,
+    idempotencyKey: null,
     createdBy: null,
   });
 
-  const create = (organizationId: string, issueDate: string) =>
-    db.transaction((tx) => insertNumberedInvoice(tx, invoice(organizationId, issueDate)));
+  const create = (organizationId: string, issueDate: string, count = 1) =>
+    db.transaction((tx) =>
+      insertNumberedInvoices(
+        tx,
+        organizationId,
+        issueDate.slice(0, 4) + issueDate.slice(5, 7),
+        Array.from({ length: count }, () => invoice(organizationId, issueDate)),
+      ),
+    );
 
   it('formats like formatInvoiceNumber, per organization and month, past 9999', async () => {
     const org = randomUUID();
-    expect(await create(org, '2025-01-31')).toBe(formatInvoiceNumber('202501', 1));
-    expect(await create(org, '2025-02-01')).toBe(formatInvoiceNumber('202502', 1));
-    expect(await create(randomUUID(), '2025-01-15')).toBe('INV-202501-0001');
+    expect(await create(org, '2025-01-31')).toEqual([formatInvoiceNumber('202501', 1)]);
+    expect(await create(org, '2025-02-01')).toEqual([formatInvoiceNumber('202502', 1)]);
+    expect(await create(randomUUID(), '2025-01-15')).toEqual(['INV-202501-0001']);
     await db.query(
-      `UPDATE invoice_counter SET last_number = 9998 WHERE organization_id = $1 AND period = '202501'`,
+      `UPDATE invoice_counter SET last_number = 9997 WHERE organization_id = $1 AND period = '202501'`,
       [org],
     );
-    expect(await create(org, '2025-01-02')).toBe(formatInvoiceNumber('202501', 9999));
-    expect(await create(org, '2025-01-03')).toBe('INV-202501-10000');
+    expect(await create(org, '2025-01-02', 3)).toEqual([
+      formatInvoiceNumber('202501', 9998),
+      'INV-202501-9999',
+      'INV-202501-10000',
+    ]);
   });
 
-  it('gives a number back when its transaction rolls back (no gaps)', async () => {
+  it('numbers a group consecutively in the order given, and writes their lines and activity', async () => {
+    const org = randomUUID();
+    await create(org, '2025-05-01');
+    const group = [
+      invoice(org, '2025-05-02', 'c-a'),
+      invoice(org, '2025-05-03', 'c-b'),
+      invoice(org, '2025-05-04', 'c-c'),
+    ];
+    group[1]!.draft.lines.push({
+      position: 2,
+      description: 'y',
+      quantity: 2,
+      unitPrice: '0.50',
+      amount: '1.00',
+    });
+    const numbers = await db.transaction((tx) => insertNumberedInvoices(tx, org, '202505', group));
+    expect(numbers).toEqual(['INV-202505-0002', 'INV-202505-0003', 'INV-202505-0004']);
+    const lines = await db.query<{ n: string }>(
+      'SELECT count(*) AS n FROM invoice_line WHERE invoice_id = $1',
+      [group[1]!.id],
+    );
+    expect(lines.rows[0]!.n).toBe('2');
+    const activity = await db.query<{ correlation_id: string }>(
+      `SELECT correlation_id FROM activity WHERE organization_id = $1 AND action = 'invoice.created' ORDER BY correlation_id`,
+      [org],
+    );
+    expect(activity.rows.map((r) => r.correlation_id)).toEqual(['c-a', 'c-b', 'c-c', 'corr-numbering']);
+  });
+
+  it('gives the numbers back when the transaction rolls back (no gaps)', async () => {
     const org = randomUUID();
     await create(org, '2025-03-01');
     await expect(
       db.transaction(async (tx) => {
-        await insertNumberedInvoice(tx, invoice(org, '2025-03-02'));
+        await insertNumberedInvoices(tx, org, '202503', [
+          invoice(org, '2025-03-02'),
+          invoice(org, '2025-03-02'),
+        ]);
         throw new Error('changed my mind');
       }),
     ).rejects.toThrow('changed my mind');
-    expect(await create(org, '2025-03-03')).toBe('INV-202503-0002');
-  });
-
-  it('writes the lines and the activity record with the invoice', async () => {
-    const org = randomUUID();
-    const inv = invoice(org, '2025-04-01');
-    inv.draft.lines.push({ position: 2, description: 'y', quantity: 2, unitPrice: '0.50', amount: '1.00' });
-    await db.transaction((tx) => insertNumberedInvoice(tx, inv, { correlationId: 'corr-numbering' }));
-    const lines = await db.query<{ position: number; amount: string }>(
-      'SELECT position, amount::text AS amount FROM invoice_line WHERE invoice_id = $1 ORDER BY position',
-      [inv.id],
-    );
-    expect(lines.rows).toEqual([
-      { position: 1, amount: '1.00' },
-      { position: 2, amount: '1.00' },
-    ]);
-    const activity = await db.query<{ action: string }>(
-      `SELECT action FROM activity WHERE correlation_id = 'corr-numbering' AND organization_id = $1`,
-      [org],
-    );
-    expect(activity.rows).toEqual([{ action: 'invoice.created' }]);
+    expect(await create(org, '2025-03-03')).toEqual(['INV-202503-0002']);
   });
 });
