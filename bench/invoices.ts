@@ -91,6 +91,9 @@ function print(label: string, r: RunResult): void {
       `latency p50 ${r.latencyMs.p50.toFixed(1)} ms p95 ${r.latencyMs.p95.toFixed(1)} ms p99 ${r.latencyMs.p99.toFixed(1)} ms; ` +
       `${r.errors} errors; concurrency ${r.concurrency})`,
   );
+  console.log(
+    `  done after: HTTP ${r.httpSeconds.toFixed(2)} s, ledger ${r.ledgerSeconds.toFixed(2)} s, mail ${r.mailSeconds.toFixed(2)} s`,
+  );
 }
 
 const postgres = await startPostgres();
@@ -98,7 +101,10 @@ const rabbit = await startRabbit();
 const sink = await smtpSink();
 const dataDir = mkdtempSync(path.join(tmpdir(), 'dhanman-bench-invoices-'));
 try {
-  console.log(`PostgreSQL settings: ${JSON.stringify(postgres.settings)}; RabbitMQ: quorum queues`);
+  console.log(
+    `PostgreSQL settings: ${JSON.stringify(postgres.settings)}; RabbitMQ: ${process.env.BUS_QUEUE_TYPE ?? 'quorum'} queues; ` +
+      `SMTP pool ${process.env.SMTP_POOL_SIZE ?? '16'} connections (RabbitMQ + PostgreSQL run)`,
+  );
   const distributed = await measure(
     'RabbitMQ + PostgreSQL (3 processes)',
     () =>
@@ -109,6 +115,8 @@ try {
         DATABASE_PREFIX: `bench${Date.now().toString(36)}`,
         SMTP_HOST: '127.0.0.1',
         SMTP_PORT: String(sink.port),
+        // As many SMTP connections as message handlers run at once (the default 5 suits a provider's limits).
+        SMTP_POOL_SIZE: process.env.SMTP_POOL_SIZE ?? '16',
       }),
     invoices,
     concurrency,

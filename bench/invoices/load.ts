@@ -6,6 +6,9 @@ export interface RunResult {
   invoices: number;
   concurrency: number;
   httpSeconds: number;
+  /** When the last ledger posting and the last mail were seen (from the first request). */
+  ledgerSeconds: number;
+  mailSeconds: number;
   endToEndSeconds: number;
   httpPerSecond: number;
   endToEndPerSecond: number;
@@ -120,9 +123,14 @@ export async function runInvoices(
     const created = opts.invoices - errors;
     const expected = before + created * 100;
     const deadline = Date.now() + 600_000;
+    let ledgerSeconds: number | undefined;
+    let mailSeconds: number | undefined;
     for (;;) {
       const [posted, sent] = await Promise.all([receivable(), mailed(since)]);
-      if (posted >= expected - 0.001 && sent - mailedBefore >= created) break;
+      const at = (performance.now() - started) / 1000;
+      if (ledgerSeconds === undefined && posted >= expected - 0.001) ledgerSeconds = at;
+      if (mailSeconds === undefined && sent - mailedBefore >= created) mailSeconds = at;
+      if (ledgerSeconds !== undefined && mailSeconds !== undefined) break;
       if (Date.now() > deadline)
         throw new Error(
           `not complete after 10 minutes: posted ${posted - before}, mailed ${sent - mailedBefore}`,
@@ -136,6 +144,8 @@ export async function runInvoices(
       invoices: created,
       concurrency: opts.concurrency,
       httpSeconds,
+      ledgerSeconds: ledgerSeconds!,
+      mailSeconds: mailSeconds!,
       endToEndSeconds,
       httpPerSecond: created / httpSeconds,
       endToEndPerSecond: created / endToEndSeconds,
