@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineEvent } from '../platform/messaging/contract.js';
+import { defineEvent, type PayloadOf } from '../platform/messaging/contract.js';
+import type { Envelope } from '../platform/messaging/envelope.js';
 import { moneyString } from './money.js';
 
 /** Messages published by Common: identities, customers and ledger acknowledgements. */
@@ -24,6 +25,15 @@ export const UserCreated = defineEvent({
     roles: z.array(z.string().min(1)),
   }),
 });
+
+/**
+ * The columns of a consumer's `user_replica` (plus `updated_at`), from a UserCreated: every service
+ * that keeps users keeps the same copy, written with platform/data/replica.ts `upsertReplica`.
+ */
+export function userReplicaRow(m: Envelope<PayloadOf<typeof UserCreated>>) {
+  const { userId, email, name, roles } = m.payload;
+  return { id: userId, organization_id: m.organizationId, email, name, roles };
+}
 
 const customerFacts = {
   customerId: z.uuid(),

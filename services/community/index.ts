@@ -1,6 +1,7 @@
 import { SERVICE_PORTS } from '../../contracts/services.js';
-import { UserCreated } from '../../contracts/common.js';
+import { UserCreated, userReplicaRow } from '../../contracts/common.js';
 import { loadSqlMigrations } from '../../platform/data/migrate.js';
+import { upsertReplica } from '../../platform/data/replica.js';
 import { on } from '../../platform/messaging/bus.js';
 import type { ServiceDefinition } from '../../platform/host/service-definition.js';
 import { communityRoutes } from './routes.js';
@@ -14,13 +15,9 @@ export const communityService: ServiceDefinition = {
   routes: (app, deps) => communityRoutes(app, deps.db),
   handlers: () => [
     // Links logins to residents later (a resident's portal) without calling Common from a handler.
-    on(UserCreated, 'replicate-user', async (message, tx) => {
-      await tx.query(
-        `INSERT INTO user_replica (id, organization_id, email, name) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, name = EXCLUDED.name, updated_at = now()`,
-        [message.payload.userId, message.organizationId, message.payload.email, message.payload.name],
-      );
-    }),
+    on(UserCreated, 'replicate-user', (m, tx) =>
+      upsertReplica(tx, 'user_replica', userReplicaRow(m), m.occurredAt),
+    ),
   ],
   seed: (deps) => seedCommunity(deps.db),
 };

@@ -1,4 +1,5 @@
 import type { Tx } from '../../platform/data/db.js';
+import { upsertReplica } from '../../platform/data/replica.js';
 import { on, type MessageHandler } from '../../platform/messaging/bus.js';
 import type { Envelope } from '../../platform/messaging/envelope.js';
 import { recordActivity } from '../../platform/observability/activity.js';
@@ -15,6 +16,7 @@ import {
   SendInvoiceEmail,
   SendPaymentReminder,
   UserCreated,
+  userReplicaRow,
 } from '../../contracts/index.js';
 import { deliverOnce, uuidFromKey } from './mail/delivery.js';
 import type { MailSender } from './mail/sender.js';
@@ -24,7 +26,6 @@ import {
   pickRecipient,
   upsertContact,
   upsertOrganization,
-  upsertUser,
   userOf,
   usersWithRoles,
 } from './replicas.js';
@@ -176,17 +177,9 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
         at: m.occurredAt,
       });
     }),
-    on(UserCreated, 'notification.replica.user', async (m, tx) => {
-      const p = m.payload;
-      await upsertUser(tx, {
-        id: p.userId,
-        organizationId: m.organizationId,
-        name: p.name,
-        email: p.email,
-        roles: p.roles,
-        at: m.occurredAt,
-      });
-    }),
+    on(UserCreated, 'notification.replica.user', (m, tx) =>
+      upsertReplica(tx, 'user_replica', userReplicaRow(m), m.occurredAt),
+    ),
     on(InvoiceCreated, 'notification.mail.invoice-created', invoiceMail('invoice-created', true)),
     on(SendInvoiceEmail, 'notification.mail.send-invoice-email', invoiceMail('invoice-created')),
     on(SendPaymentReminder, 'notification.mail.payment-reminder', invoiceMail('payment-reminder')),

@@ -1,28 +1,25 @@
 import type { Queryable } from '../../platform/data/db.js';
+import { upsertReplica } from '../../platform/data/replica.js';
 
 /**
  * Notification's copies of other services' facts (customers, users, organizations), fed by
- * events. Each row keeps the time of the event that wrote it; an older event never wins.
+ * events (and the demo seed). Each row keeps the time of the event that wrote it; an older event
+ * never wins (platform/data/replica.ts).
  */
 
 export async function upsertOrganization(q: Queryable, id: string, name: string, at: string): Promise<void> {
-  await q.query(
-    `INSERT INTO organization_replica (id, name, updated_at) VALUES ($1, $2, $3)
-     ON CONFLICT (id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at
-      WHERE organization_replica.updated_at <= excluded.updated_at`,
-    [id, name, at],
-  );
+  await upsertReplica(q, 'organization_replica', { id, name }, at);
 }
 
 export async function upsertContact(
   q: Queryable,
   c: { id: string; organizationId: string; name: string; email: string; at: string },
 ): Promise<void> {
-  await q.query(
-    `INSERT INTO contact (id, organization_id, name, email, updated_at) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, updated_at = excluded.updated_at
-      WHERE contact.updated_at <= excluded.updated_at AND contact.organization_id = excluded.organization_id`,
-    [c.id, c.organizationId, c.name, c.email, c.at],
+  await upsertReplica(
+    q,
+    'contact',
+    { id: c.id, organization_id: c.organizationId, name: c.name, email: c.email },
+    c.at,
   );
 }
 
@@ -30,12 +27,11 @@ export async function upsertUser(
   q: Queryable,
   u: { id: string; organizationId: string; name: string; email: string; roles: string[]; at: string },
 ): Promise<void> {
-  await q.query(
-    `INSERT INTO user_replica (id, organization_id, name, email, roles, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, roles = excluded.roles,
-                                    updated_at = excluded.updated_at
-      WHERE user_replica.updated_at <= excluded.updated_at AND user_replica.organization_id = excluded.organization_id`,
-    [u.id, u.organizationId, u.name, u.email, u.roles, u.at],
+  await upsertReplica(
+    q,
+    'user_replica',
+    { id: u.id, organization_id: u.organizationId, email: u.email, name: u.name, roles: u.roles },
+    u.at,
   );
 }
 

@@ -1,6 +1,7 @@
 import { SERVICE_PORTS } from '../../contracts/services.js';
-import { UserCreated } from '../../contracts/common.js';
+import { UserCreated, userReplicaRow } from '../../contracts/common.js';
 import { loadSqlMigrations } from '../../platform/data/migrate.js';
+import { upsertReplica } from '../../platform/data/replica.js';
 import { on } from '../../platform/messaging/bus.js';
 import type { ServiceDefinition } from '../../platform/host/service-definition.js';
 import { purchaseRoutes } from './routes.js';
@@ -17,15 +18,9 @@ export const purchaseService: ServiceDefinition = {
   migrations: loadSqlMigrations(new URL('./migrations/', import.meta.url)),
   routes: (app, deps) => purchaseRoutes(app, deps.db),
   handlers: () => [
-    on(UserCreated, 'replicate-user', async (message, tx) => {
-      const { userId, email, name, roles } = message.payload;
-      await tx.query(
-        `INSERT INTO user_replica (id, organization_id, email, name, roles) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, name = EXCLUDED.name, roles = EXCLUDED.roles,
-           updated_at = now()`,
-        [userId, message.organizationId, email, name, roles],
-      );
-    }),
+    on(UserCreated, 'replicate-user', (m, tx) =>
+      upsertReplica(tx, 'user_replica', userReplicaRow(m), m.occurredAt),
+    ),
   ],
   seed: (deps) => seedPurchase(deps.db),
 };

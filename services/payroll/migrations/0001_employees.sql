@@ -15,5 +15,6 @@ CREATE TABLE user_replica (
   organization_id uuid NOT NULL,
   email text NOT NULL,
   name text NOT NULL,
+  roles text[] NOT NULL DEFAULT '{}',
   updated_at timestamptz NOT NULL DEFAULT now()
 );
