@@ -153,30 +153,22 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
       }));
     };
 
+  // Created or updated, the contact is the same copy: the name and email of the latest event.
+  const replicateContact = (m: Envelope<{ customerId: string; name: string; email: string }>, tx: Tx) =>
+    upsertContact(tx, {
+      id: m.payload.customerId,
+      organizationId: m.organizationId,
+      name: m.payload.name,
+      email: m.payload.email,
+      at: m.occurredAt,
+    });
+
   return [
     on(OrganizationRegistered, 'notification.replica.organization', async (m, tx) => {
       await upsertOrganization(tx, m.payload.organizationId, m.payload.name, m.occurredAt);
     }),
-    on(CustomerCreated, 'notification.replica.customer-created', async (m, tx) => {
-      const p = m.payload;
-      await upsertContact(tx, {
-        id: p.customerId,
-        organizationId: m.organizationId,
-        name: p.name,
-        email: p.email,
-        at: m.occurredAt,
-      });
-    }),
-    on(CustomerUpdated, 'notification.replica.customer-updated', async (m, tx) => {
-      const p = m.payload;
-      await upsertContact(tx, {
-        id: p.customerId,
-        organizationId: m.organizationId,
-        name: p.name,
-        email: p.email,
-        at: m.occurredAt,
-      });
-    }),
+    on(CustomerCreated, 'notification.replica.customer-created', replicateContact),
+    on(CustomerUpdated, 'notification.replica.customer-updated', replicateContact),
     on(UserCreated, 'notification.replica.user', (m, tx) =>
       upsertReplica(tx, 'user_replica', userReplicaRow(m), m.occurredAt),
     ),
