@@ -1,13 +1,36 @@
 import type { Queryable } from '../data/db.js';
+import type { Migration } from '../data/migrations.js';
 import { currentContext } from './context.js';
 
 /**
+ * The table `recordActivity`, `activityCte` and `traceOf` use, in every service's own database:
+ * the host applies it with the platform's other tables, so any service may record its activity
+ * and every service's log has the same shape.
+ */
+export const activityMigrations: { name: string; migrations: Migration[] } = {
+  name: 'platform.activity',
+  migrations: [
+    {
+      version: 1,
+      name: 'activity',
+      sql: `
+CREATE TABLE activity (
+  id bigserial PRIMARY KEY,
+  correlation_id text NOT NULL,
+  organization_id uuid,
+  action text NOT NULL,
+  detail jsonb NOT NULL DEFAULT '{}'::jsonb,
+  at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX activity_correlation_idx ON activity (correlation_id, id);
+`,
+    },
+  ],
+};
+
+/**
  * A small per-service log of what the service did for each correlation id, written in the same
- * transaction as the work itself (so it is there exactly when the work is). Services create the
- * table in their own migrations:
- *
- *   CREATE TABLE activity (id bigserial PRIMARY KEY, correlation_id text NOT NULL, organization_id uuid,
- *     action text NOT NULL, detail jsonb NOT NULL DEFAULT '{}'::jsonb, at timestamptz NOT NULL DEFAULT now());
+ * transaction as the work itself (so it is there exactly when the work is).
  */
 export async function recordActivity(
   q: Queryable,

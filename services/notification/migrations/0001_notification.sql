@@ -53,13 +53,3 @@ CREATE TABLE mailbox (
   text text NOT NULL,
   PRIMARY KEY (message_id, recipient)
 );
-
-CREATE TABLE activity (
-  id bigserial PRIMARY KEY,
-  correlation_id text NOT NULL,
-  organization_id uuid,
-  action text NOT NULL,
-  detail jsonb NOT NULL DEFAULT '{}'::jsonb,
-  at timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX activity_correlation_idx ON activity (correlation_id, id);

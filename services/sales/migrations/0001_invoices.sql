@@ -57,13 +57,3 @@ CREATE TABLE user_replica (
   roles text[] NOT NULL DEFAULT '{}',
   updated_at timestamptz NOT NULL DEFAULT now()
 );
-
-CREATE TABLE activity (
-  id bigserial PRIMARY KEY,
-  correlation_id text NOT NULL,
-  organization_id uuid,
-  action text NOT NULL,
-  detail jsonb NOT NULL DEFAULT '{}'::jsonb,
-  at timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX activity_correlation_idx ON activity (correlation_id, id);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Db } from '../../../platform/data/db.js';
 import { loadSqlMigrations, runMigrations } from '../../../platform/data/migrate.js';
 import { openPostgres } from '../../../platform/data/postgres.js';
+import { activityMigrations } from '../../../platform/observability/activity.js';
 import { insertNumberedInvoices, type NewInvoice } from '../../../services/sales/invoices/numbered-insert.js';
 import { formatInvoiceNumber } from '../../../services/sales/invoices/numbering.js';
 import { uniqueName } from '../../harness/unique-name.js';
@@ -16,6 +17,7 @@ describe('invoice numbering in SQL', () => {
       databasePrefix: uniqueName('num'),
     });
     await runMigrations(db, [
+      activityMigrations,
       {
         name: 'sales',
         migrations: loadSqlMigrations(new URL('../../../services/sales/migrations/', import.meta.url)),
