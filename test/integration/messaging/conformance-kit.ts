@@ -4,9 +4,13 @@ import type { Db } from '../../../platform/data/db.js';
 import { runMigrations } from '../../../platform/data/migrate.js';
 import type { MessageHandler } from '../../../platform/messaging/bus.js';
 import { ContractRegistry, defineCommand, defineEvent } from '../../../platform/messaging/contract.js';
-import { createMessaging, type Messaging } from '../../../platform/messaging/messaging.js';
+import {
+  createMessaging,
+  type Messaging,
+  type MessagingOptions,
+} from '../../../platform/messaging/messaging.js';
 import { messagingMigrations } from '../../../platform/messaging/migrations.js';
-import type { Transport } from '../../../platform/messaging/transport.js';
+import type { Delivery, Transport } from '../../../platform/messaging/transport.js';
 
 /**
  * What a transport under test provides to the conformance suite. Each call of `transport()` is
@@ -77,12 +81,26 @@ export interface TestService {
   stop(): Promise<void>;
 }
 
+export interface TestServiceOptions {
+  /** Declare the queues but do not consume (a producer, or a consumer started later). */
+  consume?: boolean;
+  /** A transport the test owns (and closes); by default the service opens and closes its own. */
+  transport?: Transport;
+  prefetch?: number;
+  concurrency?: number;
+  relay?: MessagingOptions['relay'];
+}
+
+/**
+ * A service on the bus: its database with the messaging tables and `conformance_effect`, a
+ * transport of its own unless given one, consuming unless told not to.
+ */
 export async function startTestService(
   env: ConformanceEnvironment,
   name: string,
   registry: ContractRegistry,
   handlers: MessageHandler[],
-  opts: { consume?: boolean; transport?: Transport } = {},
+  opts: TestServiceOptions = {},
 ): Promise<TestService> {
   const db = await env.db(name);
   await runMigrations(db, [messagingMigrations]);
@@ -98,9 +116,9 @@ export async function startTestService(
     handlers,
     retryDelaysMs: env.retryDelaysMs,
     deliveryLimit: env.deliveryLimit,
-    prefetch: 20,
-    concurrency: 4,
-    relay: { pollIntervalMs: 200 },
+    prefetch: opts.prefetch ?? 20,
+    concurrency: opts.concurrency ?? 4,
+    relay: opts.relay ?? { pollIntervalMs: 200 },
   });
   if (opts.consume === false) await messaging.declare();
   else await messaging.start();
@@ -134,6 +152,22 @@ export async function waitFor<T>(
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A consumer's handler that holds each delivery `ms` before acking it, counting how many it held
+ * at once at most (`most`) and how many it finished (`done`): a transport's concurrency limit.
+ */
+export function slowHandler(ms = 100) {
+  const counts = { running: 0, most: 0, done: 0 };
+  const handle = async (d: Delivery) => {
+    counts.most = Math.max(counts.most, ++counts.running);
+    await sleep(ms);
+    counts.running--;
+    counts.done++;
+    await d.ack();
+  };
+  return { counts, handle };
+}
 
 export async function effects(db: Db): Promise<{ message_id: string; handler: string }[]> {
   return (

@@ -6,13 +6,7 @@ import {
   type RabbitTransport,
   type RabbitTransportOptions,
 } from '../../../platform/messaging/rabbitmq/transport.js';
-import { runMigrations } from '../../../platform/data/migrate.js';
-import type { MessageHandler } from '../../../platform/messaging/bus.js';
-import type { ContractRegistry } from '../../../platform/messaging/contract.js';
-import { createMessaging, type MessagingOptions } from '../../../platform/messaging/messaging.js';
-import { messagingMigrations } from '../../../platform/messaging/migrations.js';
-import type { Transport } from '../../../platform/messaging/transport.js';
-import type { ConformanceEnvironment, TestService } from '../messaging/conformance-kit.js';
+import { startTestService, type ConformanceEnvironment } from '../messaging/conformance-kit.js';
 
 /** What the fault tests' processes (the test and its children) agree on. */
 export const FAULT_RETRY_DELAYS_MS = [50, 100, 150];
@@ -69,52 +63,14 @@ export function rabbitEnvironment(o: RabbitEnvironmentOptions): ConformanceEnvir
   };
 }
 
-export interface ServiceOptions {
-  transport?: Transport;
-  consume?: boolean;
-  relay?: MessagingOptions['relay'];
-}
-
 /**
- * A service on the bus as the conformance kit starts one (its database with the messaging tables
- * and `conformance_effect`), with the relay settings a fault test needs (a short lease, so a
- * restarted process takes over from a killed one quickly).
+ * A service on the bus as the conformance kit starts one, with the relay settings a fault test
+ * needs (a short lease, so a restarted process takes over from a killed one quickly).
  */
-export async function startService(
-  env: ConformanceEnvironment,
-  name: string,
-  registry: ContractRegistry,
-  handlers: MessageHandler[],
-  opts: ServiceOptions = {},
-): Promise<TestService> {
-  const db = await env.db(name);
-  await runMigrations(db, [messagingMigrations]);
-  await db.exec(
-    `CREATE TABLE IF NOT EXISTS conformance_effect (message_id uuid NOT NULL, handler text NOT NULL)`,
-  );
-  const transport = opts.transport ?? (await env.transport());
-  const messaging = createMessaging({
-    service: name,
-    db,
-    transport,
-    registry,
-    handlers,
-    retryDelaysMs: env.retryDelaysMs,
-    deliveryLimit: env.deliveryLimit,
+export const startService: typeof startTestService = (env, name, registry, handlers, opts = {}) =>
+  startTestService(env, name, registry, handlers, {
     prefetch: 50,
     concurrency: 8,
+    ...opts,
     relay: { pollIntervalMs: 200, leaseMs: 1_000, backoffMs: { initial: 50, max: 500 }, ...opts.relay },
   });
-  if (opts.consume === false) await messaging.declare();
-  else await messaging.start();
-  return {
-    name,
-    db,
-    transport,
-    messaging,
-    async stop() {
-      await messaging.stop();
-      if (!opts.transport) await transport.close();
-    },
-  };
-}

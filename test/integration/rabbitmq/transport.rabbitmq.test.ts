@@ -12,7 +12,7 @@ import {
   type RabbitTransportOptions,
 } from '../../../platform/messaging/rabbitmq/transport.js';
 import type { Delivery, OutgoingMessage } from '../../../platform/messaging/transport.js';
-import { sleep, waitFor } from '../messaging/conformance-kit.js';
+import { sleep, slowHandler, waitFor } from '../messaging/conformance-kit.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 const amqpUrl = inject('amqpUrl');
@@ -189,23 +189,11 @@ describe('RabbitMQ transport', () => {
     const svc = service();
     const type = `${svc}.happened`;
     await t.declare({ service: svc, eventTypes: [type], commands: false });
-    let running = 0;
-    let most = 0;
-    let done = 0;
-    await t.consume(
-      `${svc}.events`,
-      async (d) => {
-        most = Math.max(most, ++running);
-        await sleep(100);
-        running--;
-        done++;
-        await d.ack();
-      },
-      { prefetch: 10, concurrency: 3 },
-    );
+    const slow = slowHandler();
+    await t.consume(`${svc}.events`, slow.handle, { prefetch: 10, concurrency: 3 });
     await t.publish(Array.from({ length: 9 }, () => event(type)));
-    await waitFor('all handled', () => done === 9);
-    expect(most).toBe(3);
+    await waitFor('all handled', () => slow.counts.done === 9);
+    expect(slow.counts.most).toBe(3);
   });
 
   it('counts deliveries on quorum queues and not on classic ones', async () => {
