@@ -100,19 +100,17 @@ let issuer: Awaited<ReturnType<typeof startIssuer>>;
 let service: HttpApp;
 let serviceUrl: string;
 
-beforeAll(async () => {
-  issuer = await startIssuer();
-  service = createHttpApp({
+/** A service app verifying tokens of the test issuer against the key set at `jwksUrl`. */
+const serviceApp = (jwksUrl: string) =>
+  createHttpApp({
     service: uniqueService('sales'),
     log: silent,
-    auth: {
-      verifier: createTokenVerifier({
-        issuer: ISSUER,
-        audience: AUDIENCE,
-        keys: { jwksUrl: `${issuer.url}/.well-known/jwks.json` },
-      }),
-    },
+    auth: { verifier: createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: { jwksUrl } }) },
   });
+
+beforeAll(async () => {
+  issuer = await startIssuer();
+  service = serviceApp(`${issuer.url}/.well-known/jwks.json`);
   service.get('/api/customers/:id', { config: { permission: 'customers:read' } }, async (req) => ({
     principal: principalOf(req),
     contextOrganization: currentContext()?.organizationId,
@@ -289,16 +287,18 @@ describe('authentication and authorization', () => {
   });
 
   it('gives services client-credentials tokens for the organization they serve, used by the resilient client', async () => {
-    const client = createHttpClient({
-      service: uniqueService('sales'),
-      targets: { orders: { baseUrl: serviceUrl } },
-      tokens: clientCredentialsTokens({
-        tokenUrl: `${issuer.url}/api/auth/token`,
-        clientId: 'sales',
-        clientSecret: 'sales-secret-0123456789',
-      }),
-      resilience: { retryDelaysMs: [] },
-    });
+    const salesClient = (clientSecret: string) =>
+      createHttpClient({
+        service: uniqueService('sales'),
+        targets: { orders: { baseUrl: serviceUrl } },
+        tokens: clientCredentialsTokens({
+          tokenUrl: `${issuer.url}/api/auth/token`,
+          clientId: 'sales',
+          clientSecret,
+        }),
+        resilience: { retryDelaysMs: [] },
+      });
+    const client = salesClient('sales-secret-0123456789');
     try {
       const answer = await client.get('orders', '/api/customers/9', { organizationId: ORG });
       expect(answer.status).toBe(200);
@@ -313,15 +313,7 @@ describe('authentication and authorization', () => {
       await client.close();
     }
 
-    const wrong = createHttpClient({
-      service: uniqueService('sales'),
-      targets: { orders: { baseUrl: serviceUrl } },
-      tokens: clientCredentialsTokens({
-        tokenUrl: `${issuer.url}/api/auth/token`,
-        clientId: 'sales',
-        clientSecret: 'nope',
-      }),
-    });
+    const wrong = salesClient('nope');
     try {
       const err = await wrong
         .get('orders', '/api/customers/9', { organizationId: ORG })
@@ -337,17 +329,7 @@ describe('authentication and authorization', () => {
   });
 
   it('answers 503 naming the key source, not 401, when the JWKS cannot be fetched', async () => {
-    const app = createHttpApp({
-      service: uniqueService('sales'),
-      log: silent,
-      auth: {
-        verifier: createTokenVerifier({
-          issuer: ISSUER,
-          audience: AUDIENCE,
-          keys: { jwksUrl: 'http://127.0.0.1:1/jwks' },
-        }),
-      },
-    });
+    const app = serviceApp('http://127.0.0.1:1/jwks');
     app.get('/x', { config: { permission: 'customers:read' } }, async () => ({}));
     try {
       const res = await app.inject({
