@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Db, QueryResult, Row, Tx } from './db.js';
 import { runAfterCommit } from './after-commit.js';
 import { assertServiceName, quoteIdent } from './identifiers.js';
+import { StatementNames } from './statement-names.js';
 import { pgTypeParsers } from './types.js';
 
 export interface PostgresOptions {
@@ -39,6 +40,8 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     application_name: `dhanman-${opts.service}`,
     types: pgTypeParsers(),
+    // Statements may be sent before the previous one's answer arrives (see `transaction`).
+    pipeline: true,
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', (err) => opts.log?.warn({ err }, 'idle PostgreSQL connection failed'));
@@ -77,6 +80,7 @@ function toResult<T>(result: pg.QueryResult): QueryResult<T> {
 
 class PostgresDb implements Db {
   readonly kind = 'postgres' as const;
+  private readonly statements = new StatementNames();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -85,7 +89,22 @@ class PostgresDb implements Db {
   ) {}
 
   async query<T = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
-    return toResult<T>(await this.pool.query(sql, params as unknown[] | undefined));
+    return toResult<T>(await this.run(this.pool, sql, params));
+  }
+
+  private async run(
+    on: pg.Pool | pg.PoolClient,
+    sql: string,
+    params: readonly unknown[] | undefined,
+  ): Promise<pg.QueryResult> {
+    const name = this.statements.nameOf(sql, params);
+    const values = params as unknown[] | undefined;
+    try {
+      return await (name ? on.query({ name, text: sql, values }) : on.query(sql, values));
+    } catch (err) {
+      if (name) this.statements.noteFailure(sql, err);
+      throw err;
+    }
   }
 
   async exec(sql: string): Promise<void> {
@@ -101,21 +120,44 @@ class PostgresDb implements Db {
     }
   }
 
+  /**
+   * BEGIN goes out with the transaction's first statement, in one write on a pipelined
+   * connection, and a transaction that ran no statement sends neither BEGIN nor COMMIT. A round
+   * trip costs more CPU here than a short statement's work, so this saves a third of a
+   * one-statement transaction (the outbox write of a business operation, say).
+   */
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     const callbacks: Array<() => void> = [];
     let open = true;
+    let begun = false;
     const guard = (): void => {
       if (!open) throw new Error('transaction already finished: use it only inside its callback');
     };
+    const send = async (sql: string, params?: readonly unknown[]): Promise<pg.QueryResult> => {
+      guard();
+      if (begun) return this.run(client, sql, params);
+      begun = true;
+      const stream = streamOf(client);
+      stream?.cork();
+      let begin: Promise<unknown>;
+      let first: Promise<pg.QueryResult>;
+      try {
+        begin = client.query('BEGIN');
+        first = this.run(client, sql, params);
+      } finally {
+        stream?.uncork();
+      }
+      const [b, f] = await Promise.allSettled([begin, first]);
+      if (b.status === 'rejected') throw b.reason;
+      if (f.status === 'rejected') throw f.reason;
+      return f.value;
+    };
     const tx: Tx = {
-      query: async <R = Row>(sql: string, params?: readonly unknown[]) => {
-        guard();
-        return toResult<R>(await client.query(sql, params as unknown[] | undefined));
-      },
+      query: async <R = Row>(sql: string, params?: readonly unknown[]) =>
+        toResult<R>(await send(sql, params)),
       exec: async (sql: string) => {
-        guard();
-        await client.query(sql);
+        await send(sql);
       },
       afterCommit: (callback) => {
         guard();
@@ -124,12 +166,12 @@ class PostgresDb implements Db {
     };
     let result: T;
     try {
-      await client.query('BEGIN');
       result = await fn(tx);
-      await client.query('COMMIT');
+      if (begun) await client.query('COMMIT');
     } catch (err) {
       open = false;
-      await rollbackAndRelease(client);
+      if (begun) await rollbackAndRelease(client);
+      else client.release();
       throw err;
     }
     open = false;
@@ -155,6 +197,15 @@ class PostgresDb implements Db {
   async close(): Promise<void> {
     if (!this.pool.ended && !this.pool.ending) await this.pool.end();
   }
+}
+
+/** The client's socket, to send several protocol messages in one write (pg keeps it internal). */
+function streamOf(client: pg.PoolClient): { cork(): void; uncork(): void } | undefined {
+  const stream = (client as unknown as { connection?: { stream?: { cork?: unknown; uncork?: unknown } } })
+    .connection?.stream;
+  return stream && typeof stream.cork === 'function' && typeof stream.uncork === 'function'
+    ? (stream as { cork(): void; uncork(): void })
+    : undefined;
 }
 
 async function rollbackAndRelease(client: pg.PoolClient): Promise<void> {

@@ -93,6 +93,33 @@ describe.each(backends())('Db on $name', (backend) => {
     expect((await db.query('SELECT count(*)::int AS n FROM accounts')).rows).toEqual([{ n: 1 }]);
   });
 
+  it('rolls back when the first statement of a transaction fails, and the connection stays usable', async () => {
+    const db = await fresh(backend.open);
+    await db.query('INSERT INTO accounts (id, owner) VALUES (1, $1)', ['a']);
+    // The first statement travels with BEGIN: its failure must still leave a clean connection.
+    for (let i = 0; i < 6; i++) {
+      await expect(
+        db.transaction((tx) => tx.query('INSERT INTO accounts (id, owner) VALUES (2, $1)', ['a'])),
+      ).rejects.toMatchObject({ code: '23505' });
+    }
+    const counted = await db.transaction(async (tx) => {
+      await tx.query('INSERT INTO accounts (id, owner) VALUES (3, $1)', ['c']);
+      return (await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM accounts')).rows[0]!.n;
+    });
+    expect(counted).toBe(2);
+  });
+
+  it('commits a transaction that ran no statement and still runs its afterCommit work', async () => {
+    const db = await fresh(backend.open);
+    let ran = false;
+    const result = await db.transaction(async (tx) => {
+      tx.afterCommit(() => (ran = true));
+      return 'nothing to write';
+    });
+    expect(result).toBe('nothing to write');
+    expect(ran).toBe(true);
+  });
+
   it('surfaces statement errors as the PostgreSQL error, with its code and constraint', async () => {
     const db = await fresh(backend.open);
     await db.query("INSERT INTO accounts (id, owner) VALUES (1, 'a')");

@@ -112,6 +112,28 @@ describe('openPostgres', () => {
     );
     expect(new Set(pids).size).toBe(4);
   });
+
+  it('keeps working when a table changes under statements it has prepared', async () => {
+    const db = await openPostgres({
+      serverUrl: inject('databaseUrl'),
+      service: 'prepared',
+      databasePrefix: uniqueName('prep'),
+      poolSize: 1,
+    });
+    opened.push(db);
+    await db.exec('CREATE TABLE notes (id int PRIMARY KEY, body text)');
+    await db.query('INSERT INTO notes VALUES ($1, $2)', [1, 'first']);
+    const read = () => db.query('SELECT * FROM notes WHERE id = $1', [1]);
+    expect((await read()).rows).toEqual([{ id: 1, body: 'first' }]);
+    // Another copy of the service migrates: the prepared SELECT * now returns another row type.
+    await db.exec(`ALTER TABLE notes ADD COLUMN author text NOT NULL DEFAULT 'ops'`);
+    // PostgreSQL refuses the stale plan once (the caller's retry ladder covers that); the
+    // statement then runs unprepared instead of failing for the life of the connection.
+    await expect(read()).rejects.toMatchObject({ code: '0A000' });
+    for (let i = 0; i < 3; i++) {
+      expect((await read()).rows).toEqual([{ id: 1, body: 'first', author: 'ops' }]);
+    }
+  });
 });
 
 describe('openServiceDatabase', () => {
