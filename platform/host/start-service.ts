@@ -115,6 +115,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
       retryDelaysMs: runtime.config.BUS_RETRY_DELAYS_MS,
       prefetch: runtime.config.BUS_PREFETCH,
       concurrency: runtime.config.BUS_CONCURRENCY,
+      batchSize: runtime.config.BUS_BATCH_SIZE,
       deliveryLimit: runtime.config.BUS_DELIVERY_LIMIT,
       outboxRetentionMs: runtime.config.OUTBOX_RETENTION_MS,
       log,

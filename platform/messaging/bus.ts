@@ -39,12 +39,19 @@ export interface MessageHandler<C extends MessageContract = MessageContract> {
   /** Unique within the service; the inbox key. */
   name: string;
   handle(message: Envelope<PayloadOf<C>>, tx: Tx): Promise<void>;
+  /**
+   * Its effects reach outside the transaction (an email sent over SMTP): it runs in a transaction
+   * of its own, never batched with other messages, so a neighbour's failure cannot make it repeat
+   * them. Handlers whose effects are all in the database leave this off and are batched.
+   */
+  isolated?: boolean;
 }
 
 export function on<C extends MessageContract>(
   contract: C,
   name: string,
   handle: (message: Envelope<PayloadOf<C>>, tx: Tx) => Promise<void>,
+  options: { isolated?: boolean } = {},
 ): MessageHandler<C> {
-  return { contract, name, handle };
+  return { contract, name, handle, ...(options.isolated ? { isolated: true } : {}) };
 }

@@ -1,9 +1,9 @@
 import type { Db } from '../data/db.js';
-import { runWithContext } from '../observability/context.js';
 import type { MessageHandler } from './bus.js';
 import type { ContractRegistry } from './contract.js';
 import { checkDeliveryLimit, forgetDelivery, type DeliveryVerdict } from './delivery-guard.js';
 import type { Envelope } from './envelope.js';
+import { HandlerBatcher, runOne } from './handler-batch.js';
 import { claimInbox } from './inbox.js';
 import { errorText, quietLog, type MessagingLog } from './log.js';
 import { messagingMetrics } from './metrics.js';
@@ -21,15 +21,20 @@ export interface ConsumerOptions {
   retryDelaysMs: readonly number[];
   /** Deliveries of one copy before it is dead-lettered (a consumer that dies on it every time). */
   deliveryLimit?: number;
+  /** Messages whose handlers may commit in one transaction (1 = one transaction each). Default 16. */
+  batchSize?: number;
   log?: MessagingLog;
 }
+
+export const DEFAULT_BATCH_SIZE = 16;
 
 type HandlerOutcome = { ok: true } | { ok: false; handler: string; error: unknown };
 
 /**
  * The pipeline every delivery goes through, on either transport: delivery limit, JSON, envelope,
- * contract (upcast and validate), then each of this service's handlers for the type in its own
- * transaction with the inbox record. Anything that cannot succeed goes to the DLQ with the reason
+ * contract (upcast and validate), then this service's handlers for the type with their inbox
+ * records: batched with the messages that arrived alongside (handler-batch.ts), or each in its own
+ * transaction when a handler is isolated or a shared batch failed. Anything that cannot succeed goes to the DLQ with the reason
  * at once; a failing handler goes through the retry ladder first. It never throws: a transport
  * error while settling leaves the copy unacknowledged, and the broker hands it out again.
  */
@@ -38,6 +43,9 @@ export function createConsumer(opts: ConsumerOptions): (d: Delivery) => Promise<
   const limit = opts.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT;
   const byType = handlersByType(opts.handlers);
   const { service, db } = opts;
+  const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+  const batcher =
+    batchSize > 1 ? new HandlerBatcher({ service, db, maxSize: batchSize, maxInFlight: 2 }) : undefined;
 
   const deadLetter = async (d: Delivery, info: Omit<DeadLetterInfo, 'originalQueue'>) => {
     await d.deadLetter({ ...info, originalQueue: d.queue });
@@ -46,26 +54,12 @@ export function createConsumer(opts: ConsumerOptions): (d: Delivery) => Promise<
   };
 
   const runHandler = async (h: MessageHandler, envelope: Envelope): Promise<'success' | 'duplicate'> => {
-    const labels = { service, type: envelope.type, handler: h.name };
-    const stopTimer = messagingMetrics.handlerDuration.startTimer(labels);
-    const ctx = {
-      correlationId: envelope.correlationId,
-      causationId: envelope.messageId,
-      organizationId: envelope.organizationId,
-      ...(envelope.companyId ? { companyId: envelope.companyId } : {}),
-    };
-    try {
-      const ran = await runWithContext(ctx, () =>
-        db.transaction(async (tx) => {
-          if (!(await claimInbox(tx, envelope.messageId, h.name))) return false;
-          await h.handle(envelope, tx);
-          return true;
-        }),
-      );
-      return ran ? 'success' : 'duplicate';
-    } finally {
-      stopTimer();
-    }
+    const ran = await db.transaction(async (tx) => {
+      if (!(await claimInbox(tx, envelope.messageId, h.name))) return false;
+      await runOne(service, h, envelope, tx);
+      return true;
+    });
+    return ran ? 'success' : 'duplicate';
   };
 
   const runHandlers = async (handlers: MessageHandler[], envelope: Envelope): Promise<HandlerOutcome> => {
@@ -78,6 +72,19 @@ export function createConsumer(opts: ConsumerOptions): (d: Delivery) => Promise<
       }
     }
     return { ok: true };
+  };
+
+  /** In a shared transaction when the handler allows it, else (or when that batch failed) alone. */
+  const dispatch = async (handlers: MessageHandler[], envelope: Envelope): Promise<HandlerOutcome> => {
+    // One handler per message in a batch: a failure then belongs to exactly that handler, and the
+    // other handlers of a type (rare) keep their own transactions, so one failing does not make
+    // the others run again.
+    if (batcher && handlers.length === 1 && !handlers[0]!.isolated) {
+      const batched = await batcher.run(envelope, handlers[0]!);
+      if (batched.kind === 'committed') return { ok: true };
+      if (batched.kind === 'failed') return { ok: false, handler: batched.handler, error: batched.error };
+    }
+    return runHandlers(handlers, envelope);
   };
 
   const settle = async (d: Delivery, verdict: DeliveryVerdict) => {
@@ -102,7 +109,7 @@ export function createConsumer(opts: ConsumerOptions): (d: Delivery) => Promise<
       await d.ack();
       return;
     }
-    const outcome = await runHandlers(handlers, envelope);
+    const outcome = await dispatch(handlers, envelope);
     if (outcome.ok) {
       await d.ack();
       return;

@@ -1,7 +1,7 @@
 import type { Db } from '../data/db.js';
 import type { Bus, MessageHandler } from './bus.js';
 import type { ContractRegistry } from './contract.js';
-import { createConsumer, DEFAULT_DELIVERY_LIMIT } from './consumer.js';
+import { createConsumer, DEFAULT_BATCH_SIZE, DEFAULT_DELIVERY_LIMIT } from './consumer.js';
 import { createArchiver } from './dead-letter-archiver.js';
 import { DeadLetterStore } from './dead-letter-store.js';
 import { queueNames } from './envelope.js';
@@ -21,9 +21,11 @@ export interface MessagingOptions {
   handlers: readonly MessageHandler[];
   /** Must be the ladder the transport was made with. Default 1 s, 5 s, 15 s. */
   retryDelaysMs?: readonly number[];
-  /** Per queue: deliveries taken ahead, and handlers running at once. Defaults 100 and 16. */
+  /** Per queue: deliveries taken ahead, and handlers running at once. Defaults 100 and 32. */
   prefetch?: number;
   concurrency?: number;
+  /** Messages whose handlers may commit in one transaction (1 = one each). Default 16. */
+  batchSize?: number;
   /** Deliveries of one copy before it is dead-lettered (crash loops). Default 5. */
   deliveryLimit?: number;
   /** Sent outbox rows are kept this long (default one day). */
@@ -68,6 +70,7 @@ export function createMessaging(opts: MessagingOptions): Messaging {
     handlers: opts.handlers,
     retryDelaysMs: opts.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
     deliveryLimit: opts.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT,
+    batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
     log,
   });
   const eventTypes = [
@@ -81,7 +84,7 @@ export function createMessaging(opts: MessagingOptions): Messaging {
       );
     }
   }
-  const consumeOptions = { prefetch: opts.prefetch ?? 100, concurrency: opts.concurrency ?? 16 };
+  const consumeOptions = { prefetch: opts.prefetch ?? 100, concurrency: opts.concurrency ?? 32 };
 
   let subscriptions: Subscription[] = [];
   let timers: NodeJS.Timeout[] = [];

@@ -19,6 +19,17 @@ export const messagingMetrics = {
     'type',
     'handler',
   ]),
+  batchSize: histogram(
+    'dhanman_message_batch_size',
+    'Messages whose handlers committed together in one transaction',
+    ['service'],
+    [1, 2, 4, 8, 16, 32, 64],
+  ),
+  batchesSplit: counter(
+    'dhanman_message_batches_split_total',
+    'Shared batches that failed and were run again one message at a time',
+    ['service'],
+  ),
   retries: counter('dhanman_message_retries_total', 'Handler failures sent back through the retry ladder', [
     'service',
     'type',

@@ -39,6 +39,9 @@ export class NoRecipientError extends Error {
 const FALLBACK_ORGANIZATION_NAME = 'Dhanman';
 
 export function notificationHandlers(sender: MailSender): MessageHandler[] {
+  // A mail sent over SMTP cannot be rolled back: its handler never shares a transaction (and a
+  // neighbour's failure) with other messages. The embedded mailbox is a table, so it can.
+  const smtp = { isolated: sender.kind !== 'mailbox' };
   const send = async <N extends TemplateName>(
     tx: Tx,
     m: Envelope,
@@ -172,71 +175,92 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
     on(UserCreated, 'notification.replica.user', (m, tx) =>
       upsertReplica(tx, 'user_replica', userReplicaRow(m), m.occurredAt),
     ),
-    on(InvoiceCreated, 'notification.mail.invoice-created', invoiceMail('invoice-created', true)),
-    on(SendInvoiceEmail, 'notification.mail.send-invoice-email', invoiceMail('invoice-created')),
-    on(SendPaymentReminder, 'notification.mail.payment-reminder', invoiceMail('payment-reminder')),
-    on(PaymentReceived, 'notification.mail.payment-receipt', async (m, tx) => {
-      const p = m.payload;
-      const to = await customer(tx, m, p);
-      await send(
-        tx,
-        m,
-        'payment-receipt',
-        to,
-        (base) => ({
-          ...base,
-          payment: {
-            invoiceNumber: p.invoiceNumber,
-            amount: formatMoney(p.amount),
-            transactionId: p.transactionId,
-            paidAt: p.paidAt,
-          },
-        }),
-        `payment-receipt:${p.paymentId}`,
-      );
-    }),
-    on(POSubmitted, 'notification.mail.po-approval-required', async (m, tx) => {
-      const p = m.payload;
-      const approvers = await usersWithRoles(tx, m.organizationId, p.requiredRoles);
-      if (approvers.length === 0) {
-        throw new NoRecipientError(
-          `no users with role ${p.requiredRoles.join(' or ')} known in the organization yet`,
+    on(InvoiceCreated, 'notification.mail.invoice-created', invoiceMail('invoice-created', true), smtp),
+    on(SendInvoiceEmail, 'notification.mail.send-invoice-email', invoiceMail('invoice-created'), smtp),
+    on(SendPaymentReminder, 'notification.mail.payment-reminder', invoiceMail('payment-reminder'), smtp),
+    on(
+      PaymentReceived,
+      'notification.mail.payment-receipt',
+      async (m, tx) => {
+        const p = m.payload;
+        const to = await customer(tx, m, p);
+        await send(
+          tx,
+          m,
+          'payment-receipt',
+          to,
+          (base) => ({
+            ...base,
+            payment: {
+              invoiceNumber: p.invoiceNumber,
+              amount: formatMoney(p.amount),
+              transactionId: p.transactionId,
+              paidAt: p.paidAt,
+            },
+          }),
+          `payment-receipt:${p.paymentId}`,
         );
-      }
-      const requester = await userOf(tx, m.organizationId, p.requestedBy);
-      for (const approver of approvers) {
-        await send(tx, m, 'po-approval-required', approver, (base) => ({
-          ...base,
-          po: {
-            number: p.number,
-            amount: formatMoney(p.amount),
-            vendorName: p.vendorName,
-            requestedByName: requester?.name ?? 'a colleague',
-            requiredRoles: p.requiredRoles,
-          },
-        }));
-      }
-    }),
-    on(POApproved, 'notification.mail.po-approved', (m, tx) =>
-      poDecision('po-approved')(m, tx, m.payload.approvedBy),
+      },
+      smtp,
     ),
-    on(PORejected, 'notification.mail.po-rejected', (m, tx) =>
-      poDecision('po-rejected')(m, tx, m.payload.rejectedBy),
-    ),
-    on(SalaryPosted, 'notification.mail.payslip', async (m, tx) => {
-      let skipped = 0;
-      for (const slip of m.payload.payslips) {
-        if (!slip.email) {
-          skipped += 1;
-          continue;
+    on(
+      POSubmitted,
+      'notification.mail.po-approval-required',
+      async (m, tx) => {
+        const p = m.payload;
+        const approvers = await usersWithRoles(tx, m.organizationId, p.requiredRoles);
+        if (approvers.length === 0) {
+          throw new NoRecipientError(
+            `no users with role ${p.requiredRoles.join(' or ')} known in the organization yet`,
+          );
         }
-        await send(tx, m, 'payslip', { name: slip.name, email: slip.email }, (base) => ({
-          ...base,
-          payslip: { period: m.payload.period, netPay: formatMoney(slip.netPay) },
-        }));
-      }
-      if (skipped > 0)
-        await recordActivity(tx, 'email.payslips-skipped', { skipped, reason: 'no email address' });
-    }),
+        const requester = await userOf(tx, m.organizationId, p.requestedBy);
+        for (const approver of approvers) {
+          await send(tx, m, 'po-approval-required', approver, (base) => ({
+            ...base,
+            po: {
+              number: p.number,
+              amount: formatMoney(p.amount),
+              vendorName: p.vendorName,
+              requestedByName: requester?.name ?? 'a colleague',
+              requiredRoles: p.requiredRoles,
+            },
+          }));
+        }
+      },
+      smtp,
+    ),
+    on(
+      POApproved,
+      'notification.mail.po-approved',
+      (m, tx) => poDecision('po-approved')(m, tx, m.payload.approvedBy),
+      smtp,
+    ),
+    on(
+      PORejected,
+      'notification.mail.po-rejected',
+      (m, tx) => poDecision('po-rejected')(m, tx, m.payload.rejectedBy),
+      smtp,
+    ),
+    on(
+      SalaryPosted,
+      'notification.mail.payslip',
+      async (m, tx) => {
+        let skipped = 0;
+        for (const slip of m.payload.payslips) {
+          if (!slip.email) {
+            skipped += 1;
+            continue;
+          }
+          await send(tx, m, 'payslip', { name: slip.name, email: slip.email }, (base) => ({
+            ...base,
+            payslip: { period: m.payload.period, netPay: formatMoney(slip.netPay) },
+          }));
+        }
+        if (skipped > 0)
+          await recordActivity(tx, 'email.payslips-skipped', { skipped, reason: 'no email address' });
+      },
+      smtp,
+    ),
   ];
 }
