@@ -50,6 +50,8 @@ export class OutboxRelay {
   private woken = false;
   private wakeSleeper: (() => void) | undefined;
   private lastGaugeAt = 0;
+  /** Ids of the batch the broker confirmed last; the next statement marks them sent. */
+  private confirmed: string[] = [];
 
   constructor(private readonly opts: RelayOptions) {
     this.log = opts.log ?? quietLog;
@@ -78,6 +80,10 @@ export class OutboxRelay {
     this.running = false;
     this.wakeSleeper?.();
     await this.loopDone;
+    await this.markConfirmed().catch((err: unknown) =>
+      // They are published again by whoever relays next; the consumers' inbox absorbs the copies.
+      this.log.warn({ err: errorText(err) }, 'could not mark the last batch sent'),
+    );
     await this.opts.db
       .query(`DELETE FROM outbox_relay_lease WHERE holder = $1`, [this.holder])
       .catch((err: unknown) => this.log.warn({ err: errorText(err) }, 'could not release the outbox lease'));
@@ -86,10 +92,11 @@ export class OutboxRelay {
   private async loop(): Promise<void> {
     let failures = 0;
     while (this.running) {
+      const probe = !this.woken;
       this.woken = false;
       let more = false;
       try {
-        more = await this.publishBatch();
+        more = await this.publishBatch(probe);
         failures = 0;
       } catch (err) {
         const delay = Math.min(this.backoff.max, this.backoff.initial * 2 ** Math.min(failures++, 16));
@@ -105,29 +112,39 @@ export class OutboxRelay {
     }
   }
 
-  /** Publishes one batch; true when a full batch went out (so more may be waiting). */
-  private async publishBatch(): Promise<boolean> {
+  /**
+   * Publishes one batch; true when one went out (so more may be waiting). One statement per batch
+   * on the busy path: it marks the previous batch sent (confirmed by the broker since), renews the
+   * lease and reads the next rows. The previous batch's rows are excluded by id because the
+   * statement's snapshot still shows them unsent.
+   */
+  private async publishBatch(probe: boolean): Promise<boolean> {
     const { db, transport, service } = this.opts;
-    // A cheap look first, so an idle relay neither writes its lease nor reads whole rows.
-    const probe = await db.query(`SELECT 1 FROM outbox WHERE sent_at IS NULL LIMIT 1`);
-    if (probe.rows.length === 0) {
-      this.setBacklog(0, 0);
-      return false;
+    if (probe && this.confirmed.length === 0) {
+      // Woken by the timer, not by a commit: a cheap look, so an idle relay neither writes its
+      // lease nor reads whole rows.
+      const found = await db.query(`SELECT 1 FROM outbox WHERE sent_at IS NULL LIMIT 1`);
+      if (found.rows.length === 0) {
+        this.setBacklog(0, 0);
+        return false;
+      }
     }
     await this.refreshBacklog();
-    // Takes or renews the lease and reads the batch in one statement; no rows unless we hold it.
     const { rows } = await db.query<OutboxRow>(
-      `WITH lease AS (
+      `WITH marked AS (
+         UPDATE outbox SET sent_at = now() WHERE id = ANY($4::bigint[]) AND sent_at IS NULL),
+       lease AS (
          INSERT INTO outbox_relay_lease (name, holder, lease_until)
          VALUES ('relay', $1, now() + $2 * interval '1 millisecond')
          ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, lease_until = EXCLUDED.lease_until
           WHERE outbox_relay_lease.holder = EXCLUDED.holder OR outbox_relay_lease.lease_until < now()
          RETURNING holder)
        SELECT id, message_id, type, exchange, routing_key, body FROM outbox
-        WHERE sent_at IS NULL AND EXISTS (SELECT 1 FROM lease)
+        WHERE sent_at IS NULL AND NOT (id = ANY($4::bigint[])) AND EXISTS (SELECT 1 FROM lease)
         ORDER BY id LIMIT $3`,
-      [this.holder, this.leaseMs, this.batchSize],
+      [this.holder, this.leaseMs, this.batchSize, this.confirmed],
     );
+    this.confirmed = [];
     if (rows.length === 0) return false;
     await transport.publish(
       rows.map((r) => ({
@@ -137,11 +154,19 @@ export class OutboxRelay {
         body: r.body,
       })),
     );
-    await db.query(`UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])`, [
-      rows.map((r) => String(r.id)),
-    ]);
+    this.confirmed = rows.map((r) => String(r.id));
     for (const r of rows) messagingMetrics.published.inc({ service, type: r.type });
-    return rows.length === this.batchSize;
+    return true;
+  }
+
+  /** Marks what the broker confirmed but no later batch marked yet (on stop). */
+  private async markConfirmed(): Promise<void> {
+    if (this.confirmed.length === 0) return;
+    await this.opts.db.query(
+      `UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[]) AND sent_at IS NULL`,
+      [this.confirmed],
+    );
+    this.confirmed = [];
   }
 
   private async refreshBacklog(): Promise<void> {
