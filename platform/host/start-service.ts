@@ -7,6 +7,7 @@ import type { Bus } from '../messaging/bus.js';
 import type { ContractRegistry } from '../messaging/contract.js';
 import { createMessaging, type Messaging } from '../messaging/messaging.js';
 import { messagingMigrations } from '../messaging/migrations.js';
+import { activityMigrations } from '../observability/activity.js';
 import { deadLetterRoutes } from '../messaging/dead-letter-routes.js';
 import { createHttpApp, registerHealth } from '../http/app.js';
 import { httpMigrations, purgeIdempotencyKeys } from '../http/idempotency.js';
@@ -65,7 +66,12 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
   if (db) {
     await runMigrations(
       db,
-      [messagingMigrations, httpMigrations, { name: def.name, migrations: def.migrations ?? [] }],
+      [
+        messagingMigrations,
+        httpMigrations,
+        activityMigrations,
+        { name: def.name, migrations: def.migrations ?? [] },
+      ],
       log,
     );
   }
