@@ -28,6 +28,8 @@ export class QueueConsumer implements Subscription {
   private woken = false;
   private readonly loopDone: Promise<void>;
   private readonly heartbeat: NodeJS.Timeout;
+  /** Copies acknowledged in the same turn (a committed handler batch) leave in one statement. */
+  private readonly acks: AckBatch;
 
   constructor(
     private readonly store: QueueStore,
@@ -38,6 +40,7 @@ export class QueueConsumer implements Subscription {
   ) {
     this.heartbeat = setInterval(() => void this.extendLeases(), Math.max(10, Math.floor(s.leaseMs / 3)));
     this.heartbeat.unref();
+    this.acks = new AckBatch(store);
     this.loopDone = this.loop();
   }
 
@@ -124,7 +127,7 @@ export class QueueConsumer implements Subscription {
       attempt: m.attempt,
       deliveryCount: m.deliveries,
       redelivered: m.deliveries > 1,
-      ack: () => settle('ack', () => store.ack(m)),
+      ack: () => settle('ack', () => this.acks.ack(m)),
       retry: async (nextAttempt) => {
         await settle('retry', () => store.retry(m, nextAttempt, retryDelayFor(s.retryDelaysMs, nextAttempt)));
         s.notify(m.queue);
@@ -166,5 +169,28 @@ export class QueueConsumer implements Subscription {
         done();
       };
     });
+  }
+}
+
+class AckBatch {
+  private pending: Array<{ m: LeasedMessage; done(removed: boolean): void; fail(err: unknown): void }> = [];
+
+  constructor(private readonly store: QueueStore) {}
+
+  ack(m: LeasedMessage): Promise<boolean> {
+    return new Promise((done, fail) => {
+      if (this.pending.push({ m, done, fail }) === 1) setImmediate(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      const removed = await this.store.ack(batch.map((p) => p.m));
+      for (const p of batch) p.done(removed.has(p.m.id));
+    } catch (err) {
+      for (const p of batch) p.fail(err);
+    }
   }
 }

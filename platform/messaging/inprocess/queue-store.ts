@@ -157,13 +157,19 @@ export class QueueStore {
     );
   }
 
-  /** False when the lease was lost (it expired and another consumer holds the message now). */
-  async ack(m: LeasedMessage): Promise<boolean> {
-    const { rowCount } = await this.db.query(
-      `DELETE FROM bus_message WHERE id = $1::bigint AND deliveries = $2`,
-      [m.id, m.deliveries],
+  /**
+   * Removes settled copies in one statement; returns the ids removed. A copy whose lease was lost
+   * (it expired and another consumer holds the message now) is left alone and missing from the set.
+   */
+  async ack(messages: readonly LeasedMessage[]): Promise<Set<string>> {
+    if (messages.length === 0) return new Set();
+    const { rows } = await this.db.query<{ id: string | number }>(
+      `DELETE FROM bus_message m USING unnest($1::bigint[], $2::int[]) AS s(id, deliveries)
+        WHERE m.id = s.id AND m.deliveries = s.deliveries
+        RETURNING m.id`,
+      [messages.map((m) => m.id), messages.map((m) => m.deliveries)],
     );
-    return rowCount === 1;
+    return new Set(rows.map((r) => String(r.id)));
   }
 
   /** Back on its queue as a new copy for `attempt`, visible after `delayMs`. */
