@@ -8,6 +8,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import {
+  BENCH_SETTINGS,
   startPostgres,
   startRabbit,
   type PostgresServer,
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
   let rabbit: RabbitServer | undefined;
   let pg: PostgresServer | undefined;
   try {
-    [rabbit, pg] = await Promise.all([startRabbit(), startPostgres()]);
+    [rabbit, pg] = await Promise.all([startRabbit(), startPostgres({ settings: BENCH_SETTINGS })]);
     log(
       `RabbitMQ on :${rabbit.port}, PostgreSQL on :${pg.port}; ${queueType} queues; ${N} messages per phase`,
     );

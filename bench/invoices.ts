@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
-import { startPostgres, startRabbit } from '../test/harness/servers.js';
+import { BENCH_SETTINGS, startPostgres, startRabbit } from '../test/harness/servers.js';
 import { DEFAULT_DEMO_PASSWORD } from '../contracts/demo.js';
 import { launchDistributed, launchEmbedded, freePort, type Launched } from './invoices/launch.js';
 import { cpuPerInvoice, sampleCpu } from './invoices/cpu.js';
@@ -96,7 +96,7 @@ function print(label: string, r: RunResult): void {
   );
 }
 
-const postgres = await startPostgres();
+const postgres = await startPostgres({ settings: BENCH_SETTINGS });
 const rabbit = await startRabbit();
 const sink = await smtpSink();
 const dataDir = mkdtempSync(path.join(tmpdir(), 'dhanman-bench-invoices-'));

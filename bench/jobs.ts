@@ -10,7 +10,7 @@ import type { Db } from '../platform/data/db.js';
 import { openEmbedded } from '../platform/data/pglite.js';
 import { openPostgres } from '../platform/data/postgres.js';
 import { startJobs } from '../platform/jobs/pgboss.js';
-import { startPostgres } from '../test/harness/postgres.js';
+import { BENCH_SETTINGS, startPostgres } from '../test/harness/postgres.js';
 
 const count = Number(process.argv[2] ?? 2000);
 const rssMb = () => Math.round(process.memoryUsage().rss / 1e6);
@@ -63,7 +63,7 @@ await measure('PGlite', await embedded.forService('bench'));
 console.log(`RSS after the PGlite run ${rssMb()} MB`);
 await embedded.close();
 
-const server = process.env.DATABASE_URL ? undefined : await startPostgres();
+const server = process.env.DATABASE_URL ? undefined : await startPostgres({ settings: BENCH_SETTINGS });
 const url = process.env.DATABASE_URL ?? server!.url;
 if (server) console.log(`PostgreSQL: throwaway cluster, settings ${JSON.stringify(server.settings)}`);
 t = Date.now();

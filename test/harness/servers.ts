@@ -4,7 +4,13 @@
  * ports and dies with the process that started it.
  */
 export { ensureInstalled } from './install.js';
-export { startPostgres, TEST_SETTINGS, type PostgresOptions, type PostgresServer } from './postgres.js';
+export {
+  BENCH_SETTINGS,
+  startPostgres,
+  TEST_SETTINGS,
+  type PostgresOptions,
+  type PostgresServer,
+} from './postgres.js';
 export {
   attachRabbit,
   startRabbit,
