@@ -16,6 +16,8 @@ export interface VerifierOptions {
   keys: KeySource;
   /** Leeway for clocks that disagree a little (default 5 s). */
   clockToleranceSeconds?: number;
+  /** Tokens remembered as verified, until they expire (default 10,000; 0 = verify every time). */
+  cacheSize?: number;
 }
 
 export interface TokenVerifier {
@@ -32,15 +34,19 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
           cooldownDuration: opts.keys.cooldownMs ?? 30_000,
           timeoutDuration: 5_000,
         });
+  const tolerance = opts.clockToleranceSeconds ?? 5;
+  const verified = new VerifiedTokens(opts.cacheSize ?? 10_000);
   return {
     async verify(token) {
-      let payload: unknown;
+      const known = verified.get(token, Date.now() - tolerance * 1000);
+      if (known) return known;
+      let payload: { exp?: number };
       try {
         ({ payload } = await jwtVerify(token, keySet, {
           issuer: opts.issuer,
           audience: opts.audience,
           algorithms: [SIGNING_ALG],
-          clockTolerance: opts.clockToleranceSeconds ?? 5,
+          clockTolerance: tolerance,
           requiredClaims: ['exp', 'sub'],
         }));
       } catch (err) {
@@ -48,9 +54,37 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
       }
       const principal = principalFromPayload(payload);
       if (!principal) throw unauthorized('The token does not carry the expected claims.');
+      verified.set(token, Object.freeze(principal), (payload.exp ?? 0) * 1000);
       return principal;
     },
   };
+}
+
+/**
+ * Tokens already verified, keyed by their exact text, until they expire. A client sends the same
+ * token with every request for its lifetime, and an RS256 check costs more CPU than the rest of a
+ * short request. The same text always verifies the same way; what the cache gives up is noticing a
+ * signing key withdrawn from the JWKS before the token's own expiry, which a JWKS refresh would
+ * only notice within its cache age anyway. Bounded: the oldest entry leaves first.
+ */
+class VerifiedTokens {
+  private readonly entries = new Map<string, { principal: Principal; expiresAtMs: number }>();
+
+  constructor(private readonly size: number) {}
+
+  get(token: string, nowMs: number): Principal | undefined {
+    const entry = this.entries.get(token);
+    if (!entry) return undefined;
+    if (entry.expiresAtMs > nowMs) return entry.principal;
+    this.entries.delete(token);
+    return undefined;
+  }
+
+  set(token: string, principal: Principal, expiresAtMs: number): void {
+    if (this.size <= 0) return;
+    if (this.entries.size >= this.size) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(token, { principal, expiresAtMs });
+  }
 }
 
 function classify(err: unknown, remoteKeys: boolean): Error {

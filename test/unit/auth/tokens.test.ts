@@ -1,5 +1,5 @@
 import { decodeProtectedHeader } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { principalFromPayload } from '../../../platform/auth/claims.js';
 import {
   ensureSigningKeys,
@@ -94,6 +94,36 @@ describe('tokens', () => {
       permissions: ['purchase-orders:approve'],
     });
     await expect(verifier.verify(`${accessToken}x`)).rejects.toBeInstanceOf(ProblemError);
+  });
+
+  it('remembers a verified token until it expires, and then refuses it', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const keys = await ensureSigningKeys(memorySigningKeyStore());
+      const signer = createTokenSigner({ keys, issuer: 'iss', audience: 'aud', accessTokenTtlSeconds: 60 });
+      const { accessToken } = await signer.sign({
+        subject: 'u1',
+        organizationId: 'o1',
+        roles: [],
+        permissions: [],
+      });
+      const verifier = createTokenVerifier({
+        issuer: 'iss',
+        audience: 'aud',
+        keys: { jwks: jwksDocument(keys) },
+        clockToleranceSeconds: 5,
+      });
+      const first = await verifier.verify(accessToken);
+      expect(await verifier.verify(accessToken)).toBe(first);
+      // A tampered copy is not the same text: it is checked, and refused.
+      await expect(verifier.verify(`${accessToken.slice(0, -2)}AA`)).rejects.toBeInstanceOf(ProblemError);
+      vi.setSystemTime(Date.now() + 64_000);
+      expect(await verifier.verify(accessToken)).toBe(first); // within the clock tolerance
+      vi.setSystemTime(Date.now() + 2_000);
+      await expect(verifier.verify(accessToken)).rejects.toMatchObject({ status: 401 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('reads permissions from scope when an external issuer puts them there, and refuses tokens without an organization', () => {
