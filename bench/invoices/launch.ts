@@ -4,7 +4,8 @@ import path from 'node:path';
 import { SERVICE_NAMES } from '../../contracts/services.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
-const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+/** Extra Node flags for the service processes, e.g. `BENCH_NODE_ARGS=--cpu-prof` to profile them. */
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 export type FlowService = 'common' | 'sales' | 'notification';
 
@@ -51,7 +52,7 @@ async function stopAll(children: ChildProcess[]): Promise<void> {
 }
 
 const start = (script: string, args: string[], env: Record<string, string | undefined>) =>
-  spawn(tsx, [path.join(root, 'bin', script), ...args], {
+  spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(root, 'bin', script), ...args], {
     cwd: root,
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
