@@ -9,6 +9,18 @@ import { uniqueName } from './backends.js';
 const opened: Db[] = [];
 afterAll(() => Promise.all(opened.map((db) => db.close())));
 
+/** A service database on the test server, closed after the file's tests. */
+async function openTracked(service: string, databasePrefix: string, poolSize?: number): Promise<Db> {
+  const db = await openPostgres({
+    serverUrl: inject('databaseUrl'),
+    service,
+    databasePrefix,
+    ...(poolSize ? { poolSize } : {}),
+  });
+  opened.push(db);
+  return db;
+}
+
 async function databaseExists(name: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: inject('databaseUrl') });
   await client.connect();
@@ -25,22 +37,12 @@ describe('openPostgres', () => {
     const name = serviceDatabaseName('sales', prefix);
     expect(name).toBe(`${prefix}_sales`);
     expect(await databaseExists(name)).toBe(false);
-    const db = await openPostgres({
-      serverUrl: inject('databaseUrl'),
-      service: 'sales',
-      databasePrefix: prefix,
-    });
-    opened.push(db);
+    const db = await openTracked('sales', prefix);
     expect(db).toMatchObject({ kind: 'postgres', service: 'sales' });
     expect(await databaseExists(name)).toBe(true);
     expect((await db.query('SELECT current_database() AS name')).rows).toEqual([{ name }]);
     // Opening again finds it.
-    const again = await openPostgres({
-      serverUrl: inject('databaseUrl'),
-      service: 'sales',
-      databasePrefix: prefix,
-    });
-    opened.push(again);
+    const again = await openTracked('sales', prefix);
     expect(await again.ping()).toBe(true);
   });
 
@@ -52,12 +54,7 @@ describe('openPostgres', () => {
     ];
     const started = await Promise.all(
       Array.from({ length: 6 }, async () => {
-        const db = await openPostgres({
-          serverUrl: inject('databaseUrl'),
-          service: 'common',
-          databasePrefix: prefix,
-        });
-        opened.push(db);
+        const db = await openTracked('common', prefix);
         return runMigrations(db, [{ name: 'common', migrations }]);
       }),
     );
@@ -83,13 +80,7 @@ describe('openPostgres', () => {
   });
 
   it('runs transactions on separate connections of the pool, side by side', async () => {
-    const db = await openPostgres({
-      serverUrl: inject('databaseUrl'),
-      service: 'pool',
-      databasePrefix: uniqueName('pool'),
-      poolSize: 4,
-    });
-    opened.push(db);
+    const db = await openTracked('pool', uniqueName('pool'), 4);
     // Four transactions that each wait for all four to have started: only possible with four connections.
     let started = 0;
     const allStarted = new Promise<void>((resolve) => {
@@ -114,13 +105,7 @@ describe('openPostgres', () => {
   });
 
   it('keeps working when a table changes under statements it has prepared', async () => {
-    const db = await openPostgres({
-      serverUrl: inject('databaseUrl'),
-      service: 'prepared',
-      databasePrefix: uniqueName('prep'),
-      poolSize: 1,
-    });
-    opened.push(db);
+    const db = await openTracked('prepared', uniqueName('prep'), 1);
     await db.exec('CREATE TABLE notes (id int PRIMARY KEY, body text)');
     await db.query('INSERT INTO notes VALUES ($1, $2)', [1, 'first']);
     const read = () => db.query('SELECT * FROM notes WHERE id = $1', [1]);
