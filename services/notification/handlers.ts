@@ -60,6 +60,7 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
       ...rendered,
       to: to.email,
       messageId: dedupeKey ? uuidFromKey(`${m.organizationId}:${dedupeKey}`) : m.messageId,
+      sharedId: dedupeKey !== undefined,
       organizationId: m.organizationId,
       correlationId: m.correlationId,
       template,

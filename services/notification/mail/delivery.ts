@@ -8,6 +8,12 @@ export interface MailToSend extends OutgoingMail {
   organizationId: string;
   correlationId: string;
   template: TemplateName;
+  /**
+   * The mail's id is shared by other messages (a dedupe key such as the payment): look for an
+   * earlier send before sending. A mail keyed by its own message needs no look: its record and the
+   * handler's inbox record commit together, so a record can only exist if the handler never runs.
+   */
+  sharedId: boolean;
 }
 
 /**
@@ -66,11 +72,13 @@ export async function deliverOnce(
     return rows.length > 0 ? 'sent' : 'already-sent';
   }
 
-  const done = await tx.query('SELECT 1 FROM outgoing_email WHERE message_id = $1 AND recipient = $2', [
-    mail.messageId,
-    to,
-  ]);
-  if (done.rowCount > 0) return 'already-sent';
+  if (mail.sharedId) {
+    const done = await tx.query('SELECT 1 FROM outgoing_email WHERE message_id = $1 AND recipient = $2', [
+      mail.messageId,
+      to,
+    ]);
+    if (done.rowCount > 0) return 'already-sent';
+  }
   const result = await sender.send({ ...mail, to });
   params.push(result.smtpMessageId);
   const n = params.length;
