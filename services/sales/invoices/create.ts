@@ -109,10 +109,6 @@ export async function createInvoice(
   req: CreateInvoiceRequest,
 ): Promise<CreateInvoiceOutcome> {
   const draft = draftInvoice(req.body, req.today);
-  const earlier = req.idempotencyKey
-    ? await invoiceByIdempotencyKey(db, req.organizationId, req.idempotencyKey)
-    : null;
-  if (earlier) return { kind: 'created', invoice: summary(earlier) };
 
   const customer = await customers.find(req.organizationId, draft.customerId);
   if (!customer) return { kind: 'unknown-customer', customerId: draft.customerId };
@@ -134,6 +130,8 @@ export async function createInvoice(
       req.causationId,
     );
   } catch (err) {
+    // The key is already on an invoice: a retry that got past the HTTP layer's record. No look
+    // before the write for it: that would cost every invoice a statement for a rare case.
     if (req.idempotencyKey && (err as { code?: string }).code === UNIQUE_VIOLATION) {
       const raced = await invoiceByIdempotencyKey(db, req.organizationId, req.idempotencyKey);
       if (raced) return { kind: 'created', invoice: summary(raced) };
