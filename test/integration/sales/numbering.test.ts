@@ -1,28 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../platform/data/db.js';
-import { loadSqlMigrations, runMigrations } from '../../../platform/data/migrate.js';
-import { openPostgres } from '../../../platform/data/postgres.js';
-import { activityMigrations } from '../../../platform/observability/activity.js';
 import { insertNumberedInvoices, type NewInvoice } from '../../../services/sales/invoices/numbered-insert.js';
 import { formatInvoiceNumber } from '../../../services/sales/invoices/numbering.js';
-import { uniqueName } from '../../harness/unique-name.js';
+import { openSalesDb } from './sales-db.js';
 
 describe('invoice numbering in SQL', () => {
   let db: Db;
   beforeAll(async () => {
-    db = await openPostgres({
-      serverUrl: inject('databaseUrl'),
-      service: 'sales',
-      databasePrefix: uniqueName('num'),
-    });
-    await runMigrations(db, [
-      activityMigrations,
-      {
-        name: 'sales',
-        migrations: loadSqlMigrations(new URL('../../../services/sales/migrations/', import.meta.url)),
-      },
-    ]);
+    db = await openSalesDb('num');
   });
   afterAll(async () => db?.close());
 

@@ -1,18 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../platform/data/db.js';
-import { loadSqlMigrations, runMigrations } from '../../../platform/data/migrate.js';
-import { openPostgres } from '../../../platform/data/postgres.js';
-import { messagingMigrations } from '../../../platform/messaging/migrations.js';
 import { createBus } from '../../../platform/messaging/outbox.js';
-import { activityMigrations } from '../../../platform/observability/activity.js';
 import {
   createInvoice,
   invoiceWriter,
   type CustomerDirectory,
   type CreateInvoiceRequest,
 } from '../../../services/sales/invoices/create.js';
-import { uniqueName } from '../../harness/unique-name.js';
+import { openSalesDb } from './sales-db.js';
 
 /**
  * The invoice keeps its Idempotency-Key. When a retry gets past the HTTP layer's record (the
@@ -22,19 +18,7 @@ import { uniqueName } from '../../harness/unique-name.js';
 describe('an Idempotency-Key replayed past the HTTP record', () => {
   let db: Db;
   beforeAll(async () => {
-    db = await openPostgres({
-      serverUrl: inject('databaseUrl'),
-      service: 'sales',
-      databasePrefix: uniqueName('key'),
-    });
-    await runMigrations(db, [
-      messagingMigrations,
-      activityMigrations,
-      {
-        name: 'sales',
-        migrations: loadSqlMigrations(new URL('../../../services/sales/migrations/', import.meta.url)),
-      },
-    ]);
+    db = await openSalesDb('key');
   });
   afterAll(async () => db?.close());
 
