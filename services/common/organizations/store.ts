@@ -50,15 +50,7 @@ export async function companiesOf(
 /** Adds a user with access to the given companies; false when the id or email is taken. */
 export async function insertUser(
   q: Queryable,
-  u: {
-    id: string;
-    organizationId: string;
-    email: string;
-    name: string;
-    roles: string[];
-    passwordHash: string;
-    companies: string[];
-  },
+  u: Omit<UserRecord, 'active'>,
 ): Promise<boolean> {
   const inserted = await q.query(
     `INSERT INTO app_user (id, organization_id, email, name, password_hash, roles)

@@ -28,19 +28,22 @@ export const createInvoiceBodySchema = z
 
 export type CreateInvoiceBody = z.infer<typeof createInvoiceBodySchema>;
 
+/** A line as stored and shown: its position, and money as exact decimal strings. */
+export interface InvoiceLine {
+  position: number;
+  description: string;
+  quantity: number;
+  unitPrice: string;
+  amount: string;
+}
+
 export interface InvoiceDraft {
   customerId: string;
   amount: string;
   issueDate: string;
   dueDate: string;
   description: string | null;
-  lines: Array<{
-    position: number;
-    description: string;
-    quantity: number;
-    unitPrice: string;
-    amount: string;
-  }>;
+  lines: InvoiceLine[];
 }
 
 export class InvoiceRuleError extends Error {

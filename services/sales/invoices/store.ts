@@ -1,5 +1,6 @@
 import type { Queryable } from '../../../platform/data/db.js';
 import { activityCte } from '../../../platform/observability/activity.js';
+import type { InvoiceLine } from './request.js';
 
 export type InvoiceStatus = 'draft' | 'issued' | 'paid' | 'void';
 
@@ -21,13 +22,7 @@ export interface Invoice {
   journalId: string | null;
   correlationId: string | null;
   createdAt: string;
-  lines: Array<{
-    position: number;
-    description: string;
-    quantity: number;
-    unitPrice: string;
-    amount: string;
-  }>;
+  lines: InvoiceLine[];
 }
 
 interface InvoiceRow {
