@@ -1,5 +1,6 @@
 import type { TestSystem } from '../../support/system.js';
 import type { ServiceName } from '../../../contracts/services.js';
+import { waitFor as waitUntil } from '../../support/wait.js';
 
 // Answers are asserted on field by field in tests rather than typed up front.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -37,16 +38,5 @@ export function apiOf(system: TestSystem) {
 }
 
 /** Polls until `check` returns a value (not undefined/false) or the time is up. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined | false>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 15_000) =>
+  waitUntil(what, check, timeoutMs, 50);

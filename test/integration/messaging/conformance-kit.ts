@@ -11,6 +11,7 @@ import {
 } from '../../../platform/messaging/messaging.js';
 import { messagingMigrations } from '../../../platform/messaging/migrations.js';
 import type { Delivery, Transport } from '../../../platform/messaging/transport.js';
+import { sleep } from '../../support/wait.js';
 
 /**
  * What a transport under test provides to the conformance suite. Each call of `transport()` is
@@ -137,21 +138,7 @@ export async function startTestService(
   };
 }
 
-export async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep, waitFor } from '../../support/wait.js';
 
 /**
  * A consumer's handler that holds each delivery `ms` before acking it, counting how many it held

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_COMPANY, DEMO_ORGANIZATION, DEMO_RESIDENTS, DEMO_USERS } from '../../../contracts/demo.js';
 import { listRoutes } from '../../../platform/http/route-policy.js';
-import { eventually } from '../../support/eventually.js';
+import { waitFor } from '../../support/wait.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 
 const OTHER_ADMIN = { email: 'admin@other-society.test', name: 'Olga Other', password: 'other-society-pass' };
@@ -39,12 +39,16 @@ describe('tenancy across every service', () => {
     });
     expect(invoice.status).toBe(201);
     const invoiceId = ((await invoice.json()) as { id: string }).id;
-    const emails = await eventually(
-      async () =>
-        (await (await call('notification', 'GET', '/api/emails', demoToken)).json()) as {
+    const emails = await waitFor(
+      'the demo invoice mail',
+      async () => {
+        const page = (await (await call('notification', 'GET', '/api/emails', demoToken)).json()) as {
           items: { id: string }[];
-        },
-      (page) => page.items.length > 0,
+        };
+        return page.items.length > 0 && page;
+      },
+      15_000,
+      100,
     );
 
     demoIds.set('/api/customers/:id', DEMO_RESIDENTS[0].customerId);

@@ -1,0 +1,20 @@
+export { sleep } from '../harness/process-cleanup.js';
+
+/**
+ * Polls `probe` until it returns a value (anything but undefined or false) and returns it, or
+ * fails after `timeoutMs` naming `what` it waited for.
+ */
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+  intervalMs = 20,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
