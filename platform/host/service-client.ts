@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { clientCredentialsTokens } from '../auth/service-tokens.js';
-import { createHttpClient, type HttpClient } from '../http/client.js';
+import { createHttpClient, type HttpClient, type HttpClientOptions } from '../http/client.js';
 import type { RuntimeConfig } from './runtime-config.js';
 
 export interface ServiceClientOptions {
@@ -9,7 +9,7 @@ export interface ServiceClientOptions {
   urlOf(target: string): string;
   log: Logger;
   /** Per-target overrides, e.g. an external provider that takes no service token. */
-  targets?: Parameters<typeof createHttpClient>[0]['targets'];
+  targets?: HttpClientOptions['targets'];
 }
 
 /**
@@ -29,8 +29,7 @@ export function createServiceHttpClient(opts: ServiceClientOptions): HttpClient 
       bulkheadLimit: config.HTTP_BULKHEAD_LIMIT,
       bulkheadQueue: config.HTTP_BULKHEAD_QUEUE,
     },
-    // The payment provider is outside: no service token, and its breaker rests twice as long.
-    targets: { gateway: { auth: false, breakerOpenMs: config.HTTP_BREAKER_OPEN_MS * 2 }, ...opts.targets },
+    targets: opts.targets,
     tokens: clientCredentialsTokens({
       // Read on each fetch: Common's URL may be known only once it listens.
       get tokenUrl() {

@@ -4,7 +4,7 @@ import type { Bus, MessageHandler } from '../messaging/bus.js';
 import type { JobDefinition, Jobs } from '../jobs/jobs.js';
 import type { Migration } from '../data/migrations.js';
 import type { HttpApp } from '../http/app.js';
-import type { HttpClient } from '../http/client.js';
+import type { HttpClient, TargetOptions } from '../http/client.js';
 
 /**
  * Everything a service's code gets from the host. A service depends on these and on
@@ -20,7 +20,7 @@ export interface ServiceDeps {
   env: Record<string, string | undefined>;
   /** Token issuer and audience every service checks (Common signs with these). */
   auth: { issuer: string; audience: string; serviceClientSecret: string };
-  /** The resilient client for calls to other services (and the payment gateway). */
+  /** The resilient client for calls to other services (and external ones, per `httpTargets`). */
   http: HttpClient;
   /** Base URL of another service or external dependency, by name (from `<NAME>_URL`). */
   urlOf(target: string): string;
@@ -34,6 +34,11 @@ export interface ServiceDefinition {
   /** What the service needs from the host: the gateway simulator needs neither. */
   needs?: { database?: boolean; bus?: boolean };
   migrations?: Migration[];
+  /**
+   * Per-target overrides for `deps.http`: an external provider takes no service token and may
+   * want its own breaker numbers. Other services' targets need none.
+   */
+  httpTargets?: Record<string, TargetOptions>;
   routes?(app: HttpApp, deps: ServiceDeps): void | Promise<void>;
   handlers?(deps: ServiceDeps): MessageHandler[];
   jobs?(deps: ServiceDeps): JobDefinition[];

@@ -90,6 +90,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
     config: runtime.config,
     urlOf: urlOfTarget,
     log,
+    targets: def.httpTargets,
   });
   const deps: ServiceDeps = {
     service: def.name,
