@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../platform/data/db.js';
 import { principalOf } from '../../platform/http/authentication.js';
-import { decodeCursor, encodeCursor, pageQuery, pageSchema } from '../../platform/http/pagination.js';
+import { decodeCursor, pageQuery, pageSchema, toPage } from '../../platform/http/pagination.js';
 import { notFound } from '../../platform/http/problem.js';
 import { PERMISSIONS } from '../../contracts/permissions.js';
 
@@ -88,12 +88,7 @@ export function emailRoutes(app: FastifyInstance, deps: { db: Db }): void {
         `SELECT ${COLUMNS} FROM outgoing_email WHERE ${where} ORDER BY id DESC LIMIT $${params.length}`,
         params,
       );
-      const page = rows.slice(0, q.limit);
-      const last = page[page.length - 1];
-      return {
-        items: page.map(view),
-        nextCursor: rows.length > page.length && last ? encodeCursor({ id: String(last.id) }) : null,
-      };
+      return toPage(rows, q.limit, (e) => ({ id: String(e.id) }), view);
     },
   );
 

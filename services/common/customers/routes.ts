@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf } from '../../../platform/http/authentication.js';
-import { decodeCursor, encodeCursor, pageQuery, pageSchema } from '../../../platform/http/pagination.js';
+import { decodeCursor, pageQuery, pageSchema, toPage } from '../../../platform/http/pagination.js';
 import { notFound, unprocessable } from '../../../platform/http/problem.js';
 import type { Bus } from '../../../platform/messaging/bus.js';
 import type { Db } from '../../../platform/data/db.js';
@@ -108,17 +108,11 @@ export function customerRoutes(app: FastifyInstance, deps: { db: Db; bus: Bus })
     async (request) => {
       const principal = principalOf(request);
       const after = decodeCursor(request.query.cursor, cursorSchema);
-      const items = await listCustomers(db, principal.organizationId, {
+      const rows = await listCustomers(db, principal.organizationId, {
         limit: request.query.limit + 1,
         after: after ? { position: after.p, id: after.id } : undefined,
       });
-      const page = items.slice(0, request.query.limit);
-      const last = page[page.length - 1];
-      return {
-        items: page.map(view),
-        nextCursor:
-          items.length > page.length && last ? encodeCursor({ p: last.position, id: last.id }) : null,
-      };
+      return toPage(rows, request.query.limit, (c) => ({ p: c.position, id: c.id }), view);
     },
   );
 

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../../platform/data/db.js';
 import { principalOf } from '../../../platform/http/authentication.js';
-import { decodeCursor, encodeCursor, pageQuery, pageSchema } from '../../../platform/http/pagination.js';
+import { decodeCursor, pageQuery, pageSchema, toPage } from '../../../platform/http/pagination.js';
 import { notFound, unprocessable } from '../../../platform/http/problem.js';
 import type { Bus } from '../../../platform/messaging/bus.js';
 import { recordActivity } from '../../../platform/observability/activity.js';
@@ -147,22 +147,21 @@ export function invoiceRoutes(
     async (request) => {
       const q = request.query;
       const after = decodeCursor(q.cursor, cursorSchema);
-      const items = await listInvoices(db, principalOf(request).organizationId, {
+      const rows = await listInvoices(db, principalOf(request).organizationId, {
         customerId: q.customerId,
         status: q.status,
         limit: q.limit + 1,
         before: after ? { position: after.p, id: after.id } : undefined,
       });
-      const page = items.slice(0, q.limit);
-      const last = page[page.length - 1];
-      return {
-        items: page.map((i) => {
+      return toPage(
+        rows,
+        q.limit,
+        (i) => ({ p: i.position, id: i.id }),
+        (i) => {
           const { lines: _lines, ...summary } = view(i);
           return summary;
-        }),
-        nextCursor:
-          items.length > page.length && last ? encodeCursor({ p: last.position, id: last.id }) : null,
-      };
+        },
+      );
     },
   );
 
