@@ -4,8 +4,8 @@ import type { SigningKeyStore, StoredSigningKey } from './keys.js';
 
 interface KeyRow {
   kid: string;
-  private_jwk: JWK | string;
-  public_jwk: JWK | string;
+  private_jwk: JWK;
+  public_jwk: JWK;
   created_at: Date | string;
   retired_at: Date | string | null;
 }
@@ -25,8 +25,8 @@ export function dbSigningKeyStore(db: Queryable, table = 'signing_key'): Signing
       );
       return rows.map((r): StoredSigningKey => ({
         kid: r.kid,
-        privateJwk: json(r.private_jwk),
-        publicJwk: json(r.public_jwk),
+        privateJwk: r.private_jwk,
+        publicJwk: r.public_jwk,
         createdAt: new Date(r.created_at),
         retiredAt: r.retired_at === null ? null : new Date(r.retired_at),
       }));
@@ -45,8 +45,4 @@ export function dbSigningKeyStore(db: Queryable, table = 'signing_key'): Signing
       );
     },
   };
-}
-
-function json(v: JWK | string): JWK {
-  return typeof v === 'string' ? (JSON.parse(v) as JWK) : v;
 }

@@ -64,7 +64,7 @@ interface KeyRow {
   state: 'in_progress' | 'completed';
   locked: boolean;
   status_code: number | null;
-  response_headers: Record<string, string> | string | null;
+  response_headers: Record<string, string> | null;
   response_body: string | null;
 }
 
@@ -121,16 +121,11 @@ export function registerIdempotency(app: FastifyInstance, opts: IdempotencyOptio
     return taken.rowCount === 1;
   };
 
-  const replay = (reply: FastifyReply, row: KeyRow): FastifyReply => {
-    const headers =
-      typeof row.response_headers === 'string'
-        ? (JSON.parse(row.response_headers) as Record<string, string>)
-        : (row.response_headers ?? {});
-    return reply
+  const replay = (reply: FastifyReply, row: KeyRow): FastifyReply =>
+    reply
       .code(row.status_code ?? 200)
-      .headers({ ...headers, 'idempotent-replayed': 'true' })
+      .headers({ ...row.response_headers, 'idempotent-replayed': 'true' })
       .send(row.response_body ?? '');
-  };
 
   app.addHook('preHandler', async (request, reply) => {
     const mode = request.routeOptions.config.idempotency;

@@ -252,13 +252,12 @@ function toSummary(r: Record<string, unknown>): DeadLetterSummary {
 }
 
 function toDeadLetter(r: Record<string, unknown>): DeadLetter {
-  const headers = typeof r.headers === 'string' ? (JSON.parse(r.headers) as unknown) : r.headers;
   return {
     ...toSummary(r),
     error: (r.error as string | null) ?? null,
     stack: (r.stack as string | null) ?? null,
     body: String(r.body),
-    headers: (headers as Record<string, unknown> | null) ?? {},
+    headers: (r.headers as Record<string, unknown> | null) ?? {},
     archivedAt: iso(r.archived_at),
   };
 }

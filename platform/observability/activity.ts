@@ -86,7 +86,7 @@ export async function traceOf(
   const { rows } = await q.query<{
     at: Date | string;
     action: string;
-    detail: Record<string, unknown> | string;
+    detail: Record<string, unknown>;
   }>(
     // Within one transaction the work comes before the messages it published.
     `SELECT at, 0 AS kind, id, action, detail FROM activity
@@ -103,6 +103,6 @@ export async function traceOf(
     at: new Date(r.at).toISOString(),
     service,
     action: r.action,
-    detail: typeof r.detail === 'string' ? (JSON.parse(r.detail) as Record<string, unknown>) : r.detail,
+    detail: r.detail,
   }));
 }

@@ -107,7 +107,7 @@ export class QueueStore {
     const { rows } = await this.db.query<{
       id: string | number | null;
       body: string | null;
-      headers: unknown;
+      headers: Record<string, unknown> | null;
       attempt: number | null;
       deliveries: number | null;
       next_at: unknown;
@@ -137,10 +137,7 @@ export class QueueStore {
         id: String(r.id),
         queue,
         body: r.body ?? '',
-        headers: (typeof r.headers === 'string' ? JSON.parse(r.headers) : (r.headers ?? {})) as Record<
-          string,
-          unknown
-        >,
+        headers: r.headers ?? {},
         attempt: Number(r.attempt),
         deliveries: Number(r.deliveries),
       });
