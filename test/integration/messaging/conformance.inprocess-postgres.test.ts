@@ -7,11 +7,5 @@ const deliveryLimit = 3;
 // The in-process transport keeps its queues in whatever database it is given: PostgreSQL too.
 runConformanceSuite('in-process transport on PostgreSQL', async () => {
   const bus = await openPostgresBus({ retryDelaysMs, leaseMs: 400, pollIntervalMs: 200 });
-  return {
-    transport: () => bus.transport(),
-    db: (service) => bus.db(service),
-    retryDelaysMs,
-    deliveryLimit,
-    cleanup: () => bus.close(),
-  };
+  return bus.environment(deliveryLimit);
 });

@@ -11,11 +11,5 @@ runConformanceSuite('in-process transport on PGlite', async () => {
     leaseMs: 400,
     pollIntervalMs: 200,
   });
-  return {
-    transport: () => bus.transport(),
-    db: (service) => bus.db(service),
-    retryDelaysMs,
-    deliveryLimit,
-    cleanup: () => bus.close(),
-  };
+  return bus.environment(deliveryLimit);
 });

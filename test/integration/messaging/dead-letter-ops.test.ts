@@ -8,14 +8,7 @@ import type { DeadLetter } from '../../../platform/messaging/dead-letter-store.j
 import { queueNames } from '../../../platform/messaging/envelope.js';
 import { messagingMetrics } from '../../../platform/messaging/metrics.js';
 import { buildEnvelope } from '../../../platform/messaging/outbox.js';
-import {
-  org,
-  startTestService,
-  testRun,
-  waitFor,
-  type ConformanceEnvironment,
-  type TestService,
-} from './conformance-kit.js';
+import { org, startTestService, testRun, waitFor, type TestService } from './conformance-kit.js';
 import { openPostgresBus, type TestBus } from './test-bus.js';
 
 /**
@@ -35,13 +28,7 @@ describe('dead-letter operations', () => {
 
   beforeAll(async () => {
     bus = await openPostgresBus({ retryDelaysMs: [20], pollIntervalMs: 100 });
-    const env: ConformanceEnvironment = {
-      transport: () => bus.transport(),
-      db: (s) => bus.db(s),
-      retryDelaysMs: [20],
-      deliveryLimit: 3,
-      cleanup: async () => undefined,
-    };
+    const env = bus.environment(3, { keepOpen: true });
     svc = await startTestService(env, run.service('ops'), registry, [
       on(thingHappened, 'ops-handles-thing', async (m) => {
         if (!fixed) throw new Error(`not yet: ${m.payload.label}`);

@@ -7,8 +7,9 @@ import {
   createInProcessTransport,
   type InProcessTransportOptions,
 } from '../../../platform/messaging/inprocess/transport.js';
-import type { Transport } from '../../../platform/messaging/transport.js';
+import { DEFAULT_RETRY_DELAYS_MS, type Transport } from '../../../platform/messaging/transport.js';
 import { uniqueName } from '../../harness/unique-name.js';
+import type { ConformanceEnvironment } from './conformance-kit.js';
 
 /** Databases for services and for the in-process bus, and transports over the latter. */
 export interface TestBus {
@@ -16,18 +17,17 @@ export interface TestBus {
   transport(overrides?: Partial<InProcessTransportOptions>): Promise<Transport>;
   /** The service's database; asking twice gives two handles on the same one (a restart). */
   db(service: string): Promise<Db>;
+  /**
+   * The bus as a conformance environment: its transports, databases and retry ladder. Its cleanup
+   * closes the bus unless `keepOpen` (the caller closes it itself).
+   */
+  environment(deliveryLimit: number, opts?: { keepOpen?: boolean }): ConformanceEnvironment;
   close(): Promise<void>;
 }
 
 type Defaults = Omit<InProcessTransportOptions, 'db'>;
 
-function withTransports(
-  busDb: Db,
-  defaults: Defaults,
-  dbs: Db[],
-  closeAll: () => Promise<void>,
-  db: TestBus['db'],
-) {
+function withTransports(busDb: Db, defaults: Defaults, closeAll: () => Promise<void>, db: TestBus['db']) {
   const transports: Transport[] = [];
   const bus: TestBus = {
     busDb,
@@ -37,9 +37,15 @@ function withTransports(
       return t;
     },
     db,
+    environment: (deliveryLimit, opts = {}) => ({
+      transport: () => bus.transport(),
+      db: (service) => bus.db(service),
+      retryDelaysMs: defaults.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
+      deliveryLimit,
+      cleanup: () => (opts.keepOpen ? Promise.resolve() : bus.close()),
+    }),
     async close() {
       await Promise.all(transports.map((t) => t.close()));
-      await Promise.all(dbs.map((d) => d.close()));
       await closeAll();
     },
   };
@@ -56,7 +62,6 @@ export async function openEmbeddedBus(defaults: Defaults): Promise<TestBus> {
   return withTransports(
     busDb,
     defaults,
-    [],
     () => embedded.close(),
     (service) => embedded.forService(service),
   );
@@ -90,7 +95,6 @@ export async function openPostgresBus(defaults: Defaults): Promise<TestBus> {
   return withTransports(
     busDb,
     defaults,
-    [],
     () => databases.close(),
     (service) => databases.db(service),
   );
