@@ -6,7 +6,7 @@ import { KeyedBatcher } from './batcher.js';
 import { insertNumberedInvoices, type NewInvoice } from './numbered-insert.js';
 import { periodOf } from './numbering.js';
 import { draftInvoice, type CreateInvoiceBody } from './request.js';
-import { invoiceByIdempotencyKey, type Invoice } from './store.js';
+import { invoiceHeader, type Invoice } from './store.js';
 
 /** A customer as Common describes it; null when Common says there is no such customer (for this organization). */
 export interface CustomerDirectory {
@@ -133,7 +133,7 @@ export async function createInvoice(
     // The key is already on an invoice: a retry that got past the HTTP layer's record. No look
     // before the write for it: that would cost every invoice a statement for a rare case.
     if (req.idempotencyKey && (err as { code?: string }).code === UNIQUE_VIOLATION) {
-      const raced = await invoiceByIdempotencyKey(db, req.organizationId, req.idempotencyKey);
+      const raced = await invoiceHeader(db, req.organizationId, { idempotencyKey: req.idempotencyKey });
       if (raced) return { kind: 'created', invoice: summary(raced) };
     }
     throw err;

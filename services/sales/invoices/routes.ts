@@ -11,7 +11,7 @@ import { PERMISSIONS } from '../../../contracts/permissions.js';
 import { SendInvoiceEmail } from '../../../contracts/sales.js';
 import { createInvoice, type CustomerDirectory, type InvoiceWriter } from './create.js';
 import { createInvoiceBodySchema, InvoiceRuleError } from './request.js';
-import { getInvoice, listInvoices, type Invoice } from './store.js';
+import { getInvoice, invoiceHeader, listInvoices, type Invoice } from './store.js';
 
 const createdSchema = z.object({
   id: z.uuid(),
@@ -181,7 +181,7 @@ export function invoiceRoutes(
     async (request, reply) => {
       const principal = principalOf(request);
       const answer = await db.transaction(async (tx) => {
-        const invoice = await getInvoice(tx, principal.organizationId, request.params.id);
+        const invoice = await invoiceHeader(tx, principal.organizationId, { id: request.params.id });
         if (!invoice) return null;
         const sent = await bus.send(
           tx,

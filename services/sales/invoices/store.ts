@@ -44,30 +44,30 @@ interface InvoiceRow {
   created_at: Date;
 }
 
-const SELECT = `SELECT id, organization_id, company_id, number, customer_id, customer_name, customer_email,
-                       amount::text AS amount, issue_date, due_date, description, status, journal_id, posted_at,
-                       correlation_id, created_at
-                  FROM invoice`;
+const COLUMNS = `id, organization_id, company_id, number, customer_id, customer_name, customer_email,
+                 amount::text AS amount, issue_date, due_date, description, status, journal_id, posted_at,
+                 correlation_id, created_at`;
 
-/** The invoice an Idempotency-Key made, if any. */
-export async function invoiceByIdempotencyKey(
+/**
+ * An invoice without reading its lines (`lines` is empty): by id, or by the Idempotency-Key that
+ * made it. For callers that need only its figures and customer.
+ */
+export async function invoiceHeader(
   q: Queryable,
   organizationId: string,
-  key: string,
+  by: { id: string } | { idempotencyKey: string },
 ): Promise<Invoice | null> {
+  const [column, value] = 'id' in by ? ['id', by.id] : ['idempotency_key', by.idempotencyKey];
   const { rows } = await q.query<InvoiceRow>(
-    `${SELECT} WHERE organization_id = $1 AND idempotency_key = $2`,
-    [organizationId, key],
+    `SELECT ${COLUMNS} FROM invoice WHERE organization_id = $1 AND ${column} = $2`,
+    [organizationId, value],
   );
   return rows[0] ? toInvoice(rows[0], []) : null;
 }
 
 export async function getInvoice(q: Queryable, organizationId: string, id: string): Promise<Invoice | null> {
-  const { rows } = await q.query<InvoiceRow>(`${SELECT} WHERE organization_id = $1 AND id = $2`, [
-    organizationId,
-    id,
-  ]);
-  return rows[0] ? withLines(q, rows[0]) : null;
+  const invoice = await invoiceHeader(q, organizationId, { id });
+  return invoice ? { ...invoice, lines: await linesOf(q, invoice.id) } : null;
 }
 
 /** A page of invoices, newest first, before the given position (keyset paging). */
@@ -97,7 +97,7 @@ export async function listInvoices(
   }
   params.push(filter.limit);
   const { rows } = await q.query<InvoiceRow & { position: string }>(
-    `${SELECT.replace(' FROM invoice', ', created_at::text AS position FROM invoice')}
+    `SELECT ${COLUMNS}, created_at::text AS position FROM invoice
       WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
     params,
   );
@@ -135,7 +135,7 @@ export async function markPosted(
   return rows.length === 1;
 }
 
-async function withLines(q: Queryable, row: InvoiceRow): Promise<Invoice> {
+async function linesOf(q: Queryable, invoiceId: string): Promise<InvoiceLine[]> {
   const { rows } = await q.query<{
     position: number;
     description: string;
@@ -145,18 +145,15 @@ async function withLines(q: Queryable, row: InvoiceRow): Promise<Invoice> {
   }>(
     `SELECT position, description, quantity, unit_price::text AS unit_price, amount::text AS amount
        FROM invoice_line WHERE invoice_id = $1 ORDER BY position`,
-    [row.id],
+    [invoiceId],
   );
-  return toInvoice(
-    row,
-    rows.map((l) => ({
-      position: l.position,
-      description: l.description,
-      quantity: l.quantity,
-      unitPrice: l.unit_price,
-      amount: l.amount,
-    })),
-  );
+  return rows.map((l) => ({
+    position: l.position,
+    description: l.description,
+    quantity: l.quantity,
+    unitPrice: l.unit_price,
+    amount: l.amount,
+  }));
 }
 
 function toInvoice(r: InvoiceRow, lines: Invoice['lines']): Invoice {
