@@ -21,9 +21,8 @@ export const PERMISSIONS = {
   payrollWrite: 'payroll:write',
   emailsRead: 'emails:read',
   opsRead: 'ops:read',
-  opsDeadLetters: 'ops:dead-letters',
   /** Inspect, replay and discard dead letters (platform/messaging/dead-letter-routes.ts). */
-  deadLetters: 'ops:dead-letters',
+  opsDeadLetters: 'ops:dead-letters',
 } as const;
 
 export type Permission = (typeof PERMISSIONS)[keyof typeof PERMISSIONS];
