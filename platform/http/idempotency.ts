@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Db, Queryable, Tx } from '../data/db.js';
 import type { Migration } from '../data/migrations.js';
+import { deleteInChunks } from '../data/prune.js';
 import { PROBLEM_TYPES, ProblemError, validationFailed } from './problem.js';
 import './route-config.js';
 
@@ -237,10 +238,6 @@ export function registerIdempotency(app: FastifyInstance, opts: IdempotencyOptio
 }
 
 /** Deletes keys older than `olderThanMs` (default one day); run it from a scheduled job. */
-export async function purgeIdempotencyKeys(db: Queryable, olderThanMs = 24 * 3600 * 1000): Promise<number> {
-  const { rowCount } = await db.query(
-    `DELETE FROM idempotency_key WHERE created_at < now() - $1::bigint * interval '1 millisecond'`,
-    [olderThanMs],
-  );
-  return rowCount;
+export function purgeIdempotencyKeys(db: Queryable, olderThanMs = 24 * 3600 * 1000): Promise<number> {
+  return deleteInChunks(db, 'idempotency_key', 'scope, key', 'created_at', olderThanMs);
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../data/db.js';
+import { deleteInChunks } from '../data/prune.js';
 
 export interface RetentionOptions {
   /** Sent outbox rows older than this go. */
@@ -7,28 +8,6 @@ export interface RetentionOptions {
   inboxRetentionMs: number;
   /** Redelivery counts of copies nobody saw again for this long go. */
   deliveryAttemptRetentionMs?: number;
-}
-
-const CHUNK = 5_000;
-
-/** Deletes in chunks so a large backlog never holds one long transaction. Returns rows deleted. */
-async function deleteInChunks(
-  db: Db,
-  table: string,
-  keys: string,
-  where: string,
-  ageMs: number,
-): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const { rowCount } = await db.query(
-      `DELETE FROM ${table} WHERE (${keys}) IN (
-         SELECT ${keys} FROM ${table} WHERE ${where} < now() - $1 * interval '1 millisecond' LIMIT ${CHUNK})`,
-      [ageMs],
-    );
-    total += rowCount;
-    if (rowCount < CHUNK) return total;
-  }
 }
 
 export async function pruneMessagingTables(db: Db, o: RetentionOptions): Promise<Record<string, number>> {
