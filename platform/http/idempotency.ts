@@ -95,6 +95,21 @@ function scopeOf(request: FastifyRequest): string {
   return `${p?.organizationId ?? '-'}|${p?.subject ?? '-'}|${request.method} ${request.routeOptions.url ?? ''}`;
 }
 
+/** Stores the answer a replay repeats and marks the key completed. */
+async function recordAnswer(
+  q: Queryable,
+  scope: string,
+  key: string,
+  answer: { statusCode: number; body: string; headers: Record<string, string> },
+): Promise<void> {
+  await q.query(
+    `UPDATE idempotency_key SET state = 'completed', status_code = $3, response_body = $4,
+            response_headers = $5, completed_at = now()
+      WHERE scope = $1 AND key = $2`,
+    [scope, key, answer.statusCode, answer.body, JSON.stringify(answer.headers)],
+  );
+}
+
 const replayable = (status: number) => status < 500 && status !== 409 && status !== 429;
 
 export function registerIdempotency(app: FastifyInstance, opts: IdempotencyOptions, log: Logger): void {
@@ -178,18 +193,11 @@ export function registerIdempotency(app: FastifyInstance, opts: IdempotencyOptio
       scope,
       committed: false,
       async complete(tx, statusCode, body) {
-        await tx.query(
-          `UPDATE idempotency_key SET state = 'completed', status_code = $3, response_body = $4,
-                  response_headers = $5, completed_at = now()
-            WHERE scope = $1 AND key = $2`,
-          [
-            scope,
-            raw,
-            statusCode,
-            JSON.stringify(body),
-            JSON.stringify({ 'content-type': 'application/json; charset=utf-8' }),
-          ],
-        );
+        await recordAnswer(tx, scope, raw, {
+          statusCode,
+          body: JSON.stringify(body),
+          headers: { 'content-type': 'application/json; charset=utf-8' },
+        });
         tx.afterCommit(() => {
           handle.committed = true;
         });
@@ -211,18 +219,11 @@ export function registerIdempotency(app: FastifyInstance, opts: IdempotencyOptio
           const v = reply.getHeader(name);
           if (v !== undefined) headers[name] = String(v);
         }
-        await db.query(
-          `UPDATE idempotency_key SET state = 'completed', status_code = $3, response_body = $4,
-                  response_headers = $5, completed_at = now()
-            WHERE scope = $1 AND key = $2`,
-          [
-            handle.scope,
-            handle.key,
-            reply.statusCode,
-            payload == null ? '' : payload.toString(),
-            JSON.stringify(headers),
-          ],
-        );
+        await recordAnswer(db, handle.scope, handle.key, {
+          statusCode: reply.statusCode,
+          body: payload == null ? '' : payload.toString(),
+          headers,
+        });
       } else if (!handle.committed) {
         // Nothing was done (or it failed): free the key so a retry runs the request again.
         await db.query(
