@@ -11,7 +11,8 @@ import { createRuntime } from '../platform/host/runtime.js';
 import { DeadLetterStore } from '../platform/messaging/dead-letter-store.js';
 import { DEAD_LETTER_USAGE, runDeadLetterCli } from '../platform/messaging/dead-letter-cli.js';
 import { createLogger } from '../platform/observability/logger.js';
-import { SERVICE_NAMES, SERVICE_PORTS, type ServiceName } from '../contracts/services.js';
+import { SERVICE_PORTS } from '../contracts/services.js';
+import { serviceNameOf } from './services.js';
 
 const USAGE = `Usage: npm run dhanman -- <command>\n\nCommands:\n  dead-letters   ${DEAD_LETTER_USAGE.split('\n')[0]}\n`;
 
@@ -35,11 +36,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await runDeadLetterCli(rest, {
       async open(service) {
-        if (!SERVICE_NAMES.includes(service as ServiceName)) {
-          throw new ConfigError([
-            `service: expected one of ${SERVICE_NAMES.join(', ')} (got ${JSON.stringify(service)})`,
-          ]);
-        }
+        serviceNameOf(service, 'service');
         const db = await runtime.openDatabase(service);
         const store = new DeadLetterStore({ service, db, transport: await runtime.transport() });
         return { store, close: () => db.close() };

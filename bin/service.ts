@@ -5,17 +5,13 @@
  */
 import { z } from 'zod';
 import { ConfigError, env as envVar, exitOnConfigError, loadConfig } from '../platform/config/env.js';
-import { SERVICE_NAMES, type ServiceName } from '../contracts/services.js';
+import { serviceNameOf } from './services.js';
 import { startSystem } from './system.js';
 
 const [name, ...flags] = process.argv.slice(2);
 
 try {
-  if (!name || !SERVICE_NAMES.includes(name as ServiceName)) {
-    throw new ConfigError([
-      `service name: expected one of ${SERVICE_NAMES.join(', ')} (got ${JSON.stringify(name ?? '')})`,
-    ]);
-  }
+  const service = serviceNameOf(name, 'service name');
   const unknown = flags.filter((f) => f !== '--demo');
   if (unknown.length > 0) throw new ConfigError([`flags: expected only --demo (got ${unknown.join(' ')})`]);
   const required = loadConfig(
@@ -26,14 +22,14 @@ try {
     }),
   );
   const env: Record<string, string | undefined> = { ...process.env };
-  if (required.PORT !== undefined) env[`${name.toUpperCase()}_PORT`] = String(required.PORT);
+  if (required.PORT !== undefined) env[`${service.toUpperCase()}_PORT`] = String(required.PORT);
   const system = await startSystem({
     env,
-    only: [name as ServiceName],
+    only: [service],
     seed: flags.includes('--demo') || env.DHANMAN_DEMO === 'true',
     handleSignals: true,
   });
-  process.stdout.write(`${name} listening on ${system.url(name as ServiceName)}\n`);
+  process.stdout.write(`${service} listening on ${system.url(service)}\n`);
 } catch (err) {
   exitOnConfigError(err);
 }

@@ -1,5 +1,14 @@
+import { ConfigError } from '../platform/config/env.js';
 import type { ServiceDefinition } from '../platform/host/service-definition.js';
-import type { ServiceName } from '../contracts/services.js';
+import { SERVICE_NAMES, type ServiceName } from '../contracts/services.js';
+
+/** `value` as a service name, or a ConfigError naming `label` and the names there are. */
+export function serviceNameOf(value: string | undefined, label: string): ServiceName {
+  if (value !== undefined && SERVICE_NAMES.includes(value as ServiceName)) return value as ServiceName;
+  throw new ConfigError([
+    `${label}: expected one of ${SERVICE_NAMES.join(', ')} (got ${JSON.stringify(value ?? '')})`,
+  ]);
+}
 
 /** Every service, loaded on demand so a single-service process loads only its own code. */
 export const SERVICE_LOADERS: Record<ServiceName, () => Promise<ServiceDefinition>> = {
