@@ -46,15 +46,13 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
     tx: Tx,
     m: Envelope,
     template: N,
-    to: { name: string; email: string; organizationName?: string | null },
+    to: { name: string; email: string },
+    /** Resolved by the caller once per message, however many recipients it has. */
+    organizationName: string,
     data: (base: { organizationName: string; recipientName: string }) => TemplateData[N],
     /** What makes this mail "the same mail" (default: the message). */
     dedupeKey?: string,
   ) => {
-    const organizationName =
-      (to.organizationName !== undefined
-        ? to.organizationName
-        : await organizationNameOf(tx, m.organizationId)) ?? FALLBACK_ORGANIZATION_NAME;
     const rendered = renderMail(template, data({ organizationName, recipientName: to.name }));
     return deliverOnce(tx, sender, {
       ...rendered,
@@ -72,6 +70,10 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
     });
   };
 
+  const organizationOf = async (tx: Tx, m: Envelope) =>
+    (await organizationNameOf(tx, m.organizationId)) ?? FALLBACK_ORGANIZATION_NAME;
+
+  // The customer's contact and the organization's name come in one query.
   const customer = async (
     tx: Tx,
     m: Envelope,
@@ -83,7 +85,7 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
       contact,
     );
     if (!to) throw new NoRecipientError(`no email address known for customer ${p.customerId} yet`);
-    return { ...to, organizationName };
+    return { to, organizationName: organizationName ?? FALLBACK_ORGANIZATION_NAME };
   };
 
   const user = async (tx: Tx, m: Envelope, userId: string) => {
@@ -110,12 +112,13 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
       tx: Tx,
     ) => {
       const p = m.payload;
-      const to = await customer(tx, m, p);
+      const { to, organizationName } = await customer(tx, m, p);
       await send(
         tx,
         m,
         template,
         to,
+        organizationName,
         (base) => ({
           ...base,
           invoice: {
@@ -145,7 +148,7 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
       const p = m.payload;
       const requester = await user(tx, m, p.requestedBy);
       const decider = await userOf(tx, m.organizationId, decidedBy);
-      await send(tx, m, template, requester, (base) => ({
+      await send(tx, m, template, requester, await organizationOf(tx, m), (base) => ({
         ...base,
         po: {
           number: p.number,
@@ -184,12 +187,13 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
       'notification.mail.payment-receipt',
       async (m, tx) => {
         const p = m.payload;
-        const to = await customer(tx, m, p);
+        const { to, organizationName } = await customer(tx, m, p);
         await send(
           tx,
           m,
           'payment-receipt',
           to,
+          organizationName,
           (base) => ({
             ...base,
             payment: {
@@ -216,8 +220,9 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
           );
         }
         const requester = await userOf(tx, m.organizationId, p.requestedBy);
+        const organizationName = await organizationOf(tx, m);
         for (const approver of approvers) {
-          await send(tx, m, 'po-approval-required', approver, (base) => ({
+          await send(tx, m, 'po-approval-required', approver, organizationName, (base) => ({
             ...base,
             po: {
               number: p.number,
@@ -248,12 +253,14 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
       'notification.mail.payslip',
       async (m, tx) => {
         let skipped = 0;
+        const organizationName = await organizationOf(tx, m);
         for (const slip of m.payload.payslips) {
           if (!slip.email) {
             skipped += 1;
             continue;
           }
-          await send(tx, m, 'payslip', { name: slip.name, email: slip.email }, (base) => ({
+          const to = { name: slip.name, email: slip.email };
+          await send(tx, m, 'payslip', to, organizationName, (base) => ({
             ...base,
             payslip: { period: m.payload.period, netPay: formatMoney(slip.netPay) },
           }));
