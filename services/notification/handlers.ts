@@ -1,6 +1,7 @@
 import type { Tx } from '../../platform/data/db.js';
 import { upsertReplica } from '../../platform/data/replica.js';
 import { on, type MessageHandler } from '../../platform/messaging/bus.js';
+import type { PayloadOf } from '../../platform/messaging/contract.js';
 import type { Envelope } from '../../platform/messaging/envelope.js';
 import { recordActivity } from '../../platform/observability/activity.js';
 import {
@@ -37,6 +38,16 @@ export class NoRecipientError extends Error {
 }
 
 const FALLBACK_ORGANIZATION_NAME = 'Dhanman';
+
+/** The invoice mails' messages share the invoice facts; only InvoiceCreated carries the issue date. */
+type InvoiceMailPayload = PayloadOf<typeof SendPaymentReminder> &
+  Partial<Pick<PayloadOf<typeof InvoiceCreated>, 'issueDate'>>;
+
+const poFacts = (p: PayloadOf<typeof POSubmitted | typeof POApproved | typeof PORejected>) => ({
+  number: p.number,
+  amount: formatMoney(p.amount),
+  vendorName: p.vendorName,
+});
 
 export function notificationHandlers(sender: MailSender): MessageHandler[] {
   // A mail sent over SMTP cannot be rolled back: its handler never shares a transaction (and a
@@ -98,19 +109,7 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
   // messages); an explicit SendInvoiceEmail or a reminder is a mail of its own.
   const invoiceMail =
     (template: 'invoice-created' | 'payment-reminder', oncePerInvoice = false) =>
-    async (
-      m: Envelope<{
-        invoiceId: string;
-        customerId: string;
-        customerName?: string | undefined;
-        customerEmail?: string | undefined;
-        number: string;
-        amount: string;
-        dueDate: string;
-        issueDate?: string;
-      }>,
-      tx: Tx,
-    ) => {
+    async (m: Envelope<InvoiceMailPayload>, tx: Tx) => {
       const p = m.payload;
       const { to, organizationName } = await customer(tx, m, p);
       await send(
@@ -132,33 +131,20 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
       );
     };
 
-  const poDecision =
-    (template: 'po-approved' | 'po-rejected') =>
-    async (
-      m: Envelope<{
-        number: string;
-        amount: string;
-        vendorName?: string | undefined;
-        requestedBy: string;
-        comments?: string | undefined;
-      }>,
-      tx: Tx,
-      decidedBy: string,
-    ) => {
-      const p = m.payload;
-      const requester = await user(tx, m, p.requestedBy);
-      const decider = await userOf(tx, m.organizationId, decidedBy);
-      await send(tx, m, template, requester, await organizationOf(tx, m), (base) => ({
-        ...base,
-        po: {
-          number: p.number,
-          amount: formatMoney(p.amount),
-          vendorName: p.vendorName,
-          decidedByName: decider?.name ?? 'an approver',
-          comments: p.comments,
-        },
-      }));
-    };
+  const poDecision = async (
+    tx: Tx,
+    m: Envelope<PayloadOf<typeof POApproved | typeof PORejected>>,
+    template: 'po-approved' | 'po-rejected',
+    decidedBy: string,
+  ) => {
+    const p = m.payload;
+    const requester = await user(tx, m, p.requestedBy);
+    const decider = await userOf(tx, m.organizationId, decidedBy);
+    await send(tx, m, template, requester, await organizationOf(tx, m), (base) => ({
+      ...base,
+      po: { ...poFacts(p), decidedByName: decider?.name ?? 'an approver', comments: p.comments },
+    }));
+  };
 
   // Created or updated, the contact is the same copy: the name and email of the latest event.
   const replicateContact = (m: Envelope<{ customerId: string; name: string; email: string }>, tx: Tx) =>
@@ -225,9 +211,7 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
           await send(tx, m, 'po-approval-required', approver, organizationName, (base) => ({
             ...base,
             po: {
-              number: p.number,
-              amount: formatMoney(p.amount),
-              vendorName: p.vendorName,
+              ...poFacts(p),
               requestedByName: requester?.name ?? 'a colleague',
               requiredRoles: p.requiredRoles,
             },
@@ -239,13 +223,13 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
     on(
       POApproved,
       'notification.mail.po-approved',
-      (m, tx) => poDecision('po-approved')(m, tx, m.payload.approvedBy),
+      (m, tx) => poDecision(tx, m, 'po-approved', m.payload.approvedBy),
       smtp,
     ),
     on(
       PORejected,
       'notification.mail.po-rejected',
-      (m, tx) => poDecision('po-rejected')(m, tx, m.payload.rejectedBy),
+      (m, tx) => poDecision(tx, m, 'po-rejected', m.payload.rejectedBy),
       smtp,
     ),
     on(
