@@ -36,7 +36,7 @@ export function loadConfig<S extends z.ZodObject>(
 export const env = {
   int: (def: number, min = 0) => z.coerce.number().int().min(min).default(def),
   port: (def: number) => z.coerce.number().int().min(1).max(65535).default(def),
-  msList: (def: number[]) =>
+  msList: (def: readonly number[]) =>
     z
       .string()
       .regex(/^\d+(,\d+)*$/, 'expected a comma-separated list of whole milliseconds, e.g. "1000,5000"')

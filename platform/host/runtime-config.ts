@@ -1,5 +1,10 @@
 import { z } from 'zod';
 import { env, loadConfig } from '../config/env.js';
+import { DEFAULT_RESILIENCE } from '../http/resilience.js';
+import { DEFAULT_JOB_RETRY_DELAYS_SECONDS } from '../jobs/jobs.js';
+import { DEFAULT_BATCH_SIZE, DEFAULT_DELIVERY_LIMIT } from '../messaging/consumer.js';
+import { DEFAULT_OUTBOX_RETENTION_MS } from '../messaging/retention.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_PREFETCH, DEFAULT_RETRY_DELAYS_MS } from '../messaging/transport.js';
 
 /**
  * Process-wide settings: where the data and the broker are, and the resilience numbers.
@@ -16,19 +21,19 @@ export const runtimeConfigSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BUS_QUEUE_TYPE: z.enum(['quorum', 'classic']).default('quorum'),
-  BUS_RETRY_DELAYS_MS: env.msList([1_000, 5_000, 15_000]),
-  BUS_PREFETCH: env.int(100, 1),
-  BUS_CONCURRENCY: env.int(32, 1),
-  BUS_BATCH_SIZE: env.int(16, 1),
-  BUS_DELIVERY_LIMIT: env.int(5, 1),
-  OUTBOX_RETENTION_MS: env.int(24 * 3600 * 1000, 0),
-  JOB_RETRY_DELAYS_MS: env.msList([60_000, 300_000, 900_000]),
-  HTTP_TIMEOUT_MS: env.int(10_000, 1),
-  HTTP_RETRY_DELAYS_MS: env.msList([2_000, 4_000, 8_000]),
-  HTTP_BREAKER_THRESHOLD: env.int(5, 1),
-  HTTP_BREAKER_OPEN_MS: env.int(30_000, 1),
-  HTTP_BULKHEAD_LIMIT: env.int(64, 1),
-  HTTP_BULKHEAD_QUEUE: env.int(256, 0),
+  BUS_RETRY_DELAYS_MS: env.msList(DEFAULT_RETRY_DELAYS_MS),
+  BUS_PREFETCH: env.int(DEFAULT_PREFETCH, 1),
+  BUS_CONCURRENCY: env.int(DEFAULT_CONCURRENCY, 1),
+  BUS_BATCH_SIZE: env.int(DEFAULT_BATCH_SIZE, 1),
+  BUS_DELIVERY_LIMIT: env.int(DEFAULT_DELIVERY_LIMIT, 1),
+  OUTBOX_RETENTION_MS: env.int(DEFAULT_OUTBOX_RETENTION_MS, 0),
+  JOB_RETRY_DELAYS_MS: env.msList(DEFAULT_JOB_RETRY_DELAYS_SECONDS.map((s) => s * 1000)),
+  HTTP_TIMEOUT_MS: env.int(DEFAULT_RESILIENCE.timeoutMs, 1),
+  HTTP_RETRY_DELAYS_MS: env.msList(DEFAULT_RESILIENCE.retryDelaysMs),
+  HTTP_BREAKER_THRESHOLD: env.int(DEFAULT_RESILIENCE.breakerThreshold, 1),
+  HTTP_BREAKER_OPEN_MS: env.int(DEFAULT_RESILIENCE.breakerOpenMs, 1),
+  HTTP_BULKHEAD_LIMIT: env.int(DEFAULT_RESILIENCE.bulkheadLimit, 1),
+  HTTP_BULKHEAD_QUEUE: env.int(DEFAULT_RESILIENCE.bulkheadQueue, 0),
   AUTH_ISSUER: z.string().min(1).default('dhanman-common'),
   AUTH_AUDIENCE: z.string().min(1).default('dhanman'),
   AUTH_JWKS_URL: env.url(['http', 'https']).optional(),

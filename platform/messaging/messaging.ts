@@ -1,7 +1,7 @@
 import type { Db } from '../data/db.js';
 import type { Bus, MessageHandler } from './bus.js';
 import type { ContractRegistry } from './contract.js';
-import { createConsumer, DEFAULT_BATCH_SIZE, DEFAULT_DELIVERY_LIMIT } from './consumer.js';
+import { createConsumer } from './consumer.js';
 import { createArchiver } from './dead-letter-archiver.js';
 import { DeadLetterStore } from './dead-letter-store.js';
 import { queueNames } from './envelope.js';
@@ -9,7 +9,13 @@ import { errorText, quietLog, type MessagingLog } from './log.js';
 import { createBus } from './outbox.js';
 import { OutboxRelay, type RelayOptions } from './relay.js';
 import { pruneMessagingTables } from './retention.js';
-import { DEFAULT_RETRY_DELAYS_MS, type Subscription, type Transport } from './transport.js';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_PREFETCH,
+  DEFAULT_RETRY_DELAYS_MS,
+  type Subscription,
+  type Transport,
+} from './transport.js';
 
 export interface MessagingOptions {
   service: string;
@@ -69,8 +75,8 @@ export function createMessaging(opts: MessagingOptions): Messaging {
     registry: opts.registry,
     handlers: opts.handlers,
     retryDelaysMs: opts.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
-    deliveryLimit: opts.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT,
-    batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
+    deliveryLimit: opts.deliveryLimit,
+    batchSize: opts.batchSize,
     log,
   });
   const eventTypes = [
@@ -84,7 +90,10 @@ export function createMessaging(opts: MessagingOptions): Messaging {
       );
     }
   }
-  const consumeOptions = { prefetch: opts.prefetch ?? 100, concurrency: opts.concurrency ?? 32 };
+  const consumeOptions = {
+    prefetch: opts.prefetch ?? DEFAULT_PREFETCH,
+    concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
+  };
 
   let subscriptions: Subscription[] = [];
   let timers: NodeJS.Timeout[] = [];
@@ -94,8 +103,8 @@ export function createMessaging(opts: MessagingOptions): Messaging {
 
   const prune = () =>
     pruneMessagingTables(db, {
-      outboxRetentionMs: opts.outboxRetentionMs ?? 24 * 3600_000,
-      inboxRetentionMs: opts.inboxRetentionMs ?? 30 * 24 * 3600_000,
+      outboxRetentionMs: opts.outboxRetentionMs,
+      inboxRetentionMs: opts.inboxRetentionMs,
     }).catch((err: unknown) => log.warn({ err: errorText(err) }, 'could not prune the messaging tables'));
 
   const declare = () => {

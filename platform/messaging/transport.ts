@@ -53,6 +53,10 @@ export interface ConsumeOptions {
   concurrency: number;
 }
 
+/** Per queue: deliveries taken ahead of the handlers, and handlers running at once. */
+export const DEFAULT_PREFETCH = 100;
+export const DEFAULT_CONCURRENCY = 32;
+
 export interface Subscription {
   /** Stops taking new deliveries and waits for those in flight. */
   cancel(): Promise<void>;
