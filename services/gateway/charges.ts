@@ -65,8 +65,4 @@ export class ChargeBook {
   get(transactionId: string): Charge | undefined {
     return this.byId.get(transactionId);
   }
-
-  count(): number {
-    return this.byId.size;
-  }
 }

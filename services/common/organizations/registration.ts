@@ -16,8 +16,6 @@ export interface NewUser {
   name: string;
   roles: string[];
   passwordHash: string;
-  /** Companies the user works for (default: all of the organization's). */
-  companies?: string[];
 }
 
 /** Creates an organization (companies, default chart) and announces it; nothing when it exists. */
@@ -44,7 +42,10 @@ export async function registerOrganization(tx: Tx, bus: Bus, org: NewOrganizatio
   return created;
 }
 
-/** Adds a user and announces them (UserCreated); false when the id or email is taken. */
+/**
+ * Adds a user working for `companies` and announces them (UserCreated); false when the id or
+ * email is taken.
+ */
 export async function registerUser(
   tx: Tx,
   bus: Bus,
@@ -52,7 +53,7 @@ export async function registerUser(
   companies: string[],
   user: NewUser,
 ): Promise<boolean> {
-  const created = await insertUser(tx, { ...user, organizationId, companies: user.companies ?? companies });
+  const created = await insertUser(tx, { ...user, organizationId, companies });
   if (created) {
     await bus.publish(
       tx,

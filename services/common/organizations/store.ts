@@ -31,11 +31,6 @@ export async function insertOrganization(
   return inserted.rowCount === 1;
 }
 
-export async function organizationName(q: Queryable, id: string): Promise<string | null> {
-  const { rows } = await q.query<{ name: string }>('SELECT name FROM organization WHERE id = $1', [id]);
-  return rows[0]?.name ?? null;
-}
-
 export async function companiesOf(
   q: Queryable,
   organizationId: string,
@@ -48,10 +43,7 @@ export async function companiesOf(
 }
 
 /** Adds a user with access to the given companies; false when the id or email is taken. */
-export async function insertUser(
-  q: Queryable,
-  u: Omit<UserRecord, 'active'>,
-): Promise<boolean> {
+export async function insertUser(q: Queryable, u: Omit<UserRecord, 'active'>): Promise<boolean> {
   const inserted = await q.query(
     `INSERT INTO app_user (id, organization_id, email, name, password_hash, roles)
      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,

@@ -15,7 +15,6 @@ export interface SmtpSender {
   readonly kind: 'smtp';
   readonly from: string;
   send(mail: OutgoingMail): Promise<{ smtpMessageId: string }>;
-  verify(): Promise<boolean>;
   close(): void;
 }
 
@@ -65,12 +64,6 @@ function smtpSender(config: MailConfig, host: string): SmtpSender {
         throw new Error(`SMTP server rejected ${info.rejected.map(String).join(', ')}: ${info.response}`);
       }
       return { smtpMessageId: info.messageId };
-    },
-    async verify() {
-      return transport.verify().then(
-        () => true,
-        () => false,
-      );
     },
     close() {
       transport.close();
