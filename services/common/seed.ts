@@ -3,7 +3,7 @@ import type { Db } from '../../platform/data/db.js';
 import type { Bus } from '../../platform/messaging/bus.js';
 import { CustomerCreated } from '../../contracts/common.js';
 import { DEMO_COMPANY, DEMO_ORGANIZATION, DEMO_RESIDENTS, DEMO_USERS } from '../../contracts/demo.js';
-import { insertCustomer } from './customers/store.js';
+import { customerFacts, insertCustomer } from './customers/store.js';
 import { userByEmail } from './organizations/store.js';
 import { registerOrganization, registerUser } from './organizations/registration.js';
 
@@ -42,12 +42,10 @@ export async function seedCommon(db: Db, bus: Bus, demoPassword: string): Promis
         name: r.name,
         email: r.email,
       });
-      await bus.publish(
-        tx,
-        CustomerCreated,
-        { customerId: c.id, name: c.name, email: c.email, balance: c.balance },
-        { organizationId: org, companyId: DEMO_COMPANY.id },
-      );
+      await bus.publish(tx, CustomerCreated, customerFacts(c), {
+        organizationId: org,
+        companyId: DEMO_COMPANY.id,
+      });
     }
   });
 }

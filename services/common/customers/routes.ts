@@ -13,6 +13,7 @@ import { PERMISSIONS } from '../../../contracts/permissions.js';
 import { companiesOf } from '../organizations/store.js';
 import {
   changeBalance,
+  customerFacts,
   getCustomer,
   insertCustomer,
   listCustomers,
@@ -49,8 +50,6 @@ export function customerRoutes(app: FastifyInstance, deps: { db: Db; bus: Bus })
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { db, bus } = deps;
 
-  const factsOf = (c: Customer) => ({ customerId: c.id, name: c.name, email: c.email, balance: c.balance });
-
   r.post(
     '/api/customers',
     {
@@ -85,7 +84,7 @@ export function customerRoutes(app: FastifyInstance, deps: { db: Db; bus: Bus })
           name: request.body.name,
           email: request.body.email,
         });
-        await bus.publish(tx, CustomerCreated, factsOf(c), { companyId });
+        await bus.publish(tx, CustomerCreated, customerFacts(c), { companyId });
         await recordActivity(tx, 'customer.created', { customerId: c.id });
         await request.idempotency?.complete(tx, 201, view(c));
         return c;
@@ -179,7 +178,7 @@ export function customerRoutes(app: FastifyInstance, deps: { db: Db; bus: Bus })
           request.body,
         );
         if (!updated) return null;
-        await bus.publish(tx, CustomerUpdated, factsOf(updated), { companyId: updated.companyId });
+        await bus.publish(tx, CustomerUpdated, customerFacts(updated), { companyId: updated.companyId });
         await recordActivity(tx, 'customer.updated', { customerId: updated.id });
         return updated;
       });
@@ -230,7 +229,7 @@ export function customerRoutes(app: FastifyInstance, deps: { db: Db; bus: Bus })
           if (change.outcome === 'not-found') throw notFound(`customer ${request.params.id} does not exist`);
           const c = change.customer;
           if (change.outcome === 'applied') {
-            await bus.publish(tx, CustomerUpdated, factsOf(c), { companyId: c.companyId });
+            await bus.publish(tx, CustomerUpdated, customerFacts(c), { companyId: c.companyId });
             await recordActivity(tx, 'customer.balance-changed', {
               customerId: c.id,
               reference,

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../../../platform/data/db.js';
+import type { PayloadOf } from '../../../platform/messaging/contract.js';
+import type { CustomerCreated } from '../../../contracts/common.js';
 import { money, moneyText } from '../ledger/money.js';
 
 export interface Customer {
@@ -49,6 +51,11 @@ function toCustomer(r: CustomerRow): Customer {
     updatedAt: new Date(r.updated_at).toISOString(),
     position: r.position,
   };
+}
+
+/** What CustomerCreated and CustomerUpdated say about a customer. */
+export function customerFacts(c: Customer): PayloadOf<typeof CustomerCreated> {
+  return { customerId: c.id, name: c.name, email: c.email, balance: c.balance };
 }
 
 export async function insertCustomer(
