@@ -1,3 +1,4 @@
+import { backoffMs, type Backoff } from './backoff.js';
 import type { DeadLetterStore } from './dead-letter-store.js';
 import { errorText, quietLog, type MessagingLog } from './log.js';
 import type { Delivery } from './transport.js';
@@ -20,7 +21,7 @@ export function createArchiver(
         return;
       } catch (err) {
         if (isStopping()) return;
-        const delay = Math.min(5_000, 100 * 2 ** Math.min(failures, 10));
+        const delay = backoffMs(failures, ARCHIVE_RETRY);
         log.warn(
           { queue: d.queue, err: errorText(err), retryInMs: delay },
           'could not archive a dead letter',
@@ -30,3 +31,6 @@ export function createArchiver(
     }
   };
 }
+
+/** The database is away: try again soon, then less often, for as long as it takes. */
+const ARCHIVE_RETRY: Backoff = { initialMs: 100, maxMs: 5_000 };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../data/db.js';
+import { backoffMs, type Backoff } from './backoff.js';
 import { errorText, quietLog, type MessagingLog } from './log.js';
 import { messagingMetrics } from './metrics.js';
 import type { OutgoingMessage, Transport } from './transport.js';
@@ -44,7 +45,7 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly leaseMs: number;
-  private readonly backoff: { initial: number; max: number };
+  private readonly backoff: Backoff;
   private running = false;
   private loopDone: Promise<void> = Promise.resolve();
   private woken = false;
@@ -58,7 +59,8 @@ export class OutboxRelay {
     this.batchSize = opts.batchSize ?? 500;
     this.pollIntervalMs = opts.pollIntervalMs ?? 1_000;
     this.leaseMs = opts.leaseMs ?? 30_000;
-    this.backoff = opts.backoffMs ?? { initial: 200, max: 10_000 };
+    const { initial, max } = opts.backoffMs ?? { initial: 200, max: 10_000 };
+    this.backoff = { initialMs: initial, maxMs: max };
   }
 
   start(): void {
@@ -99,7 +101,7 @@ export class OutboxRelay {
         more = await this.publishBatch(probe);
         failures = 0;
       } catch (err) {
-        const delay = Math.min(this.backoff.max, this.backoff.initial * 2 ** Math.min(failures++, 16));
+        const delay = backoffMs(failures++, this.backoff);
         this.log.warn(
           { err: errorText(err), retryInMs: delay },
           'outbox relay could not publish; will retry',

@@ -1,10 +1,6 @@
 import { connect, type ChannelModel } from 'amqplib';
+import { backoffMs, type Backoff } from '../backoff.js';
 import { errorText, type MessagingLog } from '../log.js';
-
-export interface Backoff {
-  initialMs: number;
-  maxMs: number;
-}
 
 export interface KeeperOptions {
   url: string;
@@ -148,8 +144,7 @@ export class ConnectionKeeper {
   }
 
   private backoffDelay(attempt: number): number {
-    const { initialMs, maxMs } = this.opts.backoff;
-    const base = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 20));
+    const base = backoffMs(attempt, this.opts.backoff);
     return Math.round(base / 2 + (Math.random() * base) / 2);
   }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import { backoffMs, type Backoff } from '../backoff.js';
 import { dlqOf } from '../envelope.js';
 import { attemptOf } from '../headers.js';
 import { errorText, type MessagingLog } from '../log.js';
@@ -149,7 +150,7 @@ export class QueueConsumer {
         this.deps.log.error({ queue: this.queue, err: errorText(err) }, 'delivery handler threw');
       }
       if (delivery.settled || this.cancelled || this.channel !== ch) return;
-      const pauseMs = Math.min(UNSETTLED_PAUSE_MAX_MS, UNSETTLED_PAUSE_MS * 2 ** round);
+      const pauseMs = backoffMs(round, UNSETTLED_PAUSE);
       this.deps.log.warn(
         { queue: this.queue, pauseMs },
         'delivery left unsettled; offering it again after a pause',
@@ -160,8 +161,7 @@ export class QueueConsumer {
   }
 }
 
-const UNSETTLED_PAUSE_MS = 250;
-const UNSETTLED_PAUSE_MAX_MS = 5_000;
+const UNSETTLED_PAUSE: Backoff = { initialMs: 250, maxMs: 5_000 };
 
 class AmqpDelivery implements Delivery {
   readonly body: Buffer;

@@ -10,7 +10,8 @@ import {
   type Subscription,
   type Transport,
 } from '../transport.js';
-import { ConnectionKeeper, type Backoff } from './connection.js';
+import type { Backoff } from '../backoff.js';
+import { ConnectionKeeper } from './connection.js';
 import { QueueConsumer } from './consumer.js';
 import { errorText, quietLog, type MessagingLog } from '../log.js';
 import { ConfirmPublisher, type PublishItem } from './publisher.js';
