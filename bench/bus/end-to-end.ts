@@ -8,7 +8,8 @@ import { ContractRegistry, defineEvent } from '../../platform/messaging/contract
 import { createMessaging, type Messaging } from '../../platform/messaging/messaging.js';
 import { messagingMigrations } from '../../platform/messaging/migrations.js';
 import { createRabbitTransport, type RabbitTransport } from '../../platform/messaging/rabbitmq/transport.js';
-import { counter, nowMs, pacedPublish, percentile } from './workload.js';
+import { percentile } from '../latency.js';
+import { counter, nowMs, pacedPublish } from './workload.js';
 
 export interface EndToEndResult {
   description: string;

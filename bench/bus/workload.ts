@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { percentile } from '../latency.js';
 
 /** One way of moving messages through RabbitMQ: raw amqplib, the bus transport, or rascal. */
 export interface Subject {
@@ -41,11 +42,6 @@ export function envelopeBody(n: number, sentAt = 0): string {
 
 const sentAtOf = (body: Buffer): number =>
   (JSON.parse(body.toString('utf8')) as { payload: { sentAt: number } }).payload.sentAt;
-
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 /** Calls `fn` until the count reaches `total`, then resolves; rejects after `timeoutMs`. */
 export function counter(total: number, timeoutMs: number, what: string) {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { SERVICE_NAMES } from '../../contracts/services.js';
+import { freePort } from '../../test/harness/ports.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 /** Extra Node flags for the service processes, e.g. `BENCH_NODE_ARGS=--cpu-prof` to profile them. */
@@ -13,16 +13,6 @@ export interface Launched {
   urls: Record<FlowService, string>;
   processes: ChildProcess[];
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'undici';
 import type { FlowService } from './launch.js';
+import { percentile } from '../latency.js';
 
 export interface RunResult {
   invoices: number;
@@ -48,9 +49,6 @@ function clients(urls: Record<FlowService, string>, connections: number) {
   };
   return { call, close: () => Promise.all(Object.values(pools).map((p) => p.close())) };
 }
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 /**
  * Creates `invoices` invoices over HTTP, `concurrency` at a time, spread over a few customers, and
