@@ -1,6 +1,7 @@
 import { connect, type ChannelModel } from 'amqplib';
 import { backoffMs, type Backoff } from '../backoff.js';
 import { errorText, type MessagingLog } from '../log.js';
+import { ChangeSignal } from './change-signal.js';
 
 export interface KeeperOptions {
   url: string;
@@ -33,7 +34,7 @@ export class ConnectionKeeper {
   private ready = false;
   private stopped = false;
   private connecting = false;
-  private waiters = new Set<() => void>();
+  private readonly changed = new ChangeSignal();
   private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: KeeperOptions) {}
@@ -51,30 +52,23 @@ export class ConnectionKeeper {
   }
 
   /** Resolves with the ready connection, waiting up to `timeoutMs` for one. */
-  async waitReady(timeoutMs: number, what: string): Promise<ChannelModel> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const conn = this.current();
-      if (conn) return conn;
-      if (this.stopped) throw new Error(`${what}: the RabbitMQ transport is closed`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new NotConnectedError(what, timeoutMs);
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.waiters.delete(done);
-          resolve();
-        };
-        const timer = setTimeout(done, left);
-        this.waiters.add(done);
-      });
-    }
+  waitReady(timeoutMs: number, what: string): Promise<ChannelModel> {
+    return this.changed.until(
+      () => {
+        const conn = this.current();
+        if (conn) return conn;
+        if (this.stopped) throw new Error(`${what}: the RabbitMQ transport is closed`);
+        return undefined;
+      },
+      Date.now() + timeoutMs,
+      () => new NotConnectedError(what, timeoutMs),
+    );
   }
 
   async close(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
-    this.wake();
+    this.changed.notify();
     const conn = this.conn;
     this.conn = undefined;
     this.ready = false;
@@ -100,7 +94,7 @@ export class ConnectionKeeper {
           this.ready = true;
           if (attempt > 0) this.opts.log.info({ connection: this.opts.name }, 'reconnected to RabbitMQ');
           this.opts.afterReady?.(conn);
-          this.wake();
+          this.changed.notify();
           return;
         } catch (err) {
           if (this.conn === conn) this.conn = undefined;
@@ -146,9 +140,5 @@ export class ConnectionKeeper {
   private backoffDelay(attempt: number): number {
     const base = backoffMs(attempt, this.opts.backoff);
     return Math.round(base / 2 + (Math.random() * base) / 2);
-  }
-
-  private wake(): void {
-    for (const w of [...this.waiters]) w();
   }
 }

@@ -1,4 +1,5 @@
 import type { ConfirmChannel, Options } from 'amqplib';
+import { ChangeSignal } from './change-signal.js';
 import { NotConnectedError } from './connection.js';
 import { errorText, type MessagingLog } from '../log.js';
 
@@ -38,7 +39,7 @@ type Outcome = 'confirmed' | 'again' | UnroutableError;
  */
 export class ConfirmPublisher {
   private channel: ConfirmChannel | undefined;
-  private channelWaiters = new Set<() => void>();
+  private readonly channelChanged = new ChangeSignal();
   private inFlight = 0;
   private slotWaiters: Array<() => void> = [];
   private readonly returned = new Set<string>();
@@ -59,12 +60,12 @@ export class ConfirmPublisher {
     ch.on('close', () => {
       if (this.channel === ch) this.channel = undefined;
     });
-    for (const w of [...this.channelWaiters]) w();
+    this.channelChanged.notify();
   }
 
   stop(): void {
     this.stopped = true;
-    for (const w of [...this.channelWaiters]) w();
+    this.channelChanged.notify();
   }
 
   /** Resolves once the broker has confirmed every item. */
@@ -136,22 +137,15 @@ export class ConfirmPublisher {
     });
   }
 
-  private async waitChannel(since: number): Promise<ConfirmChannel> {
-    for (;;) {
-      if (this.stopped) throw new Error('the RabbitMQ transport is closed');
-      if (this.channel) return this.channel;
-      const left = since + this.timeoutMs - Date.now();
-      if (left <= 0) throw new NotConnectedError('publish', this.timeoutMs);
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.channelWaiters.delete(done);
-          resolve();
-        };
-        const timer = setTimeout(done, left);
-        this.channelWaiters.add(done);
-      });
-    }
+  private waitChannel(since: number): Promise<ConfirmChannel> {
+    return this.channelChanged.until(
+      () => {
+        if (this.stopped) throw new Error('the RabbitMQ transport is closed');
+        return this.channel;
+      },
+      since + this.timeoutMs,
+      () => new NotConnectedError('publish', this.timeoutMs),
+    );
   }
 
   private async settleOrStall(
