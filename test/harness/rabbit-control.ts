@@ -48,7 +48,7 @@ let releaseOnExit: (() => void) | undefined;
  * Makes this test file the only one allowed to kill the shared node; waits while another holds it.
  * If the previous holder left the node down, it is booted again first.
  */
-export async function claimSharedRabbit(timeoutMs = 600_000): Promise<void> {
+async function claimSharedRabbit(timeoutMs = 600_000): Promise<void> {
   const node = spec();
   const deadline = Date.now() + timeoutMs;
   for (;;) {

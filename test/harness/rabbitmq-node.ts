@@ -24,7 +24,8 @@ export interface RabbitNodeSpec {
   readonly pidFile: string;
 }
 
-const WRAPPER_PID = 'wrapper.pid';
+/** The file holding the pid of the shell wrapper around the node (its process group is killed too). */
+export const WRAPPER_PID = 'wrapper.pid';
 
 export function rabbitEnv(spec: RabbitNodeSpec): NodeJS.ProcessEnv {
   const inherited = Object.fromEntries(
@@ -91,11 +92,7 @@ export async function killRabbit(spec: RabbitNodeSpec): Promise<void> {
 }
 
 /** Resolves once the node completes an AMQP handshake. */
-export async function waitForAmqp(
-  url: string,
-  timeoutMs: number,
-  failed?: () => Error | undefined,
-): Promise<void> {
+async function waitForAmqp(url: string, timeoutMs: number, failed?: () => Error | undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

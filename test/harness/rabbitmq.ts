@@ -12,6 +12,7 @@ import {
   killRabbitSync,
   rabbitmqctl,
   rabbitPid,
+  WRAPPER_PID,
   type RabbitNodeSpec,
 } from './rabbitmq-node.js';
 
@@ -83,7 +84,7 @@ export async function startRabbit(opts: RabbitOptions = {}): Promise<RabbitServe
   const unregister = onProcessExit(cleanupSync);
   const stopWatchdog = startWatchdog(
     process.pid,
-    `kill -KILL $(cat '${spec.pidFile}') 2>/dev/null; kill -KILL -$(cat '${join(dir, 'wrapper.pid')}') 2>/dev/null; ` +
+    `kill -KILL $(cat '${spec.pidFile}') 2>/dev/null; kill -KILL -$(cat '${join(dir, WRAPPER_PID)}') 2>/dev/null; ` +
       `sleep 1; rm -rf '${dir}'`,
   );
   const stop = async (): Promise<void> => {

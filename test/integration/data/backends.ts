@@ -4,8 +4,6 @@ import { openEmbedded, type EmbeddedDatabase } from '../../../platform/data/pgli
 import { openPostgres } from '../../../platform/data/postgres.js';
 import { uniqueName } from '../../harness/unique-name.js';
 
-export { uniqueName };
-
 /**
  * The two implementations of Db, each able to hand out fresh, empty databases: on PostgreSQL a new
  * database (a fresh prefix), on PGlite a new service schema in one shared in-memory instance.

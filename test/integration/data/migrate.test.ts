@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { runMigrations, SchemaTooNewError, type MigrationSource } from '../../../platform/data/migrate.js';
-import { backends, uniqueName } from './backends.js';
+import { uniqueName } from '../../harness/unique-name.js';
+import { backends } from './backends.js';
 
 const customers: MigrationSource = {
   name: 'customers',

@@ -4,7 +4,7 @@ import type { Db } from '../../../platform/data/db.js';
 import { runMigrations } from '../../../platform/data/migrate.js';
 import { openServiceDatabase } from '../../../platform/data/open.js';
 import { databaseUrl, openPostgres, serviceDatabaseName } from '../../../platform/data/postgres.js';
-import { uniqueName } from './backends.js';
+import { uniqueName } from '../../harness/unique-name.js';
 
 const opened: Db[] = [];
 afterAll(() => Promise.all(opened.map((db) => db.close())));
