@@ -56,17 +56,13 @@ const builtinParser = pg.types.getTypeParser as (oid: number, format?: 'text' | 
 /** Type parsers for a `pg` pool, set per pool so other users of `pg` in the process are unaffected. */
 export function pgTypeParsers(): { getTypeParser: (oid: number, format?: string) => TextParser } {
   const textArray = builtinParser(TYPE_OIDS.textArray);
-  const timestamp = parseUtcTimestamp;
+  // `pg` needs its array parsers set too; PGlite derives them from the element's parser.
   const overrides: Record<number, TextParser> = {
-    [TYPE_OIDS.int8]: asText,
-    [TYPE_OIDS.numeric]: asText,
-    [TYPE_OIDS.date]: asText,
-    [TYPE_OIDS.timestamp]: timestamp,
-    [TYPE_OIDS.interval]: asText,
+    ...pgliteParsers,
     [TYPE_OIDS.numericArray]: textArray,
     [TYPE_OIDS.dateArray]: textArray,
     [TYPE_OIDS.timestampArray]: (value) =>
-      (textArray(value) as Array<string | null>).map((v) => (v === null ? null : timestamp(v))),
+      (textArray(value) as Array<string | null>).map((v) => (v === null ? null : parseUtcTimestamp(v))),
   };
   return {
     getTypeParser(oid: number, format?: string): TextParser {
