@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Db, Queryable, Tx } from '../data/db.js';
-import type { Migration } from '../data/migrations.js';
+import type { MigrationSource } from '../data/migrate.js';
 import { deleteInChunks } from '../data/prune.js';
 import { PROBLEM_TYPES, ProblemError, validationFailed } from './problem.js';
 import './route-config.js';
@@ -13,7 +13,7 @@ import './route-config.js';
  * 422; a duplicate while the first is still running is a 409. Keys live in the service's own
  * database, scoped to the caller (organization + subject) and the route.
  */
-export const httpMigrations: { name: string; migrations: Migration[] } = {
+export const httpMigrations: MigrationSource = {
   name: 'platform.http',
   migrations: [
     {

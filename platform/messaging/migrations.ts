@@ -1,11 +1,11 @@
-import type { Migration } from '../data/migrations.js';
+import type { MigrationSource } from '../data/migrate.js';
 
 /**
  * The bus's tables in every service's own database: the outbox the relay publishes from, the
  * inbox that makes handlers run once, the archive of dead letters, and delivery counts for
  * brokers that do not count redeliveries themselves.
  */
-export const messagingMigrations: { name: string; migrations: Migration[] } = {
+export const messagingMigrations: MigrationSource = {
   name: 'platform.messaging',
   migrations: [
     {

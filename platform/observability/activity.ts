@@ -1,5 +1,5 @@
 import type { Queryable } from '../data/db.js';
-import type { Migration } from '../data/migrations.js';
+import type { MigrationSource } from '../data/migrate.js';
 import { currentContext } from './context.js';
 
 /**
@@ -7,7 +7,7 @@ import { currentContext } from './context.js';
  * the host applies it with the platform's other tables, so any service may record its activity
  * and every service's log has the same shape.
  */
-export const activityMigrations: { name: string; migrations: Migration[] } = {
+export const activityMigrations: MigrationSource = {
   name: 'platform.activity',
   migrations: [
     {

@@ -1,10 +1,10 @@
-import type { Migration } from '../../data/migrations.js';
+import type { MigrationSource } from '../../data/migrate.js';
 
 /**
  * The in-process broker's own tables, in a database (schema) of its own: the queues each service
  * declared, the bindings of the two exchanges, and the messages waiting in each queue.
  */
-export const inProcessBusMigrations: { name: string; migrations: Migration[] } = {
+export const inProcessBusMigrations: MigrationSource = {
   name: 'platform.bus.inprocess',
   migrations: [
     {
