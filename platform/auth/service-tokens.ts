@@ -108,14 +108,6 @@ export function cachedServiceTokens(
   };
 }
 
-/** Tokens straight from an issuer in the same process (Common calling others; tests). */
-export function localServiceTokens(
-  issuer: ServiceTokenIssuer,
-  credentials: { clientId: string; clientSecret: string },
-): ServiceTokenProvider {
-  return cachedServiceTokens((organizationId) => issuer.issue({ ...credentials, organizationId }));
-}
-
 export interface ClientCredentialsOptions {
   /** Common's `POST /api/auth/token`, or an external issuer's token endpoint. */
   tokenUrl: string;

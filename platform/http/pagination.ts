@@ -19,9 +19,6 @@ export function pageQuery(defaultLimit = 50, maxLimit = MAX_PAGE_SIZE) {
   });
 }
 
-export const pageQuerySchema = pageQuery();
-export type PageQuery = z.infer<typeof pageQuerySchema>;
-
 export function pageSchema<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }

@@ -138,7 +138,3 @@ export const dependencyUnavailable = (
   detail = `${dependency} is unavailable.`,
   reason: DependencyFailure = 'network',
 ) => new DependencyUnavailableError(dependency, reason, detail);
-
-export function isDependencyUnavailable(err: unknown): err is DependencyUnavailableError {
-  return err instanceof DependencyUnavailableError;
-}
