@@ -14,7 +14,10 @@ export interface Principal {
   permissions: string[];
 }
 
-const permission = z.string().regex(/^[a-z][a-z0-9-]*:[a-z][a-z0-9-]*$/, 'expected resource:action');
+/** A permission is `resource:action`, e.g. `invoices:write`. */
+export const PERMISSION_PATTERN = /^[a-z][a-z0-9-]*:[a-z][a-z0-9-]*$/;
+
+const permission = z.string().regex(PERMISSION_PATTERN, 'expected resource:action');
 
 /**
  * The claims Dhanman's access tokens carry beyond the registered ones (iss, aud, exp, iat, jti).

@@ -1,7 +1,6 @@
 import type { FastifyInstance, RouteOptions } from 'fastify';
+import { PERMISSION_PATTERN } from '../auth/claims.js';
 import './route-config.js';
-
-const PERMISSION = /^[a-z][a-z0-9-]*:[a-z][a-z0-9-]*$/;
 
 export interface RouteEntry {
   method: string;
@@ -35,7 +34,7 @@ export function registerRoutePolicy(
         problems.push(`${name}: both public and a permission`);
       else if (cfg.public !== true && cfg.permission === undefined) {
         problems.push(`${name}: declares neither config.permission nor config.public`);
-      } else if (cfg.permission !== undefined && !PERMISSION.test(cfg.permission)) {
+      } else if (cfg.permission !== undefined && !PERMISSION_PATTERN.test(cfg.permission)) {
         problems.push(`${name}: permission ${JSON.stringify(cfg.permission)} is not resource:action`);
       } else if (cfg.permission !== undefined && !opts.authEnabled) {
         problems.push(`${name}: needs ${cfg.permission} but the app has no token verifier (auth: false)`);
