@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-
-const root = path.resolve(import.meta.dirname, '../../..');
+import { launch, ROOT } from '../../support/processes.js';
 
 export interface Child {
   readonly proc: ChildProcess;
@@ -14,20 +13,18 @@ export interface Child {
 
 /** Runs a TypeScript file of this folder in its own Node process (through tsx), to be killed. */
 export function spawnChild(file: string, env: Record<string, string>): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, file)], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const launched = launch(path.relative(ROOT, path.join(import.meta.dirname, file)), [], {
+    ...process.env,
+    ...env,
   });
+  const proc = launched.child;
   const lines: string[] = [];
   const waiters = new Set<() => void>();
   createInterface({ input: proc.stdout! }).on('line', (line) => {
     lines.push(line);
     for (const w of waiters) w();
   });
-  let stderr = '';
-  proc.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const tail = () => launched.output().slice(-4_000);
 
   return {
     proc,
@@ -37,10 +34,10 @@ export function spawnChild(file: string, env: Record<string, string>): Child {
           const found = lines.find((l) => l.startsWith(prefix));
           if (found !== undefined) done(() => resolve(found));
           else if (proc.exitCode !== null)
-            done(() => reject(new Error(`child exited before "${prefix}": ${stderr}`)));
+            done(() => reject(new Error(`child exited before "${prefix}": ${tail()}`)));
         };
         const timer = setTimeout(
-          () => done(() => reject(new Error(`no "${prefix}" from the child in ${timeoutMs} ms: ${stderr}`))),
+          () => done(() => reject(new Error(`no "${prefix}" from the child in ${timeoutMs} ms: ${tail()}`))),
           timeoutMs,
         );
         const onExit = () => check();
@@ -57,7 +54,7 @@ export function spawnChild(file: string, env: Record<string, string>): Child {
     },
     async kill() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-      await exited;
+      await launched.exited;
     },
   };
 }
