@@ -24,6 +24,12 @@ export interface ServiceDeps {
   http: HttpClient;
   /** Base URL of another service or external dependency, by name (from `<NAME>_URL`). */
   urlOf(target: string): string;
+  /**
+   * Releases something the service opened (a mail transport, a pool) when the host stops it:
+   * after requests, messages and jobs have stopped, before the database closes; last registered
+   * runs first.
+   */
+  onStop(release: () => void | Promise<void>): void;
 }
 
 /** A service, described in one small object; the host does the rest. */

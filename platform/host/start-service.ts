@@ -84,6 +84,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
     publish: (tx, contract, payload, o) => required(messaging, 'bus').bus.publish(tx, contract, payload, o),
     send: (tx, contract, payload, o) => required(messaging, 'bus').bus.send(tx, contract, payload, o),
   };
+  const stopHooks: Array<() => void | Promise<void>> = [];
   const urlOfTarget = (target: string) => urlOf(target, opts.servicePorts[target] ?? 0, env);
   const http = createServiceHttpClient({
     service: def.name,
@@ -110,6 +111,9 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
     },
     http,
     urlOf: urlOfTarget,
+    onStop(release) {
+      stopHooks.push(release);
+    },
   };
 
   if (db && transport) {
@@ -205,6 +209,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
       await app.close();
       await messaging?.stop();
       await jobs?.stop();
+      for (const release of stopHooks.reverse()) await release();
       await def.stop?.();
       await http.close();
       await db?.close();

@@ -5,11 +5,9 @@ import { PERMISSIONS } from '../../contracts/permissions.js';
 import { SERVICE_PORTS } from '../../contracts/services.js';
 import { notificationHandlers } from './handlers.js';
 import { loadMailConfig } from './mail/config.js';
-import { createMailSender, type MailSender } from './mail/sender.js';
+import { createMailSender } from './mail/sender.js';
 import { emailRoutes } from './routes.js';
 import { seedNotification } from './seed.js';
-
-const senders = new Set<MailSender>();
 
 /**
  * Notification: renders the mail templates and sends them (SMTP, or the embedded mailbox without
@@ -26,7 +24,7 @@ export const notificationService: ServiceDefinition = {
   },
   handlers(deps) {
     const sender = createMailSender(loadMailConfig(deps.env));
-    senders.add(sender);
+    deps.onStop(() => sender.close());
     deps.log.info(
       { transport: sender.kind },
       sender.kind === 'smtp' ? 'mail goes through SMTP' : 'mail goes to the mailbox',
@@ -34,8 +32,4 @@ export const notificationService: ServiceDefinition = {
     return notificationHandlers(sender);
   },
   seed: (deps) => seedNotification(deps.db),
-  async stop() {
-    for (const s of senders) s.close();
-    senders.clear();
-  },
 };
