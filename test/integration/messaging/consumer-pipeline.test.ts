@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Db } from '../../../platform/data/db.js';
@@ -13,6 +12,7 @@ import { buildEnvelope } from '../../../platform/messaging/outbox.js';
 import { org } from './conformance-kit.js';
 import { delivery } from './fake-delivery.js';
 import { openPostgresBus, type TestBus } from './test-bus.js';
+import { uniqueName } from '../../harness/unique-name.js';
 
 const posted = defineEvent({ type: 'pipeline-test.posted', version: 1, schema: z.object({ n: z.number() }) });
 const unhandled = defineEvent({ type: 'pipeline-test.unhandled', version: 1, schema: z.object({}) });
@@ -23,7 +23,7 @@ describe('consumer pipeline', () => {
   let db: Db;
   beforeAll(async () => {
     bus = await openPostgresBus({});
-    db = await bus.db(`pipe_${randomBytes(3).toString('hex')}`);
+    db = await bus.db(uniqueName('pipe'));
     await runMigrations(db, [messagingMigrations]);
   }, 120_000);
   afterAll(() => bus?.close());
@@ -194,7 +194,7 @@ describe('consumer pipeline', () => {
   });
 
   it('counts outcomes and handler time per service, type and handler', async () => {
-    const service = `metrics_${randomBytes(3).toString('hex')}`;
+    const service = uniqueName('metrics');
     const consume = createConsumer({
       service,
       db,

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Db } from '../../../platform/data/db.js';
@@ -12,6 +11,7 @@ import { buildEnvelope } from '../../../platform/messaging/outbox.js';
 import { backends } from '../data/backends.js';
 import { org } from './conformance-kit.js';
 import { delivery } from './fake-delivery.js';
+import { uniqueName } from '../../harness/unique-name.js';
 
 const charged = defineEvent({ type: 'batch-test.charged', version: 1, schema: z.object({ n: z.number() }) });
 const registry = new ContractRegistry([charged]);
@@ -52,7 +52,7 @@ describe.each(backends())('handler batches on $name', (backend) => {
     ).rows.map((r) => r.n);
 
   it('commits messages that arrive together in one transaction, and acknowledges each', async () => {
-    const service = `batch_${randomBytes(3).toString('hex')}`;
+    const service = uniqueName('batch');
     const consume = consumerFor(service, recordCharge('together'));
     const copies = [101, 102, 103, 104, 105].map((n) => delivery(body(n)));
     await Promise.all(copies.map((c) => consume(c.d)));
@@ -62,7 +62,7 @@ describe.each(backends())('handler batches on $name', (backend) => {
   });
 
   it('runs a lone message at once, in a batch of one', async () => {
-    const service = `batch_${randomBytes(3).toString('hex')}`;
+    const service = uniqueName('batch');
     const consume = consumerFor(service, recordCharge('alone'));
     const { d, settled } = delivery(body(151));
     await consume(d);
@@ -71,7 +71,7 @@ describe.each(backends())('handler batches on $name', (backend) => {
   });
 
   it('isolates a failing message: its neighbours commit once, it alone goes to the retry ladder', async () => {
-    const service = `batch_${randomBytes(3).toString('hex')}`;
+    const service = uniqueName('batch');
     const calls = { n: 0 };
     const consume = consumerFor(service, recordCharge('one-bad', 203, calls));
     const copies = [201, 202, 203, 204].map((n) => delivery(body(n)));
@@ -86,7 +86,7 @@ describe.each(backends())('handler batches on $name', (backend) => {
   });
 
   it('runs the handler once when two copies of a message land in the same batch', async () => {
-    const service = `batch_${randomBytes(3).toString('hex')}`;
+    const service = uniqueName('batch');
     let calls = 0;
     const consume = consumerFor(
       service,
@@ -105,7 +105,7 @@ describe.each(backends())('handler batches on $name', (backend) => {
   });
 
   it('never batches an isolated handler (effects outside the database)', async () => {
-    const service = `batch_${randomBytes(3).toString('hex')}`;
+    const service = uniqueName('batch');
     const sent: number[] = [];
     const consume = consumerFor(
       service,

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueNames } from '../../../platform/messaging/envelope.js';
 import { ATTEMPT_HEADER, readDeadLetterHeaders } from '../../../platform/messaging/headers.js';
 import type { Delivery, OutgoingMessage, Transport } from '../../../platform/messaging/transport.js';
 import { sleep, slowHandler, waitFor } from './conformance-kit.js';
 import { openPostgresBus, type TestBus } from './test-bus.js';
+import { uniqueName } from '../../harness/unique-name.js';
 
 /** What the in-process broker does below the bus: routing, leases, delays, dead-lettering. */
 describe('in-process transport', () => {
@@ -14,7 +14,7 @@ describe('in-process transport', () => {
   }, 120_000);
   afterAll(() => bus?.close());
 
-  const service = () => `ip_${randomBytes(3).toString('hex')}`;
+  const service = () => uniqueName('ip');
   const event = (type: string, n: number): OutgoingMessage => ({
     exchange: 'dhanman.events',
     routingKey: type,

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Db } from '../../../platform/data/db.js';
@@ -12,6 +12,7 @@ import { pruneMessagingTables } from '../../../platform/messaging/retention.js';
 import type { OutgoingMessage, Transport } from '../../../platform/messaging/transport.js';
 import { org, sleep, waitFor } from './conformance-kit.js';
 import { openPostgresBus, type TestBus } from './test-bus.js';
+import { uniqueName } from '../../harness/unique-name.js';
 
 const happened = defineEvent({
   type: 'relay-test.happened',
@@ -60,7 +61,7 @@ describe('outbox relay', () => {
   afterAll(() => bus?.close());
 
   async function serviceDb(): Promise<Db> {
-    const db = await bus.db(`relay_${randomBytes(3).toString('hex')}`);
+    const db = await bus.db(uniqueName('relay'));
     await runMigrations(db, [messagingMigrations]);
     return db;
   }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import type { Db } from '../../../platform/data/db.js';
 import { openEmbedded } from '../../../platform/data/pglite.js';
@@ -58,7 +57,7 @@ function withTransports(busDb: Db, defaults: Defaults, closeAll: () => Promise<v
  */
 export async function openEmbeddedBus(defaults: Defaults): Promise<TestBus> {
   const embedded = await openEmbedded({ dataDir: 'memory://' });
-  const busDb = await embedded.forService(`bus_${randomBytes(3).toString('hex')}`);
+  const busDb = await embedded.forService(uniqueName('bus'));
   return withTransports(
     busDb,
     defaults,
