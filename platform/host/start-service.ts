@@ -6,13 +6,12 @@ import type { Jobs } from '../jobs/jobs.js';
 import type { Bus } from '../messaging/bus.js';
 import type { ContractRegistry } from '../messaging/contract.js';
 import { createMessaging, type Messaging } from '../messaging/messaging.js';
-import { messagingMigrations } from '../messaging/migrations.js';
-import { activityMigrations } from '../observability/activity.js';
 import { deadLetterRoutes } from '../messaging/dead-letter-routes.js';
 import { createHttpApp, registerHealth } from '../http/app.js';
-import { httpMigrations, purgeIdempotencyKeys } from '../http/idempotency.js';
+import { purgeIdempotencyKeys } from '../http/idempotency.js';
 import { createTokenVerifier, type TokenVerifier } from '../auth/verifier.js';
 import { createLogger } from '../observability/logger.js';
+import { platformMigrationSources } from './migration-sources.js';
 import { createServiceHttpClient } from './service-client.js';
 import type { Runtime } from './runtime.js';
 import { portOf, urlOf } from './runtime-config.js';
@@ -66,12 +65,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
   if (db) {
     await runMigrations(
       db,
-      [
-        messagingMigrations,
-        httpMigrations,
-        activityMigrations,
-        { name: def.name, migrations: def.migrations ?? [] },
-      ],
+      [...platformMigrationSources, { name: def.name, migrations: def.migrations ?? [] }],
       log,
     );
   }

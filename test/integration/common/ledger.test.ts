@@ -4,7 +4,7 @@ import type { Db } from '../../../platform/data/db.js';
 import { loadSqlMigrations, runMigrations } from '../../../platform/data/migrate.js';
 import { openEmbedded, type EmbeddedDatabase } from '../../../platform/data/pglite.js';
 import { openPostgres } from '../../../platform/data/postgres.js';
-import { activityMigrations } from '../../../platform/observability/activity.js';
+import { platformMigrationSources } from '../../../platform/host/migration-sources.js';
 import { changeBalance, insertCustomer } from '../../../services/common/customers/store.js';
 import { postJournal } from '../../../services/common/ledger/journal-store.js';
 import { credit, debit } from '../../../services/common/ledger/journal.js';
@@ -57,7 +57,7 @@ describe.each(backends)('ledger on %s', (_name, open) => {
 
   beforeAll(async () => {
     ({ db, close } = await open());
-    await runMigrations(db, [activityMigrations, { name: 'common', migrations }]);
+    await runMigrations(db, [...platformMigrationSources, { name: 'common', migrations }]);
   }, 60_000);
   afterAll(async () => close?.());
 

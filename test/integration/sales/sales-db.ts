@@ -2,8 +2,7 @@ import { inject } from 'vitest';
 import type { Db } from '../../../platform/data/db.js';
 import { loadSqlMigrations, runMigrations } from '../../../platform/data/migrate.js';
 import { openPostgres } from '../../../platform/data/postgres.js';
-import { messagingMigrations } from '../../../platform/messaging/migrations.js';
-import { activityMigrations } from '../../../platform/observability/activity.js';
+import { platformMigrationSources } from '../../../platform/host/migration-sources.js';
 import { uniqueName } from '../../harness/unique-name.js';
 
 /** A fresh Sales database on the test server, with the platform tables Sales writes to. */
@@ -14,8 +13,7 @@ export async function openSalesDb(prefix: string): Promise<Db> {
     databasePrefix: uniqueName(prefix),
   });
   await runMigrations(db, [
-    messagingMigrations,
-    activityMigrations,
+    ...platformMigrationSources,
     {
       name: 'sales',
       migrations: loadSqlMigrations(new URL('../../../services/sales/migrations/', import.meta.url)),

@@ -1,0 +1,14 @@
+import type { MigrationSource } from '../data/migrate.js';
+import { httpMigrations } from '../http/idempotency.js';
+import { messagingMigrations } from '../messaging/migrations.js';
+import { activityMigrations } from '../observability/activity.js';
+
+/**
+ * The platform's tables in every service's database (outbox and inbox, idempotency keys,
+ * activity), applied before the service's own migrations.
+ */
+export const platformMigrationSources: readonly MigrationSource[] = [
+  messagingMigrations,
+  httpMigrations,
+  activityMigrations,
+];
