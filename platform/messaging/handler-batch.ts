@@ -8,9 +8,9 @@ import { messagingMetrics } from './metrics.js';
 export type BatchOutcome =
   /** Its handler's effects and inbox record committed (or it had run before). */
   | { kind: 'committed' }
-  /** It was alone in its batch and a handler failed: the error is its own. */
+  /** Its handler failed (alone in its batch, or the one that made a shared batch fail). */
   | { kind: 'failed'; handler: string; error: unknown }
-  /** A batch it shared failed: nothing of it committed; run it on its own to find out. */
+  /** A batch it shared failed because of another member or the commit: run it on its own. */
   | { kind: 'alone' };
 
 interface Member {
@@ -35,8 +35,8 @@ export interface HandlerBatcherOptions {
  * bookkeeping, and on this kind of machine each round trip costs more CPU than the handler's
  * work. Messages join the batch that is forming in the current turn of the event loop, so under
  * light load a batch holds one message and adds no latency. If anything in a shared batch fails,
- * the whole transaction rolls back and each member is told to run alone: that isolates the bad
- * message without letting it hold back or half-apply its neighbours.
+ * the whole transaction rolls back: the member whose handler threw goes to the retry ladder and
+ * the others run alone, so the bad message neither holds back nor half-applies its neighbours.
  */
 export class HandlerBatcher {
   private forming: Member[] = [];
@@ -77,10 +77,13 @@ export class HandlerBatcher {
   private async commit(members: Member[]): Promise<void> {
     const { service } = this.opts;
     const ran: Array<{ type: string; handler: string; outcome: 'success' | 'duplicate' }> = [];
+    // The member whose handler threw, when it was a handler (not the commit) that failed.
+    let throwing: Member | undefined;
     try {
       await this.opts.db.transaction(async (tx) => {
         const claimed = await claimAll(tx, members);
-        for (const { envelope, handler } of members) {
+        for (const member of members) {
+          const { envelope, handler } = member;
           const key = inboxKey(envelope.messageId, handler.name);
           if (!claimed.has(key)) {
             ran.push({ type: envelope.type, handler: handler.name, outcome: 'duplicate' });
@@ -88,16 +91,19 @@ export class HandlerBatcher {
           }
           // A second copy of the same message in this batch is a duplicate of the first.
           claimed.delete(key);
+          throwing = member;
           await runOne(service, handler, envelope, tx);
+          throwing = undefined;
           ran.push({ type: envelope.type, handler: handler.name, outcome: 'success' });
         }
       });
     } catch (error) {
-      if (members.length === 1) {
-        members[0]!.done({ kind: 'failed', handler: members[0]!.handler.name, error });
-      } else {
-        messagingMetrics.batchesSplit.inc({ service });
-        for (const m of members) m.done({ kind: 'alone' });
+      // The member whose handler threw has had its attempt: running it alone at once would call a
+      // failing handler twice per attempt. Its neighbours run alone to find out on their own.
+      const failed = members.length === 1 ? members[0] : throwing;
+      if (members.length > 1) messagingMetrics.batchesSplit.inc({ service });
+      for (const m of members) {
+        m.done(m === failed ? { kind: 'failed', handler: m.handler.name, error } : { kind: 'alone' });
       }
       return;
     }
