@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
-import { apiOf, waitFor } from '../invoice-flow/api.js';
+import { apiOf } from '../../support/api.js';
+import { waitFor } from '../../support/wait.js';
 import { restartCommon } from './restart.js';
 
 /** Common's HTTP surface: sign-in, keys, service tokens, customers and balances, statements. */

@@ -14,7 +14,8 @@ import type { MessageContract, PayloadOf } from '../../../platform/messaging/con
 import { buildEnvelope } from '../../../platform/messaging/outbox.js';
 import { commandRoutingKey } from '../../../platform/messaging/envelope.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
-import { apiOf, waitFor } from '../invoice-flow/api.js';
+import { apiOf } from '../../support/api.js';
+import { waitFor } from '../../support/wait.js';
 
 const user = (role: string) => DEMO_USERS.find((u) => u.roles.includes(role as never))!;
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { Db } from '../../../platform/data/db.js';
 import { startTestSystem, type Mode, type TestSystem } from '../../support/system.js';
-import { apiOf } from './api.js';
+import { apiOf } from '../../support/api.js';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
 
 export interface FlowCase {

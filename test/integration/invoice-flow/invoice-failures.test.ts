@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { stopCommon } from '../common/restart.js';
-import { waitFor } from './api.js';
+import { waitFor } from '../../support/wait.js';
 import { FLOW_CASES, FlowSystem } from './flow-fixture.js';
 
 /**

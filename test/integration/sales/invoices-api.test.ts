@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
-import { apiOf } from '../invoice-flow/api.js';
+import { apiOf } from '../../support/api.js';
 
 /** Sales' invoice API beyond creation: lines, reading, listing with a cursor, mail requests. */
 describe('Sales invoices over HTTP (embedded)', () => {

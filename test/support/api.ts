@@ -1,6 +1,5 @@
-import type { TestSystem } from '../../support/system.js';
-import type { ServiceName } from '../../../contracts/services.js';
-import { waitFor as waitUntil } from '../../support/wait.js';
+import type { ServiceName } from '../../contracts/services.js';
+import type { TestSystem } from './system.js';
 
 // Answers are asserted on field by field in tests rather than typed up front.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -36,7 +35,3 @@ export function apiOf(system: TestSystem) {
     };
   };
 }
-
-/** Polls until `check` returns a value (not undefined/false) or the time is up. */
-export const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 15_000) =>
-  waitUntil(what, check, timeoutMs, 50);
