@@ -52,5 +52,4 @@ export interface ServiceDefinition {
   seed?(deps: ServiceDeps): Promise<void>;
   /** Extra readiness checks beyond database and broker. */
   ready?(): Promise<boolean>;
-  stop?(): Promise<void>;
 }

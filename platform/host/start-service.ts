@@ -204,7 +204,6 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
       await messaging?.stop();
       await jobs?.stop();
       for (const release of stopHooks.reverse()) await release();
-      await def.stop?.();
       await http.close();
       await db?.close();
     },

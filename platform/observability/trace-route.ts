@@ -11,7 +11,7 @@ import { traceOf } from './activity.js';
  */
 export function traceRoute(
   app: FastifyInstance,
-  opts: { service: string; db: Queryable; permission?: string },
+  opts: { service: string; db: Queryable; permission: string },
 ): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/api/ops/trace/:correlationId',
@@ -37,7 +37,7 @@ export function traceRoute(
           }),
         },
       },
-      config: { permission: opts.permission ?? 'ops:read' },
+      config: { permission: opts.permission },
     },
     async (request) => ({
       correlationId: request.params.correlationId,
