@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import type { Subject } from './workload.js';
+import { publishWithWindow, type Subject } from './workload.js';
 
 interface Publication {
   on(event: 'success', fn: (messageId: string) => void): Publication;
@@ -67,29 +67,10 @@ export function rascalSubject(url: string, queueType: string, window = 1_000): S
     },
     publish(bodies) {
       const b = broker!;
-      return new Promise<void>((resolve, reject) => {
-        let next = 0;
-        let confirmed = 0;
-        const sendMore = () => {
-          while (next < bodies.length && next - confirmed < window) {
-            const body = bodies[next++]!;
-            b.publish('events', body, {
-              options: { messageId: randomUUID(), contentType: 'application/json' },
-            })
-              .then((p) =>
-                p
-                  .on('success', () => {
-                    if (++confirmed === bodies.length) resolve();
-                    else sendMore();
-                  })
-                  .on('error', reject)
-                  .on('return', reject),
-              )
-              .catch(reject);
-          }
-        };
-        if (bodies.length === 0) resolve();
-        else sendMore();
+      return publishWithWindow(bodies, window, (body, confirmed, failed) => {
+        b.publish('events', body, { options: { messageId: randomUUID(), contentType: 'application/json' } })
+          .then((p) => p.on('success', confirmed).on('error', failed).on('return', failed))
+          .catch(failed);
       });
     },
     async consume(onMessage) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
-import type { Subject } from './workload.js';
+import { publishWithWindow, type Subject } from './workload.js';
 
 const EXCHANGE = 'bench.raw';
 const ROUTING_KEY = 'bench.thing-happened';
@@ -26,22 +26,11 @@ export function rawAmqplib(url: string, queueType: string, window = 1_000): Subj
       await pub.bindQueue(queue, EXCHANGE, ROUTING_KEY);
     },
     publish(bodies) {
-      return new Promise<void>((resolve, reject) => {
-        let next = 0;
-        let confirmed = 0;
-        const sendMore = () => {
-          while (next < bodies.length && next - confirmed < window) {
-            const body = bodies[next++]!;
-            const opts = { persistent: true, messageId: randomUUID(), contentType: 'application/json' };
-            pub.publish(EXCHANGE, ROUTING_KEY, Buffer.from(body), opts, (err) => {
-              if (err) return reject(err);
-              if (++confirmed === bodies.length) resolve();
-              else sendMore();
-            });
-          }
-        };
-        if (bodies.length === 0) resolve();
-        else sendMore();
+      return publishWithWindow(bodies, window, (body, confirmed, failed) => {
+        const opts = { persistent: true, messageId: randomUUID(), contentType: 'application/json' };
+        pub.publish(EXCHANGE, ROUTING_KEY, Buffer.from(body), opts, (err) =>
+          err ? failed(err) : confirmed(),
+        );
       });
     },
     async consume(onMessage) {

@@ -124,3 +124,32 @@ export async function measureSubject(subject: Subject, n: number, latencyCount: 
     latencyRate,
   };
 }
+
+/**
+ * Publishes `bodies` keeping at most `window` unconfirmed, as a publisher with confirms should;
+ * `send` publishes one body and calls `confirmed` or `failed` when the broker answers.
+ */
+export function publishWithWindow(
+  bodies: string[],
+  window: number,
+  send: (body: string, confirmed: () => void, failed: (err: unknown) => void) => void,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let next = 0;
+    let confirmed = 0;
+    const sendMore = () => {
+      while (next < bodies.length && next - confirmed < window) {
+        send(
+          bodies[next++]!,
+          () => {
+            if (++confirmed === bodies.length) resolve();
+            else sendMore();
+          },
+          reject,
+        );
+      }
+    };
+    if (bodies.length === 0) resolve();
+    else sendMore();
+  });
+}
