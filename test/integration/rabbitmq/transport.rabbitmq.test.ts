@@ -249,9 +249,18 @@ describe('RabbitMQ transport, channel loss', () => {
     try {
       const ch = await admin.createChannel();
       await ch.deleteQueue(`${svc}.events`);
+      // Back means consuming again: the queue alone can exist before its binding is redeclared,
+      // and an event published in between has nowhere to go.
       await waitFor(
-        'the queue to be back',
-        async () => (await t.depth(`${svc}.events`).catch(() => -1)) === 0,
+        'the queue to be back with its consumer',
+        async () => {
+          // A check on a missing queue closes the channel it was made on: a fresh one per look.
+          const probe = await admin.createChannel();
+          probe.on('error', () => undefined);
+          const found = await probe.checkQueue(`${svc}.events`).catch(() => undefined);
+          await probe.close().catch(() => undefined);
+          return found?.consumerCount === 1;
+        },
         10_000,
       );
       await t.publish([event(type, 'after the delete')]);
