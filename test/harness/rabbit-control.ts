@@ -10,9 +10,11 @@ import type { RabbitNodeSpec } from './rabbitmq-node.js';
  * boot it again on the same directory and ports (durable queues and persistent messages survive).
  *
  * Put such tests in `*.fault.test.ts` files: Vitest runs them after every other file (see
- * `vitest.config.ts`), and the first kill or restart claims the node for the calling test file so
- * two fault files never take the broker down under each other. The claim ends with the file's
- * process, or earlier with `releaseSharedRabbit()`.
+ * `vitest.config.ts`), but the faults project still runs its files side by side. A fault file calls
+ * `claimSharedRabbit()` in `beforeAll`, before it touches the broker, so no other fault file kills
+ * the node while it connects or works (a claim taken only at the first kill came too late: CI saw
+ * one file's setup lose its channel to the other file's kill). Kill and restart claim too. The
+ * claim ends with the file's process, or earlier with `releaseSharedRabbit()`.
  *
  * Caveat measured on RabbitMQ 3.10.8: a quorum queue declared less than about a second before a
  * SIGKILL can come back without a leader (Ra had not yet synced its directory of servers). Let a
@@ -45,10 +47,10 @@ function claimOwner(node: RabbitNodeSpec): number | undefined {
 let releaseOnExit: (() => void) | undefined;
 
 /**
- * Makes this test file the only one allowed to kill the shared node; waits while another holds it.
+ * Makes this test file the only fault file using the shared node; waits while another holds it.
  * If the previous holder left the node down, it is booted again first.
  */
-async function claimSharedRabbit(timeoutMs = 600_000): Promise<void> {
+export async function claimSharedRabbit(timeoutMs = 600_000): Promise<void> {
   const node = spec();
   const deadline = Date.now() + timeoutMs;
   for (;;) {

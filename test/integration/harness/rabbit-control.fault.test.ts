@@ -1,6 +1,7 @@
 import amqp from 'amqplib';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  claimSharedRabbit,
   killSharedRabbit,
   releaseSharedRabbit,
   restartSharedRabbit,
@@ -8,6 +9,7 @@ import {
 } from '../../harness/rabbit-control.js';
 import { uniqueName } from '../../harness/unique-name.js';
 
+beforeAll(() => claimSharedRabbit(), 600_000);
 afterAll(() => releaseSharedRabbit());
 
 describe('killing and restarting the shared RabbitMQ node', () => {

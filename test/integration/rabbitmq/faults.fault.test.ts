@@ -4,7 +4,12 @@ import type { Db } from '../../../platform/data/db.js';
 import { on } from '../../../platform/messaging/bus.js';
 import { queueNames } from '../../../platform/messaging/envelope.js';
 import type { Delivery, Transport } from '../../../platform/messaging/transport.js';
-import { killSharedRabbit, releaseSharedRabbit, restartSharedRabbit } from '../../harness/rabbit-control.js';
+import {
+  claimSharedRabbit,
+  killSharedRabbit,
+  releaseSharedRabbit,
+  restartSharedRabbit,
+} from '../../harness/rabbit-control.js';
 import { company, org, sleep, testRun, waitFor, type TestService } from '../messaging/conformance-kit.js';
 import { spawnChild, type Child } from './child-process.js';
 import {
@@ -16,7 +21,8 @@ import {
 
 /*
  * These kill the run's shared broker: as a `*.fault.test.ts` file they run after every other test
- * file, and `rabbit-control.ts` keeps two fault files from taking it down under each other.
+ * file, and the claim taken before anything connects keeps another fault file from taking the
+ * broker down under this one (see `rabbit-control.ts`).
  */
 const amqpUrl = inject('amqpUrl');
 const databaseUrl = inject('databaseUrl');
@@ -24,7 +30,8 @@ let env: ReturnType<typeof rabbitEnvironment>;
 let services: TestService[] = [];
 let children: Child[] = [];
 
-beforeAll(() => {
+beforeAll(async () => {
+  await claimSharedRabbit();
   env = rabbitEnvironment({
     amqpUrl,
     databaseUrl,
@@ -33,7 +40,7 @@ beforeAll(() => {
     // Publishes wait out a broker restart instead of failing (the relay would retry anyway).
     transport: { publishTimeoutMs: 60_000 },
   });
-});
+}, 600_000);
 
 afterEach(async () => {
   await Promise.all(children.map((c) => c.kill()));
