@@ -1,12 +1,13 @@
 import { ContractRegistry } from '../platform/messaging/contract.js';
 import { loadRuntimeConfig } from '../platform/host/runtime-config.js';
 import { createRuntime, type Runtime } from '../platform/host/runtime.js';
-import { startService, type RunningService } from '../platform/host/start-service.js';
+import { startService, type RunningService, type StartOptions } from '../platform/host/start-service.js';
 import { onShutdownSignal } from '../platform/host/shutdown.js';
 import { createLogger } from '../platform/observability/logger.js';
 import { allContracts } from '../contracts/index.js';
 import { DEMO_ORGANIZATION, DEMO_USERS } from '../contracts/demo.js';
 import { SERVICE_PORTS, type ServiceName } from '../contracts/services.js';
+import { SERVICE_SUBSCRIPTIONS } from '../contracts/subscriptions.js';
 import { SERVICE_LOADERS, START_ORDER } from './services.js';
 
 export interface System {
@@ -27,13 +28,23 @@ export interface SystemOptions {
   handleSignals?: boolean;
 }
 
+/** What each service of a system starts with (a test that restarts one service uses it too). */
+export function systemStartOptions(runtime: Runtime, env: Record<string, string | undefined>): StartOptions {
+  return {
+    runtime,
+    contracts: new ContractRegistry(allContracts),
+    subscriptions: SERVICE_SUBSCRIPTIONS,
+    servicePorts: SERVICE_PORTS,
+    env,
+  };
+}
+
 /** Starts a set of services in one process on one runtime (embedded or distributed). */
 export async function startSystem(opts: SystemOptions): Promise<System> {
   const config = loadRuntimeConfig(opts.env, SERVICE_PORTS);
   const log = createLogger('dhanman', config.LOG_LEVEL);
   const startedAt = Date.now();
   const runtime = await createRuntime(config, log);
-  const contracts = new ContractRegistry(allContracts);
   const services: RunningService[] = [];
   const names = START_ORDER.filter((n) => !opts.only || opts.only.includes(n));
   const env = { ...opts.env };
@@ -48,12 +59,9 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     for (const name of names) {
       const definition = await SERVICE_LOADERS[name]();
       const running = await startService(definition, {
-        runtime,
-        contracts,
-        servicePorts: SERVICE_PORTS,
+        ...systemStartOptions(runtime, env),
         seed: opts.seed,
         deferMessaging: true,
-        env,
         ...(opts.freePorts ? { port: 0 } : {}),
       });
       services.push(running);

@@ -5,6 +5,7 @@ import { startJobs } from '../jobs/pgboss.js';
 import type { Jobs } from '../jobs/jobs.js';
 import type { Bus } from '../messaging/bus.js';
 import type { ContractRegistry } from '../messaging/contract.js';
+import type { ServiceTopology } from '../messaging/transport.js';
 import { createMessaging, type Messaging } from '../messaging/messaging.js';
 import { deadLetterRoutes } from '../messaging/dead-letter-routes.js';
 import { createHttpApp, registerHealth } from '../http/app.js';
@@ -31,6 +32,8 @@ export interface RunningService {
 export interface StartOptions {
   runtime: Runtime;
   contracts: ContractRegistry;
+  /** What every service receives: see `MessagingOptions.subscriptions`. */
+  subscriptions?: readonly ServiceTopology[];
   /** Overrides `<NAME>_PORT`; 0 picks a free port (tests). */
   port?: number;
   /** Default ports of the other services, to find them when `<NAME>_URL` is not set. */
@@ -117,6 +120,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
       transport,
       registry: opts.contracts,
       handlers: def.handlers?.(deps) ?? [],
+      ...(opts.subscriptions ? { subscriptions: opts.subscriptions } : {}),
       retryDelaysMs: runtime.config.BUS_RETRY_DELAYS_MS,
       prefetch: runtime.config.BUS_PREFETCH,
       concurrency: runtime.config.BUS_CONCURRENCY,

@@ -9,10 +9,12 @@ import { errorText, quietLog, type MessagingLog } from './log.js';
 import { createBus } from './outbox.js';
 import { OutboxRelay, type RelayOptions } from './relay.js';
 import { pruneMessagingTables } from './retention.js';
+import { subscriptionDrift, topologyFor } from './subscriptions.js';
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_PREFETCH,
   DEFAULT_RETRY_DELAYS_MS,
+  type ServiceTopology,
   type Subscription,
   type Transport,
 } from './transport.js';
@@ -25,6 +27,13 @@ export interface MessagingOptions {
   /** Every contract the service may receive (unknown types are dead-lettered). */
   registry: ContractRegistry;
   handlers: readonly MessageHandler[];
+  /**
+   * What every service of the system receives (a subscription table). Declared along with this
+   * service's own queues, so a message published before its consumer first starts waits in that
+   * consumer's queue instead of being dropped as unroutable. This service's own line must match
+   * its handlers (a service missing from it receives nothing).
+   */
+  subscriptions?: readonly ServiceTopology[];
   /** Must be the ladder the transport was made with. Default 1 s, 5 s, 15 s. */
   retryDelaysMs?: readonly number[];
   /** Per queue: deliveries taken ahead, and handlers running at once. Defaults 100 and 32. */
@@ -50,7 +59,7 @@ export interface Messaging {
   readonly bus: Bus;
   readonly deadLetters: DeadLetterStore;
   readonly relay: OutboxRelay;
-  /** Declares this service's queues and bindings (idempotent; `start` does it too). */
+  /** Declares this service's queues and bindings, and its peers' (idempotent; `start` does it too). */
   declare(): Promise<void>;
   /** Declares, starts the relay and consumes `<service>.events`, `.commands` and `.dlq`. */
   start(): Promise<void>;
@@ -79,10 +88,19 @@ export function createMessaging(opts: MessagingOptions): Messaging {
     batchSize: opts.batchSize,
     log,
   });
-  const eventTypes = [
-    ...new Set(opts.handlers.filter((h) => h.contract.kind === 'event').map((h) => h.contract.type)),
-  ];
-  const commands = opts.handlers.some((h) => h.contract.kind === 'command');
+  const own = topologyFor(
+    service,
+    opts.handlers.map((h) => h.contract),
+  );
+  const { commands } = own;
+  const peers = (opts.subscriptions ?? []).filter((t) => t.service !== service);
+  if (opts.subscriptions) {
+    const listed = opts.subscriptions.find((t) => t.service === service) ?? topologyFor(service, []);
+    const drift = subscriptionDrift(own, listed);
+    if (drift.length) {
+      throw new Error(`${service} does not receive what the subscription table says: ${drift.join('; ')}`);
+    }
+  }
   for (const h of opts.handlers) {
     if (h.contract.kind === 'command' && h.contract.target !== service) {
       throw new Error(
@@ -107,8 +125,12 @@ export function createMessaging(opts: MessagingOptions): Messaging {
       inboxRetentionMs: opts.inboxRetentionMs,
     }).catch((err: unknown) => log.warn({ err: errorText(err) }, 'could not prune the messaging tables'));
 
+  const declareAll = async () => {
+    await transport.declare(own);
+    for (const peer of peers) await transport.declare(peer);
+  };
   const declare = () => {
-    declared ??= transport.declare({ service, eventTypes, commands }).catch((err: unknown) => {
+    declared ??= declareAll().catch((err: unknown) => {
       declared = undefined;
       throw err;
     });
@@ -156,7 +178,7 @@ export function createMessaging(opts: MessagingOptions): Messaging {
       ];
       for (const t of timers) t.unref();
       deadLetters.scheduleDepthRefresh();
-      log.info({ queues: Object.values(names), eventTypes, commands }, 'messaging started');
+      log.info({ queues: Object.values(names), eventTypes: own.eventTypes, commands }, 'messaging started');
     },
     stop,
   };

@@ -1,7 +1,5 @@
-import { allContracts } from '../../../contracts/index.js';
-import { SERVICE_PORTS } from '../../../contracts/services.js';
+import { systemStartOptions } from '../../../bin/system.js';
 import { startService } from '../../../platform/host/start-service.js';
-import { ContractRegistry } from '../../../platform/messaging/contract.js';
 import { commonService } from '../../../services/common/index.js';
 import type { TestSystem } from '../../support/system.js';
 
@@ -19,11 +17,8 @@ export async function stopCommon(system: TestSystem): Promise<() => Promise<void
     if (restarted) return;
     restarted = true;
     system.services[index] = await startService(commonService, {
-      runtime: system.runtime,
-      contracts: new ContractRegistry(allContracts),
+      ...systemStartOptions(system.runtime, system.env),
       port: running.port,
-      servicePorts: SERVICE_PORTS,
-      env: system.env,
     });
   };
 }
