@@ -1,6 +1,7 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { conflict, dependencyUnavailable, notFound } from '../http/problem.js';
 import { DEAD_LETTER_STATUSES } from './dead-letter-query.js';
 import type { DeadLetterAction, DeadLetterStore } from './dead-letter-store.js';
 import { errorText } from './log.js';
@@ -53,40 +54,26 @@ const full = summary.extend({
   headers: z.record(z.string(), z.unknown()),
   archivedAt: z.string(),
 });
-const problem = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.number(),
-  detail: z.string().optional(),
-});
-
-function sendProblem(reply: FastifyReply, status: number, title: string, detail: string) {
-  return reply
-    .code(status)
-    .type('application/problem+json')
-    .send({ type: 'about:blank', title, status, detail });
-}
-
-function answer(reply: FastifyReply, id: string, result: DeadLetterAction, verb: string) {
+/** The dead letter an action was taken on, or the problem why it could not be (problem+json by the app). */
+function answer(id: string, result: DeadLetterAction, verb: string) {
   switch (result.outcome) {
     case 'done':
-      return reply.send(result.deadLetter);
+      return result.deadLetter;
     case 'not-found':
-      return sendProblem(reply, 404, 'Not Found', `no dead letter ${id}`);
+      throw notFound(`no dead letter ${id}`);
     case 'not-open':
-      return sendProblem(
-        reply,
-        409,
-        'Conflict',
-        `dead letter ${id} is ${result.deadLetter.status}; only open ones can be ${verb}`,
-      );
+      throw conflict(`dead letter ${id} is ${result.deadLetter.status}; only open ones can be ${verb}`);
     case 'not-replayable':
-      return sendProblem(
-        reply,
-        409,
-        'Conflict',
-        `dead letter ${id} has no known original queue to go back to`,
-      );
+      throw conflict(`dead letter ${id} has no known original queue to go back to`);
+  }
+}
+
+/** Sending to the broker failed: the caller may try again once it is back. */
+async function viaBroker<T>(send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (err) {
+    throw dependencyUnavailable('broker', `the broker did not take the message: ${errorText(err)}`);
   }
 }
 
@@ -98,8 +85,6 @@ export const deadLetterRoutes: FastifyPluginAsync<DeadLetterRoutesOptions> = asy
   parent.setValidatorCompiler(validatorCompiler);
   parent.setSerializerCompiler(serializerCompiler);
   const app = parent.withTypeProvider<ZodTypeProvider>();
-  const unavailable = (reply: FastifyReply, err: unknown) =>
-    sendProblem(reply, 503, 'Service Unavailable', `the broker did not take the message: ${errorText(err)}`);
 
   app.get(
     BASE,
@@ -123,12 +108,13 @@ export const deadLetterRoutes: FastifyPluginAsync<DeadLetterRoutesOptions> = asy
         tags,
         summary: 'One dead letter with its body, error and stack',
         params: id,
-        response: { 200: full, 404: problem },
+        response: { 200: full },
       },
     },
-    async (req, reply) => {
+    async (req) => {
       const dl = await store.get(req.params.id);
-      return dl ? reply.send(dl) : sendProblem(reply, 404, 'Not Found', `no dead letter ${req.params.id}`);
+      if (!dl) throw notFound(`no dead letter ${req.params.id}`);
+      return dl;
     },
   );
 
@@ -140,16 +126,10 @@ export const deadLetterRoutes: FastifyPluginAsync<DeadLetterRoutesOptions> = asy
         tags,
         summary: 'Send a dead letter back to its original queue with a fresh attempt count',
         params: id,
-        response: { 200: full, 404: problem, 409: problem, 503: problem },
+        response: { 200: full },
       },
     },
-    async (req, reply) => {
-      try {
-        return answer(reply, req.params.id, await store.replay(req.params.id), 'replayed');
-      } catch (err) {
-        return unavailable(reply, err);
-      }
-    },
+    async (req) => answer(req.params.id, await viaBroker(() => store.replay(req.params.id)), 'replayed'),
   );
 
   app.post(
@@ -160,16 +140,10 @@ export const deadLetterRoutes: FastifyPluginAsync<DeadLetterRoutesOptions> = asy
         tags,
         summary: 'Replay every open dead letter matching the filter (all open ones without a filter)',
         body: filter.optional(),
-        response: { 200: z.object({ replayed: z.number() }), 503: problem },
+        response: { 200: z.object({ replayed: z.number() }) },
       },
     },
-    async (req, reply) => {
-      try {
-        return reply.send(await store.replayAll(req.body ?? {}));
-      } catch (err) {
-        return unavailable(reply, err);
-      }
-    },
+    async (req) => viaBroker(() => store.replayAll(req.body ?? {})),
   );
 
   app.delete(
@@ -180,9 +154,9 @@ export const deadLetterRoutes: FastifyPluginAsync<DeadLetterRoutesOptions> = asy
         tags,
         summary: 'Discard a dead letter (kept, marked discarded)',
         params: id,
-        response: { 200: full, 404: problem, 409: problem },
+        response: { 200: full },
       },
     },
-    async (req, reply) => answer(reply, req.params.id, await store.discard(req.params.id), 'discarded'),
+    async (req) => answer(req.params.id, await store.discard(req.params.id), 'discarded'),
   );
 };

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { registerProblemHandlers } from '../../../platform/http/error-handler.js';
+import { PROBLEM_TYPES } from '../../../platform/http/problem.js';
 import { on } from '../../../platform/messaging/bus.js';
 import { runDeadLetterCli } from '../../../platform/messaging/dead-letter-cli.js';
 import { deadLetterRoutes } from '../../../platform/messaging/dead-letter-routes.js';
@@ -53,6 +56,8 @@ describe('dead-letter operations', () => {
     );
 
     app = Fastify();
+    // The services' problem+json answers (the rest of the app is tested in test/integration/http).
+    registerProblemHandlers(app, pino({ level: 'silent' }));
     app.addHook('onRoute', (r) => {
       routeConfigs.push({
         url: r.url,
@@ -145,10 +150,16 @@ describe('dead-letter operations', () => {
     const missing = await api('GET', '/999999');
     expect(missing.status).toBe(404);
     expect(missing.type).toContain('application/problem+json');
-    expect(missing.json).toMatchObject({ status: 404, title: 'Not Found' });
+    expect(missing.json).toMatchObject({
+      type: PROBLEM_TYPES.notFound,
+      status: 404,
+      detail: 'no dead letter 999999',
+    });
     expect((await api('POST', '/999999/replay')).status).toBe(404);
     expect((await api('DELETE', '/999999')).status).toBe(404);
-    expect((await api('GET', '/not-a-number')).status).toBe(400);
+    const badId = await api('GET', '/not-a-number');
+    expect(badId.status).toBe(400);
+    expect(badId.json).toMatchObject({ type: PROBLEM_TYPES.validation });
     expect((await api('GET', '?limit=100000')).status).toBe(400);
     expect((await api('GET', '?status=exploded')).status).toBe(400);
     expect((await api('POST', '/replay', { since: 'last tuesday' })).status).toBe(400);
@@ -164,6 +175,7 @@ describe('dead-letter operations', () => {
     await waitFor('the replayed message handled', () => handled.length === 1);
     const again = await api('POST', `/${one.id}/replay`);
     expect(again.status).toBe(409);
+    expect(again.json).toMatchObject({ type: PROBLEM_TYPES.conflict });
     expect(again.json.detail).toContain('replayed');
   });
 
