@@ -53,7 +53,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     for (const s of [...services].reverse()) await s.stop();
     await runtime.close();
   };
-  if (opts.handleSignals) onShutdownSignal(stop, log, config.SHUTDOWN_TIMEOUT_MS);
+  if (opts.handleSignals) onShutdownSignal(stop, log, { timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
 
   try {
     for (const name of names) {

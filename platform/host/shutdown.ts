@@ -1,22 +1,35 @@
 import type { Logger } from 'pino';
 
+export interface ShutdownOptions {
+  /** Exit (code 1) if stopping takes longer than this. */
+  timeoutMs: number;
+  /**
+   * Also stop when the parent process goes away. For processes started by `npm start`/`npm run`:
+   * npm hands a SIGTERM to the `sh` between it and us, `sh` dies of it and we would run on as an
+   * orphan holding the ports (npm/cli#6684). Default: on when `npm_lifecycle_event` says npm
+   * started us, since elsewhere an orphan is usually meant (`nohup`, `setsid`).
+   */
+  watchParent?: boolean;
+  /** How often the parent is checked (default 500 ms). */
+  parentCheckMs?: number;
+}
+
 /**
- * Stops the process cleanly on SIGTERM/SIGINT: stop taking work, let in-flight work finish,
- * close connections. A second signal, or the timeout, forces the exit.
+ * Stops the process cleanly on SIGTERM/SIGINT, or when the parent that started it is gone: stop
+ * taking work, let in-flight work finish, close connections. A second signal, or the timeout,
+ * forces the exit.
  */
-export function onShutdownSignal(stop: () => Promise<void>, log: Logger, timeoutMs: number): void {
+export function onShutdownSignal(stop: () => Promise<void>, log: Logger, opts: ShutdownOptions): void {
   let stopping = false;
-  const handler = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      log.warn({ signal }, 'second signal: exiting now');
-      process.exit(130);
-    }
+  let parentWatch: NodeJS.Timeout | undefined;
+  const shutDown = (why: Record<string, unknown>) => {
+    clearInterval(parentWatch);
     stopping = true;
-    log.info({ signal }, 'shutting down');
+    log.info(why, 'shutting down');
     const timer = setTimeout(() => {
-      log.error({ timeoutMs }, 'shutdown took too long: exiting');
+      log.error({ timeoutMs: opts.timeoutMs }, 'shutdown took too long: exiting');
       process.exit(1);
-    }, timeoutMs);
+    }, opts.timeoutMs);
     timer.unref();
     stop().then(
       () => {
@@ -29,6 +42,21 @@ export function onShutdownSignal(stop: () => Promise<void>, log: Logger, timeout
       },
     );
   };
-  process.on('SIGTERM', handler);
-  process.on('SIGINT', handler);
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(130);
+    }
+    shutDown({ signal });
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  if (opts.watchParent ?? process.env.npm_lifecycle_event !== undefined) {
+    const parent = process.ppid;
+    parentWatch = setInterval(() => {
+      if (!stopping && process.ppid !== parent) shutDown({ parentExited: parent });
+    }, opts.parentCheckMs ?? 500);
+    parentWatch.unref();
+  }
 }

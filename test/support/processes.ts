@@ -17,11 +17,27 @@ export interface Launched {
  * timing window that a loaded machine can miss).
  */
 export function launch(script: string, args: string[], env: Record<string, string | undefined>): Launched {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return watch(
+    spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+}
+
+/** `npm run <script> -- <args>` in the project, as a user types it (npm, then `sh`, then node). */
+export function launchNpmScript(
+  script: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+): Launched {
+  return watch(
+    spawn('npm', ['run', script, '--', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
+}
+
+function watch(child: ChildProcess): Launched {
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));

@@ -1,0 +1,59 @@
+import { execFileSync } from 'node:child_process';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { freePort } from '../../harness/ports.js';
+import { isAlive } from '../../harness/process-cleanup.js';
+import { isolatedAmqpUrl } from '../../support/broker.js';
+import { launchNpmScript, terminate, waitReady, type Launched } from '../../support/processes.js';
+import { waitFor } from '../../support/wait.js';
+
+/** Every process below `pid` (npm starts `sh`, which starts node). */
+function descendantsOf(pid: number): number[] {
+  const table = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
+  const found: number[] = [];
+  for (let frontier = [pid]; frontier.length > 0;) {
+    const children = table.filter(([, ppid]) => frontier.includes(ppid)).map(([child]) => child);
+    found.push(...children);
+    frontier = children;
+  }
+  return found;
+}
+
+/*
+ * npm 9.8+ hands SIGTERM to the `sh` it runs the script with; `sh` dies of it and node would run on
+ * as an orphan, still holding its port (npm/cli#6684). An operator's `kill <npm pid>` must stop
+ * the service all the same.
+ */
+describe('a service started with npm run', () => {
+  let npm: Launched | undefined;
+  let below: number[] = [];
+  afterAll(async () => {
+    for (const pid of below) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    if (npm) await terminate(npm, 'SIGKILL');
+  });
+
+  it('stops cleanly when npm is sent SIGTERM, although npm does not pass the signal on', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    npm = launchNpmScript('service', ['gateway'], {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      DATABASE_URL: inject('databaseUrl'),
+      AMQP_URL: await isolatedAmqpUrl(),
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+    });
+    await waitReady(url, npm, 60_000);
+    below = descendantsOf(npm.child.pid!);
+    expect(below.length).toBeGreaterThan(0);
+
+    npm.child.kill('SIGTERM');
+    await npm.exited;
+    await waitFor('every process npm started to exit', () => below.every((pid) => !isAlive(pid)), 15_000);
+    expect(npm.output()).toContain('"parentExited"');
+    expect(npm.output()).toContain('"msg":"stopped"');
+    await expect(fetch(`${url}/health/live`)).rejects.toThrow();
+  });
+});
