@@ -14,6 +14,7 @@ import {
   DEFAULT_RESILIENCE,
   buildPolicies,
   isTransientStatus,
+  requestedWaitMs,
   type RawAnswer,
   type ResilienceOptions,
   type TargetPolicies,
@@ -37,6 +38,8 @@ class CallFailed extends Error {
     readonly reason: DependencyFailure,
     message: string,
     readonly upstreamStatus?: number,
+    /** The target's `Retry-After`, passed on to our caller. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
@@ -176,7 +179,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         throw failure(t, err);
       }
       if (isTransientStatus(raw.status)) {
-        throw new CallFailed('status', `${t.name} answered ${raw.status}`, raw.status);
+        throw new CallFailed('status', `${t.name} answered ${raw.status}`, raw.status, requestedWaitMs(raw));
       }
       const answer = parse(t, raw, req.schema);
       outcome = raw.status >= 400 ? 'client-error' : 'success';
@@ -190,7 +193,9 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
           ...(err.upstreamStatus === undefined ? {} : { upstreamStatus: err.upstreamStatus }),
           ...(err.reason === 'circuit-open'
             ? { retryAfterSeconds: Math.ceil(t.options.breakerOpenMs / 1000) }
-            : {}),
+            : err.retryAfterMs !== undefined
+              ? { retryAfterSeconds: Math.ceil(err.retryAfterMs / 1000) }
+              : {}),
         });
       }
       outcome = 'error';

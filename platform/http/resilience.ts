@@ -3,7 +3,6 @@ import {
   BulkheadRejectedError,
   CircuitState,
   ConsecutiveBreaker,
-  IterableBackoff,
   TaskCancelledError,
   TimeoutStrategy,
   bulkhead,
@@ -13,8 +12,12 @@ import {
   timeout,
   wrap,
   type CircuitBreakerPolicy,
+  type FailureReason,
+  type IBackoffFactory,
   type IPolicy,
+  type IRetryBackoffContext,
 } from 'cockatiel';
+import { retryAfterMs } from './retry-after.js';
 
 /**
  * The numbers of the resilient client. Defaults are the design's: 10 s per attempt; 3 retries
@@ -55,6 +58,26 @@ export function isTransientStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
+/** The wait an answer's `Retry-After` asks for, in ms (undefined: none given). */
+export const requestedWaitMs = (answer: RawAnswer): number | undefined =>
+  retryAfterMs(answer.headers['retry-after']);
+
+/**
+ * The retry ladder, except that a target's `Retry-After` lengthens a step: retrying sooner than
+ * asked would only meet the same refusal and count against the breaker again.
+ */
+function ladder(delays: readonly number[], step = 0): IBackoffFactory<IRetryBackoffContext<unknown>> {
+  return {
+    next: (ctx: { result: FailureReason<unknown> }) => ({
+      duration: Math.max(
+        delays[Math.min(step, delays.length - 1)]!,
+        ('value' in ctx.result ? requestedWaitMs(ctx.result.value as RawAnswer) : undefined) ?? 0,
+      ),
+      ...ladder(delays, step + 1),
+    }),
+  };
+}
+
 const isOurRefusal = (err: Error) =>
   err instanceof BrokenCircuitError || err instanceof BulkheadRejectedError;
 
@@ -85,14 +108,20 @@ export interface TargetPolicies {
  * Bulkhead outermost (a call holds its slot through its retries, so a slow target cannot tie up
  * more than its share), then retry, then the breaker (every attempt counts), then the timeout of
  * one attempt. A 4xx answer, 404 included, is an answer: neither retried nor a breaker failure.
+ * A transient answer whose `Retry-After` asks for more than the ladder's longest step is not
+ * retried: the caller fails at once and passes the wait on, instead of holding its request open.
  */
 export function buildPolicies(o: ResilienceOptions): TargetPolicies {
   const failed = handleWhen((err) => !isOurRefusal(err)).orWhenResult((r) =>
     isTransientStatus((r as RawAnswer).status),
   );
+  const longestStepMs = Math.max(...o.retryDelaysMs);
   const retryable = handleWhen(
     (err) => !isOurRefusal(err) && (o.retryOnTimeout || !(err instanceof TaskCancelledError)),
-  ).orWhenResult((r) => isTransientStatus((r as RawAnswer).status));
+  ).orWhenResult((r) => {
+    const answer = r as RawAnswer;
+    return isTransientStatus(answer.status) && !((requestedWaitMs(answer) ?? 0) > longestStepMs);
+  });
 
   const limiter = bulkhead(o.bulkheadLimit, o.bulkheadQueue);
   const breaker = circuitBreaker(failed, {
@@ -104,7 +133,7 @@ export function buildPolicies(o: ResilienceOptions): TargetPolicies {
   const attemptTimeout = timeout(o.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
   const retries = retry(retryable, {
     maxAttempts: o.retryDelaysMs.length,
-    backoff: new IterableBackoff(o.retryDelaysMs),
+    backoff: ladder(o.retryDelaysMs),
   });
   return {
     retrying: wrap(limiter, retries, breaker, attemptTimeout),

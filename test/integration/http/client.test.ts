@@ -2,57 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { cachedServiceTokens } from '../../../platform/auth/service-tokens.js';
 import { createHttpApp } from '../../../platform/http/app.js';
-import { createHttpClient, type HttpClient, type HttpClientOptions } from '../../../platform/http/client.js';
+import { createHttpClient } from '../../../platform/http/client.js';
 import { DependencyUnavailableError, PROBLEM_TYPES } from '../../../platform/http/problem.js';
-import type { ResilienceOptions } from '../../../platform/http/resilience.js';
 import { runWithContext } from '../../../platform/observability/context.js';
 import { createLogger } from '../../../platform/observability/logger.js';
+import { FAST, cleanup, closeAll, failure, gaps, setUp } from './client-kit.js';
 import { listen, logSink, metricValue, uniqueService } from './observe.js';
-import { startUpstream, type Upstream } from './upstream.js';
 
-const FAST: Partial<ResilienceOptions> = {
-  timeoutMs: 1_000,
-  retryDelaysMs: [60, 120, 240],
-  breakerThreshold: 5,
-  breakerOpenMs: 400,
-  bulkheadLimit: 8,
-  bulkheadQueue: 8,
-};
-
-const cleanup: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  while (cleanup.length) await cleanup.pop()!();
-});
-
-async function setUp(
-  resilience: Partial<ResilienceOptions> = {},
-  extra: Partial<HttpClientOptions> = {},
-): Promise<{ upstream: Upstream; client: HttpClient; service: string }> {
-  const upstream = await startUpstream();
-  const service = uniqueService('client');
-  const client = createHttpClient({
-    service,
-    targets: { common: { baseUrl: upstream.url } },
-    resilience: { ...FAST, ...resilience },
-    ...extra,
-  });
-  cleanup.push(
-    () => upstream.close(),
-    () => client.close(),
-  );
-  return { upstream, client, service };
-}
-
-async function failure(p: Promise<unknown>): Promise<DependencyUnavailableError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DependencyUnavailableError);
-  return err as DependencyUnavailableError;
-}
-
-const gaps = (u: Upstream) => u.received.slice(1).map((r, i) => r.at - u.received[i]!.at);
+afterEach(closeAll);
 
 describe('resilient HTTP client', () => {
   it('retries a transient failure and returns the answer that follows', async () => {

@@ -1,0 +1,52 @@
+import { expect } from 'vitest';
+import { createHttpClient, type HttpClient, type HttpClientOptions } from '../../../platform/http/client.js';
+import { DependencyUnavailableError } from '../../../platform/http/problem.js';
+import type { ResilienceOptions } from '../../../platform/http/resilience.js';
+import { uniqueService } from './observe.js';
+import { startUpstream, type Upstream } from './upstream.js';
+
+/** The resilient client's tests: a scripted upstream, and a client for it with fast numbers. */
+export const FAST: Partial<ResilienceOptions> = {
+  timeoutMs: 1_000,
+  retryDelaysMs: [60, 120, 240],
+  breakerThreshold: 5,
+  breakerOpenMs: 400,
+  bulkheadLimit: 8,
+  bulkheadQueue: 8,
+};
+
+/** What a test opened, closed last-first by `closeAll` (each test file runs it after each test). */
+export const cleanup: Array<() => Promise<unknown>> = [];
+export async function closeAll(): Promise<void> {
+  while (cleanup.length) await cleanup.pop()!();
+}
+
+export async function setUp(
+  resilience: Partial<ResilienceOptions> = {},
+  extra: Partial<HttpClientOptions> = {},
+): Promise<{ upstream: Upstream; client: HttpClient; service: string }> {
+  const upstream = await startUpstream();
+  const service = uniqueService('client');
+  const client = createHttpClient({
+    service,
+    targets: { common: { baseUrl: upstream.url } },
+    resilience: { ...FAST, ...resilience },
+    ...extra,
+  });
+  cleanup.push(
+    () => upstream.close(),
+    () => client.close(),
+  );
+  return { upstream, client, service };
+}
+
+export async function failure(p: Promise<unknown>): Promise<DependencyUnavailableError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(DependencyUnavailableError);
+  return err as DependencyUnavailableError;
+}
+
+export const gaps = (u: Upstream) => u.received.slice(1).map((r, i) => r.at - u.received[i]!.at);
