@@ -7,7 +7,7 @@ import type { ServiceDefinition } from '../../platform/host/service-definition.j
 import { traceRoute } from '../../platform/observability/trace-route.js';
 import { SERVICE_PORTS } from '../../contracts/services.js';
 import { PERMISSIONS } from '../../contracts/permissions.js';
-import { loadAuthConfig } from './auth/config.js';
+import { KEY_ENCRYPTION_KEY_VARIABLE, loadAuthConfig } from './auth/config.js';
 import { authRoutes } from './auth/routes.js';
 import { serviceClients } from './auth/service-clients.js';
 import { customerRoutes } from './customers/routes.js';
@@ -26,7 +26,16 @@ export const commonService: ServiceDefinition = {
   migrations: loadSqlMigrations(new URL('./migrations/', import.meta.url)),
   async routes(app, deps) {
     const config = loadAuthConfig(deps.env);
-    const keys = await ensureSigningKeys(dbSigningKeyStore(deps.db), {
+    const store = dbSigningKeyStore(deps.db, {
+      ...(config.AUTH_KEY_ENCRYPTION_KEY ? { encryptionKey: config.AUTH_KEY_ENCRYPTION_KEY } : {}),
+      encryptionKeyName: KEY_ENCRYPTION_KEY_VARIABLE,
+    });
+    if (!config.AUTH_KEY_ENCRYPTION_KEY && deps.db.kind === 'postgres') {
+      deps.log.warn(
+        `signing keys are stored in the clear: set ${KEY_ENCRYPTION_KEY_VARIABLE} to seal them (openssl rand -base64 32)`,
+      );
+    }
+    const keys = await ensureSigningKeys(store, {
       maxTokenTtlSeconds: Math.max(config.ACCESS_TOKEN_TTL_SECONDS, config.SERVICE_TOKEN_TTL_SECONDS),
     });
     const signer = createTokenSigner({

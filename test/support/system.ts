@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { startSystem, type System } from '../../bin/system.js';
 import type { ServiceName } from '../../contracts/services.js';
@@ -17,6 +18,8 @@ export const FAST_SETTINGS: Record<string, string> = {
   HTTP_RETRY_DELAYS_MS: '20,40,80',
   HTTP_BREAKER_OPEN_MS: '1000',
   OUTBOX_RETENTION_MS: '3600000',
+  // Common's signing keys sealed at rest, as production should run (npm start's tests run without).
+  AUTH_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
 };
 
 export interface TestSystem extends System {
