@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../platform/data/db.js';
 import { loadSqlMigrations, runMigrations } from '../../../platform/data/migrate.js';
-import { openEmbedded, type EmbeddedDatabase } from '../../../platform/data/pglite.js';
-import { openPostgres } from '../../../platform/data/postgres.js';
 import { platformMigrationSources } from '../../../platform/host/migration-sources.js';
 import { changeBalance, insertCustomer } from '../../../services/common/customers/store.js';
 import { postJournal } from '../../../services/common/ledger/journal-store.js';
@@ -16,6 +14,7 @@ import {
   trialBalance,
 } from '../../../services/common/ledger/queries.js';
 import { insertOrganization } from '../../../services/common/organizations/store.js';
+import { backends } from '../data/backends.js';
 
 const migrations = loadSqlMigrations(new URL('../../../services/common/migrations/', import.meta.url));
 
@@ -29,37 +28,14 @@ async function freshOrganization(db: Db) {
   return { organizationId: org.id, companyId: org.companies[0]!.id };
 }
 
-const backends: Array<[string, () => Promise<{ db: Db; close: () => Promise<void> }>]> = [
-  [
-    'PostgreSQL',
-    async () => {
-      const db = await openPostgres({
-        serverUrl: inject('databaseUrl'),
-        service: 'common',
-        databasePrefix: `ledger_${randomUUID().slice(0, 8)}`,
-      });
-      return { db, close: () => db.close() };
-    },
-  ],
-  [
-    'PGlite',
-    async () => {
-      const embedded: EmbeddedDatabase = await openEmbedded({ dataDir: 'memory://' });
-      const db = await embedded.forService('common');
-      return { db, close: () => embedded.close() };
-    },
-  ],
-];
-
-describe.each(backends)('ledger on %s', (_name, open) => {
+describe.each(backends())('ledger on $name', (backend) => {
   let db: Db;
-  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    ({ db, close } = await open());
+    db = await backend.open();
     await runMigrations(db, [...platformMigrationSources, { name: 'common', migrations }]);
   }, 60_000);
-  afterAll(async () => close?.());
+  afterAll(() => backend.close());
 
   it('posts an invoice once however often it is posted, concurrently too', async () => {
     const { organizationId, companyId } = await freshOrganization(db);
