@@ -1,4 +1,5 @@
 import type { MigrationSource } from '../data/migrate.js';
+import type { Migration } from '../data/migrations.js';
 import { httpMigrations } from '../http/idempotency.js';
 import { messagingMigrations } from '../messaging/migrations.js';
 import { activityMigrations } from '../observability/activity.js';
@@ -12,3 +13,8 @@ export const platformMigrationSources: readonly MigrationSource[] = [
   httpMigrations,
   activityMigrations,
 ];
+
+/** What a service's database is migrated with: the platform's tables first, then its own. */
+export function serviceMigrationSources(def: { name: string; migrations?: Migration[] }): MigrationSource[] {
+  return [...platformMigrationSources, { name: def.name, migrations: def.migrations ?? [] }];
+}

@@ -12,7 +12,7 @@ import { createHttpApp, registerHealth } from '../http/app.js';
 import { purgeIdempotencyKeys } from '../http/idempotency.js';
 import { createTokenVerifier, type TokenVerifier } from '../auth/verifier.js';
 import { createLogger } from '../observability/logger.js';
-import { platformMigrationSources } from './migration-sources.js';
+import { serviceMigrationSources } from './migration-sources.js';
 import { createServiceHttpClient } from './service-client.js';
 import type { Runtime } from './runtime.js';
 import { portOf, urlOf } from './runtime-config.js';
@@ -66,11 +66,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
 
   const db = needsDb ? await runtime.openDatabase(def.name) : null;
   if (db) {
-    await runMigrations(
-      db,
-      [...platformMigrationSources, { name: def.name, migrations: def.migrations ?? [] }],
-      log,
-    );
+    await runMigrations(db, serviceMigrationSources(def), log);
   }
   lap('database and migrations');
   const transport = needsBus ? await runtime.transport() : null;
