@@ -50,7 +50,7 @@ export interface MessagingOptions {
   /** How often old rows are pruned and the DLQ depth is re-read (default one minute / 15 s). */
   pruneIntervalMs?: number;
   dlqGaugeIntervalMs?: number;
-  relay?: Pick<RelayOptions, 'batchSize' | 'pollIntervalMs' | 'leaseMs' | 'backoffMs'>;
+  relay?: Pick<RelayOptions, 'batchSize' | 'pollIntervalMs' | 'leaseMs' | 'backoff'>;
   log?: MessagingLog;
 }
 

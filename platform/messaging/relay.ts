@@ -16,8 +16,8 @@ export interface RelayOptions {
   pollIntervalMs?: number;
   /** How long this instance stays the publisher without renewing; another takes over after. */
   leaseMs?: number;
-  /** Back-off after a failed publish (broker down), doubling up to `max`. */
-  backoffMs?: { initial: number; max: number };
+  /** Back-off after a failed publish (broker down), doubling up to `maxMs`. */
+  backoff?: Backoff;
 }
 
 interface OutboxRow {
@@ -59,8 +59,7 @@ export class OutboxRelay {
     this.batchSize = opts.batchSize ?? 500;
     this.pollIntervalMs = opts.pollIntervalMs ?? 1_000;
     this.leaseMs = opts.leaseMs ?? 30_000;
-    const { initial, max } = opts.backoffMs ?? { initial: 200, max: 10_000 };
-    this.backoff = { initialMs: initial, maxMs: max };
+    this.backoff = opts.backoff ?? { initialMs: 200, maxMs: 10_000 };
   }
 
   start(): void {

@@ -135,7 +135,7 @@ describe('outbox relay', () => {
       service: db.service,
       db,
       transport: w.transport,
-      backoffMs: { initial: 50, max: 200 },
+      backoff: { initialMs: 50, maxMs: 200 },
     });
     const ids = await write(db, 5, 5);
     relay.start();
@@ -159,7 +159,7 @@ describe('outbox relay', () => {
       service: db.service,
       db,
       transport: w.transport,
-      backoffMs: { initial: 50, max: 50 },
+      backoff: { initialMs: 50, maxMs: 50 },
     });
     await write(db, 3, 3);
     await sleep(1_100);

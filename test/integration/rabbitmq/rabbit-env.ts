@@ -72,5 +72,5 @@ export const startService: typeof startTestService = (env, name, registry, handl
     prefetch: 50,
     concurrency: 8,
     ...opts,
-    relay: { pollIntervalMs: 200, leaseMs: 1_000, backoffMs: { initial: 50, max: 500 }, ...opts.relay },
+    relay: { pollIntervalMs: 200, leaseMs: 1_000, backoff: { initialMs: 50, maxMs: 500 }, ...opts.relay },
   });
