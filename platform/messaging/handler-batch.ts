@@ -2,6 +2,7 @@ import type { Db, Tx } from '../data/db.js';
 import { runWithContext } from '../observability/context.js';
 import type { MessageHandler } from './bus.js';
 import type { Envelope } from './envelope.js';
+import { claimInboxes, inboxKey } from './inbox.js';
 import { messagingMetrics } from './metrics.js';
 
 /** What became of a message handed to a batch. */
@@ -81,7 +82,10 @@ export class HandlerBatcher {
     let throwing: Member | undefined;
     try {
       await this.opts.db.transaction(async (tx) => {
-        const claimed = await claimAll(tx, members);
+        const claimed = await claimInboxes(
+          tx,
+          members.map(({ envelope, handler }) => ({ messageId: envelope.messageId, handler: handler.name })),
+        );
         for (const member of members) {
           const { envelope, handler } = member;
           const key = inboxKey(envelope.messageId, handler.name);
@@ -135,29 +139,4 @@ function contextOf(envelope: Envelope) {
     organizationId: envelope.organizationId,
     ...(envelope.companyId ? { companyId: envelope.companyId } : {}),
   };
-}
-
-// The database hands uuids back in lower case; the envelope may carry them in either.
-const inboxKey = (messageId: string, handler: string) => `${messageId.toLowerCase()}\n${handler}`;
-
-/**
- * Claims every (message, handler) of the batch in one statement and returns those that were new.
- * Keys are inserted in sorted order so two batches holding the same keys lock them in the same
- * order (a redelivered copy racing its original waits rather than deadlocks).
- */
-async function claimAll(tx: Tx, members: Member[]): Promise<Set<string>> {
-  const keys = new Map<string, [string, string]>();
-  for (const { envelope, handler } of members) {
-    keys.set(inboxKey(envelope.messageId, handler.name), [envelope.messageId, handler.name]);
-  }
-  const sorted = [...keys.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
-  const { rows } = await tx.query<{ message_id: string; handler: string }>(
-    `INSERT INTO inbox (message_id, handler)
-     SELECT message_id, handler FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS k(message_id, handler, ord)
-      ORDER BY ord
-     ON CONFLICT (message_id, handler) DO NOTHING
-     RETURNING message_id, handler`,
-    [sorted.map(([id]) => id), sorted.map(([, h]) => h)],
-  );
-  return new Set(rows.map((r) => inboxKey(String(r.message_id), r.handler)));
 }
