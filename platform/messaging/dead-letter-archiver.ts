@@ -1,4 +1,4 @@
-import { backoffMs, type Backoff } from './backoff.js';
+import { backoffMs, DEPENDENCY_RETRY } from './backoff.js';
 import type { DeadLetterStore } from './dead-letter-store.js';
 import { errorText, quietLog, type MessagingLog } from './log.js';
 import type { Delivery } from './transport.js';
@@ -21,7 +21,7 @@ export function createArchiver(
         return;
       } catch (err) {
         if (isStopping()) return;
-        const delay = backoffMs(failures, ARCHIVE_RETRY);
+        const delay = backoffMs(failures, DEPENDENCY_RETRY);
         log.warn(
           { queue: d.queue, err: errorText(err), retryInMs: delay },
           'could not archive a dead letter',
@@ -31,6 +31,3 @@ export function createArchiver(
     }
   };
 }
-
-/** The database is away: try again soon, then less often, for as long as it takes. */
-const ARCHIVE_RETRY: Backoff = { initialMs: 100, maxMs: 5_000 };

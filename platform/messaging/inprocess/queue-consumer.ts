@@ -1,13 +1,10 @@
-import { backoffMs, type Backoff } from '../backoff.js';
+import { backoffMs, DEPENDENCY_RETRY } from '../backoff.js';
 import { dlqOf } from '../envelope.js';
 import { deadLetterHeaders } from '../headers.js';
 import { errorText, type MessagingLog } from '../log.js';
 import { retryDelayFor, type ConsumeOptions, type Delivery, type Subscription } from '../transport.js';
 import type { LeasedMessage, QueueStore } from './queue-store.js';
 import { randomUUID } from 'node:crypto';
-
-/** The database is away: read the queue again soon, then less often. */
-const LEASE_RETRY: Backoff = { initialMs: 100, maxMs: 5_000 };
 
 export interface QueueConsumerSettings {
   leaseMs: number;
@@ -84,7 +81,7 @@ export class QueueConsumer implements Subscription {
         failures = 0;
       } catch (err) {
         if (!this.running) break;
-        const delay = backoffMs(failures++, LEASE_RETRY);
+        const delay = backoffMs(failures++, DEPENDENCY_RETRY);
         this.s.log.warn(
           { queue: this.queue, err: errorText(err), retryInMs: delay },
           'could not read the queue',

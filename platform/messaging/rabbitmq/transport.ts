@@ -10,7 +10,7 @@ import {
   type Subscription,
   type Transport,
 } from '../transport.js';
-import type { Backoff } from '../backoff.js';
+import { DEPENDENCY_RETRY, type Backoff } from '../backoff.js';
 import { ConnectionKeeper } from './connection.js';
 import { QueueConsumer } from './consumer.js';
 import { errorText, quietLog, type MessagingLog } from '../log.js';
@@ -114,7 +114,7 @@ export function openRabbitTransport(options: RabbitTransportOptions): RabbitTran
   const keeperDefaults = {
     url: options.url,
     heartbeatSeconds: options.heartbeatSeconds ?? 10,
-    backoff: options.reconnect ?? { initialMs: 100, maxMs: 5_000 },
+    backoff: options.reconnect ?? DEPENDENCY_RETRY,
     log,
   };
 
