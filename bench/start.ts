@@ -4,19 +4,18 @@
  * Baseline, in the same run: a bare process that only boots PGlite on a fresh directory (the floor
  * any embedded start pays). Targets: ready < 15 s, RSS < 1.2 GB.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SERVICE_NAMES } from '../contracts/services.js';
-import { freePort } from '../test/harness/ports.js';
-
-const root = path.resolve(import.meta.dirname, '..');
+import { descendantsOf } from '../test/harness/process-cleanup.js';
+import { sleep } from '../test/support/wait.js';
+import { freeServicePorts, launch, ROOT, terminate, waitReady, watch } from '../test/support/processes.js';
 
 function rssMb(pid: number): number {
   // The process tree: tsx runs the program in a child node process.
   let total = 0;
-  for (const p of [pid, ...childrenOf(pid)]) {
+  for (const p of [pid, ...descendantsOf(pid)]) {
     try {
       const status = readFileSync(`/proc/${p}/status`, 'utf8');
       const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -28,71 +27,26 @@ function rssMb(pid: number): number {
   return Math.round(total);
 }
 
-function childrenOf(pid: number): number[] {
-  try {
-    const direct = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
-    return direct.flatMap((c) => [c, ...childrenOf(c)]);
-  } catch {
-    return [];
-  }
-}
-
-async function waitReady(urls: string[], child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const pending = new Set(urls);
-  while (pending.size > 0) {
-    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode} before ready`);
-    if (Date.now() > deadline) throw new Error(`not ready in time: ${[...pending].join(', ')}`);
-    for (const url of [...pending]) {
-      const ok = await fetch(`${url}/health/ready`).then(
-        (r) => r.status === 200,
-        () => false,
-      );
-      if (ok) pending.delete(url);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
-  if (child.exitCode === null) child.kill('SIGKILL');
-}
-
 async function launchSystem(dataDir: string): Promise<{ readySeconds: number; rssMb: number }> {
+  const { env: ports, urls } = await freeServicePorts();
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     DHANMAN_DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
+    ...ports,
   };
   delete env.DATABASE_URL;
   delete env.AMQP_URL;
-  const urls: string[] = [];
-  for (const name of SERVICE_NAMES) {
-    const port = await freePort();
-    env[`${name.toUpperCase()}_PORT`] = String(port);
-    urls.push(`http://127.0.0.1:${port}`);
-  }
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bin', 'start.ts')], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const proc = launch('bin/start.ts', [], env, { stdio: 'stderr' });
   try {
-    await waitReady(urls, child, 120_000);
+    // A 50 ms poll: the resolution of the ready time.
+    for (const url of Object.values(urls)) await waitReady(url, proc, 120_000, 50);
     const readySeconds = (performance.now() - started) / 1000;
-    await new Promise((r) => setTimeout(r, 5_000)); // at rest: jobs and relays idle
-    return { readySeconds, rssMb: rssMb(child.pid!) };
+    await sleep(5_000); // at rest: jobs and relays idle
+    return { readySeconds, rssMb: rssMb(proc.child.pid!) };
   } finally {
-    await stop(child);
+    await terminate(proc);
   }
 }
 
@@ -101,20 +55,22 @@ async function launchBaseline(dataDir: string): Promise<{ readySeconds: number; 
     const db = await PGlite.create(${JSON.stringify(path.join(dataDir, 'pgdata'))});
     await db.query('select 1'); process.stdout.write('ready\\n'); setInterval(() => {}, 1000);`;
   const started = performance.now();
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const proc = watch(
+    spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
   try {
     await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-      child.once('exit', (code) => reject(new Error(`baseline exited with ${code}`)));
+      proc.child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+      proc.child.once('exit', (code) => reject(new Error(`baseline exited with ${code}`)));
     });
     const readySeconds = (performance.now() - started) / 1000;
-    await new Promise((r) => setTimeout(r, 2_000));
-    return { readySeconds, rssMb: rssMb(child.pid!) };
+    await sleep(2_000);
+    return { readySeconds, rssMb: rssMb(proc.child.pid!) };
   } finally {
-    await stop(child);
+    await terminate(proc);
   }
 }
 

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /**
@@ -74,6 +74,21 @@ export function isAlive(pid: number): boolean {
   } catch {
     return true;
   }
+}
+
+/** Every process below `pid`, at any depth (npm starts `sh`, which starts node). */
+export function descendantsOf(pid: number): number[] {
+  const table = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
+  const found: number[] = [];
+  for (let frontier = [pid]; frontier.length > 0;) {
+    const children = table.filter(([, ppid]) => frontier.includes(ppid)).map(([child]) => child);
+    found.push(...children);
+    frontier = children;
+  }
+  return found;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { SERVICE_NAMES } from '../../contracts/services.js';
 import { freePort } from '../harness/ports.js';
+import { sleep } from './wait.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -11,17 +12,32 @@ export interface Launched {
   exited: Promise<number | null>;
 }
 
+export interface LaunchOptions {
+  /** Node flags ahead of the loader, e.g. `--cpu-prof` to profile the process. */
+  nodeArgs?: string[];
+  /**
+   * 'capture' (the default) keeps everything the process prints for `output()`; 'stderr' drops its
+   * stdout and passes its stderr through to ours, so a long benchmark run holds none of it in memory.
+   */
+  stdio?: 'capture' | 'stderr';
+}
+
 /**
  * Runs one of the project's entry points (`bin/*.ts`) as its own process, as `npm start` does:
  * node with tsx as a loader, so signals reach the program itself (the tsx CLI relays them with a
  * timing window that a loaded machine can miss).
  */
-export function launch(script: string, args: string[], env: Record<string, string | undefined>): Launched {
+export function launch(
+  script: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  { nodeArgs = [], stdio = 'capture' }: LaunchOptions = {},
+): Launched {
   return watch(
-    spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args], {
+    spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, script), ...args], {
       cwd: ROOT,
       env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: stdio === 'capture' ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'ignore', 'inherit'],
     }),
   );
 }
@@ -37,10 +53,11 @@ export function launchNpmScript(
   );
 }
 
-function watch(child: ChildProcess): Launched {
+/** Tracks a started process for `waitReady` and `terminate`; `output()` holds what it printed to pipes. */
+export function watch(child: ChildProcess): Launched {
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, output: () => out, exited };
 }
@@ -60,8 +77,16 @@ export async function freeServicePorts(): Promise<{
   return { env, urls };
 }
 
-/** Waits until `GET url/health/ready` answers 200, or fails with what the process printed. */
-export async function waitReady(url: string, proc: Launched, timeoutMs = 90_000): Promise<void> {
+/**
+ * Waits until `GET url/health/ready` answers 200, or fails with what the process printed. A
+ * benchmark timing the start passes a shorter `pollMs`: the poll is the resolution of its reading.
+ */
+export async function waitReady(
+  url: string,
+  proc: Launched,
+  timeoutMs = 90_000,
+  pollMs = 100,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (proc.child.exitCode !== null)
@@ -72,7 +97,7 @@ export async function waitReady(url: string, proc: Launched, timeoutMs = 90_000)
     );
     if (ok) return;
     if (Date.now() > deadline) throw new Error(`${url} not ready in ${timeoutMs} ms:\n${proc.output()}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(pollMs);
   }
 }
 

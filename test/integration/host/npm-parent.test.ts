@@ -1,25 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../harness/ports.js';
-import { isAlive } from '../../harness/process-cleanup.js';
+import { descendantsOf, isAlive } from '../../harness/process-cleanup.js';
 import { isolatedAmqpUrl } from '../../support/broker.js';
 import { launchNpmScript, terminate, waitReady, type Launched } from '../../support/processes.js';
 import { waitFor } from '../../support/wait.js';
-
-/** Every process below `pid` (npm starts `sh`, which starts node). */
-function descendantsOf(pid: number): number[] {
-  const table = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
-  const found: number[] = [];
-  for (let frontier = [pid]; frontier.length > 0;) {
-    const children = table.filter(([, ppid]) => frontier.includes(ppid)).map(([child]) => child);
-    found.push(...children);
-    frontier = children;
-  }
-  return found;
-}
 
 /*
  * npm 9.8+ hands SIGTERM to the `sh` it runs the script with; `sh` dies of it and node would run on
