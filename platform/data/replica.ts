@@ -2,7 +2,7 @@ import type { Queryable } from './db.js';
 import { quoteIdent } from './identifiers.js';
 
 /** The row as the replica's columns (`updated_at` aside): keyed by `id`. */
-export type ReplicaRow = { id: string } & Record<string, unknown>;
+type ReplicaRow = { id: string } & Record<string, unknown>;
 
 /**
  * Writes a service's copy of another service's row, fed by that service's events. The table has

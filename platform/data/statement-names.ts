@@ -1,3 +1,6 @@
+/** Names per pool at most: the cap the class comment below explains. */
+const MAX_NAMES = 500;
+
 /**
  * Names for parameterised statements, so each pooled connection parses and plans a statement once
  * and afterwards only binds and executes it. On this kind of machine that halves the server's CPU
@@ -12,12 +15,10 @@ export class StatementNames {
   private readonly names = new Map<string, string>();
   private readonly refused = new Set<string>();
 
-  constructor(private readonly cap = 500) {}
-
   nameOf(sql: string, params: readonly unknown[] | undefined): string | undefined {
     if (!params || params.length === 0 || this.refused.has(sql)) return undefined;
     let name = this.names.get(sql);
-    if (name === undefined && this.names.size < this.cap) {
+    if (name === undefined && this.names.size < MAX_NAMES) {
       name = `dhanman_${this.names.size + 1}`;
       this.names.set(sql, name);
     }

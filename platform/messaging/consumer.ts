@@ -44,8 +44,7 @@ export function createConsumer(opts: ConsumerOptions): (d: Delivery) => Promise<
   const byType = handlersByType(opts.handlers);
   const { service, db } = opts;
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
-  const batcher =
-    batchSize > 1 ? new HandlerBatcher({ service, db, maxSize: batchSize, maxInFlight: 2 }) : undefined;
+  const batcher = batchSize > 1 ? new HandlerBatcher({ service, db, maxSize: batchSize }) : undefined;
 
   const deadLetter = async (d: Delivery, info: Omit<DeadLetterInfo, 'originalQueue'>) => {
     await d.deadLetter({ ...info, originalQueue: d.queue });

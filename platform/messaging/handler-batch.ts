@@ -6,7 +6,7 @@ import { claimInboxes, inboxKey } from './inbox.js';
 import { messagingMetrics } from './metrics.js';
 
 /** What became of a message handed to a batch. */
-export type BatchOutcome =
+type BatchOutcome =
   /** Its handler's effects and inbox record committed (or it had run before). */
   | { kind: 'committed' }
   /** Its handler failed (alone in its batch, or the one that made a shared batch fail). */
@@ -20,14 +20,18 @@ interface Member {
   done(outcome: BatchOutcome): void;
 }
 
-export interface HandlerBatcherOptions {
+interface HandlerBatcherOptions {
   service: string;
   db: Db;
   /** Messages per transaction at most. */
   maxSize: number;
-  /** Batch transactions of this consumer open at once; more messages wait in the forming batch. */
-  maxInFlight: number;
 }
+
+/**
+ * Batch transactions of one consumer open at once; more messages wait in the forming batch. Two,
+ * so one batch's COMMIT round trip overlaps the next one's statements.
+ */
+const MAX_IN_FLIGHT = 2;
 
 /**
  * Runs the handlers of messages that arrive together in one transaction: one statement claiming
@@ -61,12 +65,12 @@ export class HandlerBatcher {
   }
 
   /**
-   * Starts a transaction for what has formed, unless `maxInFlight` are already committing: then
+   * Starts a transaction for what has formed, unless `MAX_IN_FLIGHT` are already committing: then
    * the batch keeps growing until one of them ends. Under load batches grow to fill the time a
    * commit takes; when idle a message goes alone at once.
    */
   private flush(): void {
-    if (this.forming.length === 0 || this.committing >= this.opts.maxInFlight) return;
+    if (this.forming.length === 0 || this.committing >= MAX_IN_FLIGHT) return;
     const members = this.forming.splice(0, this.opts.maxSize);
     this.committing++;
     void this.commit(members).finally(() => {
