@@ -120,10 +120,9 @@ export function createMessaging(opts: MessagingOptions): Messaging {
   let declared: Promise<void> | undefined;
 
   const prune = () =>
-    pruneMessagingTables(db, {
-      outboxRetentionMs: opts.outboxRetentionMs,
-      inboxRetentionMs: opts.inboxRetentionMs,
-    }).catch((err: unknown) => log.warn({ err: errorText(err) }, 'could not prune the messaging tables'));
+    pruneMessagingTables(db, opts).catch((err: unknown) =>
+      log.warn({ err: errorText(err) }, 'could not prune the messaging tables'),
+    );
 
   const declareAll = async () => {
     await transport.declare(own);

@@ -2,7 +2,8 @@ import type { Db } from '../data/db.js';
 import { deleteInChunks } from '../data/prune.js';
 
 export const DEFAULT_OUTBOX_RETENTION_MS = 24 * 3600_000;
-export const DEFAULT_INBOX_RETENTION_MS = 30 * 24 * 3600_000;
+const DEFAULT_INBOX_RETENTION_MS = 30 * 24 * 3600_000;
+const DEFAULT_DELIVERY_ATTEMPT_RETENTION_MS = 24 * 3600_000;
 
 export interface RetentionOptions {
   /** Sent outbox rows older than this go (default one day). */
@@ -37,7 +38,7 @@ export async function pruneMessagingTables(db: Db, o: RetentionOptions): Promise
       'delivery_attempt',
       'delivery_key',
       'last_seen_at',
-      o.deliveryAttemptRetentionMs ?? 24 * 3600_000,
+      o.deliveryAttemptRetentionMs ?? DEFAULT_DELIVERY_ATTEMPT_RETENTION_MS,
     ),
   };
 }
