@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { Logger } from 'pino';
-import { pgliteParsers } from './types.js';
+import { scalarParsers } from './types.js';
 
 /** How the instance came up: an existing data directory, a copy of the cached fresh cluster, or initdb. */
 export type EmbeddedOrigin = 'existing' | 'template' | 'initdb';
@@ -64,14 +64,14 @@ export async function boot(opts: BootOptions): Promise<{ pglite: PGlite; origin:
   const { dataDir, log } = opts;
   const inMemory = dataDir.startsWith('memory://');
   if (!inMemory && !isEmptyDataDir(dataDir)) {
-    return { pglite: await PGlite.create(dataDir, { parsers: pgliteParsers }), origin: 'existing' };
+    return { pglite: await PGlite.create(dataDir, { parsers: scalarParsers }), origin: 'existing' };
   }
   if (!inMemory) mkdirSync(dataDir, { recursive: true });
   const template = opts.template === false ? undefined : clusterTemplate(opts.template);
   const tarball = template?.load();
   if (template && tarball) {
     try {
-      const pglite = await PGlite.create(dataDir, { parsers: pgliteParsers, loadDataDir: tarball });
+      const pglite = await PGlite.create(dataDir, { parsers: scalarParsers, loadDataDir: tarball });
       return { pglite, origin: 'template' };
     } catch (err) {
       log?.warn({ err }, 'embedded PostgreSQL: cached cluster template unusable, running initdb');
@@ -82,7 +82,7 @@ export async function boot(opts: BootOptions): Promise<{ pglite: PGlite; origin:
       }
     }
   }
-  const pglite = await PGlite.create(dataDir, { parsers: pgliteParsers });
+  const pglite = await PGlite.create(dataDir, { parsers: scalarParsers });
   await template
     ?.save(pglite)
     .catch((err: unknown) => log?.warn({ err }, 'could not cache the cluster template'));

@@ -41,8 +41,11 @@ export function parseUtcTimestamp(value: string): Date | number {
   return new Date(`${value.replace(' ', 'T')}Z`);
 }
 
-/** Parsers by type oid for PGlite (arrays follow their element's parser). */
-export const pgliteParsers: Record<number, (value: string) => unknown> = {
+/**
+ * Parsers by type oid for scalar values, the base of both drivers: PGlite takes them as they are
+ * (it derives arrays from the element's parser), `pg` adds its array parsers on top.
+ */
+export const scalarParsers: Record<number, (value: string) => unknown> = {
   [TYPE_OIDS.int8]: asText,
   [TYPE_OIDS.numeric]: asText,
   [TYPE_OIDS.date]: asText,
@@ -58,7 +61,7 @@ export function pgTypeParsers(): { getTypeParser: (oid: number, format?: string)
   const textArray = builtinParser(TYPE_OIDS.textArray);
   // `pg` needs its array parsers set too; PGlite derives them from the element's parser.
   const overrides: Record<number, TextParser> = {
-    ...pgliteParsers,
+    ...scalarParsers,
     [TYPE_OIDS.numericArray]: textArray,
     [TYPE_OIDS.dateArray]: textArray,
     [TYPE_OIDS.timestampArray]: (value) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseUtcTimestamp, pgliteParsers, pgTypeParsers, TYPE_OIDS } from '../../../platform/data/types.js';
+import { parseUtcTimestamp, scalarParsers, pgTypeParsers, TYPE_OIDS } from '../../../platform/data/types.js';
 
 describe('value types', () => {
   const pg = pgTypeParsers();
@@ -13,7 +13,7 @@ describe('value types', () => {
       [TYPE_OIDS.interval, '00:15:00'],
     ] as const) {
       expect(parse(oid, text)).toBe(text);
-      expect(pgliteParsers[oid]?.(text)).toBe(text);
+      expect(scalarParsers[oid]?.(text)).toBe(text);
     }
   });
 
