@@ -1,4 +1,6 @@
-export { sleep } from '../harness/process-cleanup.js';
+import { sleep } from '../harness/process-cleanup.js';
+
+export { sleep };
 
 /**
  * Polls `probe` until it returns a value (anything but undefined or false) and returns it, or
@@ -15,6 +17,6 @@ export async function waitFor<T>(
     const value = await probe();
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
+    await sleep(intervalMs);
   }
 }

@@ -11,13 +11,12 @@ import {
   company,
   effects,
   org,
-  sleep,
   startTestService,
   testRun,
-  waitFor,
   type ConformanceEnvironment,
   type TestService,
 } from './conformance-kit.js';
+import { sleep, waitFor } from '../../support/wait.js';
 
 export type { ConformanceEnvironment } from './conformance-kit.js';
 

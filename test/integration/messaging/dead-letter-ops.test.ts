@@ -11,7 +11,8 @@ import type { DeadLetter } from '../../../platform/messaging/dead-letter-store.j
 import { queueNames } from '../../../platform/messaging/envelope.js';
 import { messagingMetrics } from '../../../platform/messaging/metrics.js';
 import { buildEnvelope } from '../../../platform/messaging/outbox.js';
-import { org, startTestService, testRun, waitFor, type TestService } from './conformance-kit.js';
+import { waitFor } from '../../support/wait.js';
+import { org, startTestService, testRun, type TestService } from './conformance-kit.js';
 import { openPostgresBus, type TestBus } from './test-bus.js';
 
 /**

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueNames } from '../../../platform/messaging/envelope.js';
 import { ATTEMPT_HEADER, readDeadLetterHeaders } from '../../../platform/messaging/headers.js';
 import type { Delivery, OutgoingMessage, Transport } from '../../../platform/messaging/transport.js';
-import { sleep, slowHandler, waitFor } from './conformance-kit.js';
+import { sleep, waitFor } from '../../support/wait.js';
+import { slowHandler } from './conformance-kit.js';
 import { openPostgresBus, type TestBus } from './test-bus.js';
 import { uniqueName } from '../../harness/unique-name.js';
 

@@ -10,7 +10,8 @@ import {
   releaseSharedRabbit,
   restartSharedRabbit,
 } from '../../harness/rabbit-control.js';
-import { company, org, sleep, testRun, waitFor, type TestService } from '../messaging/conformance-kit.js';
+import { sleep, waitFor } from '../../support/wait.js';
+import { company, org, testRun, type TestService } from '../messaging/conformance-kit.js';
 import { spawnChild, type Child } from './child-process.js';
 import {
   FAULT_DELIVERY_LIMIT,

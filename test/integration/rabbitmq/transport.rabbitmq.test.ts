@@ -12,7 +12,8 @@ import {
   type RabbitTransportOptions,
 } from '../../../platform/messaging/rabbitmq/transport.js';
 import type { Delivery, OutgoingMessage } from '../../../platform/messaging/transport.js';
-import { sleep, slowHandler, waitFor } from '../messaging/conformance-kit.js';
+import { sleep, waitFor } from '../../support/wait.js';
+import { slowHandler } from '../messaging/conformance-kit.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 const amqpUrl = inject('amqpUrl');
