@@ -38,7 +38,7 @@ class CallFailed extends Error {
     readonly reason: DependencyFailure,
     message: string,
     readonly upstreamStatus?: number,
-    /** The target's `Retry-After`, passed on to our caller. */
+    /** How long our caller should wait: the target's `Retry-After`, or the open circuit's time. */
     readonly retryAfterMs?: number,
   ) {
     super(message);
@@ -115,7 +115,12 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
   const failure = (t: Target, err: unknown): CallFailed => {
     if (err instanceof CallFailed) return err;
     if (err instanceof BrokenCircuitError)
-      return new CallFailed('circuit-open', `the circuit to ${t.name} is open`);
+      return new CallFailed(
+        'circuit-open',
+        `the circuit to ${t.name} is open`,
+        undefined,
+        t.options.breakerOpenMs,
+      );
     if (err instanceof BulkheadRejectedError) {
       return new CallFailed('bulkhead-full', `too many calls to ${t.name} in progress`);
     }
@@ -191,11 +196,9 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         throw new DependencyUnavailableError(t.name, err.reason, err.message, {
           cause: err,
           ...(err.upstreamStatus === undefined ? {} : { upstreamStatus: err.upstreamStatus }),
-          ...(err.reason === 'circuit-open'
-            ? { retryAfterSeconds: Math.ceil(t.options.breakerOpenMs / 1000) }
-            : err.retryAfterMs !== undefined
-              ? { retryAfterSeconds: Math.ceil(err.retryAfterMs / 1000) }
-              : {}),
+          ...(err.retryAfterMs === undefined
+            ? {}
+            : { retryAfterSeconds: Math.ceil(err.retryAfterMs / 1000) }),
         });
       }
       outcome = 'error';
