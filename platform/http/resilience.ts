@@ -120,7 +120,7 @@ export function buildPolicies(o: ResilienceOptions): TargetPolicies {
     (err) => !isOurRefusal(err) && (o.retryOnTimeout || !(err instanceof TaskCancelledError)),
   ).orWhenResult((r) => {
     const answer = r as RawAnswer;
-    return isTransientStatus(answer.status) && !((requestedWaitMs(answer) ?? 0) > longestStepMs);
+    return isTransientStatus(answer.status) && (requestedWaitMs(answer) ?? 0) <= longestStepMs;
   });
 
   const limiter = bulkhead(o.bulkheadLimit, o.bulkheadQueue);
