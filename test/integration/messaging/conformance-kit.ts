@@ -11,6 +11,7 @@ import {
 } from '../../../platform/messaging/messaging.js';
 import { messagingMigrations } from '../../../platform/messaging/migrations.js';
 import type { Delivery, Transport } from '../../../platform/messaging/transport.js';
+import { uniqueName } from '../../harness/unique-name.js';
 import { sleep } from '../../support/wait.js';
 
 /**
@@ -139,6 +140,14 @@ export async function startTestService(
 }
 
 export { sleep, waitFor } from '../../support/wait.js';
+
+/** A service of its own on `t` (the broker is shared), its events queue bound to its one event type. */
+export async function declaredService(t: Transport): Promise<{ service: string; type: string }> {
+  const service = uniqueName('svc');
+  const type = `${service}.happened`;
+  await t.declare({ service, eventTypes: [type], commands: false });
+  return { service, type };
+}
 
 /**
  * A consumer's handler that holds each delivery `ms` before acking it, counting how many it held

@@ -3,9 +3,8 @@ import { queueNames } from '../../../platform/messaging/envelope.js';
 import { ATTEMPT_HEADER, readDeadLetterHeaders } from '../../../platform/messaging/headers.js';
 import type { Delivery, OutgoingMessage, Transport } from '../../../platform/messaging/transport.js';
 import { sleep, waitFor } from '../../support/wait.js';
-import { slowHandler } from './conformance-kit.js';
+import { declaredService, slowHandler } from './conformance-kit.js';
 import { openPostgresBus, type TestBus } from './test-bus.js';
-import { uniqueName } from '../../harness/unique-name.js';
 
 /** What the in-process broker does below the bus: routing, leases, delays, dead-lettering. */
 describe('in-process transport', () => {
@@ -15,21 +14,12 @@ describe('in-process transport', () => {
   }, 120_000);
   afterAll(() => bus?.close());
 
-  const service = () => uniqueName('ip');
   const event = (type: string, n: number): OutgoingMessage => ({
     exchange: 'dhanman.events',
     routingKey: type,
     messageId: `m${n}`,
     body: JSON.stringify({ n }),
   });
-
-  /** A fresh service on `t`, its events queue bound to its one event type. */
-  async function declaredService(t: Transport) {
-    const s = service();
-    const type = `${s}.happened`;
-    await t.declare({ service: s, eventTypes: [type], commands: false });
-    return { s, type };
-  }
 
   /** Collects deliveries and settles each one with `settle` (ack by default). */
   async function collect(
@@ -51,7 +41,7 @@ describe('in-process transport', () => {
 
   it('routes by binding, drops what nobody is bound for, and follows re-declared bindings', async () => {
     const t = await bus.transport();
-    const { s, type } = await declaredService(t);
+    const { service: s, type } = await declaredService(t);
     await t.publish([event(type, 1), event(`${s}.unbound`, 2)]);
     expect(await t.depth(queueNames(s).events)).toBe(1);
     await t.publish([
@@ -71,7 +61,7 @@ describe('in-process transport', () => {
 
   it('keeps the order of a batch in the queue', async () => {
     const t = await bus.transport();
-    const { s, type } = await declaredService(t);
+    const { service: s, type } = await declaredService(t);
     await t.publish(Array.from({ length: 50 }, (_, i) => event(type, i)));
     const { seen, sub } = await collect(t, queueNames(s).events);
     await waitFor('all fifty', () => seen.length === 50);
@@ -83,7 +73,7 @@ describe('in-process transport', () => {
 
   it('runs no more handlers at once than the concurrency allows', async () => {
     const t = await bus.transport();
-    const { s, type } = await declaredService(t);
+    const { service: s, type } = await declaredService(t);
     await t.publish(Array.from({ length: 6 }, (_, i) => event(type, i)));
     const slow = slowHandler();
     const sub = await t.consume(queueNames(s).events, slow.handle, { prefetch: 10, concurrency: 2 });
@@ -94,7 +84,7 @@ describe('in-process transport', () => {
 
   it('hands a copy out again when its consumer dies, counting deliveries', async () => {
     const dying = await bus.transport();
-    const { s, type } = await declaredService(dying);
+    const { service: s, type } = await declaredService(dying);
     await dying.publish([event(type, 1)]);
     const first = await collect(dying, queueNames(s).events, async () => {
       void dying.close();
@@ -118,7 +108,7 @@ describe('in-process transport', () => {
 
   it('keeps a slow handler’s lease alive', async () => {
     const t = await bus.transport();
-    const { s, type } = await declaredService(t);
+    const { service: s, type } = await declaredService(t);
     await t.publish([event(type, 1)]);
     const { seen, sub } = await collect(t, queueNames(s).events, async (d) => {
       await sleep(1_000); // three leases long
@@ -135,7 +125,7 @@ describe('in-process transport', () => {
 
   it('waits the ladder’s delay before a retry, and moves a dead letter to the DLQ with its reason', async () => {
     const t = await bus.transport();
-    const { s, type } = await declaredService(t);
+    const { service: s, type } = await declaredService(t);
     await t.publish([event(type, 1)]);
     const { seen, sub } = await collect(t, queueNames(s).events, async (d) => {
       if (d.attempt < 2) await d.retry(d.attempt + 1);
@@ -171,7 +161,7 @@ describe('in-process transport', () => {
   it('wakes the consumers of another transport on the same database at once', async () => {
     const a = await bus.transport({ pollIntervalMs: 60_000 });
     const b = await bus.transport({ pollIntervalMs: 60_000 });
-    const { s, type } = await declaredService(a);
+    const { service: s, type } = await declaredService(a);
     const { seen, sub } = await collect(b, queueNames(s).events);
     await sleep(100);
     const started = Date.now();

@@ -13,7 +13,7 @@ import {
 } from '../../../platform/messaging/rabbitmq/transport.js';
 import type { Delivery, OutgoingMessage } from '../../../platform/messaging/transport.js';
 import { sleep, waitFor } from '../../support/wait.js';
-import { slowHandler } from '../messaging/conformance-kit.js';
+import { declaredService, slowHandler } from '../messaging/conformance-kit.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 const amqpUrl = inject('amqpUrl');
@@ -65,9 +65,7 @@ describe('RabbitMQ transport', () => {
     const proxy = await startTcpProxy(amqpUrl);
     proxies.push(proxy);
     const t = await transport({ url: proxy.url, publishTimeoutMs: 10_000 });
-    const svc = service();
-    const type = `${svc}.happened`;
-    await t.declare({ service: svc, eventTypes: [type], commands: false });
+    const { service: svc, type } = await declaredService(t);
     const { seen, sub } = collect(t, `${svc}.events`);
     await sub;
     await t.publish([event(type, 'before')]);
@@ -120,9 +118,7 @@ describe('RabbitMQ transport', () => {
 
   it('keeps a retried message in its TTL queue without holding up later ones, then hands it back with its attempt', async () => {
     const t = await transport({ retryDelaysMs: [800] });
-    const svc = service();
-    const type = `${svc}.happened`;
-    await t.declare({ service: svc, eventTypes: [type], commands: false });
+    const { service: svc, type } = await declaredService(t);
     const arrivals: { body: string; attempt: number; at: number; headers: Record<string, unknown> }[] = [];
     await t.consume(
       `${svc}.events`,
@@ -150,9 +146,7 @@ describe('RabbitMQ transport', () => {
 
   it('moves a dead letter to <service>.dlq with the reason, error, attempts, original queue and time', async () => {
     const t = await transport();
-    const svc = service();
-    const type = `${svc}.happened`;
-    await t.declare({ service: svc, eventTypes: [type], commands: false });
+    const { service: svc, type } = await declaredService(t);
     await t.consume(
       `${svc}.events`,
       (d) =>
@@ -187,9 +181,7 @@ describe('RabbitMQ transport', () => {
 
   it('runs handlers concurrently up to the limit', async () => {
     const t = await transport();
-    const svc = service();
-    const type = `${svc}.happened`;
-    await t.declare({ service: svc, eventTypes: [type], commands: false });
+    const { service: svc, type } = await declaredService(t);
     const slow = slowHandler();
     await t.consume(`${svc}.events`, slow.handle, { prefetch: 10, concurrency: 3 });
     await t.publish(Array.from({ length: 9 }, () => event(type)));
@@ -200,9 +192,7 @@ describe('RabbitMQ transport', () => {
   it('counts deliveries on quorum queues and not on classic ones', async () => {
     for (const queueType of ['quorum', 'classic'] as const) {
       const t = await transport({ queueType });
-      const svc = service();
-      const type = `${svc}.happened`;
-      await t.declare({ service: svc, eventTypes: [type], commands: false });
+      const { service: svc, type } = await declaredService(t);
       await t.publish([event(type)]);
       const { seen, sub } = collect(t, `${svc}.events`);
       await sub;
@@ -229,9 +219,7 @@ describe('RabbitMQ transport', () => {
 
   it('reports the depth of a queue, and an error for a queue that does not exist', async () => {
     const t = await transport();
-    const svc = service();
-    const type = `${svc}.happened`;
-    await t.declare({ service: svc, eventTypes: [type], commands: false });
+    const { service: svc, type } = await declaredService(t);
     await t.publish([event(type), event(type), event(type)]);
     await waitFor('three waiting', async () => (await t.depth(`${svc}.events`)) === 3);
     await expect(t.depth(`${service()}.events`)).rejects.toThrow(/NOT_FOUND/);
@@ -241,9 +229,7 @@ describe('RabbitMQ transport', () => {
 describe('RabbitMQ transport, channel loss', () => {
   it('redeclares and resumes when its queue is deleted under a running consumer', async () => {
     const t = await transport();
-    const svc = service();
-    const type = `${svc}.happened`;
-    await t.declare({ service: svc, eventTypes: [type], commands: false });
+    const { service: svc, type } = await declaredService(t);
     const { seen, sub } = collect(t, `${svc}.events`);
     await sub;
     const admin = await connect(amqpUrl);
