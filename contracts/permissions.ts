@@ -1,3 +1,5 @@
+import { DEAD_LETTER_PERMISSION } from '../platform/messaging/dead-letter-routes.js';
+
 /**
  * The permissions tokens carry (`resource:action`). Common maps roles to these when it signs a
  * token; every service checks them on its routes (`config: { permission: PERMISSIONS.x }`).
@@ -22,7 +24,7 @@ export const PERMISSIONS = {
   emailsRead: 'emails:read',
   opsRead: 'ops:read',
   /** Inspect, replay and discard dead letters (platform/messaging/dead-letter-routes.ts). */
-  opsDeadLetters: 'ops:dead-letters',
+  opsDeadLetters: DEAD_LETTER_PERMISSION,
 } as const;
 
 export type Permission = (typeof PERMISSIONS)[keyof typeof PERMISSIONS];
