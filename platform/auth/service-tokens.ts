@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { request } from 'undici';
 import { DependencyUnavailableError, unauthorized } from '../http/problem.js';
+import { ExpiringCache } from './expiring-cache.js';
 import type { SignedToken, TokenSigner } from './signer.js';
 
 /**
@@ -77,23 +78,19 @@ export function cachedServiceTokens(
 ): ServiceTokenProvider {
   const now = opts.now ?? Date.now;
   const margin = (opts.refreshMarginSeconds ?? 30) * 1000;
-  const maxEntries = opts.maxEntries ?? 10_000;
-  const cache = new Map<string, { token: string; refreshAt: number }>();
+  const cache = new ExpiringCache<string>(opts.maxEntries ?? 10_000);
   const pending = new Map<string, Promise<string>>();
   return {
     async tokenFor(organizationId) {
-      const hit = cache.get(organizationId);
-      if (hit && hit.refreshAt > now()) return hit.token;
+      const hit = cache.get(organizationId, now());
+      if (hit !== undefined) return hit;
       const inFlight = pending.get(organizationId);
       if (inFlight) return inFlight;
       const p = (async () => {
         try {
           const t = await fetchToken(organizationId);
-          if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
-          cache.set(organizationId, {
-            token: t.accessToken,
-            refreshAt: now() + Math.max(t.expiresIn * 1000 - margin, (t.expiresIn * 1000) / 2),
-          });
+          const refreshAt = now() + Math.max(t.expiresIn * 1000 - margin, (t.expiresIn * 1000) / 2);
+          cache.set(organizationId, t.accessToken, refreshAt);
           return t.accessToken;
         } finally {
           pending.delete(organizationId);

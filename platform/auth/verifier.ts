@@ -1,6 +1,7 @@
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebKeySet } from 'jose';
 import { DependencyUnavailableError, unauthorized } from '../http/problem.js';
 import { principalFromPayload, type Principal } from './claims.js';
+import { ExpiringCache } from './expiring-cache.js';
 import { SIGNING_ALG } from './keys.js';
 
 /**
@@ -16,9 +17,16 @@ export interface VerifierOptions {
   keys: KeySource;
   /** Leeway for clocks that disagree a little (default 5 s). */
   clockToleranceSeconds?: number;
-  /** Tokens remembered as verified, until they expire (default 10,000; 0 = verify every time). */
-  cacheSize?: number;
 }
+
+/**
+ * Tokens already verified are remembered (at most this many, by their exact text) until they
+ * expire. A client sends the same token with every request for its lifetime, and an RS256 check
+ * costs more CPU than the rest of a short request. The same text always verifies the same way; what
+ * the cache gives up is noticing a signing key withdrawn from the JWKS before the token's own
+ * expiry, which a JWKS refresh would only notice within its cache age anyway.
+ */
+const VERIFIED_TOKENS_KEPT = 10_000;
 
 export interface TokenVerifier {
   /** The caller behind a bearer token; throws a 401 problem, or a 503 when the keys cannot be fetched. */
@@ -35,7 +43,7 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
           timeoutDuration: 5_000,
         });
   const tolerance = opts.clockToleranceSeconds ?? 5;
-  const verified = new VerifiedTokens(opts.cacheSize ?? 10_000);
+  const verified = new ExpiringCache<Principal>(VERIFIED_TOKENS_KEPT);
   return {
     async verify(token) {
       const known = verified.get(token, Date.now() - tolerance * 1000);
@@ -58,33 +66,6 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
       return principal;
     },
   };
-}
-
-/**
- * Tokens already verified, keyed by their exact text, until they expire. A client sends the same
- * token with every request for its lifetime, and an RS256 check costs more CPU than the rest of a
- * short request. The same text always verifies the same way; what the cache gives up is noticing a
- * signing key withdrawn from the JWKS before the token's own expiry, which a JWKS refresh would
- * only notice within its cache age anyway. Bounded: the oldest entry leaves first.
- */
-class VerifiedTokens {
-  private readonly entries = new Map<string, { principal: Principal; expiresAtMs: number }>();
-
-  constructor(private readonly size: number) {}
-
-  get(token: string, nowMs: number): Principal | undefined {
-    const entry = this.entries.get(token);
-    if (!entry) return undefined;
-    if (entry.expiresAtMs > nowMs) return entry.principal;
-    this.entries.delete(token);
-    return undefined;
-  }
-
-  set(token: string, principal: Principal, expiresAtMs: number): void {
-    if (this.size <= 0) return;
-    if (this.entries.size >= this.size) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(token, { principal, expiresAtMs });
-  }
 }
 
 function classify(err: unknown, remoteKeys: boolean): Error {
