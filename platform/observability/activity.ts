@@ -3,9 +3,9 @@ import type { MigrationSource } from '../data/migrate.js';
 import { currentContext } from './context.js';
 
 /**
- * The table `recordActivity`, `activityCte` and `traceOf` use, in every service's own database:
- * the host applies it with the platform's other tables, so any service may record its activity
- * and every service's log has the same shape.
+ * The table `recordActivity`, `activityCte`, `activityRowsCte` and `traceOf` use, in every
+ * service's own database: the host applies it with the platform's other tables, so any service may
+ * record its activity and every service's log has the same shape.
  */
 export const activityMigrations: MigrationSource = {
   name: 'platform.activity',
@@ -58,11 +58,31 @@ export function activityCte(
   ctx: { correlationId: string; organizationId: string },
   from?: string,
 ): string {
-  params.push(ctx.correlationId, ctx.organizationId, action, JSON.stringify(detail));
+  params.push(ctx.correlationId, ctx.organizationId, JSON.stringify(detail));
   const n = params.length;
+  return activityRowsCte(name, params, action, {
+    correlationId: `$${n - 2}`,
+    organizationId: `$${n - 1}::uuid`,
+    detail: `$${n}::jsonb`,
+    from,
+  });
+}
+
+/**
+ * Records for a set of rows, as a data-modifying CTE: one per row of `from`, each with its own
+ * correlation id, organization and detail given as SQL expressions over that row (e.g. several
+ * requests' work written by one statement). The action is appended to `params`.
+ */
+export function activityRowsCte(
+  name: string,
+  params: unknown[],
+  action: string,
+  rows: { correlationId: string; organizationId: string; detail: string; from?: string | undefined },
+): string {
+  params.push(action);
   return `${name} AS (
     INSERT INTO activity (correlation_id, organization_id, action, detail)
-    SELECT $${n - 3}, $${n - 2}::uuid, $${n - 1}, $${n}::jsonb${from ? ` FROM ${from}` : ''}
+    SELECT ${rows.correlationId}, ${rows.organizationId}, $${params.length}, ${rows.detail}${rows.from ? ` FROM ${rows.from}` : ''}
   )`;
 }
 

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../../platform/data/db.js';
+import { activityRowsCte } from '../../../platform/observability/activity.js';
 import { invoiceNumberSql, reserveNumbersCte } from './numbering.js';
 import type { InvoiceDraft } from './request.js';
 
@@ -50,6 +51,20 @@ export async function insertNumberedInvoices(
       amount: l.amount,
     })),
   );
+  const params: unknown[] = [
+    organizationId,
+    period,
+    invoices.length,
+    JSON.stringify(rows),
+    JSON.stringify(lines),
+  ];
+  // Each invoice's record under its own request's correlation id.
+  const activity = activityRowsCte('activity_rows', params, 'invoice.created', {
+    correlationId: 'd.correlation_id',
+    organizationId: '$1::uuid',
+    detail: `jsonb_build_object('invoiceId', d.id, 'amount', d.amount::text)`,
+    from: 'data d',
+  });
   const { rows: written } = await tx.query<{ id: string; number: string }>(
     `WITH ${reserveNumbersCte('$1::uuid', '$2', '$3::integer')},
      data AS (
@@ -73,13 +88,9 @@ export async function insertNumberedInvoices(
          FROM jsonb_to_recordset($5::jsonb) AS l(
            invoice_id uuid, position integer, description text, quantity integer, unit_price numeric, amount numeric)
      ),
-     activity_rows AS (
-       INSERT INTO activity (correlation_id, organization_id, action, detail)
-       SELECT d.correlation_id, $1::uuid, 'invoice.created', jsonb_build_object('invoiceId', d.id, 'amount', d.amount::text)
-         FROM data d
-     )
+     ${activity}
      SELECT id, number FROM invoice_rows`,
-    [organizationId, period, invoices.length, JSON.stringify(rows), JSON.stringify(lines)],
+    params,
   );
   const byId = new Map(written.map((r) => [r.id, r.number]));
   return invoices.map((inv) => byId.get(inv.id)!);
