@@ -42,7 +42,7 @@ export function dbSigningKeyStore(db: Queryable, opts: DbSigningKeyStoreOptions 
     if (typeof row.private_jwk !== 'string') {
       if (kek) {
         // Sealed where it lies; a concurrent start sealing it too writes the same key.
-        const sealed = await sealPrivateJwk({ ...row.private_jwk, kid: row.kid }, kek);
+        const sealed = await sealPrivateJwk(row.private_jwk, row.kid, kek);
         await db.query(`UPDATE ${table} SET private_jwk = $2 WHERE kid = $1`, [
           row.kid,
           JSON.stringify(sealed),
@@ -80,9 +80,7 @@ export function dbSigningKeyStore(db: Queryable, opts: DbSigningKeyStoreOptions 
       return keys;
     },
     async add(key) {
-      const privateJwk = kek
-        ? await sealPrivateJwk({ ...key.privateJwk, kid: key.kid }, kek)
-        : key.privateJwk;
+      const privateJwk = kek ? await sealPrivateJwk(key.privateJwk, key.kid, kek) : key.privateJwk;
       await db.query(
         `INSERT INTO ${table} (kid, private_jwk, public_jwk, created_at, retired_at)
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kid) DO NOTHING`,

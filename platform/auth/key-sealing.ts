@@ -8,9 +8,9 @@ import { CompactEncrypt, compactDecrypt, type JWK } from 'jose';
  */
 const HEADER = { alg: 'dir', enc: 'A256GCM' } as const;
 
-export async function sealPrivateJwk(jwk: JWK & { kid: string }, kek: Uint8Array): Promise<string> {
-  return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(jwk)))
-    .setProtectedHeader({ ...HEADER, kid: jwk.kid })
+export async function sealPrivateJwk(jwk: JWK, kid: string, kek: Uint8Array): Promise<string> {
+  return new CompactEncrypt(new TextEncoder().encode(JSON.stringify({ ...jwk, kid })))
+    .setProtectedHeader({ ...HEADER, kid })
     .encrypt(kek);
 }
 
