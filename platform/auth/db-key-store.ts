@@ -9,12 +9,13 @@ interface KeyRow {
   /** A JWK object in the clear, or a JWE string when sealed. */
   private_jwk: JWK | string;
   public_jwk: JWK;
-  created_at: Date | string;
-  retired_at: Date | string | null;
+  created_at: Date;
+  retired_at: Date | null;
 }
 
+const TABLE = 'signing_key';
+
 export interface DbSigningKeyStoreOptions {
-  table?: string;
   /**
    * 32 bytes: private keys are stored sealed under it (`key-sealing.ts`), and keys found in the
    * clear are sealed on the next `list()`. Without it keys are stored in the clear, and sealed
@@ -32,8 +33,6 @@ export interface DbSigningKeyStoreOptions {
  *     created_at timestamptz NOT NULL DEFAULT now(), retired_at timestamptz);
  */
 export function dbSigningKeyStore(db: Queryable, opts: DbSigningKeyStoreOptions = {}): SigningKeyStore {
-  const table = opts.table ?? 'signing_key';
-  if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`invalid table name ${table}`);
   const kek = opts.encryptionKey;
   const kekName = opts.encryptionKeyName ?? 'the key-encryption key';
   if (kek && kek.length !== 32) throw new Error(`${kekName} must be 32 bytes (got ${kek.length})`);
@@ -43,7 +42,7 @@ export function dbSigningKeyStore(db: Queryable, opts: DbSigningKeyStoreOptions 
       if (kek) {
         // Sealed where it lies; a concurrent start sealing it too writes the same key.
         const sealed = await sealPrivateJwk(row.private_jwk, row.kid, kek);
-        await db.query(`UPDATE ${table} SET private_jwk = $2 WHERE kid = $1`, [
+        await db.query(`UPDATE ${TABLE} SET private_jwk = $2 WHERE kid = $1`, [
           row.kid,
           JSON.stringify(sealed),
         ]);
@@ -65,7 +64,7 @@ export function dbSigningKeyStore(db: Queryable, opts: DbSigningKeyStoreOptions 
   return {
     async list() {
       const { rows } = await db.query<KeyRow>(
-        `SELECT kid, private_jwk, public_jwk, created_at, retired_at FROM ${table} ORDER BY created_at, kid`,
+        `SELECT kid, private_jwk, public_jwk, created_at, retired_at FROM ${TABLE} ORDER BY created_at, kid`,
       );
       const keys: StoredSigningKey[] = [];
       for (const r of rows) {
@@ -73,8 +72,8 @@ export function dbSigningKeyStore(db: Queryable, opts: DbSigningKeyStoreOptions 
           kid: r.kid,
           privateJwk: await privateOf(r),
           publicJwk: r.public_jwk,
-          createdAt: new Date(r.created_at),
-          retiredAt: r.retired_at === null ? null : new Date(r.retired_at),
+          createdAt: r.created_at,
+          retiredAt: r.retired_at,
         });
       }
       return keys;
@@ -82,7 +81,7 @@ export function dbSigningKeyStore(db: Queryable, opts: DbSigningKeyStoreOptions 
     async add(key) {
       const privateJwk = kek ? await sealPrivateJwk(key.privateJwk, key.kid, kek) : key.privateJwk;
       await db.query(
-        `INSERT INTO ${table} (kid, private_jwk, public_jwk, created_at, retired_at)
+        `INSERT INTO ${TABLE} (kid, private_jwk, public_jwk, created_at, retired_at)
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kid) DO NOTHING`,
         [
           key.kid,
