@@ -116,7 +116,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
       transport,
       registry: opts.contracts,
       handlers: def.handlers?.(deps) ?? [],
-      ...(opts.subscriptions ? { subscriptions: opts.subscriptions } : {}),
+      subscriptions: opts.subscriptions,
       retryDelaysMs: runtime.config.BUS_RETRY_DELAYS_MS,
       prefetch: runtime.config.BUS_PREFETCH,
       concurrency: runtime.config.BUS_CONCURRENCY,
@@ -203,7 +203,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
       await app.close();
       await messaging?.stop();
       await jobs?.stop();
-      for (const release of stopHooks.reverse()) await release();
+      for (const release of [...stopHooks].reverse()) await release();
       await http.close();
       await db?.close();
     },

@@ -24,7 +24,7 @@ async function storedForm(db: Db): Promise<Array<{ kid: string; form: string; te
 }
 
 const store = (db: Db, encryptionKey?: Uint8Array) =>
-  dbSigningKeyStore(db, { encryptionKeyName: KEK_NAME, ...(encryptionKey ? { encryptionKey } : {}) });
+  dbSigningKeyStore(db, { encryptionKeyName: KEK_NAME, encryptionKey });
 
 async function configError(p: Promise<unknown>): Promise<string> {
   const err = await p.then(
