@@ -1,3 +1,9 @@
+interface Pending<T, R> {
+  item: T;
+  resolve: (r: R) => void;
+  reject: (e: unknown) => void;
+}
+
 /**
  * Group commit: work items with the same key are written together, one batch at a time per key.
  * While a batch is being written, new items for its key wait and form the next batch, so under
@@ -7,11 +13,8 @@
  * If a batch fails, each of its items is written again on its own, so one bad item fails alone.
  */
 export class KeyedBatcher<T, R> {
-  private readonly waiting = new Map<
-    string,
-    Array<{ item: T; resolve: (r: R) => void; reject: (e: unknown) => void }>
-  >();
-  private readonly writing = new Set<string>();
+  /** A key's queue exists exactly while its drain runs: a new key starts one, others join the queue. */
+  private readonly waiting = new Map<string, Pending<T, R>[]>();
 
   constructor(
     private readonly write: (key: string, items: T[]) => Promise<R[]>,
@@ -20,19 +23,19 @@ export class KeyedBatcher<T, R> {
 
   submit(key: string, item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      const queue = this.waiting.get(key) ?? [];
-      queue.push({ item, resolve, reject });
-      this.waiting.set(key, queue);
-      if (!this.writing.has(key)) void this.drain(key);
+      const queue = this.waiting.get(key);
+      if (queue) queue.push({ item, resolve, reject });
+      else {
+        const fresh = [{ item, resolve, reject }];
+        this.waiting.set(key, fresh);
+        void this.drain(key, fresh);
+      }
     });
   }
 
-  private async drain(key: string): Promise<void> {
-    this.writing.add(key);
+  private async drain(key: string, queue: Pending<T, R>[]): Promise<void> {
     try {
-      for (;;) {
-        const queue = this.waiting.get(key);
-        if (!queue || queue.length === 0) break;
+      while (queue.length > 0) {
         const batch = queue.splice(0, this.maxBatch);
         try {
           const results = await this.write(
@@ -55,7 +58,6 @@ export class KeyedBatcher<T, R> {
       }
     } finally {
       this.waiting.delete(key);
-      this.writing.delete(key);
     }
   }
 }
