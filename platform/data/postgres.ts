@@ -21,6 +21,11 @@ const UNIQUE_VIOLATION = '23505';
 const CONNECT_TIMEOUT_MS = 10_000;
 const PING_TIMEOUT_MS = 3_000;
 
+/** A unique or primary key refused the write (SQLSTATE 23505, the same on PGlite). */
+export function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === UNIQUE_VIOLATION;
+}
+
 /** The name of a service's database on a PostgreSQL server. */
 export function serviceDatabaseName(service: string, databasePrefix = 'dhanman'): string {
   assertServiceName(service);
@@ -67,7 +72,7 @@ export async function ensureDatabase(serverUrl: string, database: string, log?: 
     } catch (err) {
       const code = (err as { code?: string }).code;
       // 42P04: it exists by now; 23505: a concurrent CREATE DATABASE won the race on pg_database.
-      if (code !== DUPLICATE_DATABASE && code !== UNIQUE_VIOLATION) throw err;
+      if (code !== DUPLICATE_DATABASE && !isUniqueViolation(err)) throw err;
     }
   } finally {
     await client.end();

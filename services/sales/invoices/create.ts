@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../../platform/data/db.js';
+import { isUniqueViolation } from '../../../platform/data/postgres.js';
 import type { Bus } from '../../../platform/messaging/bus.js';
 import { InvoiceCreated } from '../../../contracts/sales.js';
 import { KeyedBatcher } from './batcher.js';
@@ -50,8 +51,10 @@ export interface InvoiceWriter {
  * month's counter row is then held once per group rather than once per invoice.
  */
 export function invoiceWriter(db: Db, bus: Bus): InvoiceWriter {
-  const batcher = new KeyedBatcher<WriteJob, string>(async (key, jobs) => {
-    const [organizationId, period] = key.split('|') as [string, string];
+  const batcher = new KeyedBatcher<WriteJob, string>(async (_key, jobs) => {
+    // Every job of a batch has the same organization and period: they make its key.
+    const { organizationId, draft } = jobs[0]!.invoice;
+    const period = periodOf(draft.issueDate);
     return db.transaction(async (tx) => {
       const invoices = jobs.map((j) => j.invoice);
       const numbers = await insertNumberedInvoices(tx, organizationId, period, invoices);
@@ -83,8 +86,6 @@ export function invoiceWriter(db: Db, bus: Bus): InvoiceWriter {
       }),
   };
 }
-
-const UNIQUE_VIOLATION = '23505';
 
 const summary = (i: Invoice): CreatedInvoice => ({
   id: i.id,
@@ -132,7 +133,7 @@ export async function createInvoice(
   } catch (err) {
     // The key is already on an invoice: a retry that got past the HTTP layer's record. No look
     // before the write for it: that would cost every invoice a statement for a rare case.
-    if (req.idempotencyKey && (err as { code?: string }).code === UNIQUE_VIOLATION) {
+    if (req.idempotencyKey && isUniqueViolation(err)) {
       const raced = await invoiceHeader(db, req.organizationId, { idempotencyKey: req.idempotencyKey });
       if (raced) return { kind: 'created', invoice: summary(raced) };
     }
