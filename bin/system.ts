@@ -53,7 +53,13 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     for (const s of [...services].reverse()) await s.stop();
     await runtime.close();
   };
-  if (opts.handleSignals) onShutdownSignal(stop, log, { timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  if (opts.handleSignals) {
+    onShutdownSignal(stop, log, {
+      timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+      // npm sets npm_lifecycle_event in the scripts it runs.
+      watchParent: opts.env.npm_lifecycle_event !== undefined,
+    });
+  }
 
   try {
     for (const name of names) {

@@ -6,13 +6,14 @@ export interface ShutdownOptions {
   /**
    * Also stop when the parent process goes away. For processes started by `npm start`/`npm run`:
    * npm hands a SIGTERM to the `sh` between it and us, `sh` dies of it and we would run on as an
-   * orphan holding the ports (npm/cli#6684). Default: on when `npm_lifecycle_event` says npm
-   * started us, since elsewhere an orphan is usually meant (`nohup`, `setsid`).
+   * orphan holding the ports (npm/cli#6684). Elsewhere an orphan is usually meant (`nohup`,
+   * `setsid`), so the caller turns it on only when npm started the process.
    */
-  watchParent?: boolean;
-  /** How often the parent is checked (default 500 ms). */
-  parentCheckMs?: number;
+  watchParent: boolean;
 }
+
+/** How often the parent is checked when `watchParent` is on. */
+const PARENT_CHECK_MS = 500;
 
 /**
  * Stops the process cleanly on SIGTERM/SIGINT, or when the parent that started it is gone: stop
@@ -52,11 +53,11 @@ export function onShutdownSignal(stop: () => Promise<void>, log: Logger, opts: S
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
-  if (opts.watchParent ?? process.env.npm_lifecycle_event !== undefined) {
+  if (opts.watchParent) {
     const parent = process.ppid;
     parentWatch = setInterval(() => {
-      if (!stopping && process.ppid !== parent) shutDown({ parentExited: parent });
-    }, opts.parentCheckMs ?? 500);
+      if (process.ppid !== parent) shutDown({ parentExited: parent });
+    }, PARENT_CHECK_MS);
     parentWatch.unref();
   }
 }
