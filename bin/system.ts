@@ -28,11 +28,14 @@ export interface SystemOptions {
   handleSignals?: boolean;
 }
 
+/** Shared by every service of the process: nothing changes a registry once built. */
+const contracts = new ContractRegistry(allContracts);
+
 /** What each service of a system starts with (a test that restarts one service uses it too). */
 export function systemStartOptions(runtime: Runtime, env: Record<string, string | undefined>): StartOptions {
   return {
     runtime,
-    contracts: new ContractRegistry(allContracts),
+    contracts,
     subscriptions: SERVICE_SUBSCRIPTIONS,
     servicePorts: SERVICE_PORTS,
     env,
