@@ -4,10 +4,12 @@ import type { Db } from '../../platform/data/db.js';
 import { runMigrations } from '../../platform/data/migrate.js';
 import { openPostgres } from '../../platform/data/postgres.js';
 import { on } from '../../platform/messaging/bus.js';
+import { DEFAULT_BATCH_SIZE } from '../../platform/messaging/consumer.js';
 import { ContractRegistry, defineEvent } from '../../platform/messaging/contract.js';
 import { createMessaging, type Messaging } from '../../platform/messaging/messaging.js';
 import { messagingMigrations } from '../../platform/messaging/migrations.js';
 import { createRabbitTransport, type RabbitTransport } from '../../platform/messaging/rabbitmq/transport.js';
+import { DEFAULT_CONCURRENCY } from '../../platform/messaging/transport.js';
 import { percentile } from '../latency.js';
 import { counter, nowMs, pacedPublish } from './workload.js';
 
@@ -31,10 +33,10 @@ export interface EndToEndOptions {
 }
 
 const WRITERS = Number(process.env.BENCH_BUS_E2E_WRITERS ?? 16);
-/** Handlers at once per consuming service (the bus's default is 32). */
-const CONCURRENCY = Number(process.env.BENCH_BUS_E2E_CONCURRENCY ?? 32);
-/** Messages whose handlers commit in one transaction (the bus's default is 16; 1 = one each). */
-const BATCH_SIZE = Number(process.env.BENCH_BUS_E2E_BATCH ?? 16);
+/** Handlers at once per consuming service (default: the bus's). */
+const CONCURRENCY = Number(process.env.BENCH_BUS_E2E_CONCURRENCY ?? DEFAULT_CONCURRENCY);
+/** Messages whose handlers commit in one transaction (default: the bus's; 1 = one each). */
+const BATCH_SIZE = Number(process.env.BENCH_BUS_E2E_BATCH ?? DEFAULT_BATCH_SIZE);
 /** Events per producer transaction (1 = every business operation publishes one event). */
 const EVENTS_PER_TX = Number(process.env.BENCH_BUS_E2E_EVENTS_PER_TX ?? 1);
 
