@@ -23,18 +23,6 @@ export async function upsertContact(
   );
 }
 
-export async function upsertUser(
-  q: Queryable,
-  u: { id: string; organizationId: string; name: string; email: string; roles: string[]; at: string },
-): Promise<void> {
-  await upsertReplica(
-    q,
-    'user_replica',
-    { id: u.id, organization_id: u.organizationId, email: u.email, name: u.name, roles: u.roles },
-    u.at,
-  );
-}
-
 export interface Person {
   name: string;
   email: string;

@@ -1,6 +1,7 @@
 import type { Db } from '../../platform/data/db.js';
 import { DEMO_ORGANIZATION, DEMO_RESIDENTS, DEMO_USERS } from '../../contracts/demo.js';
-import { upsertContact, upsertOrganization, upsertUser } from './replicas.js';
+import { upsertReplica } from '../../platform/data/replica.js';
+import { upsertContact, upsertOrganization } from './replicas.js';
 
 // Older than any event: the replicas' own updates (from Common's events) always win over the seed.
 const SEED_TIME = '1970-01-01T00:00:00Z';
@@ -15,14 +16,15 @@ export async function seedNotification(db: Db): Promise<void> {
   await db.transaction(async (tx) => {
     await upsertOrganization(tx, organizationId, DEMO_ORGANIZATION.name, SEED_TIME);
     for (const u of DEMO_USERS) {
-      await upsertUser(tx, {
+      // The row UserCreated's userReplicaRow makes, from the demo user instead of an event.
+      const row = {
         id: u.id,
-        organizationId,
-        name: u.name,
+        organization_id: organizationId,
         email: u.email,
+        name: u.name,
         roles: [...u.roles],
-        at: SEED_TIME,
-      });
+      };
+      await upsertReplica(tx, 'user_replica', row, SEED_TIME);
     }
     for (const r of DEMO_RESIDENTS) {
       await upsertContact(tx, {
