@@ -60,11 +60,16 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
     to: { name: string; email: string },
     /** Resolved by the caller once per message, however many recipients it has. */
     organizationName: string,
-    data: (base: { organizationName: string; recipientName: string }) => TemplateData[N],
+    /** The template's own facts; the names every mail greets with are added here. */
+    data: Omit<TemplateData[N], 'organizationName' | 'recipientName'>,
     /** What makes this mail "the same mail" (default: the message). */
     dedupeKey?: string,
   ) => {
-    const rendered = renderMail(template, data({ organizationName, recipientName: to.name }));
+    const rendered = renderMail(template, {
+      organizationName,
+      recipientName: to.name,
+      ...data,
+    } as TemplateData[N]);
     return deliverOnce(tx, sender, {
       ...rendered,
       to: to.email,
@@ -118,15 +123,14 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
         template,
         to,
         organizationName,
-        (base) => ({
-          ...base,
+        {
           invoice: {
             number: p.number,
             amount: formatMoney(p.amount),
             dueDate: p.dueDate,
             issueDate: p.issueDate ?? m.occurredAt.slice(0, 10),
           },
-        }),
+        },
         oncePerInvoice ? `${template}:${p.invoiceId}` : undefined,
       );
     };
@@ -140,10 +144,9 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
     const p = m.payload;
     const requester = await user(tx, m, p.requestedBy);
     const decider = await userOf(tx, m.organizationId, decidedBy);
-    await send(tx, m, template, requester, await organizationOf(tx, m), (base) => ({
-      ...base,
+    await send(tx, m, template, requester, await organizationOf(tx, m), {
       po: { ...poFacts(p), decidedByName: decider?.name ?? 'an approver', comments: p.comments },
-    }));
+    });
   };
 
   // Created or updated, the contact is the same copy: the name and email of the latest event.
@@ -180,15 +183,14 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
           'payment-receipt',
           to,
           organizationName,
-          (base) => ({
-            ...base,
+          {
             payment: {
               invoiceNumber: p.invoiceNumber,
               amount: formatMoney(p.amount),
               transactionId: p.transactionId,
               paidAt: p.paidAt,
             },
-          }),
+          },
           `payment-receipt:${p.paymentId}`,
         );
       },
@@ -208,14 +210,13 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
         const requester = await userOf(tx, m.organizationId, p.requestedBy);
         const organizationName = await organizationOf(tx, m);
         for (const approver of approvers) {
-          await send(tx, m, 'po-approval-required', approver, organizationName, (base) => ({
-            ...base,
+          await send(tx, m, 'po-approval-required', approver, organizationName, {
             po: {
               ...poFacts(p),
               requestedByName: requester?.name ?? 'a colleague',
               requiredRoles: p.requiredRoles,
             },
-          }));
+          });
         }
       },
       smtp,
@@ -244,10 +245,9 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
             continue;
           }
           const to = { name: slip.name, email: slip.email };
-          await send(tx, m, 'payslip', to, organizationName, (base) => ({
-            ...base,
+          await send(tx, m, 'payslip', to, organizationName, {
             payslip: { period: m.payload.period, netPay: formatMoney(slip.netPay) },
-          }));
+          });
         }
         if (skipped > 0)
           await recordActivity(tx, 'email.payslips-skipped', { skipped, reason: 'no email address' });
