@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { startSystem, type System } from '../../bin/system.js';
 import type { ServiceName } from '../../contracts/services.js';
+import type { Db } from '../../platform/data/db.js';
 import { DEFAULT_DEMO_PASSWORD } from '../../contracts/demo.js';
 import { uniqueName } from '../harness/unique-name.js';
 import { isolatedAmqpUrl } from './broker.js';
@@ -75,4 +76,11 @@ export async function startTestSystem(opts: TestSystemOptions): Promise<TestSyst
       return ((await res.json()) as { accessToken: string }).accessToken;
     },
   };
+}
+
+/** A running service's database; fails naming the service when it runs without one. */
+export function dbOf(system: System, name: ServiceName): Db {
+  const db = system.services.find((s) => s.name === name)?.db;
+  if (!db) throw new Error(`${name} is not running with a database`);
+  return db;
 }

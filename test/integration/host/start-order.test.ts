@@ -2,18 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startSystem, type System } from '../../../bin/system.js';
+import { startSystem } from '../../../bin/system.js';
 import { DEMO_RESIDENTS, DEMO_USERS } from '../../../contracts/demo.js';
-import type { ServiceName } from '../../../contracts/services.js';
 import type { Db } from '../../../platform/data/db.js';
-import { startTestSystem, type Mode } from '../../support/system.js';
+import { dbOf, startTestSystem, type Mode } from '../../support/system.js';
 import { waitFor } from '../../support/wait.js';
-
-const dbOf = (system: System, name: ServiceName): Db => {
-  const db = system.services.find((s) => s.name === name)?.db;
-  if (!db) throw new Error(`${name} is not running with a database`);
-  return db;
-};
 
 const ids = async (db: Db, table: string): Promise<string[]> =>
   (await db.query<{ id: string }>(`SELECT id FROM ${table} ORDER BY id`)).rows.map((r) => r.id);

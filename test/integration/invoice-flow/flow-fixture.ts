@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { Db } from '../../../platform/data/db.js';
-import { startTestSystem, type Mode, type TestSystem } from '../../support/system.js';
+import type { ServiceName } from '../../../contracts/services.js';
+import { dbOf, startTestSystem, type Mode, type TestSystem } from '../../support/system.js';
 import { apiOf } from '../../support/api.js';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
 
@@ -66,11 +67,11 @@ export class FlowSystem {
     await this.sink?.close();
   }
 
-  db(service: string): Db {
-    return this.system.services.find((s) => s.name === service)!.db!;
+  db(service: ServiceName): Db {
+    return dbOf(this.system, service);
   }
 
-  async count(service: string, sql: string): Promise<number> {
+  async count(service: ServiceName, sql: string): Promise<number> {
     return Number((await this.db(service).query<{ n: string }>(sql)).rows[0]!.n);
   }
 
