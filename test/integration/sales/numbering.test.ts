@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../platform/data/db.js';
 import { insertNumberedInvoices, type NewInvoice } from '../../../services/sales/invoices/numbered-insert.js';
-import { formatInvoiceNumber } from '../../../services/sales/invoices/numbering.js';
+import { formatInvoiceNumber, periodOf } from '../../../services/sales/invoices/numbering.js';
 import { openSalesDb } from './sales-db.js';
 
 describe('invoice numbering in SQL', () => {
@@ -39,7 +39,7 @@ describe('invoice numbering in SQL', () => {
       insertNumberedInvoices(
         tx,
         organizationId,
-        issueDate.slice(0, 4) + issueDate.slice(5, 7),
+        periodOf(issueDate),
         Array.from({ length: count }, () => invoice(organizationId, issueDate)),
       ),
     );
