@@ -1,7 +1,7 @@
-import { expect } from 'vitest';
 import { createHttpClient, type HttpClient, type HttpClientOptions } from '../../../platform/http/client.js';
 import { DependencyUnavailableError } from '../../../platform/http/problem.js';
 import type { ResilienceOptions } from '../../../platform/http/resilience.js';
+import { rejectionOf } from '../../support/rejection.js';
 import { uniqueService } from './observe.js';
 import { startUpstream, type Upstream } from './upstream.js';
 
@@ -40,13 +40,7 @@ export async function setUp(
   return { upstream, client, service };
 }
 
-export async function failure(p: Promise<unknown>): Promise<DependencyUnavailableError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DependencyUnavailableError);
-  return err as DependencyUnavailableError;
-}
+export const failure = (p: Promise<unknown>): Promise<DependencyUnavailableError> =>
+  rejectionOf(p, DependencyUnavailableError);
 
 export const gaps = (u: Upstream) => u.received.slice(1).map((r, i) => r.at - u.received[i]!.at);
