@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../platform/data/db.js';
-import { loadSqlMigrations, runMigrations } from '../../../platform/data/migrate.js';
-import { platformMigrationSources } from '../../../platform/host/migration-sources.js';
+import { runMigrations } from '../../../platform/data/migrate.js';
+import { serviceMigrationSources } from '../../../platform/host/migration-sources.js';
+import { commonService } from '../../../services/common/index.js';
 import { changeBalance, insertCustomer } from '../../../services/common/customers/store.js';
 import { postJournal } from '../../../services/common/ledger/journal-store.js';
 import { credit, debit } from '../../../services/common/ledger/journal.js';
@@ -15,8 +16,6 @@ import {
 } from '../../../services/common/ledger/queries.js';
 import { insertOrganization } from '../../../services/common/organizations/store.js';
 import { backends } from '../data/backends.js';
-
-const migrations = loadSqlMigrations(new URL('../../../services/common/migrations/', import.meta.url));
 
 async function freshOrganization(db: Db) {
   const org = {
@@ -33,7 +32,7 @@ describe.each(backends())('ledger on $name', (backend) => {
 
   beforeAll(async () => {
     db = await backend.open();
-    await runMigrations(db, [...platformMigrationSources, { name: 'common', migrations }]);
+    await runMigrations(db, serviceMigrationSources(commonService));
   }, 60_000);
   afterAll(() => backend.close());
 

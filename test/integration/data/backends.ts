@@ -1,7 +1,6 @@
-import { inject } from 'vitest';
 import type { Db } from '../../../platform/data/db.js';
 import { openEmbedded, type EmbeddedDatabase } from '../../../platform/data/pglite.js';
-import { openPostgres } from '../../../platform/data/postgres.js';
+import { serviceDatabases } from '../../harness/service-databases.js';
 import { uniqueName } from '../../harness/unique-name.js';
 
 /**
@@ -16,22 +15,12 @@ export interface Backend {
 }
 
 export function postgresBackend(): Backend {
-  const opened: Db[] = [];
+  // A short fixed prefix: the service name is the unique part, and both must fit in 63 characters.
+  const databases = serviceDatabases({ databasePrefix: 'dt', poolSize: 5 });
   return {
     name: 'PostgreSQL',
-    async open(name = uniqueName('svc')) {
-      const db = await openPostgres({
-        serverUrl: inject('databaseUrl'),
-        service: name,
-        databasePrefix: 'dt',
-        poolSize: 5,
-      });
-      opened.push(db);
-      return db;
-    },
-    async close() {
-      await Promise.all(opened.map((db) => db.close()));
-    },
+    open: (name = uniqueName('svc')) => databases.open(name),
+    close: () => databases.close(),
   };
 }
 

@@ -1,12 +1,11 @@
-import { inject } from 'vitest';
 import type { Db } from '../../../platform/data/db.js';
 import { openEmbedded } from '../../../platform/data/pglite.js';
-import { openPostgres } from '../../../platform/data/postgres.js';
 import {
   createInProcessTransport,
   type InProcessTransportOptions,
 } from '../../../platform/messaging/inprocess/transport.js';
 import { DEFAULT_RETRY_DELAYS_MS, type Transport } from '../../../platform/messaging/transport.js';
+import { serviceDatabases } from '../../harness/service-databases.js';
 import { uniqueName } from '../../harness/unique-name.js';
 import type { ConformanceEnvironment } from './conformance-kit.js';
 
@@ -66,35 +65,15 @@ export async function openEmbeddedBus(defaults: Defaults): Promise<TestBus> {
   );
 }
 
-/**
- * Service databases on the run's PostgreSQL server, a database per service under a prefix of
- * this environment's own, so tests sharing the server never meet. For a conformance environment
- * over RabbitMQ: `db: (service) => databases.db(service)`.
- */
-export function postgresDatabases(): { db(service: string): Promise<Db>; close(): Promise<void> } {
-  const serverUrl = inject('databaseUrl');
-  const databasePrefix = uniqueName('msg');
-  const dbs: Db[] = [];
-  return {
-    async db(service) {
-      const db = await openPostgres({ serverUrl, service, databasePrefix, poolSize: 4 });
-      dbs.push(db);
-      return db;
-    },
-    async close() {
-      await Promise.all(dbs.splice(0).map((d) => d.close()));
-    },
-  };
-}
-
 /** The in-process bus with its queues, and the services, on the run's PostgreSQL server. */
 export async function openPostgresBus(defaults: Defaults): Promise<TestBus> {
-  const databases = postgresDatabases();
-  const busDb = await databases.db('bus');
+  // A database per service under a prefix of this bus's own, so tests sharing the server never meet.
+  const databases = serviceDatabases({ databasePrefix: uniqueName('msg'), poolSize: 4 });
+  const busDb = await databases.open('bus');
   return withTransports(
     busDb,
     defaults,
     () => databases.close(),
-    (service) => databases.db(service),
+    (service) => databases.open(service),
   );
 }

@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import type { Db } from '../../../platform/data/db.js';
-import { openPostgres } from '../../../platform/data/postgres.js';
 import {
   createRabbitTransport,
   type RabbitTransport,
   type RabbitTransportOptions,
 } from '../../../platform/messaging/rabbitmq/transport.js';
+import { serviceDatabases } from '../../harness/service-databases.js';
 import { startTestService, type ConformanceEnvironment } from '../messaging/conformance-kit.js';
 
 /** What the fault tests' processes (the test and its children) agree on. */
@@ -31,11 +29,14 @@ export function rabbitEnvironment(o: RabbitEnvironmentOptions): ConformanceEnvir
   transport(overrides?: Partial<RabbitTransportOptions>): Promise<RabbitTransport>;
   databasePrefix: string;
 } {
-  const databasePrefix = o.databasePrefix ?? `t${randomBytes(4).toString('hex')}`;
+  const databases = serviceDatabases({
+    serverUrl: o.databaseUrl,
+    databasePrefix: o.databasePrefix,
+    poolSize: 5,
+  });
   const transports: RabbitTransport[] = [];
-  const dbs: Db[] = [];
   return {
-    databasePrefix,
+    databasePrefix: databases.databasePrefix,
     retryDelaysMs: o.retryDelaysMs,
     deliveryLimit: o.deliveryLimit,
     async transport(overrides: Partial<RabbitTransportOptions> = {}) {
@@ -51,14 +52,11 @@ export function rabbitEnvironment(o: RabbitEnvironmentOptions): ConformanceEnvir
       transports.push(t);
       return t;
     },
-    async db(service) {
-      const db = await openPostgres({ serverUrl: o.databaseUrl, service, databasePrefix, poolSize: 5 });
-      dbs.push(db);
-      return db;
-    },
+    db: (service) => databases.open(service),
     async cleanup() {
       await Promise.allSettled(transports.map((t) => t.close()));
-      await Promise.allSettled(dbs.map((d) => d.close()));
+      // Best effort, like the transports: a fault test may have left connections broken.
+      await databases.close().catch(() => undefined);
     },
   };
 }
