@@ -139,8 +139,6 @@ export async function startTestService(
   };
 }
 
-export { sleep, waitFor } from '../../support/wait.js';
-
 /** A service of its own on `t` (the broker is shared), its events queue bound to its one event type. */
 export async function declaredService(t: Transport): Promise<{ service: string; type: string }> {
   const service = uniqueName('svc');

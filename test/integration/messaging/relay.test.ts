@@ -10,7 +10,8 @@ import { createBus } from '../../../platform/messaging/outbox.js';
 import { OutboxRelay } from '../../../platform/messaging/relay.js';
 import { pruneMessagingTables } from '../../../platform/messaging/retention.js';
 import type { OutgoingMessage, Transport } from '../../../platform/messaging/transport.js';
-import { org, sleep, waitFor } from './conformance-kit.js';
+import { org } from './conformance-kit.js';
+import { sleep, waitFor } from '../../support/wait.js';
 import { openPostgresBus, type TestBus } from './test-bus.js';
 import { uniqueName } from '../../harness/unique-name.js';
 
