@@ -11,12 +11,12 @@
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import { startSystem } from '../bin/system.js';
-import { DEMO_ORGANIZATION, DEMO_RESIDENTS } from '../contracts/demo.js';
-import { SERVICE_PORTS } from '../contracts/services.js';
-import { loadRuntimeConfig } from '../platform/host/runtime-config.js';
-import { createServiceHttpClient } from '../platform/host/service-client.js';
-import { runWithContext } from '../platform/observability/context.js';
-import { createLogger } from '../platform/observability/logger.js';
+import { DEMO_ORGANIZATION, DEMO_RESIDENTS } from '#contracts/demo.js';
+import { SERVICE_PORTS } from '#contracts/services.js';
+import { loadRuntimeConfig } from '#platform/host/runtime-config.js';
+import { createServiceHttpClient } from '#platform/host/service-client.js';
+import { runWithContext } from '#platform/observability/context.js';
+import { createLogger } from '#platform/observability/logger.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 600);

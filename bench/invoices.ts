@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { BENCH_SETTINGS, startPostgres, startRabbit } from '../test/harness/servers.js';
-import { DEFAULT_DEMO_PASSWORD } from '../contracts/demo.js';
+import { DEFAULT_DEMO_PASSWORD } from '#contracts/demo.js';
 import { freePort } from '../test/harness/ports.js';
 import { launchDistributed, launchEmbedded, type Launched } from './invoices/launch.js';
 import { cpuPerInvoice, sampleCpu } from './invoices/cpu.js';

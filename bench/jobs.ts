@@ -6,10 +6,10 @@
  * (fsync off: the numbers are the queue's, not the disk's), or DATABASE_URL when set.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Db } from '../platform/data/db.js';
-import { openEmbedded } from '../platform/data/pglite.js';
-import { openPostgres } from '../platform/data/postgres.js';
-import { startJobs } from '../platform/jobs/pgboss.js';
+import type { Db } from '#platform/data/db.js';
+import { openEmbedded } from '#platform/data/pglite.js';
+import { openPostgres } from '#platform/data/postgres.js';
+import { startJobs } from '#platform/jobs/pgboss.js';
 import { BENCH_SETTINGS, startPostgres } from '../test/harness/postgres.js';
 
 const count = Number(process.argv[2] ?? 2000);

@@ -5,13 +5,13 @@
  * database belongs to the running `npm start` process (PGlite has one owner), so there use the same
  * operations over HTTP: /api/ops/dead-letters on each service.
  */
-import { ConfigError, exitOnConfigError } from '../platform/config/env.js';
-import { loadRuntimeConfig } from '../platform/host/runtime-config.js';
-import { createRuntime } from '../platform/host/runtime.js';
-import { DeadLetterStore } from '../platform/messaging/dead-letter-store.js';
-import { DEAD_LETTER_USAGE, runDeadLetterCli } from '../platform/messaging/dead-letter-cli.js';
-import { createLogger } from '../platform/observability/logger.js';
-import { SERVICE_PORTS } from '../contracts/services.js';
+import { ConfigError, exitOnConfigError } from '#platform/config/env.js';
+import { loadRuntimeConfig } from '#platform/host/runtime-config.js';
+import { createRuntime } from '#platform/host/runtime.js';
+import { DeadLetterStore } from '#platform/messaging/dead-letter-store.js';
+import { DEAD_LETTER_USAGE, runDeadLetterCli } from '#platform/messaging/dead-letter-cli.js';
+import { createLogger } from '#platform/observability/logger.js';
+import { SERVICE_PORTS } from '#contracts/services.js';
 import { serviceNameOf } from './services.js';
 
 const USAGE = `Usage: npm run dhanman -- <command>\n\nCommands:\n  dead-letters   ${DEAD_LETTER_USAGE.split('\n')[0]}\n`;

@@ -4,7 +4,7 @@
  * scale a service out: the copies share its database and queues.
  */
 import { z } from 'zod';
-import { ConfigError, env as envVar, exitOnConfigError, loadConfig } from '../platform/config/env.js';
+import { ConfigError, env as envVar, exitOnConfigError, loadConfig } from '#platform/config/env.js';
 import { serviceNameOf } from './services.js';
 import { startSystem } from './system.js';
 

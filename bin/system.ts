@@ -1,13 +1,13 @@
-import { ContractRegistry } from '../platform/messaging/contract.js';
-import { loadRuntimeConfig } from '../platform/host/runtime-config.js';
-import { createRuntime, type Runtime } from '../platform/host/runtime.js';
-import { startService, type RunningService, type StartOptions } from '../platform/host/start-service.js';
-import { onShutdownSignal } from '../platform/host/shutdown.js';
-import { createLogger } from '../platform/observability/logger.js';
-import { allContracts } from '../contracts/index.js';
-import { DEMO_ORGANIZATION, DEMO_USERS } from '../contracts/demo.js';
-import { SERVICE_PORTS, type ServiceName } from '../contracts/services.js';
-import { SERVICE_SUBSCRIPTIONS } from '../contracts/subscriptions.js';
+import { ContractRegistry } from '#platform/messaging/contract.js';
+import { loadRuntimeConfig } from '#platform/host/runtime-config.js';
+import { createRuntime, type Runtime } from '#platform/host/runtime.js';
+import { startService, type RunningService, type StartOptions } from '#platform/host/start-service.js';
+import { onShutdownSignal } from '#platform/host/shutdown.js';
+import { createLogger } from '#platform/observability/logger.js';
+import { allContracts } from '#contracts/index.js';
+import { DEMO_ORGANIZATION, DEMO_USERS } from '#contracts/demo.js';
+import { SERVICE_PORTS, type ServiceName } from '#contracts/services.js';
+import { SERVICE_SUBSCRIPTIONS } from '#contracts/subscriptions.js';
 import { SERVICE_LOADERS, START_ORDER } from './services.js';
 
 export interface System {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { defineEvent, type PayloadOf } from '../platform/messaging/contract.js';
-import type { Envelope } from '../platform/messaging/envelope.js';
-import { moneyString } from './money.js';
+import { defineEvent, type PayloadOf } from '#platform/messaging/contract.js';
+import type { Envelope } from '#platform/messaging/envelope.js';
+import { moneyString } from '#contracts/money.js';
 
 /** Messages published by Common: identities, customers and ledger acknowledgements. */
 

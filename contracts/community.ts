@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defineEvent } from '../platform/messaging/contract.js';
-import { moneyString } from './money.js';
+import { defineEvent } from '#platform/messaging/contract.js';
+import { moneyString } from '#contracts/money.js';
 
 export const ResidentRegistered = defineEvent({
   type: 'community.resident-registered',

@@ -1,15 +1,15 @@
-import type { MessageContract } from '../platform/messaging/contract.js';
-import * as common from './common.js';
-import * as community from './community.js';
-import * as payroll from './payroll.js';
-import * as purchase from './purchase.js';
-import * as sales from './sales.js';
+import type { MessageContract } from '#platform/messaging/contract.js';
+import * as common from '#contracts/common.js';
+import * as community from '#contracts/community.js';
+import * as payroll from '#contracts/payroll.js';
+import * as purchase from '#contracts/purchase.js';
+import * as sales from '#contracts/sales.js';
 
-export * from './common.js';
-export * from './community.js';
-export * from './payroll.js';
-export * from './purchase.js';
-export * from './sales.js';
+export * from '#contracts/common.js';
+export * from '#contracts/community.js';
+export * from '#contracts/payroll.js';
+export * from '#contracts/purchase.js';
+export * from '#contracts/sales.js';
 
 const isContract = (value: unknown): value is MessageContract =>
   typeof value === 'object' && value !== null && 'upcasters' in value && 'schema' in value;

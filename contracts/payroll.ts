@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defineEvent } from '../platform/messaging/contract.js';
-import { moneyString } from './money.js';
+import { defineEvent } from '#platform/messaging/contract.js';
+import { moneyString } from '#contracts/money.js';
 
 /** A salary run was posted: Common books the expense, Notification mails the payslips. */
 export const SalaryPosted = defineEvent({

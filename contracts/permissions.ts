@@ -1,4 +1,4 @@
-import { DEAD_LETTER_PERMISSION } from '../platform/messaging/dead-letter-routes.js';
+import { DEAD_LETTER_PERMISSION } from '#platform/messaging/dead-letter-routes.js';
 
 /**
  * The permissions tokens carry (`resource:action`). Common maps roles to these when it signs a

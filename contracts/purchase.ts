@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defineEvent } from '../platform/messaging/contract.js';
-import { moneyString } from './money.js';
+import { defineEvent } from '#platform/messaging/contract.js';
+import { moneyString } from '#contracts/money.js';
 
 /**
  * Messages of the Purchase service. Approvers and requesters travel as user ids and roles;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defineCommand, defineEvent } from '../platform/messaging/contract.js';
-import { isoDateSchema, moneyString } from './money.js';
+import { defineCommand, defineEvent } from '#platform/messaging/contract.js';
+import { isoDateSchema, moneyString } from '#contracts/money.js';
 
 /**
  * Messages of the Sales service. Invoice messages carry the customer's name and email as Sales

@@ -1,17 +1,17 @@
-import type { MessageContract } from '../platform/messaging/contract.js';
-import { topologyFor } from '../platform/messaging/subscriptions.js';
-import type { ServiceTopology } from '../platform/messaging/transport.js';
+import type { MessageContract } from '#platform/messaging/contract.js';
+import { topologyFor } from '#platform/messaging/subscriptions.js';
+import type { ServiceTopology } from '#platform/messaging/transport.js';
 import {
   CustomerCreated,
   CustomerUpdated,
   LedgerPosted,
   OrganizationRegistered,
   UserCreated,
-} from './common.js';
-import { SalaryPosted } from './payroll.js';
-import { BillCreated, POApproved, POSubmitted, PORejected } from './purchase.js';
-import { InvoiceCreated, PaymentReceived, SendInvoiceEmail, SendPaymentReminder } from './sales.js';
-import { SERVICE_NAMES, type ServiceName } from './services.js';
+} from '#contracts/common.js';
+import { SalaryPosted } from '#contracts/payroll.js';
+import { BillCreated, POApproved, POSubmitted, PORejected } from '#contracts/purchase.js';
+import { InvoiceCreated, PaymentReceived, SendInvoiceEmail, SendPaymentReminder } from '#contracts/sales.js';
+import { SERVICE_NAMES, type ServiceName } from '#contracts/services.js';
 
 /**
  * What each service receives (the design's table, section 1). Every service declares all of these

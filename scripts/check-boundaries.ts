@@ -4,6 +4,7 @@
  *   packages: never another service;
  * - `platform/` is domain-free: it imports only `platform/` (and builtins, npm packages);
  * - `contracts/` imports only `contracts/`, `platform/messaging/` and npm packages.
+ * Package imports (`#platform/*`, `#contracts/*`, `#services/*`) count as the folders they name.
  * Usage: `tsx scripts/check-boundaries.ts [rootDir]` (exit code 1 and one line per violation).
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -53,7 +54,20 @@ function sourceFiles(root: string, dir = root): string[] {
   return files;
 }
 
+/** The package's own `imports` (package.json): `#platform/x.js` is `platform/x.js`, and so on. */
+const PACKAGE_IMPORTS: Record<string, string> = {
+  '#platform/': 'platform/',
+  '#contracts/': 'contracts/',
+  '#services/': 'services/',
+};
+
 function classify(root: string, file: string, specifier: string): Target {
+  for (const [alias, folder] of Object.entries(PACKAGE_IMPORTS)) {
+    if (specifier.startsWith(alias)) {
+      const path = folder + specifier.slice(alias.length);
+      return { kind: 'local', path, area: areaOf(path) };
+    }
+  }
   if (specifier.startsWith('.') || specifier.startsWith('/')) {
     const path = relative(root, resolve(dirname(file), specifier))
       .split(sep)

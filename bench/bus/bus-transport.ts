@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { EVENTS_EXCHANGE } from '../../platform/messaging/envelope.js';
-import { createRabbitTransport, type RabbitTransport } from '../../platform/messaging/rabbitmq/transport.js';
+import { EVENTS_EXCHANGE } from '#platform/messaging/envelope.js';
+import { createRabbitTransport, type RabbitTransport } from '#platform/messaging/rabbitmq/transport.js';
 import type { Subject } from './workload.js';
 
 /**

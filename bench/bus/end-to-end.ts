@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Db } from '../../platform/data/db.js';
-import { runMigrations } from '../../platform/data/migrate.js';
-import { openPostgres } from '../../platform/data/postgres.js';
-import { on } from '../../platform/messaging/bus.js';
-import { DEFAULT_BATCH_SIZE } from '../../platform/messaging/consumer.js';
-import { ContractRegistry, defineEvent } from '../../platform/messaging/contract.js';
-import { createMessaging, type Messaging } from '../../platform/messaging/messaging.js';
-import { messagingMigrations } from '../../platform/messaging/migrations.js';
-import { createRabbitTransport, type RabbitTransport } from '../../platform/messaging/rabbitmq/transport.js';
-import { DEFAULT_CONCURRENCY } from '../../platform/messaging/transport.js';
+import type { Db } from '#platform/data/db.js';
+import { runMigrations } from '#platform/data/migrate.js';
+import { openPostgres } from '#platform/data/postgres.js';
+import { on } from '#platform/messaging/bus.js';
+import { DEFAULT_BATCH_SIZE } from '#platform/messaging/consumer.js';
+import { ContractRegistry, defineEvent } from '#platform/messaging/contract.js';
+import { createMessaging, type Messaging } from '#platform/messaging/messaging.js';
+import { messagingMigrations } from '#platform/messaging/migrations.js';
+import { createRabbitTransport, type RabbitTransport } from '#platform/messaging/rabbitmq/transport.js';
+import { DEFAULT_CONCURRENCY } from '#platform/messaging/transport.js';
 import { percentile } from '../latency.js';
 import { counter, nowMs, pacedPublish } from './workload.js';
 

@@ -1,8 +1,8 @@
-import { hashPassword } from '../../platform/auth/passwords.js';
-import type { Db } from '../../platform/data/db.js';
-import type { Bus } from '../../platform/messaging/bus.js';
-import { CustomerCreated } from '../../contracts/common.js';
-import { DEMO_COMPANY, DEMO_ORGANIZATION, DEMO_RESIDENTS, DEMO_USERS } from '../../contracts/demo.js';
+import { hashPassword } from '#platform/auth/passwords.js';
+import type { Db } from '#platform/data/db.js';
+import type { Bus } from '#platform/messaging/bus.js';
+import { CustomerCreated } from '#contracts/common.js';
+import { DEMO_COMPANY, DEMO_ORGANIZATION, DEMO_RESIDENTS, DEMO_USERS } from '#contracts/demo.js';
 import { customerFacts, insertCustomer } from './customers/store.js';
 import { userByEmail } from './organizations/store.js';
 import { registerOrganization, registerUser } from './organizations/registration.js';

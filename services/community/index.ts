@@ -1,9 +1,9 @@
-import { SERVICE_PORTS } from '../../contracts/services.js';
-import { UserCreated, userReplicaRow } from '../../contracts/common.js';
-import { loadSqlMigrations } from '../../platform/data/migrate.js';
-import { upsertReplica } from '../../platform/data/replica.js';
-import { on } from '../../platform/messaging/bus.js';
-import type { ServiceDefinition } from '../../platform/host/service-definition.js';
+import { SERVICE_PORTS } from '#contracts/services.js';
+import { UserCreated, userReplicaRow } from '#contracts/common.js';
+import { loadSqlMigrations } from '#platform/data/migrate.js';
+import { upsertReplica } from '#platform/data/replica.js';
+import { on } from '#platform/messaging/bus.js';
+import type { ServiceDefinition } from '#platform/host/service-definition.js';
 import { communityRoutes } from './routes.js';
 import { seedCommunity } from './seed.js';
 

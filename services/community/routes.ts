@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { PERMISSIONS } from '../../contracts/permissions.js';
-import type { HttpApp } from '../../platform/http/app.js';
-import { principalOf } from '../../platform/http/authentication.js';
-import { decodeCursor, pageQuery, pageSchema, toPage } from '../../platform/http/pagination.js';
-import { notFound } from '../../platform/http/problem.js';
-import type { Db } from '../../platform/data/db.js';
+import { PERMISSIONS } from '#contracts/permissions.js';
+import type { HttpApp } from '#platform/http/app.js';
+import { principalOf } from '#platform/http/authentication.js';
+import { decodeCursor, pageQuery, pageSchema, toPage } from '#platform/http/pagination.js';
+import { notFound } from '#platform/http/problem.js';
+import type { Db } from '#platform/data/db.js';
 
 const residentSchema = z.object({
   id: z.uuid(),

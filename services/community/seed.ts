@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../../platform/data/db.js';
-import { DEMO_COMPANY, DEMO_ORGANIZATION, DEMO_RESIDENTS } from '../../contracts/demo.js';
+import type { Db } from '#platform/data/db.js';
+import { DEMO_COMPANY, DEMO_ORGANIZATION, DEMO_RESIDENTS } from '#contracts/demo.js';
 
 /** Demo buildings, units and residents; safe to run on every start. */
 export async function seedCommunity(db: Db): Promise<void> {

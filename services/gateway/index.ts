@@ -1,5 +1,5 @@
-import { SERVICE_PORTS } from '../../contracts/services.js';
-import type { ServiceDefinition } from '../../platform/host/service-definition.js';
+import { SERVICE_PORTS } from '#contracts/services.js';
+import type { ServiceDefinition } from '#platform/host/service-definition.js';
 import { gatewayRoutes } from './routes.js';
 
 /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { HttpApp } from '../../platform/http/app.js';
-import { notFound, PROBLEM_TYPES, ProblemError } from '../../platform/http/problem.js';
+import type { HttpApp } from '#platform/http/app.js';
+import { notFound, PROBLEM_TYPES, ProblemError } from '#platform/http/problem.js';
 import { ChargeBook } from './charges.js';
 import { faultSettingsSchema, HANG_MS, NO_FAULTS, type FaultSettings } from './faults.js';
 

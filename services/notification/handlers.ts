@@ -1,9 +1,9 @@
-import type { Tx } from '../../platform/data/db.js';
-import { upsertReplica } from '../../platform/data/replica.js';
-import { on, type MessageHandler } from '../../platform/messaging/bus.js';
-import type { PayloadOf } from '../../platform/messaging/contract.js';
-import type { Envelope } from '../../platform/messaging/envelope.js';
-import { recordActivity } from '../../platform/observability/activity.js';
+import type { Tx } from '#platform/data/db.js';
+import { upsertReplica } from '#platform/data/replica.js';
+import { on, type MessageHandler } from '#platform/messaging/bus.js';
+import type { PayloadOf } from '#platform/messaging/contract.js';
+import type { Envelope } from '#platform/messaging/envelope.js';
+import { recordActivity } from '#platform/observability/activity.js';
 import {
   CustomerCreated,
   CustomerUpdated,
@@ -18,7 +18,7 @@ import {
   SendPaymentReminder,
   UserCreated,
   userReplicaRow,
-} from '../../contracts/index.js';
+} from '#contracts/index.js';
 import { deliverOnce, uuidFromKey } from './mail/delivery.js';
 import type { MailSender } from './mail/sender.js';
 import {

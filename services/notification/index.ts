@@ -1,8 +1,8 @@
-import { loadSqlMigrations } from '../../platform/data/migrate.js';
-import type { ServiceDefinition } from '../../platform/host/service-definition.js';
-import { traceRoute } from '../../platform/observability/trace-route.js';
-import { PERMISSIONS } from '../../contracts/permissions.js';
-import { SERVICE_PORTS } from '../../contracts/services.js';
+import { loadSqlMigrations } from '#platform/data/migrate.js';
+import type { ServiceDefinition } from '#platform/host/service-definition.js';
+import { traceRoute } from '#platform/observability/trace-route.js';
+import { PERMISSIONS } from '#contracts/permissions.js';
+import { SERVICE_PORTS } from '#contracts/services.js';
 import { notificationHandlers } from './handlers.js';
 import { loadMailConfig } from './mail/config.js';
 import { createMailSender } from './mail/sender.js';

@@ -1,5 +1,5 @@
-import type { Queryable } from '../../platform/data/db.js';
-import { upsertReplica } from '../../platform/data/replica.js';
+import type { Queryable } from '#platform/data/db.js';
+import { upsertReplica } from '#platform/data/replica.js';
 
 /**
  * Notification's copies of other services' facts (customers, users, organizations), fed by

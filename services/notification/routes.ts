@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Db } from '../../platform/data/db.js';
-import { principalOf } from '../../platform/http/authentication.js';
-import { decodeCursor, pageQuery, pageSchema, toPage } from '../../platform/http/pagination.js';
-import { notFound } from '../../platform/http/problem.js';
-import { PERMISSIONS } from '../../contracts/permissions.js';
+import type { Db } from '#platform/data/db.js';
+import { principalOf } from '#platform/http/authentication.js';
+import { decodeCursor, pageQuery, pageSchema, toPage } from '#platform/http/pagination.js';
+import { notFound } from '#platform/http/problem.js';
+import { PERMISSIONS } from '#contracts/permissions.js';
 
 const emailSchema = z.object({
   id: z.string(),

@@ -1,6 +1,6 @@
-import type { Db } from '../../platform/data/db.js';
-import { DEMO_ORGANIZATION, DEMO_RESIDENTS, DEMO_USERS } from '../../contracts/demo.js';
-import { upsertReplica } from '../../platform/data/replica.js';
+import type { Db } from '#platform/data/db.js';
+import { DEMO_ORGANIZATION, DEMO_RESIDENTS, DEMO_USERS } from '#contracts/demo.js';
+import { upsertReplica } from '#platform/data/replica.js';
 import { upsertContact, upsertOrganization } from './replicas.js';
 
 // Older than any event: the replicas' own updates (from Common's events) always win over the seed.

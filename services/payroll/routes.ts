@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { PERMISSIONS } from '../../contracts/permissions.js';
-import type { Db } from '../../platform/data/db.js';
-import type { HttpApp } from '../../platform/http/app.js';
-import { principalOf } from '../../platform/http/authentication.js';
-import { decodeCursor, pageQuery, pageSchema, toPage } from '../../platform/http/pagination.js';
+import { PERMISSIONS } from '#contracts/permissions.js';
+import type { Db } from '#platform/data/db.js';
+import type { HttpApp } from '#platform/http/app.js';
+import { principalOf } from '#platform/http/authentication.js';
+import { decodeCursor, pageQuery, pageSchema, toPage } from '#platform/http/pagination.js';
 
 const employeeSchema = z.object({
   id: z.uuid(),

@@ -1,5 +1,5 @@
-import type { Db } from '../../platform/data/db.js';
-import { DEMO_COMPANY, DEMO_EMPLOYEES, DEMO_ORGANIZATION } from '../../contracts/demo.js';
+import type { Db } from '#platform/data/db.js';
+import { DEMO_COMPANY, DEMO_EMPLOYEES, DEMO_ORGANIZATION } from '#contracts/demo.js';
 
 /** Demo employees; safe to run on every start. */
 export async function seedPayroll(db: Db): Promise<void> {

@@ -1,5 +1,5 @@
-import type { Db } from '../../platform/data/db.js';
-import { DEMO_COMPANY, DEMO_ORGANIZATION, DEMO_VENDORS } from '../../contracts/demo.js';
+import type { Db } from '#platform/data/db.js';
+import { DEMO_COMPANY, DEMO_ORGANIZATION, DEMO_VENDORS } from '#contracts/demo.js';
 
 /** Demo vendors; safe to run on every start. */
 export async function seedPurchase(db: Db): Promise<void> {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { HttpClient } from '../../platform/http/client.js';
-import { DependencyUnavailableError } from '../../platform/http/problem.js';
+import type { HttpClient } from '#platform/http/client.js';
+import { DependencyUnavailableError } from '#platform/http/problem.js';
 import type { CustomerDirectory } from './invoices/create.js';
 
 const customerAnswer = z.object({

@@ -1,7 +1,7 @@
-import { upsertReplica } from '../../platform/data/replica.js';
-import { on, type MessageHandler } from '../../platform/messaging/bus.js';
-import { recordActivity } from '../../platform/observability/activity.js';
-import { LedgerPosted, UserCreated, userReplicaRow } from '../../contracts/common.js';
+import { upsertReplica } from '#platform/data/replica.js';
+import { on, type MessageHandler } from '#platform/messaging/bus.js';
+import { recordActivity } from '#platform/observability/activity.js';
+import { LedgerPosted, UserCreated, userReplicaRow } from '#contracts/common.js';
 import { markPosted } from './invoices/store.js';
 
 /** Sales listens for Common's acknowledgements (invoice posted) and keeps a replica of users. */

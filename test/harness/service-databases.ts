@@ -1,5 +1,5 @@
-import type { Db } from '../../platform/data/db.js';
-import { openPostgres } from '../../platform/data/postgres.js';
+import type { Db } from '#platform/data/db.js';
+import { openPostgres } from '#platform/data/postgres.js';
 import { uniqueName } from './unique-name.js';
 
 export interface ServiceDatabasesOptions {

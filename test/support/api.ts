@@ -1,4 +1,4 @@
-import type { ServiceName } from '../../contracts/services.js';
+import type { ServiceName } from '#contracts/services.js';
 import type { TestSystem } from './system.js';
 
 // Answers are asserted on field by field in tests rather than typed up front.

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { SERVICE_NAMES } from '../../contracts/services.js';
+import { SERVICE_NAMES } from '#contracts/services.js';
 import { freePort } from '../harness/ports.js';
 import { sleep } from './wait.js';
 

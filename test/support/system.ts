@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { startSystem, type System } from '../../bin/system.js';
-import type { ServiceName } from '../../contracts/services.js';
-import type { Db } from '../../platform/data/db.js';
-import { DEFAULT_DEMO_PASSWORD } from '../../contracts/demo.js';
+import type { ServiceName } from '#contracts/services.js';
+import type { Db } from '#platform/data/db.js';
+import { DEFAULT_DEMO_PASSWORD } from '#contracts/demo.js';
 import { uniqueName } from '../harness/unique-name.js';
 import { isolatedAmqpUrl } from './broker.js';
 

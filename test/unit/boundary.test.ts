@@ -75,6 +75,22 @@ describe('module boundaries', () => {
     expect(checkBoundaries(root)).toEqual([]);
   });
 
+  it('reads package imports (#platform, #contracts, #services) as the folders they name', () => {
+    const root = tree({
+      'services/a/x.ts': [
+        "import { db } from '#platform/data/db.js';",
+        "import { Ev } from '#contracts/a.js';",
+        "import { y } from '#services/b/y.js';",
+      ].join('\n'),
+      'platform/p.ts': "import { Ev } from '#contracts/a.js';\n",
+      'contracts/c.ts': "import { c } from '#platform/messaging/contract.js';\n",
+    });
+    expect(checkBoundaries(root).map((v) => `${v.file}:${v.line}`)).toEqual([
+      'platform/p.ts:1',
+      'services/a/x.ts:3',
+    ]);
+  });
+
   it('keeps a service out of other top-level folders and out of the project', () => {
     const root = tree({
       'services/a/x.ts':

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, loadConfig } from '../../../platform/config/env.js';
+import { env, loadConfig } from '#platform/config/env.js';
 
 export const KEY_ENCRYPTION_KEY_VARIABLE = 'AUTH_KEY_ENCRYPTION_KEY';
 

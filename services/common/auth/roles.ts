@@ -1,4 +1,4 @@
-import { PERMISSIONS, type Permission, type Role } from '../../../contracts/permissions.js';
+import { PERMISSIONS, type Permission, type Role } from '#contracts/permissions.js';
 
 const P = PERMISSIONS;
 

@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { jwksDocument, type SigningKeys } from '../../../platform/auth/keys.js';
-import { needsRehash, verifyPassword, hashPassword } from '../../../platform/auth/passwords.js';
-import type { ServiceTokenIssuer } from '../../../platform/auth/service-tokens.js';
-import type { TokenSigner } from '../../../platform/auth/signer.js';
-import type { Db } from '../../../platform/data/db.js';
-import { unauthorized } from '../../../platform/http/problem.js';
+import { jwksDocument, type SigningKeys } from '#platform/auth/keys.js';
+import { needsRehash, verifyPassword, hashPassword } from '#platform/auth/passwords.js';
+import type { ServiceTokenIssuer } from '#platform/auth/service-tokens.js';
+import type { TokenSigner } from '#platform/auth/signer.js';
+import type { Db } from '#platform/data/db.js';
+import { unauthorized } from '#platform/http/problem.js';
 import { userByEmail } from '../organizations/store.js';
 import { permissionsFor } from './roles.js';
 

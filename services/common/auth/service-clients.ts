@@ -1,6 +1,6 @@
-import type { ServiceClient } from '../../../platform/auth/service-tokens.js';
-import { PERMISSIONS, type Permission } from '../../../contracts/permissions.js';
-import { SERVICE_NAMES } from '../../../contracts/services.js';
+import type { ServiceClient } from '#platform/auth/service-tokens.js';
+import { PERMISSIONS, type Permission } from '#contracts/permissions.js';
+import { SERVICE_NAMES } from '#contracts/services.js';
 
 const P = PERMISSIONS;
 

@@ -1,15 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { principalOf } from '../../../platform/http/authentication.js';
-import { decodeCursor, pageQuery, pageSchema, toPage } from '../../../platform/http/pagination.js';
-import { notFound, unprocessable } from '../../../platform/http/problem.js';
-import type { Bus } from '../../../platform/messaging/bus.js';
-import type { Db } from '../../../platform/data/db.js';
-import { recordActivity } from '../../../platform/observability/activity.js';
-import { CustomerCreated, CustomerUpdated } from '../../../contracts/common.js';
-import { moneySchema } from '../../../contracts/money.js';
-import { PERMISSIONS } from '../../../contracts/permissions.js';
+import { principalOf } from '#platform/http/authentication.js';
+import { decodeCursor, pageQuery, pageSchema, toPage } from '#platform/http/pagination.js';
+import { notFound, unprocessable } from '#platform/http/problem.js';
+import type { Bus } from '#platform/messaging/bus.js';
+import type { Db } from '#platform/data/db.js';
+import { recordActivity } from '#platform/observability/activity.js';
+import { runWrite } from '#platform/http/write.js';
+import { CustomerCreated, CustomerUpdated } from '#contracts/common.js';
+import { moneySchema } from '#contracts/money.js';
+import { PERMISSIONS } from '#contracts/permissions.js';
 import { companiesOf } from '../organizations/store.js';
 import {
   changeBalance,
@@ -77,19 +78,21 @@ export function customerRoutes(app: FastifyInstance, deps: { db: Db; bus: Bus })
           { in: 'body', path: 'companyId', message: 'unknown company' },
         ]);
       }
-      const customer = await db.transaction(async (tx) => {
+      const { body } = await runWrite({ db, bus }, request, async ({ tx, publish }) => {
         const c = await insertCustomer(tx, {
           organizationId: principal.organizationId,
           companyId,
           name: request.body.name,
           email: request.body.email,
         });
-        await bus.publish(tx, CustomerCreated, customerFacts(c), { companyId });
-        await recordActivity(tx, 'customer.created', { customerId: c.id });
-        await request.idempotency?.complete(tx, 201, view(c));
-        return c;
+        await publish(CustomerCreated, customerFacts(c), { companyId });
+        return {
+          status: 201,
+          body: view(c),
+          activity: { action: 'customer.created', detail: { customerId: c.id } },
+        };
       });
-      return reply.code(201).header('location', `/api/customers/${customer.id}`).send(view(customer));
+      return reply.code(201).header('location', `/api/customers/${body.id}`).send(body);
     },
   );
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Queryable } from '../../../platform/data/db.js';
-import type { PayloadOf } from '../../../platform/messaging/contract.js';
-import type { CustomerCreated } from '../../../contracts/common.js';
+import type { Queryable } from '#platform/data/db.js';
+import type { PayloadOf } from '#platform/messaging/contract.js';
+import type { CustomerCreated } from '#contracts/common.js';
 import { money, moneyText } from '../ledger/money.js';
 
 export interface Customer {

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../../platform/data/db.js';
+import type { Queryable } from '#platform/data/db.js';
 
 export type AccountType = 'asset' | 'liability' | 'equity' | 'revenue' | 'expense';
 

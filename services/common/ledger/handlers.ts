@@ -1,7 +1,7 @@
-import type { Tx } from '../../../platform/data/db.js';
-import { on, type Bus, type MessageHandler } from '../../../platform/messaging/bus.js';
-import type { Envelope } from '../../../platform/messaging/envelope.js';
-import { recordActivity } from '../../../platform/observability/activity.js';
+import type { Tx } from '#platform/data/db.js';
+import { on, type Bus, type MessageHandler } from '#platform/messaging/bus.js';
+import type { Envelope } from '#platform/messaging/envelope.js';
+import { recordActivity } from '#platform/observability/activity.js';
 import {
   BillCreated,
   InvoiceCreated,
@@ -9,7 +9,7 @@ import {
   POApproved,
   PaymentReceived,
   SalaryPosted,
-} from '../../../contracts/index.js';
+} from '#contracts/index.js';
 import { changeBalance } from '../customers/store.js';
 import { findPosting, postJournal } from './journal-store.js';
 import {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Queryable } from '../../../platform/data/db.js';
-import { activityCte } from '../../../platform/observability/activity.js';
+import type { Queryable } from '#platform/data/db.js';
+import { activityCte } from '#platform/observability/activity.js';
 import { assertBalanced, type JournalInput } from './journal.js';
 import { moneyText } from './money.js';
 

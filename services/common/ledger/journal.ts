@@ -1,4 +1,4 @@
-import type { PostingKind } from '../../../contracts/common.js';
+import type { PostingKind } from '#contracts/common.js';
 import { ZERO, isWholePaise, moneyText, sum, type Money } from './money.js';
 
 /** One side of a journal: a debit or a credit to one account. */

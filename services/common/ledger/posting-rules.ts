@@ -1,4 +1,4 @@
-import type { PostingKind } from '../../../contracts/common.js';
+import type { PostingKind } from '#contracts/common.js';
 import { ACCOUNTS } from './chart.js';
 import { credit, debit, type LineInput } from './journal.js';
 import { money } from './money.js';

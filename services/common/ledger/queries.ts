@@ -1,4 +1,4 @@
-import type { Queryable } from '../../../platform/data/db.js';
+import type { Queryable } from '#platform/data/db.js';
 import { money, moneyText, sum } from './money.js';
 
 /** Read side of the ledger: every query is scoped by the caller's organization. */

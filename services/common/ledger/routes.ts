@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Db } from '../../../platform/data/db.js';
-import { principalOf } from '../../../platform/http/authentication.js';
-import { notFound, unprocessable } from '../../../platform/http/problem.js';
-import { isoDateSchema } from '../../../contracts/money.js';
-import { PERMISSIONS } from '../../../contracts/permissions.js';
+import type { Db } from '#platform/data/db.js';
+import { principalOf } from '#platform/http/authentication.js';
+import { notFound, unprocessable } from '#platform/http/problem.js';
+import { isoDateSchema } from '#contracts/money.js';
+import { PERMISSIONS } from '#contracts/permissions.js';
 import { accountStatement, journalsByReference, trialBalance } from './queries.js';
 
 const lineSchema = z.object({ accountCode: z.string(), debit: z.string(), credit: z.string() });

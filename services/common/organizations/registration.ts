@@ -1,7 +1,7 @@
-import type { Tx } from '../../../platform/data/db.js';
-import type { Bus } from '../../../platform/messaging/bus.js';
-import { recordActivity } from '../../../platform/observability/activity.js';
-import { OrganizationRegistered, UserCreated } from '../../../contracts/common.js';
+import type { Tx } from '#platform/data/db.js';
+import type { Bus } from '#platform/messaging/bus.js';
+import { recordActivity } from '#platform/observability/activity.js';
+import { OrganizationRegistered, UserCreated } from '#contracts/common.js';
 import { insertOrganization, insertUser } from './store.js';
 
 export interface NewOrganization {

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { hashPassword } from '../../../platform/auth/passwords.js';
-import type { Db } from '../../../platform/data/db.js';
-import { principalOf } from '../../../platform/http/authentication.js';
-import { conflict, notFound } from '../../../platform/http/problem.js';
-import type { Bus } from '../../../platform/messaging/bus.js';
-import { PERMISSIONS, ROLES } from '../../../contracts/permissions.js';
+import { hashPassword } from '#platform/auth/passwords.js';
+import type { Db } from '#platform/data/db.js';
+import { principalOf } from '#platform/http/authentication.js';
+import { conflict, notFound } from '#platform/http/problem.js';
+import type { Bus } from '#platform/messaging/bus.js';
+import { PERMISSIONS, ROLES } from '#contracts/permissions.js';
 import { companiesOf, userById } from './store.js';
 import { registerOrganization, registerUser } from './registration.js';
 

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../../platform/data/db.js';
+import type { Queryable } from '#platform/data/db.js';
 import { seedChart } from '../ledger/chart.js';
 
 export interface UserRecord {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, loadConfig } from '../../../platform/config/env.js';
+import { env, loadConfig } from '#platform/config/env.js';
 
 /**
  * Where mail goes. With SMTP_HOST set, through that server; without it (the embedded default),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Queryable } from '../../../platform/data/db.js';
-import { activityCte } from '../../../platform/observability/activity.js';
+import type { Queryable } from '#platform/data/db.js';
+import { activityCte } from '#platform/observability/activity.js';
 import type { TemplateName } from '../templates/render.js';
 import type { MailSender, OutgoingMail } from './sender.js';
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../../../platform/data/db.js';
-import { isUniqueViolation } from '../../../platform/data/postgres.js';
-import type { Bus } from '../../../platform/messaging/bus.js';
-import { InvoiceCreated } from '../../../contracts/sales.js';
+import type { Db } from '#platform/data/db.js';
+import { isUniqueViolation } from '#platform/data/postgres.js';
+import type { Bus } from '#platform/messaging/bus.js';
+import { InvoiceCreated } from '#contracts/sales.js';
 import { KeyedBatcher } from './batcher.js';
 import { insertNumberedInvoices, type NewInvoice } from './numbered-insert.js';
 import { periodOf } from './numbering.js';

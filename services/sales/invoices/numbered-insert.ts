@@ -1,5 +1,5 @@
-import type { Queryable } from '../../../platform/data/db.js';
-import { activityRowsCte } from '../../../platform/observability/activity.js';
+import type { Queryable } from '#platform/data/db.js';
+import { activityRowsCte } from '#platform/observability/activity.js';
 import { invoiceNumberSql, reserveNumbersCte } from './numbering.js';
 import type { InvoiceDraft } from './request.js';
 

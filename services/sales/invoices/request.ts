@@ -1,6 +1,6 @@
 import { Decimal } from 'decimal.js';
 import { z } from 'zod';
-import { isoDateSchema, positiveMoneySchema } from '../../../contracts/money.js';
+import { isoDateSchema, positiveMoneySchema } from '#contracts/money.js';
 
 /**
  * The body of `POST /api/invoices`: a customer, a due date, and either an amount or lines (or

@@ -1,5 +1,5 @@
-import type { Queryable } from '../../../platform/data/db.js';
-import { activityCte } from '../../../platform/observability/activity.js';
+import type { Queryable } from '#platform/data/db.js';
+import { activityCte } from '#platform/observability/activity.js';
 import type { InvoiceLine } from './request.js';
 
 export type InvoiceStatus = 'draft' | 'issued' | 'paid' | 'void';

@@ -6,17 +6,17 @@ import {
   jwksDocument,
   memorySigningKeyStore,
   type SigningKeys,
-} from '../../../platform/auth/keys.js';
-import { hashPassword, verifyPassword, type ScryptCost } from '../../../platform/auth/passwords.js';
-import { clientCredentialsTokens, createServiceTokenIssuer } from '../../../platform/auth/service-tokens.js';
-import { createTokenSigner, type TokenSigner } from '../../../platform/auth/signer.js';
-import { createTokenVerifier } from '../../../platform/auth/verifier.js';
-import { createHttpApp, type HttpApp } from '../../../platform/http/app.js';
-import { principalOf } from '../../../platform/http/authentication.js';
-import { createHttpClient } from '../../../platform/http/client.js';
-import { DependencyUnavailableError, PROBLEM_TYPES, unauthorized } from '../../../platform/http/problem.js';
-import { currentContext } from '../../../platform/observability/context.js';
-import { createLogger } from '../../../platform/observability/logger.js';
+} from '#platform/auth/keys.js';
+import { hashPassword, verifyPassword, type ScryptCost } from '#platform/auth/passwords.js';
+import { clientCredentialsTokens, createServiceTokenIssuer } from '#platform/auth/service-tokens.js';
+import { createTokenSigner, type TokenSigner } from '#platform/auth/signer.js';
+import { createTokenVerifier } from '#platform/auth/verifier.js';
+import { createHttpApp, type HttpApp } from '#platform/http/app.js';
+import { principalOf } from '#platform/http/authentication.js';
+import { createHttpClient } from '#platform/http/client.js';
+import { DependencyUnavailableError, PROBLEM_TYPES, unauthorized } from '#platform/http/problem.js';
+import { currentContext } from '#platform/observability/context.js';
+import { createLogger } from '#platform/observability/logger.js';
 import { listen, uniqueService } from '../http/observe.js';
 
 const ISSUER = 'https://common.dhanman.test';

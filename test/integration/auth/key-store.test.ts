@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dbSigningKeyStore } from '../../../platform/auth/db-key-store.js';
-import { ensureSigningKeys } from '../../../platform/auth/keys.js';
-import { ConfigError } from '../../../platform/config/env.js';
-import type { Db } from '../../../platform/data/db.js';
+import { dbSigningKeyStore } from '#platform/auth/db-key-store.js';
+import { ensureSigningKeys } from '#platform/auth/keys.js';
+import { ConfigError } from '#platform/config/env.js';
+import type { Db } from '#platform/data/db.js';
 import { backends } from '../data/backends.js';
 
 const KEK_NAME = 'AUTH_KEY_ENCRYPTION_KEY';

@@ -1,20 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../platform/data/db.js';
-import { runMigrations } from '../../../platform/data/migrate.js';
-import { serviceMigrationSources } from '../../../platform/host/migration-sources.js';
-import { commonService } from '../../../services/common/index.js';
-import { changeBalance, insertCustomer } from '../../../services/common/customers/store.js';
-import { postJournal } from '../../../services/common/ledger/journal-store.js';
-import { credit, debit } from '../../../services/common/ledger/journal.js';
-import { money } from '../../../services/common/ledger/money.js';
-import { invoicePosting, paymentPosting } from '../../../services/common/ledger/posting-rules.js';
-import {
-  accountStatement,
-  journalsByReference,
-  trialBalance,
-} from '../../../services/common/ledger/queries.js';
-import { insertOrganization } from '../../../services/common/organizations/store.js';
+import type { Db } from '#platform/data/db.js';
+import { runMigrations } from '#platform/data/migrate.js';
+import { serviceMigrationSources } from '#platform/host/migration-sources.js';
+import { commonService } from '#services/common/index.js';
+import { changeBalance, insertCustomer } from '#services/common/customers/store.js';
+import { postJournal } from '#services/common/ledger/journal-store.js';
+import { credit, debit } from '#services/common/ledger/journal.js';
+import { money } from '#services/common/ledger/money.js';
+import { invoicePosting, paymentPosting } from '#services/common/ledger/posting-rules.js';
+import { accountStatement, journalsByReference, trialBalance } from '#services/common/ledger/queries.js';
+import { insertOrganization } from '#services/common/organizations/store.js';
 import { backends } from '../data/backends.js';
 
 async function freshOrganization(db: Db) {

@@ -8,11 +8,11 @@ import {
   POSubmitted,
   SalaryPosted,
   SendPaymentReminder,
-} from '../../../contracts/index.js';
-import { DEMO_COMPANY, DEMO_ORGANIZATION, DEMO_RESIDENTS, DEMO_USERS } from '../../../contracts/demo.js';
-import type { MessageContract, PayloadOf } from '../../../platform/messaging/contract.js';
-import { buildEnvelope } from '../../../platform/messaging/outbox.js';
-import { commandRoutingKey } from '../../../platform/messaging/envelope.js';
+} from '#contracts/index.js';
+import { DEMO_COMPANY, DEMO_ORGANIZATION, DEMO_RESIDENTS, DEMO_USERS } from '#contracts/demo.js';
+import type { MessageContract, PayloadOf } from '#platform/messaging/contract.js';
+import { buildEnvelope } from '#platform/messaging/outbox.js';
+import { commandRoutingKey } from '#platform/messaging/envelope.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 import { apiOf } from '../../support/api.js';
 import { waitFor } from '../../support/wait.js';

@@ -1,6 +1,6 @@
 import { systemStartOptions } from '../../../bin/system.js';
-import { startService } from '../../../platform/host/start-service.js';
-import { commonService } from '../../../services/common/index.js';
+import { startService } from '#platform/host/start-service.js';
+import { commonService } from '#services/common/index.js';
 import type { TestSystem } from '../../support/system.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { Db } from '../../../platform/data/db.js';
-import { openEmbedded, type EmbeddedDatabase } from '../../../platform/data/pglite.js';
+import type { Db } from '#platform/data/db.js';
+import { openEmbedded, type EmbeddedDatabase } from '#platform/data/pglite.js';
 import { serviceDatabases } from '../../harness/service-databases.js';
 import { uniqueName } from '../../harness/unique-name.js';
 

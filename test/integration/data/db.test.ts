@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../platform/data/db.js';
+import type { Db } from '#platform/data/db.js';
 import { backends } from './backends.js';
 
 const SCHEMA = `

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { runMigrations, SchemaTooNewError, type MigrationSource } from '../../../platform/data/migrate.js';
+import { runMigrations, SchemaTooNewError, type MigrationSource } from '#platform/data/migrate.js';
 import { uniqueName } from '../../harness/unique-name.js';
 import { backends } from './backends.js';
 

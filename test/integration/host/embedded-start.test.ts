@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEMO_USERS, DEFAULT_DEMO_PASSWORD } from '../../../contracts/demo.js';
-import { SERVICE_NAMES } from '../../../contracts/services.js';
+import { DEMO_USERS, DEFAULT_DEMO_PASSWORD } from '#contracts/demo.js';
+import { SERVICE_NAMES } from '#contracts/services.js';
 import { freeServicePorts, launch, terminate, waitReady, type Launched } from '../../support/processes.js';
 
 /**

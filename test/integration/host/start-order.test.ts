@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSystem } from '../../../bin/system.js';
-import { DEMO_RESIDENTS, DEMO_USERS } from '../../../contracts/demo.js';
-import type { Db } from '../../../platform/data/db.js';
+import { DEMO_RESIDENTS, DEMO_USERS } from '#contracts/demo.js';
+import type { Db } from '#platform/data/db.js';
 import { dbOf, startTestSystem, type Mode } from '../../support/system.js';
 import { waitFor } from '../../support/wait.js';
 

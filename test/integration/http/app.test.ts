@@ -1,10 +1,10 @@
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createHttpApp, registerHealth, type HttpApp } from '../../../platform/http/app.js';
-import { decodeCursor, pageQuery, pageSchema, toPage } from '../../../platform/http/pagination.js';
-import { PROBLEM_TYPES, conflict, notFound, unprocessable } from '../../../platform/http/problem.js';
-import { createLogger } from '../../../platform/observability/logger.js';
+import { createHttpApp, registerHealth, type HttpApp } from '#platform/http/app.js';
+import { decodeCursor, pageQuery, pageSchema, toPage } from '#platform/http/pagination.js';
+import { PROBLEM_TYPES, conflict, notFound, unprocessable } from '#platform/http/problem.js';
+import { createLogger } from '#platform/observability/logger.js';
 import { listen, logSink, metricValue, uniqueService } from './observe.js';
 
 const apps: HttpApp[] = [];

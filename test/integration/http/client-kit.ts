@@ -1,6 +1,6 @@
-import { createHttpClient, type HttpClient, type HttpClientOptions } from '../../../platform/http/client.js';
-import { DependencyUnavailableError } from '../../../platform/http/problem.js';
-import type { ResilienceOptions } from '../../../platform/http/resilience.js';
+import { createHttpClient, type HttpClient, type HttpClientOptions } from '#platform/http/client.js';
+import { DependencyUnavailableError } from '#platform/http/problem.js';
+import type { ResilienceOptions } from '#platform/http/resilience.js';
 import { rejectionOf } from '../../support/rejection.js';
 import { uniqueService } from './observe.js';
 import { startUpstream, type Upstream } from './upstream.js';

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { cachedServiceTokens } from '../../../platform/auth/service-tokens.js';
-import { createHttpApp } from '../../../platform/http/app.js';
-import { createHttpClient } from '../../../platform/http/client.js';
-import { DependencyUnavailableError, PROBLEM_TYPES } from '../../../platform/http/problem.js';
-import { runWithContext } from '../../../platform/observability/context.js';
-import { createLogger } from '../../../platform/observability/logger.js';
+import { cachedServiceTokens } from '#platform/auth/service-tokens.js';
+import { createHttpApp } from '#platform/http/app.js';
+import { createHttpClient } from '#platform/http/client.js';
+import { DependencyUnavailableError, PROBLEM_TYPES } from '#platform/http/problem.js';
+import { runWithContext } from '#platform/observability/context.js';
+import { createLogger } from '#platform/observability/logger.js';
 import { FAST, cleanup, closeAll, failure, gaps, setUp } from './client-kit.js';
 import { listen, logSink, metricValue, uniqueService } from './observe.js';
 

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ensureSigningKeys, jwksDocument, memorySigningKeyStore } from '../../../platform/auth/keys.js';
-import { createTokenSigner } from '../../../platform/auth/signer.js';
-import { createTokenVerifier } from '../../../platform/auth/verifier.js';
-import { createHttpApp, registerHealth, type HttpApp } from '../../../platform/http/app.js';
-import { decodeCursor, pageQuery, pageSchema, toPage } from '../../../platform/http/pagination.js';
-import { notFound } from '../../../platform/http/problem.js';
-import { createLogger } from '../../../platform/observability/logger.js';
+import { ensureSigningKeys, jwksDocument, memorySigningKeyStore } from '#platform/auth/keys.js';
+import { createTokenSigner } from '#platform/auth/signer.js';
+import { createTokenVerifier } from '#platform/auth/verifier.js';
+import { createHttpApp, registerHealth, type HttpApp } from '#platform/http/app.js';
+import { decodeCursor, pageQuery, pageSchema, toPage } from '#platform/http/pagination.js';
+import { notFound } from '#platform/http/problem.js';
+import { createLogger } from '#platform/observability/logger.js';
 import { fuzzRoutes } from '../../support/http/fuzz-routes.js';
 import { uniqueService } from './observe.js';
 

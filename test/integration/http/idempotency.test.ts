@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ensureSigningKeys, jwksDocument, memorySigningKeyStore } from '../../../platform/auth/keys.js';
-import { createTokenSigner } from '../../../platform/auth/signer.js';
-import { createTokenVerifier } from '../../../platform/auth/verifier.js';
-import type { Db } from '../../../platform/data/db.js';
-import { runMigrations } from '../../../platform/data/migrate.js';
-import { createHttpApp, type HttpApp } from '../../../platform/http/app.js';
-import { principalOf } from '../../../platform/http/authentication.js';
-import { httpMigrations, purgeIdempotencyKeys } from '../../../platform/http/idempotency.js';
-import { PROBLEM_TYPES, unprocessable } from '../../../platform/http/problem.js';
-import { createLogger } from '../../../platform/observability/logger.js';
+import { ensureSigningKeys, jwksDocument, memorySigningKeyStore } from '#platform/auth/keys.js';
+import { createTokenSigner } from '#platform/auth/signer.js';
+import { createTokenVerifier } from '#platform/auth/verifier.js';
+import type { Db } from '#platform/data/db.js';
+import { runMigrations } from '#platform/data/migrate.js';
+import { createHttpApp, type HttpApp } from '#platform/http/app.js';
+import { principalOf } from '#platform/http/authentication.js';
+import { httpMigrations, purgeIdempotencyKeys } from '#platform/http/idempotency.js';
+import { PROBLEM_TYPES, unprocessable } from '#platform/http/problem.js';
+import { createLogger } from '#platform/observability/logger.js';
 import { backends } from '../data/backends.js';
 import { uniqueService } from './observe.js';
 

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { registry } from '../../../platform/observability/metrics.js';
+import { registry } from '#platform/observability/metrics.js';
 
 /** A destination for pino that keeps every line, parsed. */
 export function logSink(): { stream: Writable; lines: Array<Record<string, unknown>> } {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect } from 'vitest';
-import type { Db } from '../../../platform/data/db.js';
-import type { ServiceName } from '../../../contracts/services.js';
+import type { Db } from '#platform/data/db.js';
+import type { ServiceName } from '#contracts/services.js';
 import { dbOf, startTestSystem, type Mode, type TestSystem } from '../../support/system.js';
 import { apiOf } from '../../support/api.js';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { registry } from '../../../platform/observability/metrics.js';
+import { registry } from '#platform/observability/metrics.js';
 import { waitFor } from '../../support/wait.js';
 import { FLOW_CASES, FlowSystem } from './flow-fixture.js';
 

@@ -1,14 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Db } from '../../../platform/data/db.js';
-import type { JobDefinition } from '../../../platform/jobs/jobs.js';
-import {
-  jobSchemaName,
-  startJobs,
-  type RunningJobs,
-  type StartJobsOptions,
-} from '../../../platform/jobs/pgboss.js';
+import type { Db } from '#platform/data/db.js';
+import type { JobDefinition } from '#platform/jobs/jobs.js';
+import { jobSchemaName, startJobs, type RunningJobs, type StartJobsOptions } from '#platform/jobs/pgboss.js';
 import { backends } from '../data/backends.js';
 
 interface Run {

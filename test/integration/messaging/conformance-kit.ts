@@ -1,16 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Db } from '../../../platform/data/db.js';
-import { runMigrations } from '../../../platform/data/migrate.js';
-import type { MessageHandler } from '../../../platform/messaging/bus.js';
-import { ContractRegistry, defineCommand, defineEvent } from '../../../platform/messaging/contract.js';
-import {
-  createMessaging,
-  type Messaging,
-  type MessagingOptions,
-} from '../../../platform/messaging/messaging.js';
-import { messagingMigrations } from '../../../platform/messaging/migrations.js';
-import type { Delivery, Transport } from '../../../platform/messaging/transport.js';
+import type { Db } from '#platform/data/db.js';
+import { runMigrations } from '#platform/data/migrate.js';
+import type { MessageHandler } from '#platform/messaging/bus.js';
+import { ContractRegistry, defineCommand, defineEvent } from '#platform/messaging/contract.js';
+import { createMessaging, type Messaging, type MessagingOptions } from '#platform/messaging/messaging.js';
+import { messagingMigrations } from '#platform/messaging/migrations.js';
+import type { Delivery, Transport } from '#platform/messaging/transport.js';
 import { uniqueName } from '../../harness/unique-name.js';
 import { sleep } from '../../support/wait.js';
 

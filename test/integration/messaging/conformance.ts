@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Tx } from '../../../platform/data/db.js';
-import { on } from '../../../platform/messaging/bus.js';
-import type { MessageContract } from '../../../platform/messaging/contract.js';
-import { queueNames, type Envelope } from '../../../platform/messaging/envelope.js';
-import { MessageContractError, buildEnvelope } from '../../../platform/messaging/outbox.js';
-import type { Transport } from '../../../platform/messaging/transport.js';
-import { runWithContext } from '../../../platform/observability/context.js';
+import type { Tx } from '#platform/data/db.js';
+import { on } from '#platform/messaging/bus.js';
+import type { MessageContract } from '#platform/messaging/contract.js';
+import { queueNames, type Envelope } from '#platform/messaging/envelope.js';
+import { MessageContractError, buildEnvelope } from '#platform/messaging/outbox.js';
+import type { Transport } from '#platform/messaging/transport.js';
+import { runWithContext } from '#platform/observability/context.js';
 import {
   company,
   effects,

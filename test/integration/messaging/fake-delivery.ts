@@ -1,4 +1,4 @@
-import type { DeadLetterInfo, Delivery } from '../../../platform/messaging/transport.js';
+import type { DeadLetterInfo, Delivery } from '#platform/messaging/transport.js';
 
 /**
  * A delivery as a broker without delivery counts (RabbitMQ classic queues) hands it over: the

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queueNames } from '../../../platform/messaging/envelope.js';
-import { ATTEMPT_HEADER, readDeadLetterHeaders } from '../../../platform/messaging/headers.js';
-import type { Delivery, OutgoingMessage, Transport } from '../../../platform/messaging/transport.js';
+import { queueNames } from '#platform/messaging/envelope.js';
+import { ATTEMPT_HEADER, readDeadLetterHeaders } from '#platform/messaging/headers.js';
+import type { Delivery, OutgoingMessage, Transport } from '#platform/messaging/transport.js';
 import { sleep, waitFor } from '../../support/wait.js';
 import { declaredService, slowHandler } from './conformance-kit.js';
 import { openPostgresBus, type TestBus } from './test-bus.js';

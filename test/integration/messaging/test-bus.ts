@@ -1,10 +1,10 @@
-import type { Db } from '../../../platform/data/db.js';
-import { openEmbedded } from '../../../platform/data/pglite.js';
+import type { Db } from '#platform/data/db.js';
+import { openEmbedded } from '#platform/data/pglite.js';
 import {
   createInProcessTransport,
   type InProcessTransportOptions,
-} from '../../../platform/messaging/inprocess/transport.js';
-import { DEFAULT_RETRY_DELAYS_MS, type Transport } from '../../../platform/messaging/transport.js';
+} from '#platform/messaging/inprocess/transport.js';
+import { DEFAULT_RETRY_DELAYS_MS, type Transport } from '#platform/messaging/transport.js';
 import { serviceDatabases } from '../../harness/service-databases.js';
 import { uniqueName } from '../../harness/unique-name.js';
 import type { ConformanceEnvironment } from './conformance-kit.js';

@@ -6,8 +6,8 @@
  * - `stuck-publisher`: commits one event to its outbox (`COMMITTED <messageId>`); the relay's
  *   publish prints `PUBLISHING` and never completes, so the kill lands between commit and publish.
  */
-import { on } from '../../../platform/messaging/bus.js';
-import type { Transport } from '../../../platform/messaging/transport.js';
+import { on } from '#platform/messaging/bus.js';
+import type { Transport } from '#platform/messaging/transport.js';
 import { company, contractsFor, org } from '../messaging/conformance-kit.js';
 import {
   FAULT_DELIVERY_LIMIT,

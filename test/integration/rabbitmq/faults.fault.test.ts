@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Db } from '../../../platform/data/db.js';
-import { on } from '../../../platform/messaging/bus.js';
-import { queueNames } from '../../../platform/messaging/envelope.js';
-import type { Delivery, Transport } from '../../../platform/messaging/transport.js';
+import type { Db } from '#platform/data/db.js';
+import { on } from '#platform/messaging/bus.js';
+import { queueNames } from '#platform/messaging/envelope.js';
+import type { Delivery, Transport } from '#platform/messaging/transport.js';
 import {
   claimSharedRabbit,
   killSharedRabbit,

@@ -2,7 +2,7 @@ import {
   createRabbitTransport,
   type RabbitTransport,
   type RabbitTransportOptions,
-} from '../../../platform/messaging/rabbitmq/transport.js';
+} from '#platform/messaging/rabbitmq/transport.js';
 import { serviceDatabases } from '../../harness/service-databases.js';
 import { startTestService, type ConformanceEnvironment } from '../messaging/conformance-kit.js';
 

@@ -1,17 +1,17 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { connect } from 'amqplib';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { DEAD_LETTER_HEADERS } from '../../../platform/messaging/headers.js';
-import { NotConnectedError } from '../../../platform/messaging/rabbitmq/connection.js';
-import { UnroutableError } from '../../../platform/messaging/rabbitmq/publisher.js';
-import { TopologyMismatchError } from '../../../platform/messaging/rabbitmq/topology.js';
+import { DEAD_LETTER_HEADERS } from '#platform/messaging/headers.js';
+import { NotConnectedError } from '#platform/messaging/rabbitmq/connection.js';
+import { UnroutableError } from '#platform/messaging/rabbitmq/publisher.js';
+import { TopologyMismatchError } from '#platform/messaging/rabbitmq/topology.js';
 import {
   createRabbitTransport,
   openRabbitTransport,
   type RabbitTransport,
   type RabbitTransportOptions,
-} from '../../../platform/messaging/rabbitmq/transport.js';
-import type { Delivery, OutgoingMessage } from '../../../platform/messaging/transport.js';
+} from '#platform/messaging/rabbitmq/transport.js';
+import type { Delivery, OutgoingMessage } from '#platform/messaging/transport.js';
 import { sleep, waitFor } from '../../support/wait.js';
 import { declaredService, slowHandler } from '../messaging/conformance-kit.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';

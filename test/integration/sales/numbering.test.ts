@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../platform/data/db.js';
-import { insertNumberedInvoices, type NewInvoice } from '../../../services/sales/invoices/numbered-insert.js';
-import { formatInvoiceNumber, periodOf } from '../../../services/sales/invoices/numbering.js';
+import type { Db } from '#platform/data/db.js';
+import { insertNumberedInvoices, type NewInvoice } from '#services/sales/invoices/numbered-insert.js';
+import { formatInvoiceNumber, periodOf } from '#services/sales/invoices/numbering.js';
 import { openSalesDb } from './sales-db.js';
 
 describe('invoice numbering in SQL', () => {

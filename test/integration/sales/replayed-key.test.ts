@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../platform/data/db.js';
-import { createBus } from '../../../platform/messaging/outbox.js';
+import type { Db } from '#platform/data/db.js';
+import { createBus } from '#platform/messaging/outbox.js';
 import {
   createInvoice,
   invoiceWriter,
   type CustomerDirectory,
   type CreateInvoiceRequest,
-} from '../../../services/sales/invoices/create.js';
+} from '#services/sales/invoices/create.js';
 import { openSalesDb } from './sales-db.js';
 
 /**

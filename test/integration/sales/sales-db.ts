@@ -1,7 +1,7 @@
-import type { Db } from '../../../platform/data/db.js';
-import { runMigrations } from '../../../platform/data/migrate.js';
-import { serviceMigrationSources } from '../../../platform/host/migration-sources.js';
-import { salesService } from '../../../services/sales/index.js';
+import type { Db } from '#platform/data/db.js';
+import { runMigrations } from '#platform/data/migrate.js';
+import { serviceMigrationSources } from '#platform/host/migration-sources.js';
+import { salesService } from '#services/sales/index.js';
 import { serviceDatabases } from '../../harness/service-databases.js';
 import { uniqueName } from '../../harness/unique-name.js';
 

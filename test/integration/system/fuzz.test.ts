@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_USERS } from '../../../contracts/demo.js';
-import type { Db } from '../../../platform/data/db.js';
-import { listRoutes } from '../../../platform/http/route-policy.js';
+import { DEMO_USERS } from '#contracts/demo.js';
+import type { Db } from '#platform/data/db.js';
+import { listRoutes } from '#platform/http/route-policy.js';
 import { fuzzRoutes } from '../../support/http/fuzz-routes.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 

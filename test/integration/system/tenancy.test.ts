@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_COMPANY, DEMO_ORGANIZATION, DEMO_RESIDENTS, DEMO_USERS } from '../../../contracts/demo.js';
-import { listRoutes } from '../../../platform/http/route-policy.js';
+import { DEMO_COMPANY, DEMO_ORGANIZATION, DEMO_RESIDENTS, DEMO_USERS } from '#contracts/demo.js';
+import { listRoutes } from '#platform/http/route-policy.js';
 import { waitFor } from '../../support/wait.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 

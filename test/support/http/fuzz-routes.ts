@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { listRoutes, type RouteEntry } from '../../../platform/http/route-policy.js';
+import { listRoutes, type RouteEntry } from '#platform/http/route-policy.js';
 
 /**
  * Throws random requests at every route of an app and fails on the first answer that is a server

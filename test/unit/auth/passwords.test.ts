@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  hashPassword,
-  needsRehash,
-  verifyPassword,
-  type ScryptCost,
-} from '../../../platform/auth/passwords.js';
+import { hashPassword, needsRehash, verifyPassword, type ScryptCost } from '#platform/auth/passwords.js';
 
 const CHEAP: ScryptCost = { logN: 10, r: 8, p: 1 };
 

@@ -1,17 +1,17 @@
 import { decodeProtectedHeader } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
-import { principalFromPayload } from '../../../platform/auth/claims.js';
+import { principalFromPayload } from '#platform/auth/claims.js';
 import {
   ensureSigningKeys,
   generateSigningKey,
   jwksDocument,
   memorySigningKeyStore,
   type SigningKeyStore,
-} from '../../../platform/auth/keys.js';
-import { cachedServiceTokens, createServiceTokenIssuer } from '../../../platform/auth/service-tokens.js';
-import { createTokenSigner } from '../../../platform/auth/signer.js';
-import { createTokenVerifier } from '../../../platform/auth/verifier.js';
-import { ProblemError } from '../../../platform/http/problem.js';
+} from '#platform/auth/keys.js';
+import { cachedServiceTokens, createServiceTokenIssuer } from '#platform/auth/service-tokens.js';
+import { createTokenSigner } from '#platform/auth/signer.js';
+import { createTokenVerifier } from '#platform/auth/verifier.js';
+import { ProblemError } from '#platform/http/problem.js';
 
 describe('signing keys', () => {
   it('makes a key pair once and keeps using it', async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../platform/config/env.js';
-import { loadAuthConfig } from '../../../services/common/auth/config.js';
+import { ConfigError } from '#platform/config/env.js';
+import { loadAuthConfig } from '#services/common/auth/config.js';
 
 describe("Common's key-encryption key setting", () => {
   it('reads 32 bytes of base64, and treats unset or empty as none', () => {

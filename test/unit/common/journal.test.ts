@@ -1,12 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  assertBalanced,
-  credit,
-  debit,
-  UnbalancedJournalError,
-} from '../../../services/common/ledger/journal.js';
-import { money, moneyText, sum } from '../../../services/common/ledger/money.js';
+import { assertBalanced, credit, debit, UnbalancedJournalError } from '#services/common/ledger/journal.js';
+import { money, moneyText, sum } from '#services/common/ledger/money.js';
 import {
   billPosting,
   invoicePosting,
@@ -14,7 +9,7 @@ import {
   reservationPosting,
   reservationReversalPosting,
   salaryPosting,
-} from '../../../services/common/ledger/posting-rules.js';
+} from '#services/common/ledger/posting-rules.js';
 
 describe('journal balancing', () => {
   it('accepts equal debits and credits across several lines', () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, env, exitOnConfigError, loadConfig } from '../../../platform/config/env.js';
+import { ConfigError, env, exitOnConfigError, loadConfig } from '#platform/config/env.js';
 
 const schema = z.object({
   DATABASE_URL: env.url(['postgres', 'postgresql']),

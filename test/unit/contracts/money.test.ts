@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalMoney, isoDateSchema, moneySchema, positiveMoneySchema } from '../../../contracts/money.js';
+import { canonicalMoney, isoDateSchema, moneySchema, positiveMoneySchema } from '#contracts/money.js';
 
 describe('money schema', () => {
   it('accepts strings and numbers with at most two decimals and normalises them', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadSqlMigrations } from '../../../platform/data/migration-files.js';
+import { loadSqlMigrations } from '#platform/data/migration-files.js';
 
 const dirs: string[] = [];
 function folder(files: Record<string, string>): string {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { Mutex } from '../../../platform/data/mutex.js';
+import { Mutex } from '#platform/data/mutex.js';
 
 describe('Mutex', () => {
   it('runs work one at a time in arrival order, whatever each one takes', async () => {

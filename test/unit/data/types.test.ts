@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseUtcTimestamp, scalarParsers, pgTypeParsers, TYPE_OIDS } from '../../../platform/data/types.js';
+import { parseUtcTimestamp, scalarParsers, pgTypeParsers, TYPE_OIDS } from '#platform/data/types.js';
 
 describe('value types', () => {
   const pg = pgTypeParsers();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../platform/config/env.js';
-import { loadRuntimeConfig } from '../../../platform/host/runtime-config.js';
+import { ConfigError } from '#platform/config/env.js';
+import { loadRuntimeConfig } from '#platform/host/runtime-config.js';
 
 describe('runtime configuration', () => {
   it('defaults to the design numbers, parsed (not left as text)', () => {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { decodeCursor, encodeCursor, pageQuery, toPage } from '../../../platform/http/pagination.js';
-import { ProblemError } from '../../../platform/http/problem.js';
+import { decodeCursor, encodeCursor, pageQuery, toPage } from '#platform/http/pagination.js';
+import { ProblemError } from '#platform/http/problem.js';
 
 const position = z.object({ createdAt: z.string(), id: z.string() });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { problemFor } from '../../../platform/http/error-handler.js';
+import { problemFor } from '#platform/http/error-handler.js';
 import {
   DependencyUnavailableError,
   PROBLEM_TYPES,
@@ -10,7 +10,7 @@ import {
   unauthorized,
   unprocessable,
   validationFailed,
-} from '../../../platform/http/problem.js';
+} from '#platform/http/problem.js';
 
 describe('problems', () => {
   it('gives each helper its status and stable type', () => {

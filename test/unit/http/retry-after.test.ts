@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { retryAfterMs } from '../../../platform/http/retry-after.js';
+import { retryAfterMs } from '#platform/http/retry-after.js';
 
 describe('Retry-After', () => {
   const now = Date.parse('2026-11-24T10:00:00Z');

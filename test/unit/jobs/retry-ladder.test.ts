@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_JOB_RETRY_DELAYS_SECONDS } from '../../../platform/jobs/jobs.js';
-import { delayAfterFailedAttempt, retryLadder } from '../../../platform/jobs/retry-ladder.js';
+import { DEFAULT_JOB_RETRY_DELAYS_SECONDS } from '#platform/jobs/jobs.js';
+import { delayAfterFailedAttempt, retryLadder } from '#platform/jobs/retry-ladder.js';
 
 describe('retry ladder', () => {
   it('the default ladder retries after 60 s, 300 s, 900 s, then gives up', () => {

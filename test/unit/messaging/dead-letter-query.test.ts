@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deadLetterWhere, jsonSafe } from '../../../platform/messaging/dead-letter-query.js';
+import { deadLetterWhere, jsonSafe } from '#platform/messaging/dead-letter-query.js';
 
 describe('deadLetterWhere', () => {
   it('matches everything without a filter', () => {

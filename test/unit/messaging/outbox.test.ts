@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { QueryResult, Tx } from '../../../platform/data/db.js';
-import { defineCommand, defineEvent } from '../../../platform/messaging/contract.js';
-import { envelopeSchema } from '../../../platform/messaging/envelope.js';
-import { MessageContractError, createBus } from '../../../platform/messaging/outbox.js';
-import { runWithContext } from '../../../platform/observability/context.js';
+import type { QueryResult, Tx } from '#platform/data/db.js';
+import { defineCommand, defineEvent } from '#platform/messaging/contract.js';
+import { envelopeSchema } from '#platform/messaging/envelope.js';
+import { MessageContractError, createBus } from '#platform/messaging/outbox.js';
+import { runWithContext } from '#platform/observability/context.js';
 
 const created = defineEvent({
   type: 'test.thing-created',

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ContractRegistry, defineEvent } from '../../../platform/messaging/contract.js';
-import { readMessage } from '../../../platform/messaging/reader.js';
+import { ContractRegistry, defineEvent } from '#platform/messaging/contract.js';
+import { readMessage } from '#platform/messaging/reader.js';
 
 const paid = defineEvent({
   type: 'test.invoice-paid',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SERVICE_SUBSCRIPTIONS } from '../../../contracts/subscriptions.js';
-import { InvoiceCreated, SendInvoiceEmail, UserCreated } from '../../../contracts/index.js';
-import { subscriptionDrift, topologyFor } from '../../../platform/messaging/subscriptions.js';
+import { SERVICE_SUBSCRIPTIONS } from '#contracts/subscriptions.js';
+import { InvoiceCreated, SendInvoiceEmail, UserCreated } from '#contracts/index.js';
+import { subscriptionDrift, topologyFor } from '#platform/messaging/subscriptions.js';
 
 describe('subscription table', () => {
   it('turns contracts into bindings: each event type once, sorted, and a command queue for commands', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatMoney, renderMail, TEMPLATE_NAMES } from '../../../services/notification/templates/render.js';
+import { formatMoney, renderMail, TEMPLATE_NAMES } from '#services/notification/templates/render.js';
 
 const base = { organizationName: 'Green Meadows Residents Society', recipientName: 'Rohan Resident' };
 

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ATTEMPT_HEADER, DEAD_LETTER_HEADERS } from '../../../platform/messaging/headers.js';
-import { deadLetterCopyHeaders, retryCopyHeaders } from '../../../platform/messaging/rabbitmq/headers.js';
+import { ATTEMPT_HEADER, DEAD_LETTER_HEADERS } from '#platform/messaging/headers.js';
+import { deadLetterCopyHeaders, retryCopyHeaders } from '#platform/messaging/rabbitmq/headers.js';
 import {
   dlqArguments,
   retryQueueArguments,
   retryQueueName,
   workQueueArguments,
   type TopologySettings,
-} from '../../../platform/messaging/rabbitmq/topology.js';
+} from '#platform/messaging/rabbitmq/topology.js';
 
 const quorum: TopologySettings = {
   queueType: 'quorum',

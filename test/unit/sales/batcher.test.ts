@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeyedBatcher } from '../../../services/sales/invoices/batcher.js';
+import { KeyedBatcher } from '#services/sales/invoices/batcher.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 

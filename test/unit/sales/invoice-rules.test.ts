@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatInvoiceNumber, periodOf } from '../../../services/sales/invoices/numbering.js';
-import {
-  createInvoiceBodySchema,
-  draftInvoice,
-  InvoiceRuleError,
-} from '../../../services/sales/invoices/request.js';
+import { formatInvoiceNumber, periodOf } from '#services/sales/invoices/numbering.js';
+import { createInvoiceBodySchema, draftInvoice, InvoiceRuleError } from '#services/sales/invoices/request.js';
 
 const customerId = '3e209c74-5d31-4f2c-a083-000000000001';
 
