@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import type { Logger } from 'pino';
 import type { Db, Queryable, Tx } from '../data/db.js';
 import type { MigrationSource } from '../data/migrate.js';
@@ -112,8 +113,8 @@ async function recordAnswer(
 
 const replayable = (status: number) => status < 500 && status !== 409 && status !== 429;
 
-export function registerIdempotency(app: FastifyInstance, opts: IdempotencyOptions, log: Logger): void {
-  const { db } = opts;
+async function idempotency(app: FastifyInstance, opts: IdempotencyOptions & { log: Logger }): Promise<void> {
+  const { db, log } = opts;
   const lockTtlMs = opts.lockTtlMs ?? 60_000;
   app.decorateRequest('idempotency', undefined);
 
@@ -237,6 +238,13 @@ export function registerIdempotency(app: FastifyInstance, opts: IdempotencyOptio
     return payload;
   });
 }
+
+/** Keys are scoped to the caller, so the principal authentication sets must be there first. */
+export const idempotencyPlugin = fp(idempotency, {
+  name: 'dhanman-idempotency',
+  fastify: '5.x',
+  dependencies: ['dhanman-authentication'],
+});
 
 /** Deletes keys older than `olderThanMs` (default one day); run it from a scheduled job. */
 export function purgeIdempotencyKeys(db: Queryable, olderThanMs = 24 * 3600 * 1000): Promise<number> {
