@@ -31,7 +31,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const runtime = await createRuntime(
     config,
-    createLogger('dhanman-cli', config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL),
+    createLogger(
+      'dhanman-cli',
+      config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL,
+      undefined,
+      config.LOG_FORMAT,
+    ),
   );
   try {
     return await runDeadLetterCli(rest, {
