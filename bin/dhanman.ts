@@ -9,7 +9,7 @@ import { ConfigError, exitOnConfigError } from '#platform/config/env.js';
 import { loadRuntimeConfig } from '#platform/host/runtime-config.js';
 import { createRuntime } from '#platform/host/runtime.js';
 import { DeadLetterStore } from '#platform/messaging/dead-letter-store.js';
-import { DEAD_LETTER_USAGE, runDeadLetterCli } from '#platform/messaging/dead-letter-cli.js';
+import { DEAD_LETTER_USAGE, runDeadLetterCli } from './dead-letters.js';
 import { createLogger } from '#platform/observability/logger.js';
 import { SERVICE_PORTS } from '#contracts/services.js';
 import { serviceNameOf } from './services.js';
