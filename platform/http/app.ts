@@ -8,7 +8,11 @@ import { registerAuthentication, type AuthOptions } from './authentication.js';
 import { registerCorrelation } from './correlation.js';
 import { registerDrain } from './drain.js';
 import { problemFor, registerProblemHandlers, sendProblem } from './error-handler.js';
+import { corsPlugin } from './cors.js';
 import { registerIdempotency, type IdempotencyOptions } from './idempotency.js';
+import { rateLimitPlugin } from './rate-limit.js';
+import type { RateBudget, RateClass } from './security-config.js';
+import { securityHeadersPlugin } from './security-headers.js';
 import { registerServerMetrics } from './metrics.js';
 import { registerOpenApi, type OpenApiOptions } from './openapi.js';
 import { registerRoutePolicy } from './route-policy.js';
@@ -36,6 +40,12 @@ export interface HttpAppOptions {
   /** Where `Idempotency-Key`s are kept; routes with `config.idempotency` need it. */
   idempotency?: IdempotencyOptions;
   openapi?: Omit<OpenApiOptions, 'service'>;
+  /** Edge protection (docs/adr/0019): CORS origins, CSP connect sources, per-class rate limits (off unless given). */
+  security?: {
+    corsOrigins?: readonly string[];
+    connectSources?: readonly string[];
+    rateLimits?: Record<RateClass, RateBudget> | false;
+  };
   /** Level of the one line logged per answered request (default info). */
   accessLog?: 'info' | 'debug' | false;
 }
@@ -73,6 +83,13 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     idempotencyEnabled: Boolean(opts.idempotency),
   });
   registerCorrelation(root);
+  const security = opts.security ?? {};
+  void root.register(securityHeadersPlugin, { connectSources: security.connectSources ?? [] });
+  void root.register(corsPlugin, {
+    origins: security.corsOrigins ?? ['http://localhost:8080', 'http://127.0.0.1:8080'],
+  });
+  if (security.rateLimits)
+    void root.register(rateLimitPlugin, { service: opts.service, budgets: security.rateLimits });
   registerAuthentication(root, opts.auth ?? false);
   registerProblemHandlers(root, opts.log);
   if (opts.idempotency) registerIdempotency(root, opts.idempotency, opts.log);
