@@ -53,8 +53,9 @@ export interface HttpAppOptions {
 /**
  * A Fastify app with the conventions every service shares: correlation ids, bearer-token auth and
  * per-route permissions, zod request/response schemas, problem+json errors (a caller's mistake is
- * never a 500), OpenAPI at `/openapi.json` and `/docs`, Prometheus at `/metrics`, and
- * `Idempotency-Key` support. Closing it (`app.close()`) stops taking requests and drains the rest.
+ * never a 500), OpenAPI at `/openapi.json` and `/docs`, Prometheus at `/metrics`,
+ * `Idempotency-Key` support, security headers, CORS and (when given) per-caller rate limits.
+ * Closing it (`app.close()`) stops taking requests and drains the rest.
  */
 export function createHttpApp(opts: HttpAppOptions): HttpApp {
   const app = Fastify({
