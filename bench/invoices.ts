@@ -31,6 +31,8 @@ const password = process.env.DHANMAN_DEMO_PASSWORD ?? DEFAULT_DEMO_PASSWORD;
 const baseEnv: Record<string, string | undefined> = {
   ...process.env,
   LOG_LEVEL: 'warn',
+  // Throughput is measured here, not the per-caller limits (one client sends everything).
+  RATE_LIMIT_ENABLED: process.env.RATE_LIMIT_ENABLED ?? 'false',
   DHANMAN_DEMO_PASSWORD: password,
 };
 

@@ -5,7 +5,7 @@ import { startService, type RunningService, type StartOptions } from '#platform/
 import { onShutdownSignal } from '#platform/host/shutdown.js';
 import { createLogger } from '#platform/observability/logger.js';
 import { allContracts } from '#contracts/index.js';
-import { DEMO_ORGANIZATION, DEMO_USERS } from '#contracts/demo.js';
+import { DEFAULT_DEMO_PASSWORD, DEMO_ORGANIZATION, DEMO_USERS } from '#contracts/demo.js';
 import { SERVICE_PORTS, type ServiceName } from '#contracts/services.js';
 import { SERVICE_SUBSCRIPTIONS } from '#contracts/subscriptions.js';
 import { SERVICE_LOADERS, START_ORDER } from './services.js';
@@ -101,7 +101,8 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
         ...services.map((s) => `  ${s.name.padEnd(13)} ${s.url}   (docs: ${s.url}/docs)`),
         '',
         `Demo organization: ${DEMO_ORGANIZATION.name}`,
-        `Demo logins (password: ${config.DHANMAN_DEMO_PASSWORD}), POST ${services.find((s) => s.name === 'common')?.url ?? ''}/api/auth/login:`,
+        // The default demo password is public (README); one set by the operator is never printed.
+        `Demo logins (password: ${config.DHANMAN_DEMO_PASSWORD === DEFAULT_DEMO_PASSWORD ? DEFAULT_DEMO_PASSWORD : 'the one in DHANMAN_DEMO_PASSWORD'}), POST ${services.find((s) => s.name === 'common')?.url ?? ''}/api/auth/login:`,
         ...DEMO_USERS.map((u) => `  ${u.email.padEnd(32)} ${u.roles.join(', ')}`),
         '',
       ];

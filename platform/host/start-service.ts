@@ -10,6 +10,7 @@ import { createMessaging, type Messaging } from '../messaging/messaging.js';
 import { deadLetterRoutes } from '../messaging/dead-letter-routes.js';
 import { createHttpApp, registerHealth } from '../http/app.js';
 import { purgeIdempotencyKeys } from '../http/idempotency.js';
+import { loadSecurityConfig, rateBudgets } from '../http/security-config.js';
 import { createTokenVerifier, type TokenVerifier } from '../auth/verifier.js';
 import { createLogger } from '../observability/logger.js';
 import { traceRoute } from '../observability/trace-route.js';
@@ -61,6 +62,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
   const { runtime } = opts;
   const env = opts.env ?? { ...process.env };
   const log = createLogger(def.name, runtime.config.LOG_LEVEL, undefined, runtime.config.LOG_FORMAT);
+  const security = loadSecurityConfig(env);
   const startedAt = performance.now();
   const lap = (step: string) =>
     log.debug({ step, ms: Math.round(performance.now() - startedAt) }, 'start-up step');
@@ -160,6 +162,11 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
     log,
     auth: { verifier: lazyVerifier },
     ...(db ? { idempotency: { db } } : {}),
+    security: {
+      corsOrigins: security.CORS_ORIGINS,
+      connectSources: security.CSP_CONNECT_SOURCES,
+      rateLimits: security.RATE_LIMIT_ENABLED && rateBudgets(security),
+    },
   });
   registerHealth(app, {
     ready: async () => ({

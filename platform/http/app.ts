@@ -6,12 +6,16 @@ import type { Logger } from 'pino';
 import { accessLogPlugin } from './access-log.js';
 import { authenticationPlugin, type AuthOptions } from './authentication.js';
 import { correlationPlugin } from './correlation.js';
+import { corsPlugin } from './cors.js';
 import { drainPlugin } from './drain.js';
 import { problemFor, problemHandlersPlugin, sendProblem } from './error-handler.js';
 import { idempotencyPlugin, type IdempotencyOptions } from './idempotency.js';
 import { serverMetricsPlugin } from './metrics.js';
 import { installOpenApiCollector, openApiPlugin, type OpenApiOptions } from './openapi.js';
+import { rateLimitPlugin } from './rate-limit.js';
 import { installRouteCatalog, routePolicyPlugin } from './route-policy.js';
+import type { RateBudget, RateClass } from './security-config.js';
+import { securityHeadersPlugin } from './security-headers.js';
 import './route-config.js';
 
 export { registerHealth, type HealthOptions } from './health.js';
@@ -36,6 +40,12 @@ export interface HttpAppOptions {
   /** Where `Idempotency-Key`s are kept; routes with `config.idempotency` need it. */
   idempotency?: IdempotencyOptions;
   openapi?: Omit<OpenApiOptions, 'service'>;
+  /** Edge protection (docs/adr/0019): CORS origins, CSP connect sources, per-class rate limits (off unless given). */
+  security?: {
+    corsOrigins?: readonly string[];
+    connectSources?: readonly string[];
+    rateLimits?: Record<RateClass, RateBudget> | false;
+  };
   /** Level of the one line logged per answered request (default info). */
   accessLog?: 'info' | 'debug' | false;
 }
@@ -43,8 +53,9 @@ export interface HttpAppOptions {
 /**
  * A Fastify app with the conventions every service shares: correlation ids, bearer-token auth and
  * per-route permissions, zod request/response schemas, problem+json errors (a caller's mistake is
- * never a 500), OpenAPI at `/openapi.json` and `/docs`, Prometheus at `/metrics`, and
- * `Idempotency-Key` support. Closing it (`app.close()`) stops taking requests and drains the rest.
+ * never a 500), OpenAPI at `/openapi.json` and `/docs`, Prometheus at `/metrics`,
+ * `Idempotency-Key` support, security headers, CORS and (when given) per-caller rate limits.
+ * Closing it (`app.close()`) stops taking requests and drains the rest.
  */
 export function createHttpApp(opts: HttpAppOptions): HttpApp {
   const app = Fastify({
@@ -81,6 +92,13 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     idempotencyEnabled: Boolean(opts.idempotency),
   });
   void root.register(correlationPlugin);
+  const security = opts.security ?? {};
+  void root.register(securityHeadersPlugin, { connectSources: security.connectSources ?? [] });
+  void root.register(corsPlugin, {
+    origins: security.corsOrigins ?? ['http://localhost:8080', 'http://127.0.0.1:8080'],
+  });
+  if (security.rateLimits)
+    void root.register(rateLimitPlugin, { service: opts.service, budgets: security.rateLimits });
   void root.register(authenticationPlugin, { auth: opts.auth ?? false });
   void root.register(problemHandlersPlugin, { log: opts.log });
   if (opts.idempotency) void root.register(idempotencyPlugin, { ...opts.idempotency, log: opts.log });

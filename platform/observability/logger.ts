@@ -2,8 +2,38 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 import { currentContext } from './context.js';
 import { logFormatFor, prettyDestination, type LogFormat } from './pretty-log.js';
 
+/** Fields that hold secrets, wherever a log call puts them (top level or one object down). */
+const SECRET_FIELDS = [
+  'authorization',
+  'password',
+  'newPassword',
+  'passwordHash',
+  'accessToken',
+  'refreshToken',
+  'clientSecret',
+  'pass',
+  'privateKey',
+  'private_jwk',
+  'SMTP_PASSWORD',
+  'SERVICE_CLIENT_SECRET',
+  'AUTH_KEY_ENCRYPTION_KEY',
+  'DHANMAN_DEMO_PASSWORD',
+];
+
+export const REDACT_PATHS = [
+  ...SECRET_FIELDS,
+  ...SECRET_FIELDS.map((f) => `*.${f}`),
+  'req.headers.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'headers.cookie',
+  '*.headers.cookie',
+  '*.auth.pass',
+];
+
 /**
- * Logs (pino). Every line carries the service and, when there is one, the correlation id of the
+ * Logs (pino). Secret fields (passwords, tokens, keys, Authorization headers) are replaced by
+ * "[redacted]" before a line is written. Every line carries the service and, when there is one, the correlation id of the
  * work in progress, so one request can be followed across services. JSON lines, or readable ones
  * on a terminal (`format`, default: `LOG_FORMAT`, else pretty when stdout is a TTY).
  */
@@ -17,6 +47,7 @@ export function createLogger(
   const options: pino.LoggerOptions = {
     level,
     base: { service },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     mixin() {
       const ctx = currentContext();
       return ctx ? { correlationId: ctx.correlationId, organizationId: ctx.organizationId } : {};

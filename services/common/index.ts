@@ -47,7 +47,7 @@ export const commonService: ServiceDefinition = {
       clients: serviceClients(deps.auth.serviceClientSecret),
       ttlSeconds: config.SERVICE_TOKEN_TTL_SECONDS,
     });
-    authRoutes(app, { db: deps.db, keys, signer, serviceTokens });
+    authRoutes(app, { db: deps.db, keys, signer, serviceTokens, config });
     organizationRoutes(app, deps);
     customerRoutes(app, deps);
     ledgerRoutes(app, deps);
