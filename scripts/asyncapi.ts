@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { asyncApiFor } from '#contracts/asyncapi.js';
+import { asyncApiFor } from '../bin/message-catalogue.js';
 import { formatJson } from './format-json.js';
 
 export const ASYNCAPI_FILE = fileURLToPath(new URL('../docs/asyncapi.json', import.meta.url));

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { allContracts } from '#contracts/index.js';
-import { PUBLISHED_DIR } from '#contracts/asyncapi.js';
+import { PUBLISHED_DIR } from '../bin/message-catalogue.js';
 import { checkContracts, publishedFormOf, recordable } from '#platform/messaging/contract-gate.js';
 import { publishedFileName, readPublished, writePublished } from '#platform/messaging/published-store.js';
 import { formatJson } from './format-json.js';

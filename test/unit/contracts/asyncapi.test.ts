@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { DiagnosticSeverity, Parser } from '@asyncapi/parser';
 import { describe, expect, it } from 'vitest';
 import * as contracts from '#contracts/index.js';
-import { asyncApiFor } from '#contracts/asyncapi.js';
+import { asyncApiFor } from '../../../bin/message-catalogue.js';
 import { COMMAND_SENDERS, ownerOf } from '#contracts/publications.js';
 import { SUBSCRIPTIONS } from '#contracts/subscriptions.js';
 import { SERVICE_NAMES } from '#contracts/services.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { allContracts } from '#contracts/index.js';
-import { PUBLISHED_DIR } from '#contracts/asyncapi.js';
+import { PUBLISHED_DIR } from '../../../bin/message-catalogue.js';
 import { checkContracts, publishedFormOf, recordable } from '#platform/messaging/contract-gate.js';
 import { defineEvent } from '#platform/messaging/contract.js';
 import { readPublished } from '#platform/messaging/published-store.js';

@@ -1,3 +1,8 @@
+/**
+ * The message catalogue behind the AsyncAPI document and the contract gate: contracts/ (schemas
+ * only) plus the published versions recorded beside them. Used by the host (`/asyncapi.json`),
+ * `npm run asyncapi`, `npm run contracts:record` and the tests.
+ */
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { asyncApiDocument, type MessageCatalogue } from '#platform/messaging/asyncapi.js';
@@ -11,7 +16,7 @@ import { SERVICE_NAMES } from '#contracts/services.js';
 import { SUBSCRIPTIONS } from '#contracts/subscriptions.js';
 
 /** Where each published message version's schema is recorded (`npm run contracts:record`). */
-export const PUBLISHED_DIR = fileURLToPath(new URL('./published/', import.meta.url));
+export const PUBLISHED_DIR = fileURLToPath(new URL('../contracts/published/', import.meta.url));
 
 /** Every message version (the code's current ones, older ones as recorded), who sends and who receives. */
 export function messageCatalogue(): MessageCatalogue {
