@@ -4,6 +4,7 @@ import { createRuntime, type Runtime } from '#platform/host/runtime.js';
 import { startService, type RunningService, type StartOptions } from '#platform/host/start-service.js';
 import { onShutdownSignal } from '#platform/host/shutdown.js';
 import { createLogger } from '#platform/observability/logger.js';
+import { asyncApiFor } from './message-catalogue.js';
 import { allContracts } from '#contracts/index.js';
 import { DEFAULT_DEMO_PASSWORD, DEMO_ORGANIZATION, DEMO_USERS } from '#contracts/demo.js';
 import { SERVICE_PORTS, type ServiceName } from '#contracts/services.js';
@@ -39,6 +40,7 @@ export function systemStartOptions(runtime: Runtime, env: Record<string, string 
     subscriptions: SERVICE_SUBSCRIPTIONS,
     servicePorts: SERVICE_PORTS,
     env,
+    asyncapi: asyncApiFor,
   };
 }
 

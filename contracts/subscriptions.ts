@@ -19,7 +19,7 @@ import { SERVICE_NAMES, type ServiceName } from '#contracts/services.js';
  * consumer's queue; RabbitMQ would drop it for want of a binding. Each service's line must match
  * its handlers: the host refuses to start a service that drifted from it.
  */
-const SUBSCRIPTIONS: Record<ServiceName, readonly MessageContract[]> = {
+export const SUBSCRIPTIONS: Record<ServiceName, readonly MessageContract[]> = {
   common: [InvoiceCreated, PaymentReceived, POApproved, BillCreated, SalaryPosted],
   community: [UserCreated],
   sales: [LedgerPosted, UserCreated],

@@ -50,6 +50,8 @@ export interface StartOptions {
   /** Run the service's demo seed after migrations. */
   seed?: boolean;
   env?: Record<string, string | undefined>;
+  /** The service's part of the AsyncAPI document, served at `/asyncapi.json`. */
+  asyncapi?: (service: string) => unknown;
 }
 
 /**
@@ -179,6 +181,14 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
   if (db) traceRoute(app, { service: def.name, db });
   if (messaging) await app.register(deadLetterRoutes, { store: messaging.deadLetters });
   if (def.routes) await def.routes(app, deps);
+  const { asyncapi } = opts;
+  if (asyncapi) {
+    let document: unknown;
+    app.get('/asyncapi.json', { config: { public: true }, schema: { hide: true } }, async () => {
+      document ??= asyncapi(def.name);
+      return document;
+    });
+  }
 
   // Consume only once everything the handlers need is in place.
   if (messaging) await messaging.declare();

@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { createJsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { completeOperations } from './openapi-document.js';
 import { markRoutesPublic } from './route-policy.js';
 import './route-config.js';
 
@@ -31,6 +32,8 @@ export function installOpenApiCollector(app: FastifyInstance, opts: OpenApiOptio
           opts.description ??
           `The ${opts.service} service. Errors are application/problem+json; lists are paged with limit and cursor.`,
       },
+      // Relative: the document is served by the service it describes, wherever that listens.
+      servers: [{ url: '/', description: `The ${opts.service} service itself` }],
       components: {
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       },
@@ -46,7 +49,7 @@ export function installOpenApiCollector(app: FastifyInstance, opts: OpenApiOptio
       if (cfg?.idempotency && !schema.hide) schema['x-idempotency-key'] = cfg.idempotency;
       return out;
     },
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (doc) => completeOperations(jsonSchemaTransformObject(doc) as Record<string, unknown>),
   };
   fastifySwagger(app, swaggerOptions, (err) => {
     if (err) throw err;
