@@ -12,6 +12,7 @@ import { registerIdempotency, type IdempotencyOptions } from './idempotency.js';
 import { registerServerMetrics } from './metrics.js';
 import { registerOpenApi, type OpenApiOptions } from './openapi.js';
 import { registerRoutePolicy } from './route-policy.js';
+import { registerServerTracing } from './tracing.js';
 import './route-config.js';
 
 export { registerHealth, type HealthOptions } from './health.js';
@@ -73,6 +74,7 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     idempotencyEnabled: Boolean(opts.idempotency),
   });
   registerCorrelation(root);
+  registerServerTracing(root, opts.service);
   registerAuthentication(root, opts.auth ?? false);
   registerProblemHandlers(root, opts.log);
   if (opts.idempotency) registerIdempotency(root, opts.idempotency, opts.log);
