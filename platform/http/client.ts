@@ -185,7 +185,11 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     // One client span per call, retries included (HTTP semantic conventions; the path is the template).
     const span = startSpan(service, `${req.method} ${req.path}`, {
       kind: SpanKind.CLIENT,
-      attributes: { 'http.request.method': req.method, 'server.address': t.name, 'url.template': req.path },
+      attributes: () => ({
+        'http.request.method': req.method,
+        'server.address': t.name,
+        'url.template': req.path,
+      }),
     });
     const traceparent = traceparentOf(span);
     try {

@@ -31,11 +31,11 @@ export function registerServerTracing(app: FastifyInstance, service: string): vo
     const span = startSpan(service, route ? `${request.method} ${route}` : request.method, {
       kind: SpanKind.SERVER,
       parent,
-      attributes: {
+      attributes: () => ({
         'http.request.method': request.method,
         'url.path': request.url.split('?')[0]!,
         ...(route ? { 'http.route': route } : {}),
-      },
+      }),
     });
     // Tracing off and no caller's trace to pass on: nothing to carry.
     if (!isSpanContextValid(span.spanContext())) return done();

@@ -48,7 +48,7 @@ export function createBus(opts: BusOptions): Bus {
     const span = startSpan(opts.service, `publish ${exchange}`, {
       kind: SpanKind.PRODUCER,
       ...(o?.trace ? { parent: o.trace } : {}),
-      attributes: messagingAttributes('publish', 'create', exchange, routingKey),
+      attributes: () => messagingAttributes('publish', 'create', exchange, routingKey),
     });
     try {
       const envelope = buildEnvelope(opts.service, contract, payload, o);

@@ -52,10 +52,10 @@ export function startSendSpans(service: string, rows: readonly RelayedRow[]): Sp
     const span = startSpan(service, `send ${r.exchange}`, {
       kind: SpanKind.PRODUCER,
       parent: contextFromTraceparent(TRACEPARENT_IN_BODY.exec(r.body)?.[1]),
-      attributes: {
+      attributes: () => ({
         ...messagingAttributes('send', 'send', r.exchange, r.routing_key),
         'messaging.message.id': r.message_id,
-      },
+      }),
     });
     const correlationId = CORRELATION_IN_BODY.exec(r.body)?.[1];
     if (correlationId !== undefined) span.setAttribute(CORRELATION_ATTRIBUTE, correlationId);
@@ -92,13 +92,13 @@ export function startProcessSpan(service: string, d: Delivery, envelope: Envelop
   const span = startSpan(service, `process ${d.queue}`, {
     kind: SpanKind.CONSUMER,
     parent,
-    attributes: {
+    attributes: () => ({
       ...messagingAttributes('process', 'process', d.queue, routingKey),
       'messaging.message.id': envelope.messageId,
       'messaging.message.conversation_id': envelope.correlationId,
       'dhanman.attempt': d.attempt + 1,
       [CORRELATION_ATTRIBUTE]: envelope.correlationId,
-    },
+    }),
   });
   if (isSpanContextValid(span.spanContext())) handlingContexts.set(envelope, contextWith(span, parent));
   return span;

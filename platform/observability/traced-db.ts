@@ -22,12 +22,12 @@ function query<T>(
     `${operation} ${db.service}`,
     {
       kind: SpanKind.CLIENT,
-      attributes: {
+      attributes: () => ({
         'db.system.name': db.kind === 'postgres' ? 'postgresql' : 'pglite',
         'db.namespace': db.service,
         'db.operation.name': operation,
         'db.query.text': sql.length > MAX_STATEMENT ? `${sql.slice(0, MAX_STATEMENT)}…` : sql,
-      },
+      }),
     },
     () => target.query<T>(sql, params),
   );

@@ -1,4 +1,5 @@
 import {
+  INVALID_SPAN_CONTEXT,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
@@ -34,12 +35,6 @@ export function tracingEnabled(): boolean {
   return tracerOf !== undefined;
 }
 
-const noop = trace.getTracer('dhanman');
-
-export function tracerFor(service: string): Tracer {
-  return tracerOf?.(service) ?? noop;
-}
-
 /** The trace context of the current work (a request or a message), or the root. */
 export function activeTraceContext(): Context {
   return currentContext()?.trace ?? ROOT_CONTEXT;
@@ -47,7 +42,8 @@ export function activeTraceContext(): Context {
 
 export interface SpanOptions {
   kind: SpanKind;
-  attributes?: Attributes;
+  /** A function, so that nothing is built when tracing is off. */
+  attributes?: () => Attributes;
   /** The parent; the current work's trace context when omitted. */
   parent?: Context;
 }
@@ -55,12 +51,19 @@ export interface SpanOptions {
 /** Starts a span carrying the work's correlation id, as every span does. */
 export function startSpan(service: string, name: string, o: SpanOptions): Span {
   const parent = o.parent ?? activeTraceContext();
+  if (tracerOf === undefined) {
+    // Off: no span, only the caller's trace (if any) passed on, as the API's no-op tracer would.
+    const passed = trace.getSpanContext(parent);
+    return passed === undefined ? NOOP_SPAN : trace.wrapSpanContext(passed);
+  }
+  const span = tracerOf(service).startSpan(name, { kind: o.kind, attributes: o.attributes?.() }, parent);
   const correlationId = currentContext()?.correlationId;
-  const span = tracerFor(service).startSpan(name, { kind: o.kind, attributes: o.attributes }, parent);
   if (correlationId !== undefined && span.isRecording())
     span.setAttribute(CORRELATION_ATTRIBUTE, correlationId);
   return span;
 }
+
+const NOOP_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 export const CORRELATION_ATTRIBUTE = 'dhanman.correlation_id';
 
