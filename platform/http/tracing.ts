@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { isSpanContextValid, type Span } from '@opentelemetry/api';
 import {
   SpanKind,
@@ -22,7 +23,8 @@ const UNTRACED = /^\/(metrics|health\/)/;
  * A server span per request (HTTP semantic conventions), continuing the caller's `traceparent`,
  * made the current trace context of the request's work (after correlation.ts has set it up).
  */
-export function registerServerTracing(app: FastifyInstance, service: string): void {
+function serverTracing(app: FastifyInstance, opts: { service: string }, ready: () => void): void {
+  const { service } = opts;
   app.decorateRequest('traceSpan', null);
   app.addHook('onRequest', (request, _reply, done) => {
     if (UNTRACED.test(request.url)) return done();
@@ -53,4 +55,11 @@ export function registerServerTracing(app: FastifyInstance, service: string): vo
     }
     done();
   });
+  ready();
 }
+
+export const serverTracingPlugin = fp(serverTracing, {
+  name: 'dhanman-server-tracing',
+  fastify: '5.x',
+  dependencies: ['dhanman-correlation'],
+});
