@@ -1,8 +1,6 @@
 import { SERVICE_PORTS } from '#contracts/services.js';
-import { UserCreated, userReplicaRow } from '#contracts/common.js';
+import { userFeed } from '#contracts/common.js';
 import { loadSqlMigrations } from '#platform/data/migrate.js';
-import { upsertReplica } from '#platform/data/replica.js';
-import { on } from '#platform/messaging/bus.js';
 import type { ServiceDefinition } from '#platform/host/service-definition.js';
 import { purchaseRoutes } from './routes.js';
 import { seedPurchase } from './seed.js';
@@ -17,10 +15,6 @@ export const purchaseService: ServiceDefinition = {
   port: SERVICE_PORTS.purchase,
   migrations: loadSqlMigrations(new URL('./migrations/', import.meta.url)),
   routes: (app, deps) => purchaseRoutes(app, deps.db),
-  handlers: () => [
-    on(UserCreated, 'replicate-user', (m, tx) =>
-      upsertReplica(tx, 'user_replica', userReplicaRow(m), m.occurredAt),
-    ),
-  ],
+  users: userFeed,
   seed: (deps) => seedPurchase(deps.db),
 };

@@ -1,6 +1,5 @@
-import type { FastifyInstance } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { HttpApp } from '#platform/http/app.js';
 import type { Db } from '#platform/data/db.js';
 import { principalOf } from '#platform/http/authentication.js';
 import { decodeCursor, pageQuery, pageSchema, toPage } from '#platform/http/pagination.js';
@@ -43,11 +42,10 @@ const view = (r: EmailRow) => ({
 const COLUMNS = 'id, recipient, subject, template, correlation_id, message_id, transport, sent_at';
 
 /** The outgoing mail log (both transports) and, in embedded mode, the mailbox's full messages. */
-export function emailRoutes(app: FastifyInstance, deps: { db: Db }): void {
-  const r = app.withTypeProvider<ZodTypeProvider>();
+export function emailRoutes(app: HttpApp, deps: { db: Db }): void {
   const { db } = deps;
 
-  r.get(
+  app.get(
     '/api/emails',
     {
       schema: {
@@ -92,7 +90,7 @@ export function emailRoutes(app: FastifyInstance, deps: { db: Db }): void {
     },
   );
 
-  r.get(
+  app.get(
     '/api/emails/summary',
     {
       schema: {
@@ -117,7 +115,7 @@ export function emailRoutes(app: FastifyInstance, deps: { db: Db }): void {
     },
   );
 
-  r.get(
+  app.get(
     '/api/emails/:id',
     {
       schema: {
