@@ -46,6 +46,10 @@ export const runtimeConfigSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: env.int(15_000, 100),
   DHANMAN_DEMO: env.bool(false),
   DHANMAN_DEMO_PASSWORD: z.string().min(8, 'expected at least 8 characters').default('dhanman-demo'),
+  /** Where spans go over OTLP/HTTP (`<endpoint>/v1/traces`); unset, tracing is off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: env.url(['http', 'https']).optional(),
+  /** Longest wait before buffered spans are exported (ms). */
+  OTEL_BSP_SCHEDULE_DELAY: env.int(1_000, 1),
 });
 
 export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;

@@ -16,6 +16,7 @@ import { rateLimitPlugin } from './rate-limit.js';
 import { installRouteCatalog, routePolicyPlugin } from './route-policy.js';
 import type { RateBudget, RateClass } from './security-config.js';
 import { securityHeadersPlugin } from './security-headers.js';
+import { serverTracingPlugin } from './tracing.js';
 import './route-config.js';
 
 export { registerHealth, type HealthOptions } from './health.js';
@@ -99,6 +100,7 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
   });
   if (security.rateLimits)
     void root.register(rateLimitPlugin, { service: opts.service, budgets: security.rateLimits });
+  void root.register(serverTracingPlugin, { service: opts.service });
   void root.register(authenticationPlugin, { auth: opts.auth ?? false });
   void root.register(problemHandlersPlugin, { log: opts.log });
   if (opts.idempotency) void root.register(idempotencyPlugin, { ...opts.idempotency, log: opts.log });

@@ -3,6 +3,13 @@ import { performance } from 'node:perf_hooks';
 import { Agent } from 'undici';
 import type { z } from 'zod';
 import { currentContext } from '../observability/context.js';
+import {
+  SpanKind,
+  SpanStatusCode,
+  startSpan,
+  traceparentOf,
+  TRACEPARENT_HEADER,
+} from '../observability/tracing.js';
 import type { Answer, HttpClient, HttpClientOptions, HttpRequest } from './client-api.js';
 import { targetRegistry, type Target } from './client-targets.js';
 import { CallFailed, failureOf, parseAnswer, sendOnce, urlOf } from './client-wire.js';
@@ -40,7 +47,12 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
   });
   const targetOf = targetRegistry(opts, base, log);
 
-  const once = async (t: Target, req: HttpRequest, token: string | undefined): Promise<RawAnswer> => {
+  const once = async (
+    t: Target,
+    req: HttpRequest,
+    token: string | undefined,
+    traceparent: string | undefined,
+  ): Promise<RawAnswer> => {
     const method = req.method;
     const idempotent = SAFE_METHODS.has(method) || req.idempotencyKey !== undefined;
     const headers: Record<string, string> = {
@@ -50,6 +62,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
       ...(req.idempotencyKey === undefined ? {} : { [IDEMPOTENCY_HEADER]: req.idempotencyKey }),
       ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      ...(traceparent === undefined ? {} : { [TRACEPARENT_HEADER]: traceparent }),
       ...req.headers,
     };
     const url = urlOf(t, req);
@@ -73,16 +86,26 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       t.auth && opts.tokens !== undefined && organizationId !== undefined && !req.headers?.authorization;
     const started = performance.now();
     let outcome = 'success';
+    // One client span per call, retries included (HTTP semantic conventions; the path is the template).
+    const span = startSpan(service, `${req.method} ${req.path}`, {
+      kind: SpanKind.CLIENT,
+      attributes: () => ({
+        'http.request.method': req.method,
+        'server.address': t.name,
+        'url.template': req.path,
+      }),
+    });
+    const traceparent = traceparentOf(span);
     try {
       let token = useToken ? await opts.tokens!.tokenFor(organizationId!) : undefined;
       let raw: RawAnswer;
       try {
-        raw = await once(t, req, token);
+        raw = await once(t, req, token, traceparent);
         if (raw.status === 401 && token !== undefined) {
           // The target refused our service token (expired early, keys rotated): fetch a new one, once.
           opts.tokens!.invalidate(organizationId!);
           token = await opts.tokens!.tokenFor(organizationId!);
-          raw = await once(t, req, token);
+          raw = await once(t, req, token, traceparent);
         }
       } catch (err) {
         throw failureOf(t, err, maxResponseBytes);
@@ -108,6 +131,12 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       outcome = 'error';
       throw err;
     } finally {
+      if (span.isRecording()) {
+        span.setAttribute('dhanman.outcome', outcome);
+        if (outcome !== 'success' && outcome !== 'client-error')
+          span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
+      }
+      span.end();
       httpMetrics.clientDuration.observe(
         { service, target: t.name, method: req.method, outcome },
         (performance.now() - started) / 1000,
