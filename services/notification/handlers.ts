@@ -20,7 +20,8 @@ import {
   userReplicaRow,
 } from '#contracts/index.js';
 import { deliverOnce, uuidFromKey } from './mail/delivery.js';
-import type { MailSender } from './mail/sender.js';
+import type { MailAttachment, MailSender } from './mail/sender.js';
+import { payslipMail } from './payslips/mail.js';
 import {
   contactOf,
   organizationNameOf,
@@ -64,6 +65,7 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
     data: Omit<TemplateData[N], 'organizationName' | 'recipientName'>,
     /** What makes this mail "the same mail" (default: the message). */
     dedupeKey?: string,
+    attachments?: MailAttachment[],
   ) => {
     const rendered = renderMail(template, {
       organizationName,
@@ -78,6 +80,7 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
       organizationId: m.organizationId,
       correlationId: m.correlationId,
       template,
+      ...(attachments ? { attachments } : {}),
       headers: {
         'X-Correlation-Id': m.correlationId,
         'X-Dhanman-Message-Id': m.messageId,
@@ -144,9 +147,15 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
     const p = m.payload;
     const requester = await user(tx, m, p.requestedBy);
     const decider = await userOf(tx, m.organizationId, decidedBy);
-    await send(tx, m, template, requester, await organizationOf(tx, m), {
-      po: { ...poFacts(p), decidedByName: decider?.name ?? 'an approver', comments: p.comments },
-    });
+    await send(
+      tx,
+      m,
+      template,
+      requester,
+      await organizationOf(tx, m),
+      { po: { ...poFacts(p), decidedByName: decider?.name ?? 'an approver', comments: p.comments } },
+      `${template}:${p.purchaseOrderId}`,
+    );
   };
 
   // Created or updated, the contact is the same copy: the name and email of the latest event.
@@ -201,7 +210,10 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
       'notification.mail.po-approval-required',
       async (m, tx) => {
         const p = m.payload;
-        const approvers = await usersWithRoles(tx, m.organizationId, p.requiredRoles);
+        // The requester cannot approve their own order, so they get no approval request.
+        const approvers = (await usersWithRoles(tx, m.organizationId, p.requiredRoles)).filter(
+          (u) => u.id !== p.requestedBy,
+        );
         if (approvers.length === 0) {
           throw new NoRecipientError(
             `no users with role ${p.requiredRoles.join(' or ')} known in the organization yet`,
@@ -210,13 +222,21 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
         const requester = await userOf(tx, m.organizationId, p.requestedBy);
         const organizationName = await organizationOf(tx, m);
         for (const approver of approvers) {
-          await send(tx, m, 'po-approval-required', approver, organizationName, {
-            po: {
-              ...poFacts(p),
-              requestedByName: requester?.name ?? 'a colleague',
-              requiredRoles: p.requiredRoles,
+          await send(
+            tx,
+            m,
+            'po-approval-required',
+            approver,
+            organizationName,
+            {
+              po: {
+                ...poFacts(p),
+                requestedByName: requester?.name ?? 'a colleague',
+                requiredRoles: p.requiredRoles,
+              },
             },
-          });
+            `po-approval-required:${p.purchaseOrderId}`,
+          );
         }
       },
       smtp,
@@ -245,9 +265,10 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
             continue;
           }
           const to = { name: slip.name, email: slip.email };
-          await send(tx, m, 'payslip', to, organizationName, {
-            payslip: { period: m.payload.period, netPay: formatMoney(slip.netPay) },
-          });
+          const mail = await payslipMail(organizationName, m.payload.period, slip);
+          // Once per run and employee, even if the run's fact is published twice.
+          const key = `payslip:${m.payload.salaryRunId}:${slip.employeeId}`;
+          await send(tx, m, 'payslip', to, organizationName, mail.data, key, [mail.pdf]);
         }
         if (skipped > 0)
           await recordActivity(tx, 'email.payslips-skipped', { skipped, reason: 'no email address' });
