@@ -143,8 +143,8 @@ export async function getPurchaseOrder(
   ]);
   const row = rows[0];
   if (!row) return null;
-  const [lines, approvals] = [await linesOf(q, row.id), await approvalsOf(q, row.id)];
-  return toPurchaseOrder(row, lines, approvals);
+  const [lines, approvals] = [await linesOf(q, row.id), await approvalsOf(q, [row.id])];
+  return toPurchaseOrder(row, lines, approvals.get(row.id) ?? []);
 }
 
 export async function listPurchaseOrders(
@@ -172,10 +172,11 @@ export async function listPurchaseOrders(
       WHERE ${where} ORDER BY po.created_at DESC, po.id DESC LIMIT $${params.length}`,
     params,
   );
-  const out: Array<PurchaseOrder & { position: string }> = [];
-  for (const r of rows)
-    out.push({ ...toPurchaseOrder(r, [], await approvalsOf(q, r.id)), position: r.position });
-  return out;
+  const approvals = await approvalsOf(
+    q,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => ({ ...toPurchaseOrder(r, [], approvals.get(r.id) ?? []), position: r.position }));
 }
 
 export async function setStatus(
@@ -242,28 +243,37 @@ async function linesOf(q: Queryable, id: string): Promise<PricedLine[]> {
   }));
 }
 
-async function approvalsOf(q: Queryable, id: string): Promise<Approval[]> {
+/** The approvals of some orders (one query for a whole page), by order id. */
+async function approvalsOf(q: Queryable, ids: string[]): Promise<Map<string, Approval[]>> {
+  const byOrder = new Map<string, Approval[]>();
+  if (ids.length === 0) return byOrder;
   const { rows } = await q.query<{
+    purchase_order_id: string;
     role: string;
     user_id: string;
     user_name: string | null;
     comments: string | null;
     approved_at: Date;
   }>(
-    `SELECT a.role, a.user_id, u.name AS user_name, a.comments, a.approved_at
+    `SELECT a.purchase_order_id, a.role, a.user_id, u.name AS user_name, a.comments, a.approved_at
        FROM purchase_order_approval a
        JOIN purchase_order po ON po.id = a.purchase_order_id
        LEFT JOIN user_replica u ON u.id = a.user_id AND u.organization_id = po.organization_id
-      WHERE a.purchase_order_id = $1 ORDER BY a.approved_at, a.role`,
-    [id],
+      WHERE a.purchase_order_id = ANY($1::uuid[]) ORDER BY a.approved_at, a.role`,
+    [ids],
   );
-  return rows.map((a) => ({
-    role: a.role,
-    userId: a.user_id,
-    userName: a.user_name,
-    comments: a.comments,
-    at: new Date(a.approved_at).toISOString(),
-  }));
+  for (const a of rows) {
+    const list = byOrder.get(a.purchase_order_id) ?? [];
+    list.push({
+      role: a.role,
+      userId: a.user_id,
+      userName: a.user_name,
+      comments: a.comments,
+      at: new Date(a.approved_at).toISOString(),
+    });
+    byOrder.set(a.purchase_order_id, list);
+  }
+  return byOrder;
 }
 
 function toPurchaseOrder(r: Row, lines: PricedLine[], approvals: Approval[]): PurchaseOrder {
