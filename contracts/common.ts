@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineEvent, type PayloadOf } from '#platform/messaging/contract.js';
 import type { Envelope } from '#platform/messaging/envelope.js';
+import type { UserFeed } from '#platform/messaging/user-feed.js';
 import { moneyString } from '#contracts/money.js';
 
 /** Messages published by Common: identities, customers and ledger acknowledgements. */
@@ -34,6 +35,12 @@ export function userReplicaRow(m: Envelope<PayloadOf<typeof UserCreated>>) {
   const { userId, email, name, roles } = m.payload;
   return { id: userId, organization_id: m.organizationId, email, name, roles };
 }
+
+/** What a service declares to keep users (`ServiceDefinition.users`): the host does the rest. */
+export const userFeed: UserFeed = {
+  contract: UserCreated,
+  row: (m) => userReplicaRow(m as Envelope<PayloadOf<typeof UserCreated>>),
+};
 
 const customerFacts = {
   customerId: z.uuid(),

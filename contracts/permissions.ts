@@ -22,6 +22,7 @@ export const PERMISSIONS = {
   payrollRead: 'payroll:read',
   payrollWrite: 'payroll:write',
   emailsRead: 'emails:read',
+  /** Read a service's trace (platform/observability/trace-route.ts TRACE_PERMISSION: the same). */
   opsRead: 'ops:read',
   /** Inspect, replay and discard dead letters (platform/messaging/dead-letter-routes.ts). */
   opsDeadLetters: DEAD_LETTER_PERMISSION,

@@ -5,6 +5,7 @@ import type { JobDefinition, Jobs } from '../jobs/jobs.js';
 import type { Migration } from '../data/migrations.js';
 import type { HttpApp } from '../http/app.js';
 import type { HttpClient, TargetOptions } from '../http/client.js';
+import type { UserFeed } from '../messaging/user-feed.js';
 
 /**
  * Everything a service's code gets from the host. A service depends on these and on
@@ -40,6 +41,11 @@ export interface ServiceDefinition {
   /** What the service needs from the host: the gateway simulator needs neither. */
   needs?: { database?: boolean; bus?: boolean };
   migrations?: Migration[];
+  /**
+   * The service keeps a replica of users (who may approve, whom to mail): the host creates
+   * `user_replica` (one platform migration) and registers its handler, `<service>.users.<fact>`.
+   */
+  users?: UserFeed;
   /**
    * Per-target overrides for `deps.http`: an external provider takes no service token and may
    * want its own breaker numbers. Other services' targets need none.

@@ -12,11 +12,13 @@ import { createHttpApp, registerHealth } from '../http/app.js';
 import { purgeIdempotencyKeys } from '../http/idempotency.js';
 import { createTokenVerifier, type TokenVerifier } from '../auth/verifier.js';
 import { createLogger } from '../observability/logger.js';
+import { traceRoute } from '../observability/trace-route.js';
 import { serviceMigrationSources } from './migration-sources.js';
 import { createServiceHttpClient } from './service-client.js';
 import type { Runtime } from './runtime.js';
 import { portOf, urlOf } from './runtime-config.js';
 import type { ServiceDefinition, ServiceDeps } from './service-definition.js';
+import { serviceHandlers } from './user-replica.js';
 
 export interface RunningService {
   name: string;
@@ -51,7 +53,8 @@ export interface StartOptions {
 
 /**
  * Brings one service up from its definition: database and migrations, bus (outbox relay and
- * consumers), jobs, HTTP with health, metrics, OpenAPI and dead-letter operations. `stop()` undoes
+ * consumers) with the user replica when it keeps users, jobs, HTTP with health, metrics, OpenAPI,
+ * the trace route and dead-letter operations. `stop()` undoes
  * it in reverse: stop taking requests and messages, finish what is in flight, close connections.
  */
 export async function startService(def: ServiceDefinition, opts: StartOptions): Promise<RunningService> {
@@ -115,7 +118,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
       db,
       transport,
       registry: opts.contracts,
-      handlers: def.handlers?.(deps) ?? [],
+      handlers: serviceHandlers(def, deps),
       subscriptions: opts.subscriptions,
       retryDelaysMs: runtime.config.BUS_RETRY_DELAYS_MS,
       prefetch: runtime.config.BUS_PREFETCH,
@@ -165,6 +168,8 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
       ...(def.ready ? { service: await def.ready() } : {}),
     }),
   });
+  // What every service with a database has: its trace and, with a bus, its dead letters.
+  if (db) traceRoute(app, { service: def.name, db });
   if (messaging) await app.register(deadLetterRoutes, { store: messaging.deadLetters });
   if (def.routes) await def.routes(app, deps);
 

@@ -1,11 +1,10 @@
 import { loadSqlMigrations } from '#platform/data/migrate.js';
 import type { ServiceDefinition } from '#platform/host/service-definition.js';
-import { traceRoute } from '#platform/observability/trace-route.js';
-import { PERMISSIONS } from '#contracts/permissions.js';
+import { userFeed } from '#contracts/common.js';
 import { SERVICE_PORTS } from '#contracts/services.js';
 import { customerDirectory } from './common-client.js';
-import { salesHandlers } from './handlers.js';
 import { invoiceWriter } from './invoices/create.js';
+import { invoiceHandlers } from './invoices/handlers.js';
 import { invoiceRoutes } from './invoices/routes.js';
 
 /** Sales: invoices (numbered, checked with Common, posted to the ledger by Common) and their mail. */
@@ -13,6 +12,7 @@ export const salesService: ServiceDefinition = {
   name: 'sales',
   port: SERVICE_PORTS.sales,
   migrations: loadSqlMigrations(new URL('./migrations/', import.meta.url)),
+  users: userFeed,
   routes(app, deps) {
     invoiceRoutes(app, {
       db: deps.db,
@@ -20,7 +20,6 @@ export const salesService: ServiceDefinition = {
       customers: customerDirectory(deps.http),
       writer: invoiceWriter(deps.db, deps.bus),
     });
-    traceRoute(app, { service: 'sales', db: deps.db, permission: PERMISSIONS.opsRead });
   },
-  handlers: () => salesHandlers(),
+  handlers: () => invoiceHandlers(),
 };

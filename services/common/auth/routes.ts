@@ -1,6 +1,5 @@
-import type { FastifyInstance } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { HttpApp } from '#platform/http/app.js';
 import { jwksDocument, type SigningKeys } from '#platform/auth/keys.js';
 import { needsRehash, verifyPassword, hashPassword } from '#platform/auth/passwords.js';
 import type { ServiceTokenIssuer } from '#platform/auth/service-tokens.js';
@@ -24,11 +23,10 @@ export interface AuthRouteDeps {
 }
 
 /** Login (email + password -> access token), the public keys, and client-credentials tokens for services. */
-export function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): void {
-  const r = app.withTypeProvider<ZodTypeProvider>();
+export function authRoutes(app: HttpApp, deps: AuthRouteDeps): void {
   const { db, signer } = deps;
 
-  r.post(
+  app.post(
     '/api/auth/login',
     {
       schema: {
@@ -61,7 +59,7 @@ export function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): void {
     },
   );
 
-  r.get(
+  app.get(
     '/.well-known/jwks.json',
     {
       schema: {
@@ -77,7 +75,7 @@ export function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): void {
     },
   );
 
-  r.post(
+  app.post(
     '/api/auth/token',
     {
       schema: {

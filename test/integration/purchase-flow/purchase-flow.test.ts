@@ -350,13 +350,13 @@ describe.each(CASES)('purchase and payroll flow on $name', (c) => {
       'payroll.salary-posted',
     ];
     const handlers = [
-      'notification.mail.po-approval-required',
+      'notification.purchase-orders.po-submitted',
       'common.ledger.po-approved',
-      'notification.mail.po-approved',
-      'notification.mail.po-rejected',
+      'notification.purchase-orders.po-approved',
+      'notification.purchase-orders.po-rejected',
       'common.ledger.bill-created',
       'common.ledger.salary-posted',
-      'notification.mail.payslip',
+      'notification.payslips.salary-posted',
     ];
     const rows = [
       ...(

@@ -5,6 +5,7 @@ import { principalOf } from '#platform/http/authentication.js';
 import { decodeCursor, pageQuery, pageSchema, toPage } from '#platform/http/pagination.js';
 import { notFound } from '#platform/http/problem.js';
 import type { Db } from '#platform/data/db.js';
+import { activeResidents, residentById } from './store.js';
 
 const residentSchema = z.object({
   id: z.uuid(),
@@ -17,33 +18,9 @@ const residentSchema = z.object({
   monthlyCharges: z.string(),
 });
 
-interface ResidentRow {
-  id: string;
-  customer_id: string;
-  company_id: string;
-  name: string;
-  email: string;
-  unit: string;
-  status: 'active' | 'moved-out';
-  monthly_charges: string;
-}
-
-const SELECT_RESIDENT = `SELECT r.id, r.customer_id, r.company_id, r.name, r.email, u.code AS unit, r.status,
-  r.monthly_charges FROM resident r JOIN unit u ON u.id = r.unit_id`;
-
-const toResident = (r: ResidentRow) => ({
-  id: r.id,
-  customerId: r.customer_id,
-  companyId: r.company_id,
-  name: r.name,
-  email: r.email,
-  unit: r.unit,
-  status: r.status,
-  monthlyCharges: r.monthly_charges,
-});
-
 /** Residents, scoped to the caller's organization; the monthly run pages through the active ones. */
-export function communityRoutes(app: HttpApp, db: Db): void {
+export function residentRoutes(app: HttpApp, deps: { db: Db }): void {
+  const { db } = deps;
   app.get(
     '/api/residents/active',
     {
@@ -57,12 +34,8 @@ export function communityRoutes(app: HttpApp, db: Db): void {
     async (request) => {
       const { organizationId } = principalOf(request);
       const after = decodeCursor(request.query.cursor, z.object({ id: z.uuid() }));
-      const { rows } = await db.query<ResidentRow>(
-        `${SELECT_RESIDENT} WHERE r.organization_id = $1 AND r.status = 'active' AND ($2::uuid IS NULL OR r.id > $2)
-         ORDER BY r.id LIMIT $3`,
-        [organizationId, after?.id ?? null, request.query.limit + 1],
-      );
-      return toPage(rows, request.query.limit, (r) => ({ id: r.id }), toResident);
+      const rows = await activeResidents(db, organizationId, after?.id ?? null, request.query.limit + 1);
+      return toPage(rows, request.query.limit, (r) => ({ id: r.id }));
     },
   );
 
@@ -73,13 +46,9 @@ export function communityRoutes(app: HttpApp, db: Db): void {
       schema: { params: z.object({ id: z.uuid() }), response: { 200: residentSchema } },
     },
     async (request) => {
-      const { organizationId } = principalOf(request);
-      const { rows } = await db.query<ResidentRow>(
-        `${SELECT_RESIDENT} WHERE r.organization_id = $1 AND r.id = $2`,
-        [organizationId, request.params.id],
-      );
-      if (!rows[0]) throw notFound(`No resident ${request.params.id}.`);
-      return toResident(rows[0]);
+      const resident = await residentById(db, principalOf(request).organizationId, request.params.id);
+      if (!resident) throw notFound(`No resident ${request.params.id}.`);
+      return resident;
     },
   );
 }

@@ -1,6 +1,5 @@
-import type { FastifyInstance } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { HttpApp } from '#platform/http/app.js';
 import type { Db } from '#platform/data/db.js';
 import { principalOf } from '#platform/http/authentication.js';
 import { decodeCursor, pageQuery, pageSchema, toPage } from '#platform/http/pagination.js';
@@ -52,11 +51,10 @@ const COLUMNS =
   'id, recipient, subject, template, correlation_id, message_id, transport, sent_at, attachments';
 
 /** The outgoing mail log (both transports) and, in embedded mode, the mailbox's full messages. */
-export function emailRoutes(app: FastifyInstance, deps: { db: Db }): void {
-  const r = app.withTypeProvider<ZodTypeProvider>();
+export function emailRoutes(app: HttpApp, deps: { db: Db }): void {
   const { db } = deps;
 
-  r.get(
+  app.get(
     '/api/emails',
     {
       schema: {
@@ -101,7 +99,7 @@ export function emailRoutes(app: FastifyInstance, deps: { db: Db }): void {
     },
   );
 
-  r.get(
+  app.get(
     '/api/emails/summary',
     {
       schema: {
@@ -126,7 +124,7 @@ export function emailRoutes(app: FastifyInstance, deps: { db: Db }): void {
     },
   );
 
-  r.get(
+  app.get(
     '/api/emails/:id',
     {
       schema: {
@@ -160,7 +158,7 @@ export function emailRoutes(app: FastifyInstance, deps: { db: Db }): void {
     },
   );
 
-  r.get(
+  app.get(
     '/api/emails/:id/attachments/:position',
     {
       schema: {
