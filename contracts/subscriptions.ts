@@ -23,8 +23,8 @@ export const SUBSCRIPTIONS: Record<ServiceName, readonly MessageContract[]> = {
   common: [InvoiceCreated, PaymentReceived, POApproved, BillCreated, SalaryPosted],
   community: [UserCreated],
   sales: [LedgerPosted, UserCreated],
-  purchase: [UserCreated],
-  payroll: [UserCreated],
+  purchase: [UserCreated, LedgerPosted],
+  payroll: [UserCreated, LedgerPosted],
   notification: [
     OrganizationRegistered,
     UserCreated,

@@ -15,7 +15,10 @@ const emailSchema = z.object({
   messageId: z.uuid(),
   transport: z.enum(['smtp', 'mailbox']),
   sentAt: z.string(),
+  attachments: z.array(z.object({ filename: z.string(), contentType: z.string(), size: z.number() })),
 });
+
+type AttachmentInfo = { filename: string; contentType: string; size: number };
 
 interface EmailRow {
   id: string;
@@ -26,6 +29,7 @@ interface EmailRow {
   message_id: string;
   transport: 'smtp' | 'mailbox';
   sent_at: Date;
+  attachments: AttachmentInfo[] | string;
 }
 
 const view = (r: EmailRow) => ({
@@ -37,9 +41,14 @@ const view = (r: EmailRow) => ({
   messageId: r.message_id,
   transport: r.transport,
   sentAt: new Date(r.sent_at).toISOString(),
+  // jsonb arrives parsed from pg, as text from some drivers.
+  attachments: (typeof r.attachments === 'string'
+    ? JSON.parse(r.attachments)
+    : r.attachments) as AttachmentInfo[],
 });
 
-const COLUMNS = 'id, recipient, subject, template, correlation_id, message_id, transport, sent_at';
+const COLUMNS =
+  'id, recipient, subject, template, correlation_id, message_id, transport, sent_at, attachments';
 
 /** The outgoing mail log (both transports) and, in embedded mode, the mailbox's full messages. */
 export function emailRoutes(app: HttpApp, deps: { db: Db }): void {
@@ -137,7 +146,7 @@ export function emailRoutes(app: HttpApp, deps: { db: Db }): void {
         EmailRow & { sender: string | null; html: string | null; text: string | null }
       >(
         `SELECT e.id, e.recipient, e.subject, e.template, e.correlation_id, e.message_id, e.transport, e.sent_at,
-                m.sender, m.html, m.text
+                e.attachments, m.sender, m.html, m.text
            FROM outgoing_email e
            LEFT JOIN mailbox m ON m.message_id = e.message_id AND m.recipient = e.recipient
           WHERE e.organization_id = $1 AND e.id = $2::bigint`,
@@ -146,6 +155,37 @@ export function emailRoutes(app: HttpApp, deps: { db: Db }): void {
       const row = rows[0];
       if (!row) throw notFound(`email ${request.params.id} does not exist`);
       return { ...view(row), from: row.sender, html: row.html, text: row.text };
+    },
+  );
+
+  app.get(
+    '/api/emails/:id/attachments/:position',
+    {
+      schema: {
+        tags: ['emails'],
+        summary: 'An attachment of a mail in the embedded mailbox (position from 1), as its file',
+        params: z.object({
+          id: z.string().regex(/^\d{1,18}$/, 'expected an email id'),
+          position: z.coerce.number().int().min(1).max(100),
+        }),
+      },
+      config: { permission: PERMISSIONS.emailsRead },
+    },
+    async (request, reply) => {
+      const { rows } = await db.query<{ filename: string; content_type: string; content: Uint8Array }>(
+        `SELECT a.filename, a.content_type, a.content
+           FROM outgoing_email e
+           JOIN mailbox_attachment a ON a.message_id = e.message_id AND a.recipient = e.recipient
+          WHERE e.organization_id = $1 AND e.id = $2::bigint AND a.position = $3`,
+        [principalOf(request).organizationId, request.params.id, request.params.position],
+      );
+      const file = rows[0];
+      if (!file)
+        throw notFound(`email ${request.params.id} has no attachment ${request.params.position} here`);
+      return reply
+        .header('content-type', file.content_type)
+        .header('content-disposition', `attachment; filename="${file.filename.replace(/["\\\r\n]/g, '_')}"`)
+        .send(Buffer.from(file.content));
     },
   );
 }

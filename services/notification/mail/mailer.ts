@@ -3,7 +3,7 @@ import type { Envelope } from '#platform/messaging/envelope.js';
 import { contactOf, organizationNameOf, pickRecipient, userOf } from '../replicas/store.js';
 import { renderMail, type TemplateData, type TemplateName } from '../templates/render.js';
 import { deliverOnce, uuidFromKey } from './delivery.js';
-import type { MailSender } from './sender.js';
+import type { MailAttachment, MailSender } from './sender.js';
 
 /** Thrown when a mail has no one to go to yet: retried (the replica may catch up), then dead-lettered. */
 export class NoRecipientError extends Error {
@@ -33,6 +33,7 @@ export interface Mailer {
     data: Omit<TemplateData[N], 'organizationName' | 'recipientName'>,
     /** What makes this mail "the same mail" (default: the message). */
     dedupeKey?: string,
+    attachments?: MailAttachment[],
   ): Promise<unknown>;
   organizationOf(tx: Tx, m: Envelope): Promise<string>;
   /** The customer's contact (the message's copy or the replica, the newer) and the organization's name. */
@@ -48,7 +49,7 @@ export function createMailer(sender: MailSender): Mailer {
   return {
     // The embedded mailbox is a table, so its mails can share a transaction (and a batch).
     handlerOptions: { isolated: sender.kind !== 'mailbox' },
-    send(tx, m, template, to, organizationName, data, dedupeKey) {
+    send(tx, m, template, to, organizationName, data, dedupeKey, attachments) {
       const rendered = renderMail(template, {
         organizationName,
         recipientName: to.name,
@@ -62,6 +63,7 @@ export function createMailer(sender: MailSender): Mailer {
         organizationId: m.organizationId,
         correlationId: m.correlationId,
         template,
+        ...(attachments ? { attachments } : {}),
         headers: {
           'X-Correlation-Id': m.correlationId,
           'X-Dhanman-Message-Id': m.messageId,

@@ -2,7 +2,7 @@ import { on, type MessageHandler } from '#platform/messaging/bus.js';
 import { recordActivity } from '#platform/observability/activity.js';
 import { SalaryPosted } from '#contracts/index.js';
 import type { Mailer } from '../mail/mailer.js';
-import { formatMoney } from '../templates/render.js';
+import { payslipMail } from './mail.js';
 
 /** Payslips of a posted salary run, to each employee with an email address. */
 export function payslipMailHandlers(mailer: Mailer): MessageHandler[] {
@@ -19,9 +19,10 @@ export function payslipMailHandlers(mailer: Mailer): MessageHandler[] {
             continue;
           }
           const to = { name: slip.name, email: slip.email };
-          await mailer.send(tx, m, 'payslip', to, organizationName, {
-            payslip: { period: m.payload.period, netPay: formatMoney(slip.netPay) },
-          });
+          const mail = await payslipMail(organizationName, m.payload.period, slip);
+          // Once per run and employee, even if the run's fact is published twice.
+          const key = `payslip:${m.payload.salaryRunId}:${slip.employeeId}`;
+          await mailer.send(tx, m, 'payslip', to, organizationName, mail.data, key, [mail.pdf]);
         }
         if (skipped > 0)
           await recordActivity(tx, 'email.payslips-skipped', { skipped, reason: 'no email address' });

@@ -24,9 +24,15 @@ export function purchaseOrderMailHandlers(mailer: Mailer): MessageHandler[] {
     const p = m.payload;
     const requester = await mailer.user(tx, m, p.requestedBy);
     const decider = await userOf(tx, m.organizationId, decidedBy);
-    await mailer.send(tx, m, template, requester, await mailer.organizationOf(tx, m), {
-      po: { ...poFacts(p), decidedByName: decider?.name ?? 'an approver', comments: p.comments },
-    });
+    await mailer.send(
+      tx,
+      m,
+      template,
+      requester,
+      await mailer.organizationOf(tx, m),
+      { po: { ...poFacts(p), decidedByName: decider?.name ?? 'an approver', comments: p.comments } },
+      `${template}:${p.purchaseOrderId}`,
+    );
   };
   const options = mailer.handlerOptions;
   return [
@@ -35,7 +41,10 @@ export function purchaseOrderMailHandlers(mailer: Mailer): MessageHandler[] {
       'notification.purchase-orders.po-submitted',
       async (m, tx) => {
         const p = m.payload;
-        const approvers = await usersWithRoles(tx, m.organizationId, p.requiredRoles);
+        // The requester cannot approve their own order, so they get no approval request.
+        const approvers = (await usersWithRoles(tx, m.organizationId, p.requiredRoles)).filter(
+          (u) => u.id !== p.requestedBy,
+        );
         if (approvers.length === 0) {
           throw new NoRecipientError(
             `no users with role ${p.requiredRoles.join(' or ')} known in the organization yet`,
@@ -44,13 +53,21 @@ export function purchaseOrderMailHandlers(mailer: Mailer): MessageHandler[] {
         const requester = await userOf(tx, m.organizationId, p.requestedBy);
         const organizationName = await mailer.organizationOf(tx, m);
         for (const approver of approvers) {
-          await mailer.send(tx, m, 'po-approval-required', approver, organizationName, {
-            po: {
-              ...poFacts(p),
-              requestedByName: requester?.name ?? 'a colleague',
-              requiredRoles: p.requiredRoles,
+          await mailer.send(
+            tx,
+            m,
+            'po-approval-required',
+            approver,
+            organizationName,
+            {
+              po: {
+                ...poFacts(p),
+                requestedByName: requester?.name ?? 'a colleague',
+                requiredRoles: p.requiredRoles,
+              },
             },
-          });
+            `po-approval-required:${p.purchaseOrderId}`,
+          );
         }
       },
       options,

@@ -65,12 +65,24 @@ export async function usersWithRoles(
   q: Queryable,
   organizationId: string,
   roles: readonly string[],
-): Promise<Array<Person & { roles: string[] }>> {
-  const { rows } = await q.query<{ name: string; email: string; roles: string[]; updated_at: Date }>(
-    'SELECT name, email, roles, updated_at FROM user_replica WHERE organization_id = $1 AND roles && $2::text[] ORDER BY email',
+): Promise<Array<Person & { id: string; roles: string[] }>> {
+  const { rows } = await q.query<{
+    id: string;
+    name: string;
+    email: string;
+    roles: string[];
+    updated_at: Date;
+  }>(
+    'SELECT id, name, email, roles, updated_at FROM user_replica WHERE organization_id = $1 AND roles && $2::text[] ORDER BY email',
     [organizationId, [...roles]],
   );
-  return rows.map((r) => ({ name: r.name, email: r.email, roles: r.roles, at: new Date(r.updated_at) }));
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    email: r.email,
+    roles: r.roles,
+    at: new Date(r.updated_at),
+  }));
 }
 
 export async function organizationNameOf(q: Queryable, organizationId: string): Promise<string | null> {

@@ -193,10 +193,25 @@ describe('ledger postings and mail for payments, purchases and salaries (embedde
     await publish('payroll', SalaryPosted, {
       salaryRunId,
       period: '2031-01',
-      totalAmount: '63000.00',
+      totalGross: '63000.00',
+      totalDeductions: '0.00',
+      totalNet: '63000.00',
       payslips: [
-        { employeeId: randomUUID(), name: 'Ramesh Kumar', email, netPay: '45000.00' },
-        { employeeId: randomUUID(), name: 'Sunita Devi', netPay: '18000.00' },
+        {
+          employeeId: randomUUID(),
+          name: 'Ramesh Kumar',
+          email,
+          gross: '45000.00',
+          deductions: '0.00',
+          netPay: '45000.00',
+        },
+        {
+          employeeId: randomUUID(),
+          name: 'Sunita Devi',
+          gross: '18000.00',
+          deductions: '0.00',
+          netPay: '18000.00',
+        },
       ],
     });
     const [journal] = await journalsOf(salaryRunId);
