@@ -1,4 +1,5 @@
 import { DEAD_LETTER_PERMISSION } from '#platform/messaging/dead-letter-routes.js';
+import { SAGA_OPS_PERMISSION } from '#platform/sagas/routes.js';
 
 /**
  * The permissions tokens carry (`resource:action`). Common maps roles to these when it signs a
@@ -25,6 +26,8 @@ export const PERMISSIONS = {
   opsRead: 'ops:read',
   /** Inspect, replay and discard dead letters (platform/messaging/dead-letter-routes.ts). */
   opsDeadLetters: DEAD_LETTER_PERMISSION,
+  /** Saga instances and their step history (platform/sagas/routes.ts). */
+  opsSagas: SAGA_OPS_PERMISSION,
 } as const;
 
 export type Permission = (typeof PERMISSIONS)[keyof typeof PERMISSIONS];

@@ -12,6 +12,8 @@ import { createHttpApp, registerHealth } from '../http/app.js';
 import { purgeIdempotencyKeys } from '../http/idempotency.js';
 import { createTokenVerifier, type TokenVerifier } from '../auth/verifier.js';
 import { createLogger } from '../observability/logger.js';
+import { SagaEngine } from '../sagas/engine.js';
+import { sagaRoutes } from '../sagas/routes.js';
 import { serviceMigrationSources } from './migration-sources.js';
 import { createServiceHttpClient } from './service-client.js';
 import type { Runtime } from './runtime.js';
@@ -73,6 +75,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
 
   let messaging: Messaging | null = null;
   let jobs: (Jobs & { stop(): Promise<void> }) | null = null;
+  let sagaEngine: SagaEngine | null = null;
   const bus: Bus = {
     publish: (tx, contract, payload, o) => required(messaging, 'bus').bus.publish(tx, contract, payload, o),
     send: (tx, contract, payload, o) => required(messaging, 'bus').bus.send(tx, contract, payload, o),
@@ -94,6 +97,10 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
       enqueue: (name, data, o) => required(jobs, 'jobs').enqueue(name, data, o),
       cancel: (id) => required(jobs, 'jobs').cancel(id),
       failed: (name) => required(jobs, 'jobs').failed(name),
+    },
+    sagas: {
+      start: (tx, type, init) => required(sagaEngine, 'sagas').start(tx, type, init),
+      watch: (id, until, ms) => required(sagaEngine, 'sagas').watch(id, until, ms),
     },
     log,
     env,
@@ -126,7 +133,19 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
       log,
     });
   }
-  const jobDefinitions = def.jobs?.(deps) ?? [];
+  const sagaDefinitions = def.sagas?.(deps) ?? [];
+  if (db && sagaDefinitions.length > 0) {
+    sagaEngine = new SagaEngine({
+      service: def.name,
+      db,
+      jobs: deps.jobs,
+      log,
+      definitions: sagaDefinitions,
+      leaseMs: runtime.config.SAGA_LEASE_MS,
+      crashAfter: runtime.config.SAGA_TEST_CRASH_AFTER,
+    });
+  }
+  const jobDefinitions = [...(def.jobs?.(deps) ?? []), ...(sagaEngine?.jobDefinitions() ?? [])];
   if (db && jobDefinitions.length > 0) {
     jobs = await startJobs({
       db,
@@ -166,6 +185,10 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
     }),
   });
   if (messaging) await app.register(deadLetterRoutes, { store: messaging.deadLetters });
+  if (db && sagaEngine) {
+    const stepNames = new Map(sagaDefinitions.map((d) => [d.type, d.steps.map((s) => s.name)]));
+    await app.register(sagaRoutes, { db, stepNames });
+  }
   if (def.routes) await def.routes(app, deps);
 
   // Consume only once everything the handlers need is in place.
@@ -189,6 +212,8 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
   const url = `http://${runtime.config.HOST}:${actualPort}`;
   const selfUrlKey = `${def.name.toUpperCase()}_URL`;
   env[selfUrlKey] ??= url;
+  // Instances a previous process left unfinished resume now (the sweep job repeats it every minute).
+  sagaEngine?.begin();
   log.info({ url, ms: Math.round(performance.now() - startedAt) }, 'service ready');
 
   return {
@@ -201,6 +226,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
     async stop() {
       clearInterval(purge);
       await app.close();
+      await sagaEngine?.stop();
       await messaging?.stop();
       await jobs?.stop();
       for (const release of [...stopHooks].reverse()) await release();
