@@ -48,7 +48,9 @@ export interface ServiceDefinition {
    * Per-target overrides for `deps.http`: an external provider takes no service token and may
    * want its own breaker numbers. Other services' targets need none.
    */
-  httpTargets?: Record<string, TargetOptions>;
+  httpTargets?:
+    | Record<string, TargetOptions>
+    | ((env: Record<string, string | undefined>) => Record<string, TargetOptions>);
   routes?(app: HttpApp, deps: ServiceDeps): void | Promise<void>;
   handlers?(deps: ServiceDeps): MessageHandler[];
   jobs?(deps: ServiceDeps): JobDefinition[];

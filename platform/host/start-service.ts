@@ -87,7 +87,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
     config: runtime.config,
     urlOf: urlOfTarget,
     log,
-    targets: def.httpTargets,
+    targets: typeof def.httpTargets === 'function' ? def.httpTargets(env) : def.httpTargets,
   });
   const deps: ServiceDeps = {
     service: def.name,

@@ -228,7 +228,8 @@ export async function stepsOf(q: Queryable, id: string): Promise<StepRecord[]> {
     note: string | null;
   }>(
     `SELECT * FROM saga_step WHERE saga_id = $1
-      ORDER BY first_attempt_at, CASE phase WHEN 'forward' THEN 0 ELSE 1 END, step_index`,
+      ORDER BY CASE phase WHEN 'forward' THEN 0 ELSE 1 END,
+               CASE phase WHEN 'forward' THEN step_index ELSE -step_index END`,
     [id],
   );
   return rows.map((r) => ({

@@ -9,7 +9,8 @@ export function salesHandlers(): MessageHandler[] {
   return [
     on(LedgerPosted, 'sales.invoice-posted', async (m, tx) => {
       const p = m.payload;
-      if (p.referenceType !== 'invoice') return;
+      // The invoice's own posting; its reversal (a void) leaves the invoice's journal as it was.
+      if (p.referenceType !== 'invoice' || p.postingKind !== 'invoice') return;
       const found = await markPosted(tx, m.organizationId, p.referenceId, p.journalId, m.correlationId);
       if (!found) await recordActivity(tx, 'invoice.posted-unknown', { invoiceId: p.referenceId });
     }),

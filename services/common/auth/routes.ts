@@ -57,6 +57,7 @@ export function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): void {
         roles: user.roles,
         permissions: permissionsFor(user.roles),
         kind: 'user',
+        customerId: user.customerId ?? null,
       });
     },
   );
