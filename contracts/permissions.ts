@@ -1,5 +1,4 @@
 import { DEAD_LETTER_PERMISSION } from '#platform/messaging/dead-letter-routes.js';
-import { SAGA_OPS_PERMISSION } from '#platform/sagas/routes.js';
 
 /**
  * The permissions tokens carry (`resource:action`). Common maps roles to these when it signs a
@@ -26,8 +25,8 @@ export const PERMISSIONS = {
   opsRead: 'ops:read',
   /** Inspect, replay and discard dead letters (platform/messaging/dead-letter-routes.ts). */
   opsDeadLetters: DEAD_LETTER_PERMISSION,
-  /** Saga instances and their step history (platform/sagas/routes.ts). */
-  opsSagas: SAGA_OPS_PERMISSION,
+  /** Saga instances and their step history: SAGA_OPS_PERMISSION in platform/sagas/routes.ts. */
+  opsSagas: 'ops:sagas',
 } as const;
 
 export type Permission = (typeof PERMISSIONS)[keyof typeof PERMISSIONS];

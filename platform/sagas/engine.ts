@@ -80,6 +80,7 @@ export class SagaEngine implements Sagas {
   private readonly leaseMs: number;
   private stopping = false;
   private gaugeTimer: NodeJS.Timeout | undefined;
+  private leaseTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: SagaEngineOptions) {
     this.owner = `${opts.service}-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -166,13 +167,19 @@ export class SagaEngine implements Sagas {
 
   /** Begins the first sweep (resuming what a previous process left) and keeps the gauge fresh. */
   begin(): void {
-    void this.sweep().catch((err: unknown) => this.opts.log.error({ err }, 'saga sweep failed'));
+    const sweep = () =>
+      void this.sweep().catch((err: unknown) => this.opts.log.error({ err }, 'saga sweep failed'));
+    sweep();
+    // Again once the leases a killed predecessor held have run out, rather than at the next cron sweep.
+    this.leaseTimer = setTimeout(sweep, this.leaseMs + 100);
+    this.leaseTimer.unref();
   }
 
   /** Takes no new work and waits (up to `timeoutMs`) for the steps in progress. */
   async stop(timeoutMs = 10_000): Promise<void> {
     this.stopping = true;
     clearTimeout(this.gaugeTimer);
+    clearTimeout(this.leaseTimer);
     await Promise.race([
       Promise.allSettled([...this.running.values()]),
       new Promise((r) => setTimeout(r, timeoutMs).unref()),
