@@ -45,7 +45,7 @@ export function systemStartOptions(runtime: Runtime, env: Record<string, string 
 /** Starts a set of services in one process on one runtime (embedded or distributed). */
 export async function startSystem(opts: SystemOptions): Promise<System> {
   const config = loadRuntimeConfig(opts.env, SERVICE_PORTS);
-  const log = createLogger('dhanman', config.LOG_LEVEL);
+  const log = createLogger('dhanman', config.LOG_LEVEL, undefined, config.LOG_FORMAT);
   const startedAt = Date.now();
   const runtime = await createRuntime(config, log);
   const services: RunningService[] = [];

@@ -20,6 +20,8 @@ export const runtimeConfigSchema = z.object({
   DHANMAN_DATA_DIR: z.string().min(1).default('./.dhanman'),
   HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Unset: pretty when stdout is a terminal, JSON otherwise. */
+  LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
   BUS_QUEUE_TYPE: z.enum(['quorum', 'classic']).default('quorum'),
   BUS_RETRY_DELAYS_MS: env.msList(DEFAULT_RETRY_DELAYS_MS),
   BUS_PREFETCH: env.int(DEFAULT_PREFETCH, 1),

@@ -59,7 +59,7 @@ export interface StartOptions {
 export async function startService(def: ServiceDefinition, opts: StartOptions): Promise<RunningService> {
   const { runtime } = opts;
   const env = opts.env ?? { ...process.env };
-  const log = createLogger(def.name, runtime.config.LOG_LEVEL);
+  const log = createLogger(def.name, runtime.config.LOG_LEVEL, undefined, runtime.config.LOG_FORMAT);
   const startedAt = performance.now();
   const lap = (step: string) =>
     log.debug({ step, ms: Math.round(performance.now() - startedAt) }, 'start-up step');

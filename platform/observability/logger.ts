@@ -1,15 +1,18 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { currentContext } from './context.js';
+import { logFormatFor, prettyDestination, type LogFormat } from './pretty-log.js';
 
 /**
- * JSON logs (pino). Every line carries the service and, when there is one, the correlation id
- * of the work in progress, so one request can be followed across services.
+ * Logs (pino). Every line carries the service and, when there is one, the correlation id of the
+ * work in progress, so one request can be followed across services. JSON lines, or readable ones
+ * on a terminal (`format`, default: `LOG_FORMAT`, else pretty when stdout is a TTY).
  */
 export function createLogger(
   service: string,
   level = process.env.LOG_LEVEL ?? 'info',
-  /** Where lines go (default stdout); tests pass a stream to read them back. */
+  /** Where lines go (default stdout); tests pass a stream to read them back (JSON unless `format`). */
   destination?: DestinationStream,
+  format?: LogFormat,
 ): Logger {
   const options: pino.LoggerOptions = {
     level,
@@ -19,5 +22,14 @@ export function createLogger(
       return ctx ? { correlationId: ctx.correlationId, organizationId: ctx.organizationId } : {};
     },
   };
+  const chosen =
+    format ?? (destination ? 'json' : logFormatFor(process.env.LOG_FORMAT, process.stdout.isTTY === true));
+  if (chosen === 'pretty') return pino(options, destination ? prettyOver(destination) : prettyDestination());
   return destination ? pino(options, destination) : pino(options);
+}
+
+function prettyOver(destination: DestinationStream): DestinationStream {
+  return prettyDestination({
+    write: (chunk: string) => destination.write(chunk),
+  } as unknown as NodeJS.WritableStream);
 }

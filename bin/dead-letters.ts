@@ -1,11 +1,15 @@
 import { parseArgs } from 'node:util';
-import { DEAD_LETTER_STATUSES, type DeadLetterFilter, type DeadLetterStatus } from './dead-letter-query.js';
+import {
+  DEAD_LETTER_STATUSES,
+  type DeadLetterFilter,
+  type DeadLetterStatus,
+} from '#platform/messaging/dead-letter-query.js';
 import type {
   DeadLetter,
   DeadLetterAction,
   DeadLetterStore,
   DeadLetterSummary,
-} from './dead-letter-store.js';
+} from '#platform/messaging/dead-letter-store.js';
 
 export const DEAD_LETTER_USAGE = `Usage: dhanman dead-letters <command> <service> [options]
 
