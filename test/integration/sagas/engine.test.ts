@@ -135,11 +135,12 @@ describe.each(backends())('saga engine on $name', (backend) => {
   });
 
   it('resumes an instance whose runner died in the middle of a step, once its lease ran out', async () => {
+    const e = await engine();
     const id = randomUUID();
     // What a process killed during step b leaves behind: b begun, lease held by the dead runner.
     await db.query(
       `INSERT INTO saga_instance (id, type, status, state, step_index, completed_steps, lease_owner, lease_until, next_run_at)
-       VALUES ($1, 'three', 'running', '{"a": true}', 1, '{0}', 'dead-runner', now() + interval '300 milliseconds', now())`,
+       VALUES ($1, 'three', 'running', '{"a": true}', 1, '{0}', 'dead-runner', now() + interval '1 second', now())`,
       [id],
     );
     await db.query(
@@ -147,10 +148,9 @@ describe.each(backends())('saga engine on $name', (backend) => {
        VALUES ($1, 'forward', 0, 'a', 'done', 1, now()), ($1, 'forward', 1, 'b', 'running', 1, NULL)`,
       [id],
     );
-    const e = await engine();
     await e.sweep(); // too early: the dead runner's lease still holds
     expect((await getInstance(db, id))?.status).toBe('running');
-    await sleep(350);
+    await sleep(1_100);
     await e.sweep();
     const resumed = await waitFor('the resumed saga to complete', async () => {
       const i = await getInstance(db, id);
