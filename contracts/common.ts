@@ -70,6 +70,7 @@ export const CustomerUpdated = defineEvent({
 /** Posting kinds: one journal per (source document, posting kind). */
 export const postingKindSchema = z.enum([
   'invoice',
+  'invoice-void',
   'payment',
   'po-reservation',
   'po-reservation-reversal',

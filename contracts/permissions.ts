@@ -26,6 +26,8 @@ export const PERMISSIONS = {
   opsRead: 'ops:read',
   /** Inspect, replay and discard dead letters (platform/messaging/dead-letter-routes.ts). */
   opsDeadLetters: DEAD_LETTER_PERMISSION,
+  /** Saga instances and their step history: SAGA_OPS_PERMISSION in platform/sagas/routes.ts. */
+  opsSagas: 'ops:sagas',
 } as const;
 
 export type Permission = (typeof PERMISSIONS)[keyof typeof PERMISSIONS];

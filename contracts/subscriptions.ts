@@ -10,7 +10,13 @@ import {
 } from '#contracts/common.js';
 import { SalaryPosted } from '#contracts/payroll.js';
 import { BillCreated, POApproved, POSubmitted, PORejected } from '#contracts/purchase.js';
-import { InvoiceCreated, PaymentReceived, SendInvoiceEmail, SendPaymentReminder } from '#contracts/sales.js';
+import {
+  InvoiceCreated,
+  InvoiceVoided,
+  PaymentReceived,
+  SendInvoiceEmail,
+  SendPaymentReminder,
+} from '#contracts/sales.js';
 import { SERVICE_NAMES, type ServiceName } from '#contracts/services.js';
 
 /**
@@ -20,7 +26,7 @@ import { SERVICE_NAMES, type ServiceName } from '#contracts/services.js';
  * its handlers: the host refuses to start a service that drifted from it.
  */
 export const SUBSCRIPTIONS: Record<ServiceName, readonly MessageContract[]> = {
-  common: [InvoiceCreated, PaymentReceived, POApproved, BillCreated, SalaryPosted],
+  common: [InvoiceCreated, InvoiceVoided, PaymentReceived, POApproved, BillCreated, SalaryPosted],
   community: [UserCreated],
   sales: [LedgerPosted, UserCreated],
   purchase: [UserCreated, LedgerPosted],

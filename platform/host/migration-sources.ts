@@ -5,6 +5,7 @@ import { messagingMigrations } from '../messaging/migrations.js';
 import { activityMigrations } from '../observability/activity.js';
 import type { ServiceDefinition } from './service-definition.js';
 import { userReplicaMigrations } from './user-replica.js';
+import { sagaMigrations } from '../sagas/migrations.js';
 
 /**
  * The platform's tables in every service's database (outbox and inbox, idempotency keys,
@@ -18,14 +19,15 @@ export const platformMigrationSources: readonly MigrationSource[] = [
 
 /**
  * What a service's database is migrated with: the platform's tables first (with the user replica
- * when the service keeps users), then its own.
+ * when the service keeps users, and the saga engine's tables when it declares sagas), then its own.
  */
 export function serviceMigrationSources(
-  def: Pick<ServiceDefinition, 'name' | 'users'> & { migrations?: Migration[] },
+  def: Pick<ServiceDefinition, 'name' | 'users'> & { migrations?: Migration[]; sagas?: unknown },
 ): MigrationSource[] {
   return [
     ...platformMigrationSources,
     ...(def.users ? [userReplicaMigrations(def.name, def.users)] : []),
+    ...(def.sagas ? [sagaMigrations] : []),
     { name: def.name, migrations: def.migrations ?? [] },
   ];
 }

@@ -14,6 +14,8 @@ import { loadSecurityConfig, rateBudgets } from '../http/security-config.js';
 import { createTokenVerifier, type TokenVerifier } from '../auth/verifier.js';
 import { createLogger } from '../observability/logger.js';
 import { traceRoute } from '../observability/trace-route.js';
+import { SagaEngine } from '../sagas/engine.js';
+import { sagaRoutes } from '../sagas/routes.js';
 import { serviceMigrationSources } from './migration-sources.js';
 import { createServiceHttpClient } from './service-client.js';
 import type { Runtime } from './runtime.js';
@@ -80,6 +82,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
 
   let messaging: Messaging | null = null;
   let jobs: (Jobs & { stop(): Promise<void> }) | null = null;
+  let sagaEngine: SagaEngine | null = null;
   const bus: Bus = {
     publish: (tx, contract, payload, o) => required(messaging, 'bus').bus.publish(tx, contract, payload, o),
     send: (tx, contract, payload, o) => required(messaging, 'bus').bus.send(tx, contract, payload, o),
@@ -91,7 +94,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
     config: runtime.config,
     urlOf: urlOfTarget,
     log,
-    targets: def.httpTargets,
+    targets: typeof def.httpTargets === 'function' ? def.httpTargets(env) : def.httpTargets,
   });
   const deps: ServiceDeps = {
     service: def.name,
@@ -101,6 +104,10 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
       enqueue: (name, data, o) => required(jobs, 'jobs').enqueue(name, data, o),
       cancel: (id) => required(jobs, 'jobs').cancel(id),
       failed: (name) => required(jobs, 'jobs').failed(name),
+    },
+    sagas: {
+      start: (tx, type, init) => required(sagaEngine, 'sagas').start(tx, type, init),
+      watch: (id, until, ms) => required(sagaEngine, 'sagas').watch(id, until, ms),
     },
     log,
     env,
@@ -133,7 +140,19 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
       log,
     });
   }
-  const jobDefinitions = def.jobs?.(deps) ?? [];
+  const sagaDefinitions = def.sagas?.(deps) ?? [];
+  if (db && sagaDefinitions.length > 0) {
+    sagaEngine = new SagaEngine({
+      service: def.name,
+      db,
+      jobs: deps.jobs,
+      log,
+      definitions: sagaDefinitions,
+      leaseMs: runtime.config.SAGA_LEASE_MS,
+      crashAfter: runtime.config.SAGA_TEST_CRASH_AFTER,
+    });
+  }
+  const jobDefinitions = [...(def.jobs?.(deps) ?? []), ...(sagaEngine?.jobDefinitions() ?? [])];
   if (db && jobDefinitions.length > 0) {
     jobs = await startJobs({
       db,
@@ -180,6 +199,10 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
   // What every service with a database has: its trace and, with a bus, its dead letters.
   if (db) traceRoute(app, { service: def.name, db });
   if (messaging) await app.register(deadLetterRoutes, { store: messaging.deadLetters });
+  if (db && sagaEngine) {
+    const stepNames = new Map(sagaDefinitions.map((d) => [d.type, d.steps.map((s) => s.name)]));
+    await app.register(sagaRoutes, { db, stepNames });
+  }
   if (def.routes) await def.routes(app, deps);
   const { asyncapi } = opts;
   if (asyncapi) {
@@ -211,6 +234,8 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
   const url = `http://${runtime.config.HOST}:${actualPort}`;
   const selfUrlKey = `${def.name.toUpperCase()}_URL`;
   env[selfUrlKey] ??= url;
+  // Instances a previous process left unfinished resume now (the sweep job repeats it every minute).
+  sagaEngine?.begin();
   log.info({ url, ms: Math.round(performance.now() - startedAt) }, 'service ready');
 
   return {
@@ -223,6 +248,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
     async stop() {
       clearInterval(purge);
       await app.close();
+      await sagaEngine?.stop();
       await messaging?.stop();
       await jobs?.stop();
       for (const release of [...stopHooks].reverse()) await release();

@@ -36,6 +36,8 @@ export const accessTokenFor = (signer: TokenSigner, user: UserRecord): Promise<S
     roles: user.roles,
     permissions: permissionsFor(user.roles),
     kind: 'user',
+    // A resident's token names the customer they are, so Sales shows them only their own invoices.
+    customerId: user.customerId ?? null,
   });
 
 /**

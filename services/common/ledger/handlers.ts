@@ -5,6 +5,7 @@ import { recordActivity } from '#platform/observability/activity.js';
 import {
   BillCreated,
   InvoiceCreated,
+  InvoiceVoided,
   LedgerPosted,
   POApproved,
   PaymentReceived,
@@ -15,6 +16,7 @@ import { findPosting, postJournal } from './journal-store.js';
 import {
   billPosting,
   invoicePosting,
+  invoiceVoidPosting,
   paymentPosting,
   reservationPosting,
   reservationReversalPosting,
@@ -76,6 +78,17 @@ export function ledgerHandlers(bus: Bus): MessageHandler[] {
         p.amount,
       );
       await post(tx, m, p.invoiceId, invoicePosting(p), p.issueDate, note);
+    }),
+    on(InvoiceVoided, 'common.ledger.invoice-voided', async (m, tx) => {
+      const p = m.payload;
+      const note = await moveBalanceForFact(
+        tx,
+        m.organizationId,
+        p.customerId,
+        `invoice-void:${p.invoiceId}`,
+        `-${p.amount}`,
+      );
+      await post(tx, m, p.invoiceId, invoiceVoidPosting(p), p.voidedAt.slice(0, 10), note);
     }),
     on(PaymentReceived, 'common.ledger.payment-received', async (m, tx) => {
       const p = m.payload;

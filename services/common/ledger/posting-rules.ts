@@ -24,6 +24,17 @@ export function invoicePosting(invoice: { number: string; amount: string }): Pos
   };
 }
 
+/** Reverses an invoice's posting when it is voided. */
+export function invoiceVoidPosting(invoice: { number: string; amount: string }): Posting {
+  const amount = money(invoice.amount);
+  return {
+    postingKind: 'invoice-void',
+    referenceType: 'invoice',
+    description: `Invoice ${invoice.number} voided`,
+    lines: [debit(ACCOUNTS.revenue, amount), credit(ACCOUNTS.receivable, amount)],
+  };
+}
+
 export function paymentPosting(payment: { invoiceNumber: string; amount: string }): Posting {
   const amount = money(payment.amount);
   return {

@@ -8,7 +8,7 @@ export function invoiceHandlers(): MessageHandler[] {
   return [
     on(LedgerPosted, 'sales.invoices.ledger-posted', async (m, tx) => {
       const p = m.payload;
-      if (p.referenceType !== 'invoice') return;
+      if (p.referenceType !== 'invoice' || p.postingKind !== 'invoice') return;
       const found = await markPosted(tx, m.organizationId, p.referenceId, p.journalId, m.correlationId);
       if (!found) await recordActivity(tx, 'invoice.posted-unknown', { invoiceId: p.referenceId });
     }),

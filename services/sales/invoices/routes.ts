@@ -7,6 +7,7 @@ import { notFound, unprocessable } from '#platform/http/problem.js';
 import type { Bus } from '#platform/messaging/bus.js';
 import { runWrite } from '#platform/http/write.js';
 import { PERMISSIONS } from '#contracts/permissions.js';
+import { customerScope, maySee } from '../access.js';
 import { createInvoice, type CustomerDirectory, type InvoiceWriter } from './create.js';
 import { createInvoiceBodySchema, InvoiceRuleError } from './request.js';
 import { sendInvoiceEmail } from './send-email.js';
@@ -27,6 +28,7 @@ const invoiceSchema = createdSchema.extend({
   description: z.string().nullable(),
   posted: z.boolean().describe('Common has acknowledged the ledger posting (LedgerPosted)'),
   postedAt: z.string().nullable(),
+  paidAt: z.string().nullable(),
   journalId: z.uuid().nullable(),
   createdAt: z.string(),
   lines: z.array(
@@ -52,6 +54,7 @@ const view = (i: Invoice) => ({
   description: i.description,
   posted: i.posted,
   postedAt: i.postedAt,
+  paidAt: i.paidAt,
   journalId: i.journalId,
   createdAt: i.createdAt,
   lines: i.lines,
@@ -122,8 +125,11 @@ export function invoiceRoutes(
       config: { permission: PERMISSIONS.invoicesRead },
     },
     async (request) => {
-      const invoice = await getInvoice(db, principalOf(request).organizationId, request.params.id);
-      if (!invoice) throw notFound(`invoice ${request.params.id} does not exist`);
+      const principal = principalOf(request);
+      const invoice = await getInvoice(db, principal.organizationId, request.params.id);
+      // A resident sees only their own invoices; another's is as good as absent.
+      if (!invoice || !maySee(principal, invoice.customerId))
+        throw notFound(`invoice ${request.params.id} does not exist`);
       return view(invoice);
     },
   );
@@ -144,9 +150,14 @@ export function invoiceRoutes(
     },
     async (request) => {
       const q = request.query;
+      const principal = principalOf(request);
       const after = decodeCursor(q.cursor, cursorSchema);
-      const rows = await listInvoices(db, principalOf(request).organizationId, {
-        customerId: q.customerId,
+      const scope = customerScope(principal);
+      if (scope === null || (scope !== undefined && q.customerId !== undefined && q.customerId !== scope)) {
+        return { items: [], nextCursor: null };
+      }
+      const rows = await listInvoices(db, principal.organizationId, {
+        customerId: scope ?? q.customerId,
         status: q.status,
         limit: q.limit + 1,
         before: after ? { position: after.p, id: after.id } : undefined,

@@ -87,6 +87,25 @@ describe('tenancy across every service', () => {
     demoIds.set('/api/bills/:id', bill);
     demoIds.set('/api/salary-runs/:id', run);
     demoIds.set('/api/emails/:id/attachments/:position', payslip.id);
+    // A second invoice, paid: its payment and the payment's saga are records of the organization too.
+    const toPay = await call('sales', 'POST', '/api/invoices', demoToken, {
+      body: { customerId: DEMO_RESIDENTS[0].customerId, amount: '99.00', dueDate: '2030-01-31' },
+      headers: { 'idempotency-key': randomUUID() },
+    });
+    const paid = await call(
+      'sales',
+      'POST',
+      `/api/invoices/${((await toPay.json()) as { id: string }).id}/payments`,
+      demoToken,
+      {
+        body: { paymentMethodId: 'pm_card_visa' },
+        headers: { 'idempotency-key': randomUUID() },
+      },
+    );
+    expect(paid.status).toBe(201);
+    const paymentId = ((await paid.json()) as { paymentId: string }).paymentId;
+    demoIds.set('/api/payments/:id', paymentId);
+    demoIds.set('/api/ops/sagas/:id', paymentId);
     demoIds.set('/api/customers/:id', DEMO_RESIDENTS[0].customerId);
     demoIds.set('/api/residents/:id', DEMO_RESIDENTS[0].residentId);
     demoIds.set('/api/users/:id', DEMO_USERS[1].id);
@@ -119,6 +138,7 @@ describe('tenancy across every service', () => {
   const BODIES: Record<string, unknown> = {
     'POST /api/customers/:id/update-balance': { amountDelta: '10.00' },
     'POST /api/invoices/:id/send-email': {},
+    'POST /api/invoices/:id/payments': { paymentMethodId: 'pm_card_visa' },
     'PATCH /api/customers/:id': { name: 'Renamed By Another Organization' },
     'POST /api/purchase-orders/:id/approve': { comments: 'approved by another organization' },
     'POST /api/purchase-orders/:id/reject': { comments: 'rejected by another organization' },
