@@ -1,3 +1,4 @@
+import { JOB_OPS_PERMISSION } from '#platform/jobs/ops-routes.js';
 import { DEAD_LETTER_PERMISSION } from '#platform/messaging/dead-letter-routes.js';
 
 /**
@@ -25,6 +26,8 @@ export const PERMISSIONS = {
   opsRead: 'ops:read',
   /** Inspect, replay and discard dead letters (platform/messaging/dead-letter-routes.ts). */
   opsDeadLetters: DEAD_LETTER_PERMISSION,
+  /** See and drive jobs: recurring, scheduled, failed (platform/jobs/ops-routes.ts). */
+  opsJobs: JOB_OPS_PERMISSION,
 } as const;
 
 export type Permission = (typeof PERMISSIONS)[keyof typeof PERMISSIONS];

@@ -22,7 +22,7 @@ import { SERVICE_NAMES, type ServiceName } from '#contracts/services.js';
 const SUBSCRIPTIONS: Record<ServiceName, readonly MessageContract[]> = {
   common: [InvoiceCreated, PaymentReceived, POApproved, BillCreated, SalaryPosted],
   community: [UserCreated],
-  sales: [LedgerPosted, UserCreated],
+  sales: [LedgerPosted, OrganizationRegistered, UserCreated],
   purchase: [UserCreated],
   payroll: [UserCreated],
   notification: [

@@ -10,6 +10,7 @@ import { PERMISSIONS } from '#contracts/permissions.js';
 import { KEY_ENCRYPTION_KEY_VARIABLE, loadAuthConfig } from './auth/config.js';
 import { authRoutes } from './auth/routes.js';
 import { serviceClients } from './auth/service-clients.js';
+import { customerLookupRoute } from './customers/lookup.js';
 import { customerRoutes } from './customers/routes.js';
 import { ledgerHandlers } from './ledger/handlers.js';
 import { ledgerRoutes } from './ledger/routes.js';
@@ -52,6 +53,7 @@ export const commonService: ServiceDefinition = {
     authRoutes(app, { db: deps.db, keys, signer, serviceTokens });
     organizationRoutes(app, deps);
     customerRoutes(app, deps);
+    customerLookupRoute(app, deps.db);
     ledgerRoutes(app, deps);
     traceRoute(app, { service: 'common', db: deps.db, permission: PERMISSIONS.opsRead });
   },

@@ -110,8 +110,9 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
     return found;
   };
 
-  // The invoice-created mail goes once per invoice even if its fact is published twice (as two
-  // messages); an explicit SendInvoiceEmail or a reminder is a mail of its own.
+  // The invoice-created mail and the payment reminder go once per invoice even if their message is
+  // sent twice (a fact published again, a reminder job retried or run by hand); an explicit
+  // SendInvoiceEmail is a mail of its own.
   const invoiceMail =
     (template: 'invoice-created' | 'payment-reminder', oncePerInvoice = false) =>
     async (m: Envelope<InvoiceMailPayload>, tx: Tx) => {
@@ -170,7 +171,7 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
     ),
     on(InvoiceCreated, 'notification.mail.invoice-created', invoiceMail('invoice-created', true), smtp),
     on(SendInvoiceEmail, 'notification.mail.send-invoice-email', invoiceMail('invoice-created'), smtp),
-    on(SendPaymentReminder, 'notification.mail.payment-reminder', invoiceMail('payment-reminder'), smtp),
+    on(SendPaymentReminder, 'notification.mail.payment-reminder', invoiceMail('payment-reminder', true), smtp),
     on(
       PaymentReceived,
       'notification.mail.payment-receipt',

@@ -2,13 +2,24 @@ import { loadSqlMigrations } from '#platform/data/migrate.js';
 import type { ServiceDefinition } from '#platform/host/service-definition.js';
 import { traceRoute } from '#platform/observability/trace-route.js';
 import { PERMISSIONS } from '#contracts/permissions.js';
+import { DEMO_ORGANIZATION } from '#contracts/demo.js';
 import { SERVICE_PORTS } from '#contracts/services.js';
 import { customerDirectory } from './common-client.js';
 import { salesHandlers } from './handlers.js';
 import { invoiceWriter } from './invoices/create.js';
 import { invoiceRoutes } from './invoices/routes.js';
+import { scheduleReminders } from './reminders/schedule.js';
+import { paymentReminderJob } from './reminders/send.js';
+import { runDirectory } from './runs/directory.js';
+import { organizationHandlers } from './runs/handlers.js';
+import { invoiceRunJobs } from './runs/jobs.js';
+import { billingSettings, registerBillingOrganization } from './runs/organizations.js';
+import { invoiceRunRoutes } from './runs/routes.js';
 
-/** Sales: invoices (numbered, checked with Common, posted to the ledger by Common) and their mail. */
+/**
+ * Sales: invoices (numbered, checked with Common, posted to the ledger by Common) and their mail;
+ * the monthly invoice run per organization and the payment reminders.
+ */
 export const salesService: ServiceDefinition = {
   name: 'sales',
   port: SERVICE_PORTS.sales,
@@ -18,9 +29,36 @@ export const salesService: ServiceDefinition = {
       db: deps.db,
       bus: deps.bus,
       customers: customerDirectory(deps.http),
-      writer: invoiceWriter(deps.db, deps.bus),
+      // Every invoice gets its reminder job in the transaction that writes it.
+      writer: invoiceWriter(deps.db, deps.bus, async (tx, organizationId, invoices) => {
+        const { timeZone } = await billingSettings(tx, organizationId);
+        await scheduleReminders(
+          tx,
+          deps.jobs,
+          organizationId,
+          timeZone,
+          invoices.map((i) => ({ id: i.id, dueDate: i.draft.dueDate })),
+        );
+      }),
     });
+    invoiceRunRoutes(app, { db: deps.db, jobs: deps.jobs });
     traceRoute(app, { service: 'sales', db: deps.db, permission: PERMISSIONS.opsRead });
   },
-  handlers: () => salesHandlers(),
+  handlers: (deps) => [...salesHandlers(), ...organizationHandlers(deps.jobs)],
+  jobs: (deps) => [
+    ...invoiceRunJobs({
+      db: deps.db,
+      bus: deps.bus,
+      jobs: deps.jobs,
+      directory: runDirectory(deps.http),
+      log: deps.log,
+    }),
+    paymentReminderJob(deps.db, deps.bus),
+  ],
+  // The demo organization's OrganizationRegistered may predate Sales' subscription: bill it anyway.
+  seed: (deps) =>
+    registerBillingOrganization(deps.db, deps.jobs, {
+      organizationId: DEMO_ORGANIZATION.id,
+      name: DEMO_ORGANIZATION.name,
+    }),
 };

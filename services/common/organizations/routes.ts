@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { hashPassword } from '#platform/auth/passwords.js';
+import { isTimeZone } from '#platform/jobs/next-run.js';
 import type { Db } from '#platform/data/db.js';
 import { principalOf } from '#platform/http/authentication.js';
 import { conflict, notFound } from '#platform/http/problem.js';
@@ -38,6 +39,11 @@ export function organizationRoutes(app: FastifyInstance, deps: { db: Db; bus: Bu
         body: z.object({
           name: z.string().trim().min(1).max(200),
           companyName: z.string().trim().min(1).max(200),
+          timeZone: z
+            .string()
+            .max(64)
+            .refine(isTimeZone, 'expected an IANA time zone such as Asia/Kolkata')
+            .optional(),
           admin: z.object({ email: z.email().max(320), name: z.string().trim().min(1).max(200), password }),
         }),
         response: { 201: z.object({ organizationId: z.uuid(), companyId: z.uuid(), userId: z.uuid() }) },
@@ -53,6 +59,7 @@ export function organizationRoutes(app: FastifyInstance, deps: { db: Db; bus: Bu
           id: ids.organizationId,
           name: body.name,
           companies: [{ id: ids.companyId, name: body.companyName }],
+          ...(body.timeZone ? { timeZone: body.timeZone } : {}),
         });
         return registerUser(tx, bus, ids.organizationId, [ids.companyId], {
           id: ids.userId,
