@@ -109,12 +109,12 @@ export class JobAdmin {
     return this.act(id, `start_after = now()`, ['created', 'retry']);
   }
 
-  /** A failed or cancelled job is scheduled again, now, with one more attempt. */
+  /** A finished job (failed, cancelled or completed) is scheduled again, now, with one more attempt. */
   retry(id: string): Promise<JobAction> {
     return this.act(
       id,
       `state = 'retry', start_after = now(), completed_on = NULL, retry_limit = GREATEST(retry_limit, retry_count + 1)`,
-      ['failed', 'cancelled'],
+      ['failed', 'cancelled', 'completed'],
     );
   }
 

@@ -117,6 +117,8 @@ export const jobOpsRoutes: FastifyPluginAsync<{ ops: JobOperations }> = async (a
       async (request) => answer(request.params.id, await run(request.params.id), verb),
     );
   action('run-now', 'Make a scheduled job due now', 'run now', (id) => ops.runNow(id));
-  action('retry', 'Run a failed or cancelled job again', 'retried', (id) => ops.retry(id));
+  action('retry', 'Run a finished job (failed, cancelled, completed) again', 'retried', (id) =>
+    ops.retry(id),
+  );
   action('cancel', 'Cancel a job not yet finished', 'cancelled', (id) => ops.cancel(id));
 };

@@ -171,7 +171,12 @@ export function notificationHandlers(sender: MailSender): MessageHandler[] {
     ),
     on(InvoiceCreated, 'notification.mail.invoice-created', invoiceMail('invoice-created', true), smtp),
     on(SendInvoiceEmail, 'notification.mail.send-invoice-email', invoiceMail('invoice-created'), smtp),
-    on(SendPaymentReminder, 'notification.mail.payment-reminder', invoiceMail('payment-reminder', true), smtp),
+    on(
+      SendPaymentReminder,
+      'notification.mail.payment-reminder',
+      invoiceMail('payment-reminder', true),
+      smtp,
+    ),
     on(
       PaymentReceived,
       'notification.mail.payment-receipt',
