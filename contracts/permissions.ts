@@ -1,4 +1,3 @@
-import { JOB_OPS_PERMISSION } from '#platform/jobs/ops-routes.js';
 import { DEAD_LETTER_PERMISSION } from '#platform/messaging/dead-letter-routes.js';
 
 /**
@@ -26,8 +25,8 @@ export const PERMISSIONS = {
   opsRead: 'ops:read',
   /** Inspect, replay and discard dead letters (platform/messaging/dead-letter-routes.ts). */
   opsDeadLetters: DEAD_LETTER_PERMISSION,
-  /** See and drive jobs: recurring, scheduled, failed (platform/jobs/ops-routes.ts). */
-  opsJobs: JOB_OPS_PERMISSION,
+  /** See and drive jobs: recurring, scheduled, failed (JOB_OPS_PERMISSION of platform/jobs/ops-routes.ts). */
+  opsJobs: 'ops:jobs',
 } as const;
 
 export type Permission = (typeof PERMISSIONS)[keyof typeof PERMISSIONS];
