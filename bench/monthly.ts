@@ -80,6 +80,14 @@ function client(urls: Record<MonthlyService, string>) {
   return { call, close: () => Promise.all(Object.values(pools).map((p) => p.close())) };
 }
 
+let lastProgress = 0;
+/** A line every 5 s while waiting (stderr: the last stdout line stays the JSON). */
+const progress = (line: string) => {
+  if (Date.now() - lastProgress < 5000) return;
+  lastProgress = Date.now();
+  console.error(`  ... ${line}`);
+};
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -172,15 +180,28 @@ try {
         `SELECT count(*) AS n FROM pgboss_sales.job WHERE name = 'payment-reminder'`,
       );
       const running = await count('sales', `SELECT count(*) AS n FROM invoice_run WHERE status = 'running'`);
+      const failed = await dbs.sales.query<{ reason: string }>(
+        `SELECT string_agg(reason, ' | ') AS reason FROM invoice_run WHERE status = 'failed' HAVING count(*) > 0`,
+      );
+      if (failed.rows[0]) throw new Error(`a run failed: ${failed.rows[0].reason}`);
       const a = mark('created', created >= residents && running === 0);
       const b = mark('posted', posted >= residents);
       const c = mark('mailed', sink.received() >= residents);
       const d = mark('reminders', reminders >= residents);
+      progress(
+        `created ${created}, posted ${posted}, mailed ${sink.received()}, reminders ${reminders}, running ${running}`,
+      );
       return a && b && c && d;
     },
     30 * 60_000,
   );
   const settledSeconds = (performance.now() - t0) / 1000;
+  for (const r of (
+    await dbs.sales.query<{ status: string; reason: string | null; failed: number }>(
+      `SELECT status, reason, failed FROM invoice_run WHERE status <> 'completed' OR failed > 0 LIMIT 5`,
+    )
+  ).rows)
+    console.error(`  run ${r.status}: ${r.reason ?? ''} (${r.failed} residents failed)`);
   const failedRuns = await count(
     'sales',
     `SELECT count(*) AS n FROM invoice_run WHERE status <> 'completed'`,

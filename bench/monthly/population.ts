@@ -17,7 +17,7 @@ export async function populate(
   org: { organizationId: string; companyId: string; tag: string },
   count: number,
 ): Promise<void> {
-  const id = (kind: string) => `md5($1 || '${kind}' || i)::uuid`;
+  const id = (kind: string) => `md5($1::text || '${kind}' || i)::uuid`;
   await dbs.common.query(
     `INSERT INTO customer (id, organization_id, company_id, name, email)
      SELECT ${id('customer')}, $1::uuid, $2::uuid, 'Resident ' || i, $3 || '-' || i || '@residents.example'
@@ -25,12 +25,12 @@ export async function populate(
     [org.organizationId, org.companyId, org.tag, count],
   );
   await dbs.community.query(
-    `INSERT INTO building (id, organization_id, company_id, name) VALUES (md5($1 || 'building')::uuid, $1, $2, 'Tower')`,
+    `INSERT INTO building (id, organization_id, company_id, name) VALUES (md5($1::text || 'building')::uuid, $1::uuid, $2::uuid, 'Tower')`,
     [org.organizationId, org.companyId],
   );
   await dbs.community.query(
     `INSERT INTO unit (id, organization_id, company_id, building_id, code)
-     SELECT ${id('unit')}, $1::uuid, $2::uuid, md5($1 || 'building')::uuid, 'U-' || i FROM generate_series(1, $3::int) AS i`,
+     SELECT ${id('unit')}, $1::uuid, $2::uuid, md5($1::text || 'building')::uuid, 'U-' || i FROM generate_series(1, $3::int) AS i`,
     [org.organizationId, org.companyId, count],
   );
   await dbs.community.query(

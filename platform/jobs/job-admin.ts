@@ -27,6 +27,17 @@ const PGBOSS_STATES: Record<JobState, string[]> = {
   cancelled: ['cancelled'],
 };
 
+/**
+ * Whose jobs a caller sees: an organization's operator sees its own jobs (data naming it) and the
+ * service's jobs that name no organization; another organization's jobs answer 404.
+ */
+export interface JobScope {
+  organizationId: string;
+}
+
+const IN_SCOPE = (param: string) =>
+  `(data->>'organizationId' IS NULL OR data->>'organizationId' = ${param}::text)`;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface JobRow {
@@ -81,37 +92,41 @@ export class JobAdmin {
     private readonly schema: string,
   ) {}
 
-  async list(filter: { queue?: string; state?: JobState; limit?: number }): Promise<JobView[]> {
+  async list(
+    scope: JobScope,
+    filter: { queue?: string; state?: JobState; limit?: number },
+  ): Promise<JobView[]> {
     const states = filter.state ? PGBOSS_STATES[filter.state] : null;
     const select = (table: string) => `
       SELECT ${COLUMNS} FROM ${this.schema}.${table}
        WHERE name NOT LIKE '\\_\\_pgboss\\_\\_%' AND ($1::text IS NULL OR name = $1)
-         AND ($2::text[] IS NULL OR state::text = ANY($2::text[]))`;
+         AND ($2::text[] IS NULL OR state::text = ANY($2::text[])) AND ${IN_SCOPE('$4')}`;
     const { rows } = await this.db.query<JobRow>(
       `${select('job')} UNION ALL ${select('archive')} ORDER BY created_on DESC, id LIMIT $3`,
-      [filter.queue ?? null, states, filter.limit ?? 100],
+      [filter.queue ?? null, states, filter.limit ?? 100, scope.organizationId],
     );
     return rows.map(view);
   }
 
-  async get(id: string): Promise<JobView | null> {
+  async get(scope: JobScope, id: string): Promise<JobView | null> {
     if (!UUID.test(id)) return null;
     const { rows } = await this.db.query<JobRow>(
-      `SELECT ${COLUMNS} FROM ${this.schema}.job WHERE id = $1
-       UNION ALL SELECT ${COLUMNS} FROM ${this.schema}.archive WHERE id = $1 LIMIT 1`,
-      [id],
+      `SELECT ${COLUMNS} FROM ${this.schema}.job WHERE id = $1 AND ${IN_SCOPE('$2')}
+       UNION ALL SELECT ${COLUMNS} FROM ${this.schema}.archive WHERE id = $1 AND ${IN_SCOPE('$2')} LIMIT 1`,
+      [id, scope.organizationId],
     );
     return rows[0] ? view(rows[0]) : null;
   }
 
   /** A scheduled job becomes due now. */
-  runNow(id: string): Promise<JobAction> {
-    return this.act(id, `start_after = now()`, ['created', 'retry']);
+  runNow(scope: JobScope, id: string): Promise<JobAction> {
+    return this.act(scope, id, `start_after = now()`, ['created', 'retry']);
   }
 
   /** A finished job (failed, cancelled or completed) is scheduled again, now, with one more attempt. */
-  retry(id: string): Promise<JobAction> {
+  retry(scope: JobScope, id: string): Promise<JobAction> {
     return this.act(
+      scope,
       id,
       `state = 'retry', start_after = now(), completed_on = NULL, retry_limit = GREATEST(retry_limit, retry_count + 1)`,
       ['failed', 'cancelled', 'completed'],
@@ -119,18 +134,19 @@ export class JobAdmin {
   }
 
   /** A job not yet finished is cancelled (a running one's handler is not interrupted). */
-  cancel(id: string): Promise<JobAction> {
-    return this.act(id, `state = 'cancelled', completed_on = now()`, ['created', 'retry', 'active']);
+  cancel(scope: JobScope, id: string): Promise<JobAction> {
+    return this.act(scope, id, `state = 'cancelled', completed_on = now()`, ['created', 'retry', 'active']);
   }
 
-  private async act(id: string, set: string, from: string[]): Promise<JobAction> {
+  private async act(scope: JobScope, id: string, set: string, from: string[]): Promise<JobAction> {
     if (!UUID.test(id)) return { outcome: 'not-found' };
     const { rows } = await this.db.query<JobRow>(
-      `UPDATE ${this.schema}.job SET ${set} WHERE id = $1 AND state::text = ANY($2::text[]) RETURNING ${COLUMNS}`,
-      [id, from],
+      `UPDATE ${this.schema}.job SET ${set} WHERE id = $1 AND state::text = ANY($2::text[]) AND ${IN_SCOPE('$3')}
+       RETURNING ${COLUMNS}`,
+      [id, from, scope.organizationId],
     );
     if (rows[0]) return { outcome: 'done', job: view(rows[0]) };
-    const found = await this.get(id);
+    const found = await this.get(scope, id);
     return found ? { outcome: 'conflict', state: found.state } : { outcome: 'not-found' };
   }
 

@@ -1,7 +1,14 @@
 import type PgBoss from 'pg-boss';
 import type { Db } from '../data/db.js';
 import { gauge } from '../observability/metrics.js';
-import { JOB_STATES, type JobAction, type JobAdmin, type JobState, type JobView } from './job-admin.js';
+import {
+  JOB_STATES,
+  type JobAction,
+  type JobAdmin,
+  type JobScope,
+  type JobState,
+  type JobView,
+} from './job-admin.js';
 import { nextRunAt } from './next-run.js';
 import type { RecurringSchedules } from './recurring.js';
 
@@ -17,14 +24,14 @@ export interface RecurringView {
 
 /** What an operator can see and do with a service's jobs (Hangfire's dashboard, over HTTP). */
 export interface JobOperations {
-  recurring(): Promise<RecurringView[]>;
-  /** Queues a run of a recurring job now; null when there is no such recurring job. */
-  trigger(name: string): Promise<string | null>;
-  list(filter: { queue?: string; state?: JobState; limit?: number }): Promise<JobView[]>;
-  get(id: string): Promise<JobView | null>;
-  runNow(id: string): Promise<JobAction>;
-  retry(id: string): Promise<JobAction>;
-  cancel(id: string): Promise<JobAction>;
+  recurring(scope: JobScope): Promise<RecurringView[]>;
+  /** Queues a run of a recurring job now; null when there is no such recurring job (in scope). */
+  trigger(scope: JobScope, name: string): Promise<string | null>;
+  list(scope: JobScope, filter: { queue?: string; state?: JobState; limit?: number }): Promise<JobView[]>;
+  get(scope: JobScope, id: string): Promise<JobView | null>;
+  runNow(scope: JobScope, id: string): Promise<JobAction>;
+  retry(scope: JobScope, id: string): Promise<JobAction>;
+  cancel(scope: JobScope, id: string): Promise<JobAction>;
   /** Queues the due recurring jobs and refreshes the job gauges. */
   tick(): Promise<void>;
 }
@@ -73,8 +80,8 @@ export function jobOperations(deps: {
   };
 
   return {
-    async recurring() {
-      const ours = (await recurring.list()).map((r) => ({
+    async recurring(scope) {
+      const ours = (await recurring.list(scope.organizationId)).map((r) => ({
         name: r.name,
         queue: r.queue,
         cron: r.cron,
@@ -85,8 +92,8 @@ export function jobOperations(deps: {
       }));
       return [...ours, ...(await definitionSchedules())];
     },
-    async trigger(name) {
-      const id = await recurring.trigger(name);
+    async trigger(scope, name) {
+      const id = await recurring.trigger(scope.organizationId, name);
       if (id) return id;
       const { rows } = await db.query<{ data: unknown }>(
         `SELECT data FROM ${schema}.schedule WHERE name = $1`,
@@ -95,11 +102,11 @@ export function jobOperations(deps: {
       if (!rows[0]) return null;
       return boss.send(name, JSON.stringify(rows[0].data ?? null) as unknown as object);
     },
-    list: (filter) => admin.list(filter),
-    get: (id) => admin.get(id),
-    runNow: (id) => admin.runNow(id),
-    retry: (id) => admin.retry(id),
-    cancel: (id) => admin.cancel(id),
+    list: (scope, filter) => admin.list(scope, filter),
+    get: (scope, id) => admin.get(scope, id),
+    runNow: (scope, id) => admin.runNow(scope, id),
+    retry: (scope, id) => admin.retry(scope, id),
+    cancel: (scope, id) => admin.cancel(scope, id),
     async tick() {
       await recurring.tick();
       const counts = await admin.counts();

@@ -1,8 +1,9 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { principalOf } from '../http/authentication.js';
 import { conflict, notFound } from '../http/problem.js';
-import { JOB_STATES, type JobAction } from './job-admin.js';
+import { JOB_STATES, type JobAction, type JobScope } from './job-admin.js';
 import type { JobOperations } from './operations.js';
 
 /** What the job operations ask of the caller's token; the auth hook enforces it. */
@@ -33,6 +34,11 @@ const recurring = z.object({
 });
 const idParams = z.object({ id: z.string().max(100) });
 
+/** An operator acts within their organization (jobs name theirs in `data.organizationId`). */
+const scopeOf = (request: FastifyRequest): JobScope => ({
+  organizationId: principalOf(request).organizationId,
+});
+
 function answer(id: string, result: JobAction, verb: string) {
   if (result.outcome === 'done') return result.job;
   if (result.outcome === 'not-found') throw notFound(`No job ${id}.`);
@@ -58,7 +64,7 @@ export const jobOpsRoutes: FastifyPluginAsync<{ ops: JobOperations }> = async (a
         response: { 200: z.object({ items: z.array(recurring) }) },
       },
     },
-    async () => ({ items: await ops.recurring() }),
+    async (request) => ({ items: await ops.recurring(scopeOf(request)) }),
   );
 
   r.post(
@@ -73,7 +79,7 @@ export const jobOpsRoutes: FastifyPluginAsync<{ ops: JobOperations }> = async (a
       },
     },
     async (request, reply) => {
-      const jobId = await ops.trigger(request.params.name);
+      const jobId = await ops.trigger(scopeOf(request), request.params.name);
       if (!jobId) throw notFound(`No recurring job ${request.params.name}.`);
       return reply.code(202).send({ name: request.params.name, jobId });
     },
@@ -96,7 +102,13 @@ export const jobOpsRoutes: FastifyPluginAsync<{ ops: JobOperations }> = async (a
     },
     async (request) => {
       const { queue, state: s, limit } = request.query;
-      return { items: await ops.list({ limit, ...(queue ? { queue } : {}), ...(s ? { state: s } : {}) }) };
+      return {
+        items: await ops.list(scopeOf(request), {
+          limit,
+          ...(queue ? { queue } : {}),
+          ...(s ? { state: s } : {}),
+        }),
+      };
     },
   );
 
@@ -104,21 +116,26 @@ export const jobOpsRoutes: FastifyPluginAsync<{ ops: JobOperations }> = async (a
     '/api/ops/jobs/:id',
     { config, schema: { tags, summary: 'One job', params: idParams, response: { 200: job } } },
     async (request) => {
-      const found = await ops.get(request.params.id);
+      const found = await ops.get(scopeOf(request), request.params.id);
       if (!found) throw notFound(`No job ${request.params.id}.`);
       return found;
     },
   );
 
-  const action = (path: string, summary: string, verb: string, run: (id: string) => Promise<JobAction>) =>
+  const action = (
+    path: string,
+    summary: string,
+    verb: string,
+    run: (scope: JobScope, id: string) => Promise<JobAction>,
+  ) =>
     r.post(
       `/api/ops/jobs/:id/${path}`,
       { config, schema: { tags, summary, params: idParams, response: { 200: job } } },
-      async (request) => answer(request.params.id, await run(request.params.id), verb),
+      async (request) => answer(request.params.id, await run(scopeOf(request), request.params.id), verb),
     );
-  action('run-now', 'Make a scheduled job due now', 'run now', (id) => ops.runNow(id));
-  action('retry', 'Run a finished job (failed, cancelled, completed) again', 'retried', (id) =>
-    ops.retry(id),
+  action('run-now', 'Make a scheduled job due now', 'run now', (scope, id) => ops.runNow(scope, id));
+  action('retry', 'Run a finished job (failed, cancelled, completed) again', 'retried', (scope, id) =>
+    ops.retry(scope, id),
   );
-  action('cancel', 'Cancel a job not yet finished', 'cancelled', (id) => ops.cancel(id));
+  action('cancel', 'Cancel a job not yet finished', 'cancelled', (scope, id) => ops.cancel(scope, id));
 };

@@ -79,7 +79,7 @@ export class RecurringSchedules {
     await this.db.query(`DELETE FROM ${this.schema}.${TABLE} WHERE name = $1`, [name]);
   }
 
-  async list(): Promise<RecurringJobView[]> {
+  async list(organizationId: string): Promise<RecurringJobView[]> {
     const { rows } = await this.db.query<{
       name: string;
       queue: string;
@@ -95,7 +95,9 @@ export class RecurringSchedules {
          FROM ${this.schema}.${TABLE} r
          LEFT JOIN ${this.schema}.job j ON j.id = r.last_job_id
          LEFT JOIN ${this.schema}.archive a ON j.id IS NULL AND a.id = r.last_job_id
+        WHERE r.data->>'organizationId' IS NULL OR r.data->>'organizationId' = $1
         ORDER BY r.name`,
+      [organizationId],
     );
     return rows.map((r) => ({
       name: r.name,
@@ -110,11 +112,12 @@ export class RecurringSchedules {
   }
 
   /** Queues a run now ("trigger now"); the schedule stays as it is. Null when there is no such job. */
-  async trigger(name: string): Promise<string | null> {
+  async trigger(organizationId: string, name: string): Promise<string | null> {
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ queue: string; data: unknown }>(
-        `SELECT queue, data FROM ${this.schema}.${TABLE} WHERE name = $1 FOR UPDATE`,
-        [name],
+        `SELECT queue, data FROM ${this.schema}.${TABLE}
+          WHERE name = $1 AND (data->>'organizationId' IS NULL OR data->>'organizationId' = $2) FOR UPDATE`,
+        [name, organizationId],
       );
       const row = rows[0];
       if (!row) return null;
