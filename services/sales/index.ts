@@ -1,13 +1,16 @@
 import { loadSqlMigrations } from '#platform/data/migrate.js';
 import type { ServiceDefinition } from '#platform/host/service-definition.js';
-import { traceRoute } from '#platform/observability/trace-route.js';
-import { PERMISSIONS } from '#contracts/permissions.js';
+import { userFeed } from '#contracts/common.js';
 import { DEMO_ORGANIZATION } from '#contracts/demo.js';
 import { SERVICE_PORTS } from '#contracts/services.js';
 import { customerDirectory } from './common-client.js';
-import { salesHandlers } from './handlers.js';
 import { invoiceWriter } from './invoices/create.js';
+import { invoiceHandlers } from './invoices/handlers.js';
 import { invoiceRoutes } from './invoices/routes.js';
+import { loadPaymentConfig } from './payments/config.js';
+import { simulatedGateway } from './payments/gateway.js';
+import { paymentRoutes } from './payments/routes.js';
+import { paymentSaga } from './payments/saga.js';
 import { scheduleReminders } from './reminders/schedule.js';
 import { paymentReminderJob } from './reminders/send.js';
 import { runDirectory } from './runs/directory.js';
@@ -17,13 +20,18 @@ import { billingSettings, registerBillingOrganization } from './runs/organizatio
 import { invoiceRunRoutes } from './runs/routes.js';
 
 /**
- * Sales: invoices (numbered, checked with Common, posted to the ledger by Common) and their mail;
- * the monthly invoice run per organization and the payment reminders.
+ * Sales: invoices (numbered, checked with Common, posted to the ledger by Common), their mail and
+ * payments; the monthly invoice run per organization and the payment reminders.
  */
 export const salesService: ServiceDefinition = {
   name: 'sales',
   port: SERVICE_PORTS.sales,
   migrations: loadSqlMigrations(new URL('./migrations/', import.meta.url)),
+  users: userFeed,
+  // The payment provider takes no service token, and gets a longer breaker (it is slow to recover).
+  httpTargets: (env) => ({
+    gateway: { auth: false, breakerOpenMs: loadPaymentConfig(env).GATEWAY_BREAKER_OPEN_MS },
+  }),
   routes(app, deps) {
     invoiceRoutes(app, {
       db: deps.db,
@@ -42,9 +50,27 @@ export const salesService: ServiceDefinition = {
       }),
     });
     invoiceRunRoutes(app, { db: deps.db, jobs: deps.jobs });
-    traceRoute(app, { service: 'sales', db: deps.db, permission: PERMISSIONS.opsRead });
+    paymentRoutes(app, {
+      db: deps.db,
+      bus: deps.bus,
+      sagas: deps.sagas,
+      config: loadPaymentConfig(deps.env),
+    });
   },
-  handlers: (deps) => [...salesHandlers(), ...organizationHandlers(deps.jobs)],
+  handlers: (deps) => [...invoiceHandlers(), ...organizationHandlers(deps.jobs)],
+  sagas(deps) {
+    const config = loadPaymentConfig(deps.env);
+    return [
+      paymentSaga({
+        db: deps.db,
+        bus: deps.bus,
+        http: deps.http,
+        gateway: simulatedGateway(deps.http),
+        retryDelaysMs: config.PAYMENT_RETRY_DELAYS_MS,
+        deadlineMs: config.PAYMENT_DEADLINE_MS,
+      }),
+    ];
+  },
   jobs: (deps) => [
     ...invoiceRunJobs({
       db: deps.db,

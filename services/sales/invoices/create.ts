@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Db, Tx } from '#platform/data/db.js';
 import { isUniqueViolation } from '#platform/data/postgres.js';
 import type { Bus } from '#platform/messaging/bus.js';
+import type { Context } from '@opentelemetry/api';
+import { activeTraceContext } from '#platform/observability/tracing.js';
 import { InvoiceCreated } from '#contracts/sales.js';
 import { KeyedBatcher } from './batcher.js';
 import { insertNumberedInvoices, type NewInvoice } from './numbered-insert.js';
@@ -38,6 +40,8 @@ export interface CreateInvoiceRequest {
 interface WriteJob {
   invoice: NewInvoice;
   causationId: string | null;
+  /** The request's trace: the group commit runs outside it. */
+  trace: Context;
 }
 
 /** Writes invoices: numbered, with their lines, and `InvoiceCreated` in the outbox, in one transaction. */
@@ -64,7 +68,7 @@ export function invoiceWriter(
       const invoices = jobs.map((j) => j.invoice);
       if (alongside) await alongside(tx, organizationId, invoices);
       const numbers = await insertNumberedInvoices(tx, organizationId, period, invoices);
-      for (const [i, { invoice: inv, causationId }] of jobs.entries()) {
+      for (const [i, { invoice: inv, causationId, trace }] of jobs.entries()) {
         await bus.publish(
           tx,
           InvoiceCreated,
@@ -78,7 +82,7 @@ export function invoiceWriter(
             issueDate: inv.draft.issueDate,
             dueDate: inv.draft.dueDate,
           },
-          { organizationId, companyId: inv.companyId, correlationId: inv.correlationId, causationId },
+          { organizationId, companyId: inv.companyId, correlationId: inv.correlationId, causationId, trace },
         );
       }
       return numbers;
@@ -89,6 +93,7 @@ export function invoiceWriter(
       batcher.submit(`${invoice.organizationId}|${periodOf(invoice.draft.issueDate)}`, {
         invoice,
         causationId,
+        trace: activeTraceContext(),
       }),
   };
 }
