@@ -13,6 +13,8 @@ export const OrganizationRegistered = defineEvent({
     organizationId: z.uuid(),
     name: z.string().min(1),
     companies: z.array(z.object({ companyId: z.uuid(), name: z.string().min(1) })),
+    /** The IANA zone the organization keeps time in (monthly run, reminders); absent: Asia/Kolkata. */
+    timeZone: z.string().min(1).max(64).optional(),
   }),
 });
 

@@ -26,6 +26,8 @@ export const PERMISSIONS = {
   opsRead: 'ops:read',
   /** Inspect, replay and discard dead letters (platform/messaging/dead-letter-routes.ts). */
   opsDeadLetters: DEAD_LETTER_PERMISSION,
+  /** See and drive jobs: recurring, scheduled, failed (JOB_OPS_PERMISSION of platform/jobs/ops-routes.ts). */
+  opsJobs: 'ops:jobs',
   /** Saga instances and their step history: SAGA_OPS_PERMISSION in platform/sagas/routes.ts. */
   opsSagas: 'ops:sagas',
 } as const;

@@ -28,7 +28,7 @@ import { SERVICE_NAMES, type ServiceName } from '#contracts/services.js';
 export const SUBSCRIPTIONS: Record<ServiceName, readonly MessageContract[]> = {
   common: [InvoiceCreated, InvoiceVoided, PaymentReceived, POApproved, BillCreated, SalaryPosted],
   community: [UserCreated],
-  sales: [LedgerPosted, UserCreated],
+  sales: [LedgerPosted, OrganizationRegistered, UserCreated],
   purchase: [UserCreated, LedgerPosted],
   payroll: [UserCreated, LedgerPosted],
   notification: [

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../data/db.js';
 import { runMigrations } from '../data/migrate.js';
-import { startJobs } from '../jobs/pgboss.js';
-import type { Jobs } from '../jobs/jobs.js';
+import { startJobs, type RunningJobs } from '../jobs/pgboss.js';
+import { jobOpsRoutes } from '../jobs/ops-routes.js';
 import type { Bus } from '../messaging/bus.js';
 import type { ContractRegistry } from '../messaging/contract.js';
 import type { ServiceTopology } from '../messaging/transport.js';
@@ -81,7 +81,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
   const transport = needsBus ? await runtime.transport() : null;
 
   let messaging: Messaging | null = null;
-  let jobs: (Jobs & { stop(): Promise<void> }) | null = null;
+  let jobs: RunningJobs | null = null;
   let sagaEngine: SagaEngine | null = null;
   const bus: Bus = {
     publish: (tx, contract, payload, o) => required(messaging, 'bus').bus.publish(tx, contract, payload, o),
@@ -102,6 +102,9 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
     bus,
     jobs: {
       enqueue: (name, data, o) => required(jobs, 'jobs').enqueue(name, data, o),
+      enqueueMany: (name, list, o) => required(jobs, 'jobs').enqueueMany(name, list, o),
+      schedule: (job, o) => required(jobs, 'jobs').schedule(job, o),
+      unschedule: (name) => required(jobs, 'jobs').unschedule(name),
       cancel: (id) => required(jobs, 'jobs').cancel(id),
       failed: (name) => required(jobs, 'jobs').failed(name),
     },
@@ -199,6 +202,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
   // What every service with a database has: its trace and, with a bus, its dead letters.
   if (db) traceRoute(app, { service: def.name, db });
   if (messaging) await app.register(deadLetterRoutes, { store: messaging.deadLetters });
+  if (jobs) await app.register(jobOpsRoutes, { ops: jobs.ops });
   if (db && sagaEngine) {
     const stepNames = new Map(sagaDefinitions.map((d) => [d.type, d.steps.map((s) => s.name)]));
     await app.register(sagaRoutes, { db, stepNames });

@@ -1,4 +1,5 @@
 import type { Queryable } from '../data/db.js';
+import type { RecurringJob } from './recurring.js';
 
 /**
  * Background jobs on a PostgreSQL-backed queue (pg-boss), on PostgreSQL and PGlite alike.
@@ -37,9 +38,24 @@ export interface FailedJob {
   failedAt: string;
 }
 
+/** One job of `enqueueMany`. */
+export interface JobToQueue<D = unknown> {
+  data: D;
+  startAfter?: Date;
+  singletonKey?: string;
+}
+
 export interface Jobs {
   /** Queues a job now or later; returns its id, or null when a singleton of that key is queued. */
   enqueue<D>(name: string, data: D, opts?: ScheduleOptions): Promise<string | null>;
+  /** Queues many jobs of one definition in one statement (inside `tx` when given). */
+  enqueueMany<D>(name: string, jobs: ReadonlyArray<JobToQueue<D>>, opts?: { tx?: Queryable }): Promise<void>;
+  /**
+   * Adds or changes a recurring job: `queue` runs with `data` on `cron` read in `timezone` (an
+   * IANA zone). Idempotent; throws a RangeError on a bad cron or zone.
+   */
+  schedule(job: RecurringJob, opts?: { tx?: Queryable }): Promise<void>;
+  unschedule(name: string): Promise<void>;
   cancel(id: string): Promise<void>;
   failed(name?: string): Promise<FailedJob[]>;
 }

@@ -13,6 +13,9 @@ import {
 import { PgBossExecutor, transactionExecutor } from './pgboss-executor.js';
 import { retryLadder, type RetryLadder } from './retry-ladder.js';
 import { JobWorker } from './job-worker.js';
+import { JobAdmin } from './job-admin.js';
+import { RecurringSchedules } from './recurring.js';
+import { jobOperations, type JobOperations } from './operations.js';
 
 export interface StartJobsOptions {
   db: Db;
@@ -34,6 +37,8 @@ export interface StartJobsOptions {
 }
 
 export interface RunningJobs extends Jobs {
+  /** What the operations routes drive: recurring jobs, jobs by queue and state. */
+  ops: JobOperations;
   /** Takes no new jobs, waits for the running ones, then stops the timers. The Db stays open. */
   stop(): Promise<void>;
 }
@@ -80,6 +85,15 @@ export async function startJobs(opts: StartJobsOptions): Promise<RunningJobs> {
     await boss.updateQueue(def.name, { name: def.name, policy: 'standard', ...queue });
   }
   await syncSchedules(boss, opts.definitions);
+  const recurring = new RecurringSchedules(db, boss, schema);
+  await recurring.ensureTable();
+  const admin = new JobAdmin(db, schema);
+  const ops = jobOperations({ service: opts.service, db, boss, schema, recurring, admin });
+  // Due recurring jobs are queued (and the job gauges refreshed) every cron check.
+  const ticker = setInterval(() => {
+    void ops.tick().catch((err: unknown) => log?.warn({ err }, 'recurring jobs tick failed'));
+  }, cronCheck * 1000);
+  ticker.unref();
 
   const workers = opts.definitions.map(
     (def) =>
@@ -99,11 +113,33 @@ export async function startJobs(opts: StartJobsOptions): Promise<RunningJobs> {
   log?.info({ schema, jobs: opts.definitions.map((d) => d.name) }, 'jobs started');
 
   let stopping: Promise<void> | undefined;
+  const known = (name: string) => {
+    if (!ladders.has(name)) {
+      throw new Error(`unknown job '${name}' in ${opts.service}: list it in the service's job definitions`);
+    }
+  };
   return {
+    ops,
+    async enqueueMany(name, jobs, options = {}) {
+      known(name);
+      if (jobs.length === 0) return;
+      await boss.insert(
+        jobs.map((j) => ({
+          name,
+          data: (j.data ?? null) as object,
+          ...(j.startAfter ? { startAfter: j.startAfter } : {}),
+          ...(j.singletonKey ? { singletonKey: j.singletonKey } : {}),
+        })),
+        options.tx ? { db: transactionExecutor(options.tx) as PgBoss.Db } : {},
+      );
+    },
+    async schedule(job, options = {}) {
+      known(job.queue);
+      await recurring.register(job, options.tx);
+    },
+    unschedule: (name) => recurring.remove(name),
     async enqueue<D>(name: string, data: D, options: ScheduleOptions = {}): Promise<string | null> {
-      if (!ladders.has(name)) {
-        throw new Error(`unknown job '${name}' in ${opts.service}: list it in the service's job definitions`);
-      }
+      known(name);
       const send: PgBoss.SendOptions = {};
       if (options.startAfter) send.startAfter = options.startAfter;
       if (options.singletonKey) send.singletonKey = options.singletonKey;
@@ -120,6 +156,7 @@ export async function startJobs(opts: StartJobsOptions): Promise<RunningJobs> {
     stop() {
       stopping ??= (async () => {
         const timeout = opts.stopTimeoutMs ?? 30_000;
+        clearInterval(ticker);
         await Promise.all(workers.map((worker) => worker.stop(timeout)));
         await boss.stop({ graceful: true, wait: true, close: false, timeout });
         // pg-boss's own timers may still have a statement on its way: let it land before the Db closes.

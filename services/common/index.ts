@@ -8,6 +8,7 @@ import { SERVICE_PORTS } from '#contracts/services.js';
 import { KEY_ENCRYPTION_KEY_VARIABLE, loadAuthConfig } from './auth/config.js';
 import { authRoutes } from './auth/routes.js';
 import { serviceClients } from './auth/service-clients.js';
+import { customerLookupRoute } from './customers/lookup.js';
 import { customerRoutes } from './customers/routes.js';
 import { ledgerHandlers } from './ledger/handlers.js';
 import { ledgerRoutes } from './ledger/routes.js';
@@ -50,6 +51,7 @@ export const commonService: ServiceDefinition = {
     authRoutes(app, { db: deps.db, keys, signer, serviceTokens, config });
     organizationRoutes(app, deps);
     customerRoutes(app, deps);
+    customerLookupRoute(app, deps.db);
     ledgerRoutes(app, deps);
   },
   handlers: (deps) => ledgerHandlers(deps.bus),

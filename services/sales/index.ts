@@ -1,6 +1,7 @@
 import { loadSqlMigrations } from '#platform/data/migrate.js';
 import type { ServiceDefinition } from '#platform/host/service-definition.js';
 import { userFeed } from '#contracts/common.js';
+import { DEMO_ORGANIZATION } from '#contracts/demo.js';
 import { SERVICE_PORTS } from '#contracts/services.js';
 import { customerDirectory } from './common-client.js';
 import { invoiceWriter } from './invoices/create.js';
@@ -10,8 +11,18 @@ import { loadPaymentConfig } from './payments/config.js';
 import { simulatedGateway } from './payments/gateway.js';
 import { paymentRoutes } from './payments/routes.js';
 import { paymentSaga } from './payments/saga.js';
+import { scheduleReminders } from './reminders/schedule.js';
+import { paymentReminderJob } from './reminders/send.js';
+import { runDirectory } from './runs/directory.js';
+import { organizationHandlers } from './runs/handlers.js';
+import { invoiceRunJobs } from './runs/jobs.js';
+import { billingSettings, registerBillingOrganization } from './runs/organizations.js';
+import { invoiceRunRoutes } from './runs/routes.js';
 
-/** Sales: invoices (numbered, checked with Common, posted to the ledger by Common), their mail and payments. */
+/**
+ * Sales: invoices (numbered, checked with Common, posted to the ledger by Common), their mail and
+ * payments; the monthly invoice run per organization and the payment reminders.
+ */
 export const salesService: ServiceDefinition = {
   name: 'sales',
   port: SERVICE_PORTS.sales,
@@ -26,8 +37,19 @@ export const salesService: ServiceDefinition = {
       db: deps.db,
       bus: deps.bus,
       customers: customerDirectory(deps.http),
-      writer: invoiceWriter(deps.db, deps.bus),
+      // Every invoice gets its reminder job in the transaction that writes it.
+      writer: invoiceWriter(deps.db, deps.bus, async (tx, organizationId, invoices) => {
+        const { timeZone } = await billingSettings(tx, organizationId);
+        await scheduleReminders(
+          tx,
+          deps.jobs,
+          organizationId,
+          timeZone,
+          invoices.map((i) => ({ id: i.id, dueDate: i.draft.dueDate })),
+        );
+      }),
     });
+    invoiceRunRoutes(app, { db: deps.db, jobs: deps.jobs });
     paymentRoutes(app, {
       db: deps.db,
       bus: deps.bus,
@@ -35,7 +57,7 @@ export const salesService: ServiceDefinition = {
       config: loadPaymentConfig(deps.env),
     });
   },
-  handlers: () => invoiceHandlers(),
+  handlers: (deps) => [...invoiceHandlers(), ...organizationHandlers(deps.jobs)],
   sagas(deps) {
     const config = loadPaymentConfig(deps.env);
     return [
@@ -49,4 +71,20 @@ export const salesService: ServiceDefinition = {
       }),
     ];
   },
+  jobs: (deps) => [
+    ...invoiceRunJobs({
+      db: deps.db,
+      bus: deps.bus,
+      jobs: deps.jobs,
+      directory: runDirectory(deps.http),
+      log: deps.log,
+    }),
+    paymentReminderJob(deps.db, deps.bus),
+  ],
+  // The demo organization's OrganizationRegistered may predate Sales' subscription: bill it anyway.
+  seed: (deps) =>
+    registerBillingOrganization(deps.db, deps.jobs, {
+      organizationId: DEMO_ORGANIZATION.id,
+      name: DEMO_ORGANIZATION.name,
+    }),
 };

@@ -8,6 +8,8 @@ export interface NewOrganization {
   id: string;
   name: string;
   companies: Array<{ id: string; name: string }>;
+  /** IANA zone; announced to the services that keep time per organization (Sales' monthly run). */
+  timeZone?: string;
 }
 
 export interface NewUser {
@@ -29,6 +31,7 @@ export async function registerOrganization(tx: Tx, bus: Bus, org: NewOrganizatio
         organizationId: org.id,
         name: org.name,
         companies: org.companies.map((c) => ({ companyId: c.id, name: c.name })),
+        ...(org.timeZone ? { timeZone: org.timeZone } : {}),
       },
       { organizationId: org.id, companyId: null },
     );

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { hashPassword } from '#platform/auth/passwords.js';
+import { isTimeZone } from '#platform/jobs/next-run.js';
 import type { Db } from '#platform/data/db.js';
 import type { HttpApp } from '#platform/http/app.js';
 import { principalOf } from '#platform/http/authentication.js';
@@ -38,6 +39,11 @@ export function organizationRoutes(app: HttpApp, deps: { db: Db; bus: Bus }): vo
         body: z.object({
           name: z.string().trim().min(1).max(200),
           companyName: z.string().trim().min(1).max(200),
+          timeZone: z
+            .string()
+            .max(64)
+            .refine(isTimeZone, 'expected an IANA time zone such as Asia/Kolkata')
+            .optional(),
           admin: z.object({ email: z.email().max(320), name: z.string().trim().min(1).max(200), password }),
         }),
         response: { 201: z.object({ organizationId: z.uuid(), companyId: z.uuid(), userId: z.uuid() }) },
@@ -55,6 +61,7 @@ export function organizationRoutes(app: HttpApp, deps: { db: Db; bus: Bus }): vo
           companyId: randomUUID(),
           companyName: body.companyName,
           name: body.name,
+          ...(body.timeZone ? { timeZone: body.timeZone } : {}),
           admin: {
             id: randomUUID(),
             email: body.admin.email,

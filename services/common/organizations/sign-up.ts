@@ -8,6 +8,8 @@ export interface SignUp {
   companyId: string;
   companyName: string;
   name: string;
+  /** IANA zone the organization keeps time in (announced in OrganizationRegistered). */
+  timeZone?: string;
   admin: NewUser;
 }
 
@@ -23,6 +25,7 @@ export function signUp(bus: Bus, s: SignUp) {
       id: s.organizationId,
       name: s.name,
       companies: [{ id: s.companyId, name: s.companyName }],
+      ...(s.timeZone ? { timeZone: s.timeZone } : {}),
     });
     const added = await registerUser(tx, bus, s.organizationId, [s.companyId], s.admin);
     if (!added) throw conflict(`a user with email ${s.admin.email} already exists`);

@@ -27,7 +27,7 @@ export function residentRoutes(app: HttpApp, deps: { db: Db }): void {
       config: { permission: PERMISSIONS.residentsRead },
       schema: {
         summary: 'Active residents with their monthly charges (paged by id)',
-        querystring: pageQuery(100),
+        querystring: pageQuery(100, 1000),
         response: { 200: pageSchema(residentSchema) },
       },
     },

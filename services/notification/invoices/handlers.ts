@@ -12,8 +12,8 @@ type InvoiceMailPayload = PayloadOf<typeof SendPaymentReminder> &
 
 /** Invoice mails: the new invoice, an invoice mailed again on request, a payment reminder. */
 export function invoiceMailHandlers(mailer: Mailer): MessageHandler[] {
-  // The invoice-created mail goes once per invoice even if its fact is published twice (as two
-  // messages); an explicit SendInvoiceEmail or a reminder is a mail of its own.
+  // The invoice-created mail and the reminder go once per invoice even if their message comes twice
+  // (a fact published again, a reminder job run again); an explicit SendInvoiceEmail is a mail of its own.
   const invoiceMail =
     (template: 'invoice-created' | 'payment-reminder', oncePerInvoice = false) =>
     async (m: Envelope<InvoiceMailPayload>, tx: Tx) => {
@@ -48,7 +48,8 @@ export function invoiceMailHandlers(mailer: Mailer): MessageHandler[] {
     on(
       SendPaymentReminder,
       'notification.invoices.send-payment-reminder',
-      invoiceMail('payment-reminder'),
+      // Once per invoice, however often the reminder job or its command runs.
+      invoiceMail('payment-reminder', true),
       options,
     ),
   ];

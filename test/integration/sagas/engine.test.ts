@@ -71,6 +71,9 @@ describe.each(backends())('saga engine on $name', (backend) => {
       enqueue: (n, d, o) => queue.jobs!.enqueue(n, d, o),
       cancel: (id) => queue.jobs!.cancel(id),
       failed: (n) => queue.jobs!.failed(n),
+      enqueueMany: (n, list, o) => queue.jobs!.enqueueMany(n, list, o),
+      schedule: (job, o) => queue.jobs!.schedule(job, o),
+      unschedule: (name) => queue.jobs!.unschedule(name),
     };
     const e = new SagaEngine({ service: db.service, db, jobs: lazyJobs, log, definitions, leaseMs });
     const jobs = await startJobs({

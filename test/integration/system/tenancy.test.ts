@@ -111,6 +111,19 @@ describe('tenancy across every service', () => {
     demoIds.set('/api/users/:id', DEMO_USERS[1].id);
     demoIds.set('/api/invoices/:id', invoiceId);
     demoIds.set('/api/emails/:id', emails.items[0]!.id);
+    // The invoice's reminder job, and a monthly run of the demo.
+    const jobs = (await (
+      await call('sales', 'GET', '/api/ops/jobs?queue=payment-reminder', demoToken)
+    ).json()) as {
+      items: { id: string }[];
+    };
+    demoIds.set('/api/ops/jobs/:id', jobs.items[0]!.id);
+    const period = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata' })
+      .format(new Date())
+      .slice(0, 7);
+    const invoiceRun = await call('sales', 'POST', '/api/invoice-runs', demoToken, { body: { period } });
+    expect(invoiceRun.status).toBe(202);
+    demoIds.set('/api/invoice-runs/:id', ((await invoiceRun.json()) as { id: string }).id);
   }, 180_000);
 
   afterAll(async () => {
@@ -156,6 +169,14 @@ describe('tenancy across every service', () => {
           : [...demoIds.keys()].find(
               (k) => route.url.startsWith(k.replace(/:id$/, '')) && route.url.includes(':id'),
             );
+        if (route.url === '/api/ops/jobs/recurring/:name/trigger') {
+          // Each organization's monthly run is its own recurring job: another's is not there.
+          const name = `monthly-invoice-run.${DEMO_ORGANIZATION.id}`;
+          const res = await call(service.name, 'POST', `/api/ops/jobs/recurring/${name}/trigger`, otherToken);
+          expect(res.status, route.url).toBe(404);
+          checked++;
+          continue;
+        }
         if (route.url === '/api/ledger/accounts/:code/statement') {
           // Accounts are per organization: the other organization's 1200 has none of the demo's lines.
           const res = await call(service.name, 'GET', '/api/ledger/accounts/1200/statement', otherToken);

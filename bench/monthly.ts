@@ -1,0 +1,291 @@
+/**
+ * `npm run bench:monthly`: the monthly invoice run at the scale of the 1st of the month, on
+ * RabbitMQ + PostgreSQL (each service its own process) with a real SMTP server on loopback.
+ * R residents (default 20,000 over 20 organizations; `--residents 100000`, `--organizations N`)
+ * are triggered at once (one run per organization) and measured until fully settled: every
+ * invoice created, posted by Common and acknowledged back to Sales, mailed, its reminder job
+ * scheduled. Then, on the same stack, the seed's own loop on a sample (`--sample`, default 300):
+ * one resident at a time, one request and transaction per invoice (with its reminder job), in
+ * sequence. Prints both rates, the ratio and each process's peak RSS; last line JSON.
+ */
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { SMTPServer } from 'smtp-server';
+import { Pool } from 'undici';
+import { BENCH_SETTINGS, startPostgres, startRabbit } from '../test/harness/servers.js';
+import { freePort } from '../test/harness/ports.js';
+import { launchMonthly, type MonthlyService } from './monthly/launch.js';
+import { populate, serviceDb } from './monthly/population.js';
+import { rssSampler } from './monthly/rss.js';
+
+const { values: args } = parseArgs({
+  options: {
+    residents: { type: 'string', default: process.env.BENCH_RESIDENTS ?? '20000' },
+    organizations: { type: 'string', default: process.env.BENCH_ORGANIZATIONS ?? '20' },
+    sample: { type: 'string', default: process.env.BENCH_SEED_SAMPLE ?? '300' },
+  },
+});
+const residents = Number(args.residents);
+const organizations = Number(args.organizations);
+const sample = Number(args.sample);
+const password = 'bench-password-1';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
+async function smtpSink() {
+  let received = 0;
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, _session, callback) {
+      stream.on('data', () => undefined);
+      stream.on('end', () => {
+        received += 1;
+        callback();
+      });
+    },
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { port, received: () => received, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+function client(urls: Record<MonthlyService, string>) {
+  const pools = Object.fromEntries(
+    Object.entries(urls).map(([n, u]) => [n, new Pool(u, { connections: 8 })]),
+  );
+  const call = async (
+    service: MonthlyService,
+    method: 'GET' | 'POST',
+    path: string,
+    token?: string,
+    body?: unknown,
+  ) => {
+    const res = await pools[service]!.request({
+      method,
+      path,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined
+          ? {}
+          : { 'content-type': 'application/json', 'idempotency-key': randomUUID() }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.body.text();
+    return { status: res.statusCode, body: (text ? JSON.parse(text) : {}) as Json };
+  };
+  return { call, close: () => Promise.all(Object.values(pools).map((p) => p.close())) };
+}
+
+let lastProgress = 0;
+/** A line every 5 s while waiting (stderr: the last stdout line stays the JSON). */
+const progress = (line: string) => {
+  if (Date.now() - lastProgress < 5000) return;
+  lastProgress = Date.now();
+  console.error(`  ... ${line}`);
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+const postgres = await startPostgres({ settings: BENCH_SETTINGS });
+const rabbit = await startRabbit();
+const sink = await smtpSink();
+const prefix = `benchm${Date.now().toString(36)}`;
+const system = await launchMonthly({
+  ...process.env,
+  LOG_LEVEL: 'warn',
+  DATABASE_URL: postgres.url,
+  AMQP_URL: rabbit.url,
+  DATABASE_PREFIX: prefix,
+  SMTP_HOST: '127.0.0.1',
+  SMTP_PORT: String(sink.port),
+  SMTP_POOL_SIZE: process.env.SMTP_POOL_SIZE ?? '16',
+});
+const rss = rssSampler(system.pids);
+const api = client(system.urls);
+const dbs = {
+  common: serviceDb(postgres.url, prefix, 'common'),
+  community: serviceDb(postgres.url, prefix, 'community'),
+  sales: serviceDb(postgres.url, prefix, 'sales'),
+};
+const count = async (db: keyof typeof dbs, sql: string, params: unknown[] = []) =>
+  Number((await dbs[db].query<{ n: string }>(sql, params)).rows[0]!.n);
+
+try {
+  const period = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata' })
+    .format(new Date())
+    .slice(0, 7);
+  const register = async (tag: string, n: number) => {
+    const email = `admin-${tag}@bench.example`;
+    const res = await api.call('common', 'POST', '/api/organizations', undefined, {
+      name: `Society ${tag}`,
+      companyName: `Society ${tag} Maintenance`,
+      admin: { email, name: `Admin ${tag}`, password },
+    });
+    if (res.status !== 201) throw new Error(`registering ${tag}: ${res.status} ${JSON.stringify(res.body)}`);
+    await populate(dbs, { organizationId: res.body.organizationId, companyId: res.body.companyId, tag }, n);
+    const login = await api.call('common', 'POST', '/api/auth/login', undefined, { email, password });
+    return { organizationId: res.body.organizationId as string, token: login.body.accessToken as string };
+  };
+
+  console.log(
+    `populating ${residents} residents over ${organizations} organizations (+${sample} for the seed loop)...`,
+  );
+  const perOrg = Math.ceil(residents / organizations);
+  const orgs = [];
+  for (let i = 0; i < organizations; i += 1) {
+    orgs.push(await register(`o${i}`, Math.min(perOrg, residents - i * perOrg)));
+  }
+  const seedOrg = await register('seedloop', sample);
+  const orgIds = orgs.map((o) => o.organizationId);
+
+  // --- The run: every organization's run started at once; measured until fully settled.
+  const t0 = performance.now();
+  const runs = await Promise.all(
+    orgs.map((o) => api.call('sales', 'POST', '/api/invoice-runs', o.token, { period })),
+  );
+  if (runs.some((r) => r.status !== 202))
+    throw new Error(`a run did not start: ${JSON.stringify(runs[0]!.body)}`);
+  const marks: Record<string, number> = {};
+  const mark = (name: string, done: boolean) => {
+    if (done && marks[name] === undefined) marks[name] = (performance.now() - t0) / 1000;
+    return done;
+  };
+  await until(
+    'the run to settle',
+    async () => {
+      const created = await count(
+        'sales',
+        `SELECT count(*) AS n FROM invoice_run_item WHERE organization_id = ANY($1::uuid[])`,
+        [orgIds],
+      );
+      const posted = await count(
+        'sales',
+        `SELECT count(*) AS n FROM invoice WHERE organization_id = ANY($1::uuid[]) AND journal_id IS NOT NULL`,
+        [orgIds],
+      );
+      const reminders = await count(
+        'sales',
+        `SELECT count(*) AS n FROM pgboss_sales.job WHERE name = 'payment-reminder'`,
+      );
+      const running = await count('sales', `SELECT count(*) AS n FROM invoice_run WHERE status = 'running'`);
+      const failed = await dbs.sales.query<{ reason: string }>(
+        `SELECT string_agg(reason, ' | ') AS reason FROM invoice_run WHERE status = 'failed' HAVING count(*) > 0`,
+      );
+      if (failed.rows[0]) throw new Error(`a run failed: ${failed.rows[0].reason}`);
+      const a = mark('created', created >= residents && running === 0);
+      const b = mark('posted', posted >= residents);
+      const c = mark('mailed', sink.received() >= residents);
+      const d = mark('reminders', reminders >= residents);
+      progress(
+        `created ${created}, posted ${posted}, mailed ${sink.received()}, reminders ${reminders}, running ${running}`,
+      );
+      return a && b && c && d;
+    },
+    30 * 60_000,
+  );
+  const settledSeconds = (performance.now() - t0) / 1000;
+  for (const r of (
+    await dbs.sales.query<{ status: string; reason: string | null; failed: number }>(
+      `SELECT status, reason, failed FROM invoice_run WHERE status <> 'completed' OR failed > 0 LIMIT 5`,
+    )
+  ).rows)
+    console.error(`  run ${r.status}: ${r.reason ?? ''} (${r.failed} residents failed)`);
+  const failedRuns = await count(
+    'sales',
+    `SELECT count(*) AS n FROM invoice_run WHERE status <> 'completed'`,
+  );
+  const residentsPerSecond = residents / settledSeconds;
+
+  // --- The seed's loop on a sample: residents read from Community, then one invoice at a time.
+  const mailsBefore = sink.received();
+  const s0 = performance.now();
+  const list: Json[] = [];
+  let cursor: string | null = null;
+  do {
+    const q: string = `/api/residents/active?limit=200${cursor ? `&cursor=${cursor}` : ''}`;
+    const page = await api.call('community', 'GET', q, seedOrg.token);
+    list.push(...page.body.items);
+    cursor = page.body.nextCursor;
+  } while (cursor);
+  for (const r of list) {
+    const res = await api.call('sales', 'POST', '/api/invoices', seedOrg.token, {
+      customerId: r.customerId,
+      amount: r.monthlyCharges,
+      issueDate: `${period}-01`,
+      dueDate: `${period}-15`,
+    });
+    if (res.status !== 201) throw new Error(`seed loop invoice: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+  await until(
+    'the seed loop to settle',
+    async () =>
+      (await count(
+        'sales',
+        `SELECT count(*) AS n FROM invoice WHERE organization_id = $1 AND journal_id IS NOT NULL`,
+        [seedOrg.organizationId],
+      )) >= sample && sink.received() - mailsBefore >= sample,
+    30 * 60_000,
+  );
+  const seedSeconds = (performance.now() - s0) / 1000;
+  const seedLoopResidentsPerSecond = sample / seedSeconds;
+  rss.stop();
+  const peak = rss.peak();
+  const round = (x: number) => Math.round(x * 10) / 10;
+  const ratio = residentsPerSecond / seedLoopResidentsPerSecond;
+
+  console.log('');
+  console.log(
+    `monthly run    ${residents} residents / ${organizations} orgs: settled in ${settledSeconds.toFixed(1)} s = ${residentsPerSecond.toFixed(0)} residents/s`,
+  );
+  console.log(
+    `  done after: created ${marks.created?.toFixed(1)} s, posted+acknowledged ${marks.posted?.toFixed(1)} s, ` +
+      `mailed ${marks.mailed?.toFixed(1)} s, reminders ${marks.reminders?.toFixed(1)} s; runs not completed: ${failedRuns}`,
+  );
+  console.log(
+    `seed loop      ${sample} residents in sequence: ${seedSeconds.toFixed(1)} s = ${seedLoopResidentsPerSecond.toFixed(1)} residents/s`,
+  );
+  console.log(`ratio          ${ratio.toFixed(1)}x (target >= 10x: ${ratio >= 10 ? 'met' : 'MISSED'})`);
+  console.log(
+    `peak RSS (MB)  ${Object.entries(peak)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')} (target <= 1024: ${Object.values(peak).every((v) => v <= 1024) ? 'met' : 'MISSED'})`,
+  );
+  if (residents >= 100_000) {
+    console.log(
+      `100k target (< 300 s): ${settledSeconds < 300 ? 'met' : 'MISSED'} (${settledSeconds.toFixed(1)} s)`,
+    );
+  }
+  console.log(
+    JSON.stringify({
+      residents,
+      organizations,
+      settledSeconds: round(settledSeconds),
+      residentsPerSecond: round(residentsPerSecond),
+      seedLoopSample: sample,
+      seedLoopResidentsPerSecond: round(seedLoopResidentsPerSecond),
+      ratio: round(ratio),
+      peakRssMb: peak,
+      phasesSeconds: Object.fromEntries(Object.entries(marks).map(([k, v]) => [k, round(v)])),
+    }),
+  );
+} finally {
+  rss.stop();
+  await api.close();
+  await Promise.all(Object.values(dbs).map((p) => p.end()));
+  await system.stop();
+  await sink.close();
+  await rabbit.stop();
+  await postgres.stop();
+}

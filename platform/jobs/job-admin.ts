@@ -1,0 +1,169 @@
+import type { Db } from '../data/db.js';
+
+/** A job as an operator sees it; pg-boss's created and retry are both "scheduled" (waiting to run). */
+export const JOB_STATES = ['scheduled', 'active', 'completed', 'failed', 'cancelled'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+export interface JobView {
+  id: string;
+  queue: string;
+  state: JobState;
+  data: unknown;
+  startAfter: string;
+  attempts: number;
+  error: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export type JobAction =
+  { outcome: 'done'; job: JobView } | { outcome: 'not-found' } | { outcome: 'conflict'; state: JobState };
+
+const PGBOSS_STATES: Record<JobState, string[]> = {
+  scheduled: ['created', 'retry'],
+  active: ['active'],
+  completed: ['completed'],
+  failed: ['failed'],
+  cancelled: ['cancelled'],
+};
+
+/**
+ * Whose jobs a caller sees: an organization's operator sees its own jobs (data naming it) and the
+ * service's jobs that name no organization; another organization's jobs answer 404.
+ */
+export interface JobScope {
+  organizationId: string;
+}
+
+const IN_SCOPE = (param: string) =>
+  `(data->>'organizationId' IS NULL OR data->>'organizationId' = ${param}::text)`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface JobRow {
+  id: string;
+  name: string;
+  state: string;
+  data: unknown;
+  start_after: Date;
+  retry_count: number;
+  started_on: Date | null;
+  output: unknown;
+  created_on: Date;
+  completed_on: Date | null;
+}
+
+function stateOf(pgboss: string): JobState {
+  return pgboss === 'created' || pgboss === 'retry' ? 'scheduled' : (pgboss as JobState);
+}
+
+function errorOf(output: unknown): string | null {
+  if (!output || typeof output !== 'object') return null;
+  const o = output as { message?: unknown; value?: { message?: unknown } };
+  if (typeof o.message === 'string') return o.message;
+  if (typeof o.value?.message === 'string') return o.value.message;
+  return null;
+}
+
+function view(r: JobRow): JobView {
+  const state = stateOf(r.state);
+  // retry_count counts attempts already failed; one more has run (or runs) once the job started.
+  const attempts = r.retry_count + (r.state === 'retry' || r.started_on === null ? 0 : 1);
+  return {
+    id: r.id,
+    queue: r.name,
+    state,
+    data: r.data,
+    startAfter: r.start_after.toISOString(),
+    attempts,
+    error: r.state === 'failed' || r.state === 'retry' ? errorOf(r.output) : null,
+    createdAt: r.created_on.toISOString(),
+    finishedAt: r.completed_on?.toISOString() ?? null,
+  };
+}
+
+const COLUMNS =
+  'id, name, state::text AS state, data, start_after, retry_count, started_on, output, created_on, completed_on';
+
+/** Jobs of a service's queue, for the operations routes (pg-boss's own queues left out). */
+export class JobAdmin {
+  constructor(
+    private readonly db: Db,
+    private readonly schema: string,
+  ) {}
+
+  async list(
+    scope: JobScope,
+    filter: { queue?: string; state?: JobState; limit?: number },
+  ): Promise<JobView[]> {
+    const states = filter.state ? PGBOSS_STATES[filter.state] : null;
+    const select = (table: string) => `
+      SELECT ${COLUMNS} FROM ${this.schema}.${table}
+       WHERE name NOT LIKE '\\_\\_pgboss\\_\\_%' AND ($1::text IS NULL OR name = $1)
+         AND ($2::text[] IS NULL OR state::text = ANY($2::text[])) AND ${IN_SCOPE('$4')}`;
+    const { rows } = await this.db.query<JobRow>(
+      `${select('job')} UNION ALL ${select('archive')} ORDER BY created_on DESC, id LIMIT $3`,
+      [filter.queue ?? null, states, filter.limit ?? 100, scope.organizationId],
+    );
+    return rows.map(view);
+  }
+
+  async get(scope: JobScope, id: string): Promise<JobView | null> {
+    if (!UUID.test(id)) return null;
+    const { rows } = await this.db.query<JobRow>(
+      `SELECT ${COLUMNS} FROM ${this.schema}.job WHERE id = $1 AND ${IN_SCOPE('$2')}
+       UNION ALL SELECT ${COLUMNS} FROM ${this.schema}.archive WHERE id = $1 AND ${IN_SCOPE('$2')} LIMIT 1`,
+      [id, scope.organizationId],
+    );
+    return rows[0] ? view(rows[0]) : null;
+  }
+
+  /** A scheduled job becomes due now. */
+  runNow(scope: JobScope, id: string): Promise<JobAction> {
+    return this.act(scope, id, `start_after = now()`, ['created', 'retry']);
+  }
+
+  /** A finished job (failed, cancelled or completed) is scheduled again, now, with one more attempt. */
+  retry(scope: JobScope, id: string): Promise<JobAction> {
+    return this.act(
+      scope,
+      id,
+      `state = 'retry', start_after = now(), completed_on = NULL, retry_limit = GREATEST(retry_limit, retry_count + 1)`,
+      ['failed', 'cancelled', 'completed'],
+    );
+  }
+
+  /** A job not yet finished is cancelled (a running one's handler is not interrupted). */
+  cancel(scope: JobScope, id: string): Promise<JobAction> {
+    return this.act(scope, id, `state = 'cancelled', completed_on = now()`, ['created', 'retry', 'active']);
+  }
+
+  private async act(scope: JobScope, id: string, set: string, from: string[]): Promise<JobAction> {
+    if (!UUID.test(id)) return { outcome: 'not-found' };
+    const { rows } = await this.db.query<JobRow>(
+      `UPDATE ${this.schema}.job SET ${set} WHERE id = $1 AND state::text = ANY($2::text[]) AND ${IN_SCOPE('$3')}
+       RETURNING ${COLUMNS}`,
+      [id, from, scope.organizationId],
+    );
+    if (rows[0]) return { outcome: 'done', job: view(rows[0]) };
+    const found = await this.get(scope, id);
+    return found ? { outcome: 'conflict', state: found.state } : { outcome: 'not-found' };
+  }
+
+  /** Jobs by queue and state, for the metrics. */
+  async counts(): Promise<Array<{ queue: string; state: JobState; count: number }>> {
+    const { rows } = await this.db.query<{ name: string; state: string; count: string }>(
+      `SELECT name, state::text AS state, count(*) AS count FROM ${this.schema}.job
+        WHERE name NOT LIKE '\\_\\_pgboss\\_\\_%' GROUP BY 1, 2`,
+    );
+    const totals = new Map<string, { queue: string; state: JobState; count: number }>();
+    for (const r of rows) {
+      const state = stateOf(r.state);
+      const key = `${r.name}|${state}`;
+      const t = totals.get(key) ?? { queue: r.name, state, count: 0 };
+      t.count += Number(r.count);
+      totals.set(key, t);
+    }
+    return [...totals.values()];
+  }
+}

@@ -1,0 +1,68 @@
+import cronParser from 'cron-parser';
+
+/** True when the runtime knows the IANA time zone (e.g. `Asia/Kolkata`, `Europe/London`). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Throws a RangeError naming what is wrong with a cron expression or time zone. */
+export function assertSchedule(cron: string, timeZone: string): void {
+  if (!isTimeZone(timeZone)) throw new RangeError(`unknown time zone '${timeZone}'`);
+  cronParser.parseExpression(cron, { tz: timeZone });
+}
+
+/**
+ * The first moment strictly after `after` that `cron` names, reading the expression as wall-clock
+ * time in `timeZone` (cron-parser applies the zone's daylight-saving rules).
+ */
+export function nextRunAt(cron: string, timeZone: string, after: Date): Date {
+  return cronParser.parseExpression(cron, { tz: timeZone, currentDate: after }).next().toDate();
+}
+
+/** The UTC offset of `zone` at `at`, in minutes (east positive). */
+function offsetMinutes(zone: string, at: Date): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(at);
+  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
+  const asUtc = Date.UTC(
+    get('year'),
+    get('month') - 1,
+    get('day'),
+    get('hour'),
+    get('minute'),
+    get('second'),
+  );
+  return Math.round((asUtc - Math.floor(at.getTime() / 1000) * 1000) / 60_000);
+}
+
+/** The instant a wall-clock date and time (`YYYY-MM-DD`, `HH:MM`) has in `zone`. */
+export function zonedInstant(date: string, time: string, zone: string): Date {
+  const naive = Date.parse(`${date}T${time}:00Z`);
+  // Two passes settle the offset that applies at the resulting instant (DST changes included).
+  let instant = naive - offsetMinutes(zone, new Date(naive)) * 60_000;
+  instant = naive - offsetMinutes(zone, new Date(instant)) * 60_000;
+  return new Date(instant);
+}
+
+/** The calendar date (`YYYY-MM-DD`) it is in `zone` at `at`. */
+export function zonedDate(at: Date, zone: string): string {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(at);
+}

@@ -1,0 +1,258 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startService } from '#platform/host/start-service.js';
+import { nextRunAt } from '#platform/jobs/next-run.js';
+import { DEMO_ORGANIZATION, DEMO_RESIDENTS } from '#contracts/demo.js';
+import { communityService } from '#services/community/index.js';
+import { currentPeriod } from '#services/sales/runs/period.js';
+import { systemStartOptions } from '../../../bin/system.js';
+import { apiOf } from '../../support/api.js';
+import { dbOf, startTestSystem, type Mode, type TestSystem } from '../../support/system.js';
+import { waitFor } from '../../support/wait.js';
+import { startSmtpSink, type SmtpSink } from '../invoice-flow/smtp-sink.js';
+
+/**
+ * The seed's scenario 1 end to end: the monthly run reads Community's active residents, invoices
+ * each once (Common posts, Notification mails), schedules each invoice's reminder; re-runs skip;
+ * an unknown customer is one failure; job operations drive the schedule and the reminders.
+ */
+const CASES: Array<{ name: string; mode: Mode }> = [
+  { name: 'RabbitMQ + PostgreSQL', mode: 'distributed' },
+  { name: 'embedded', mode: 'embedded' },
+];
+
+const ZONE = 'Asia/Kolkata';
+const next = (() => {
+  const [y, m] = currentPeriod(ZONE).split('-').map(Number) as [number, number];
+  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+})();
+
+describe.each(CASES)('monthly invoice run on $name', ({ mode }) => {
+  let system: TestSystem;
+  let sink: SmtpSink;
+  let api: ReturnType<typeof apiOf>;
+  let admin = '';
+  const stranger = { residentId: randomUUID(), customerId: randomUUID() };
+
+  beforeAll(async () => {
+    sink = await startSmtpSink();
+    system = await startTestSystem({
+      mode,
+      only: ['common', 'community', 'sales', 'notification'],
+      env: { HTTP_TIMEOUT_MS: '10000', SMTP_HOST: '127.0.0.1', SMTP_PORT: String(sink.port) },
+    });
+    api = apiOf(system);
+    admin = await system.login('admin@demo.dhanman.local');
+    // A resident whose customer Common has never heard of.
+    await dbOf(system, 'community').query(
+      `INSERT INTO resident (id, organization_id, company_id, unit_id, customer_id, name, email, monthly_charges)
+       SELECT $1, organization_id, company_id, id, $2, 'Nobody Known', 'nobody@residents.example', 1000 FROM unit LIMIT 1`,
+      [stranger.residentId, stranger.customerId],
+    );
+  });
+  afterAll(async () => {
+    await system?.stop();
+    await sink?.close();
+  });
+
+  const run = async (period: string) => {
+    const started = await api('sales', 'POST', '/api/invoice-runs', { token: admin, body: { period } });
+    expect(started.status).toBe(202);
+    return waitFor(
+      `the run of ${period}`,
+      async () => {
+        const res = await api('sales', 'GET', `/api/invoice-runs/${started.body.id}`, { token: admin });
+        return res.body.status !== 'running' ? res.body : undefined;
+      },
+      60_000,
+    );
+  };
+  const mails = (to: string, template: string) =>
+    sink.mails.filter((m) => m.envelopeTo.includes(to) && m.headers['x-dhanman-template'] === template);
+  const reminders = async (state: string) =>
+    (
+      await api('sales', 'GET', `/api/ops/jobs?queue=payment-reminder&state=${state}&limit=500`, {
+        token: admin,
+      })
+    ).body.items as Array<{ id: string; data: { invoiceId: string }; startAfter: string; state: string }>;
+
+  it('invoices every active resident once: posted, mailed, reminded; a re-run skips them all', async () => {
+    const first = await run(next);
+    expect(first).toMatchObject({
+      period: next,
+      status: 'completed',
+      residents: DEMO_RESIDENTS.length + 1,
+      created: DEMO_RESIDENTS.length,
+      skipped: 0,
+      failed: 1,
+      failures: [
+        { residentId: stranger.residentId, reason: `customer ${stranger.customerId} is not known to Common` },
+      ],
+    });
+    const sales = dbOf(system, 'sales');
+    const { rows: invoices } = await sales.query<{ id: string; customer_email: string; due_date: string }>(
+      `SELECT i.id, i.customer_email, to_char(i.due_date, 'YYYY-MM-DD') AS due_date FROM invoice i
+        JOIN invoice_run_item r ON r.invoice_id = i.id WHERE r.run_id = $1`,
+      [first.id],
+    );
+    expect(invoices).toHaveLength(DEMO_RESIDENTS.length);
+    expect(new Set(invoices.map((i) => i.due_date))).toEqual(new Set([`${next}-15`]));
+    await waitFor(
+      'every invoice posted by Common',
+      async () =>
+        (
+          await sales.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM invoice WHERE id = ANY($1::uuid[]) AND journal_id IS NOT NULL`,
+            [invoices.map((i) => i.id)],
+          )
+        ).rows[0]!.n === invoices.length,
+      30_000,
+    );
+    await waitFor(
+      'every invoice mailed',
+      () => DEMO_RESIDENTS.every((r) => mails(r.email, 'invoice-created').length === 1),
+      30_000,
+    );
+    // Reminder: 09:00 Kolkata three days before the 15th.
+    const scheduled = await reminders('scheduled');
+    const ofRun = scheduled.filter((j) => invoices.some((i) => i.id === j.data.invoiceId));
+    expect(ofRun).toHaveLength(invoices.length);
+    expect(new Set(ofRun.map((j) => j.startAfter))).toEqual(new Set([`${next}-12T03:30:00.000Z`]));
+
+    const again = await run(next);
+    expect(again).toMatchObject({
+      status: 'completed',
+      created: 0,
+      skipped: DEMO_RESIDENTS.length,
+      failed: 1,
+    });
+    const count = await sales.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM invoice_run_item WHERE period = $1`,
+      [next],
+    );
+    expect(count.rows[0]!.n).toBe(DEMO_RESIDENTS.length);
+  });
+
+  it('a reminder run now mails once however often it runs; a paid invoice gets none', async () => {
+    const scheduled = await reminders('scheduled');
+    expect(scheduled.length).toBeGreaterThanOrEqual(2);
+    const [due, paid] = [scheduled[0]!, scheduled[1]!];
+    const sales = dbOf(system, 'sales');
+    const emailOf = async (invoiceId: string) =>
+      (await sales.query<{ e: string }>('SELECT customer_email AS e FROM invoice WHERE id = $1', [invoiceId]))
+        .rows[0]!.e;
+    const completed = (id: string) =>
+      waitFor(`job ${id} completed`, async () => {
+        const res = await api('sales', 'GET', `/api/ops/jobs/${id}`, { token: admin });
+        return res.body.state === 'completed' ? res.body : undefined;
+      });
+
+    expect((await api('sales', 'POST', `/api/ops/jobs/${due.id}/run-now`, { token: admin })).status).toBe(
+      200,
+    );
+    const to = await emailOf(due.data.invoiceId);
+    await waitFor('the reminder mail', () => mails(to, 'payment-reminder').length === 1, 30_000);
+    await completed(due.id);
+    expect((await api('sales', 'POST', `/api/ops/jobs/${due.id}/retry`, { token: admin })).status).toBe(200);
+    await waitFor('the job run again', async () => (await completed(due.id)).attempts >= 2);
+    // Give a second mail every chance to arrive: the outbox of Sales is empty and Notification idle.
+    await waitFor(
+      'Sales outbox drained',
+      async () =>
+        (await sales.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL'))
+          .rows[0]!.n === 0,
+    );
+    expect(mails(to, 'payment-reminder')).toHaveLength(1);
+
+    await sales.query(`UPDATE invoice SET status = 'paid' WHERE id = $1`, [paid.data.invoiceId]);
+    expect((await api('sales', 'POST', `/api/ops/jobs/${paid.id}/run-now`, { token: admin })).status).toBe(
+      200,
+    );
+    await completed(paid.id);
+    expect(mails(await emailOf(paid.data.invoiceId), 'payment-reminder')).toHaveLength(0);
+  });
+
+  it('lists the monthly run per organization with its next run; trigger now starts a run', async () => {
+    const list = await api('sales', 'GET', '/api/ops/jobs/recurring', { token: admin });
+    const name = `monthly-invoice-run.${DEMO_ORGANIZATION.id}`;
+    const monthly = list.body.items.find((r: { name: string }) => r.name === name);
+    expect(monthly).toMatchObject({ cron: '0 6 1 * *', timezone: ZONE });
+    expect(monthly.nextRunAt).toBe(nextRunAt('0 6 1 * *', ZONE, new Date()).toISOString());
+    expect(monthly.nextRunAt).toBe(`${next}-01T00:30:00.000Z`);
+
+    const fired = await api('sales', 'POST', `/api/ops/jobs/recurring/${name}/trigger`, { token: admin });
+    expect(fired.status).toBe(202);
+    const current = currentPeriod(ZONE);
+    const started = await waitFor(
+      'the triggered run',
+      async () => {
+        const res = await api('sales', 'GET', `/api/invoice-runs?period=${current}`, { token: admin });
+        return res.body.items.find((r: { status: string }) => r.status === 'completed');
+      },
+      60_000,
+    );
+    expect(started).toMatchObject({ created: DEMO_RESIDENTS.length, failed: 1 });
+    const after = await api('sales', 'GET', '/api/ops/jobs/recurring', { token: admin });
+    expect(after.body.items.find((r: { name: string }) => r.name === name)).toMatchObject({
+      lastState: 'completed',
+      nextRunAt: monthly.nextRunAt,
+    });
+  });
+
+  it('refuses bad input with a 4xx and changes nothing', async () => {
+    const sales = dbOf(system, 'sales');
+    const runs = async () =>
+      (await sales.query<{ n: number }>('SELECT count(*)::int AS n FROM invoice_run')).rows[0]!.n;
+    const before = await runs();
+    const post = (body: unknown) => api('sales', 'POST', '/api/invoice-runs', { token: admin, body });
+    expect((await post({ period: '2026-13' })).status).toBe(400);
+    expect((await post({ period: 'next month' })).status).toBe(400);
+    expect((await post({})).status).toBe(400);
+    expect((await post({ period: '2199-01' })).status).toBe(422);
+    expect((await post({ period: '1999-01' })).status).toBe(422);
+    expect(
+      (await api('sales', 'POST', `/api/ops/jobs/${randomUUID()}/run-now`, { token: admin })).status,
+    ).toBe(404);
+    expect((await api('sales', 'POST', '/api/ops/jobs/not-a-job/cancel', { token: admin })).status).toBe(404);
+    expect((await api('sales', 'GET', '/api/ops/jobs?state=bogus', { token: admin })).status).toBe(400);
+    expect(
+      (await api('sales', 'POST', '/api/ops/jobs/recurring/nope/trigger', { token: admin })).status,
+    ).toBe(404);
+    expect((await api('sales', 'GET', `/api/invoice-runs/${randomUUID()}`, { token: admin })).status).toBe(
+      404,
+    );
+    expect(await runs()).toBe(before);
+  });
+
+  it.runIf(mode === 'distributed')(
+    'Community down: the run fails with the reason; a later run completes',
+    async () => {
+      const index = system.services.findIndex((s) => s.name === 'community');
+      const community = system.services[index]!;
+      await community.stop();
+      const previous = (() => {
+        const [y, m] = currentPeriod(ZONE).split('-').map(Number) as [number, number];
+        return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+      })();
+      const failed = await run(previous);
+      expect(failed.status).toBe('failed');
+      expect(failed.reason).toMatch(/community/);
+      system.services[index] = await startService(communityService, {
+        // It verifies tokens with Common's keys, found where Common runs.
+        ...systemStartOptions(system.runtime, { ...system.env, COMMON_URL: system.url('common') }),
+        port: community.port,
+      });
+      // The client's breaker may still be open for a moment: the operator starts the run again until it goes through.
+      const later = await waitFor(
+        'a later run to complete',
+        async () => {
+          const r = await run(previous);
+          return r.status === 'completed' ? r : undefined;
+        },
+        30_000,
+        200,
+      );
+      expect(later).toMatchObject({ status: 'completed', created: DEMO_RESIDENTS.length, failed: 1 });
+    },
+  );
+});
