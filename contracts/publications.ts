@@ -1,5 +1,5 @@
 import type { MessageContract } from '#platform/messaging/contract.js';
-import { SendInvoiceEmail } from '#contracts/sales.js';
+import { SendInvoiceEmail, SendPaymentReminder } from '#contracts/sales.js';
 import { SERVICE_NAMES, type ServiceName } from '#contracts/services.js';
 
 /**
@@ -8,7 +8,7 @@ import { SERVICE_NAMES, type ServiceName } from '#contracts/services.js';
  * fails when a service sends a command this table does not list.
  */
 export const COMMAND_SENDERS: Partial<Record<ServiceName, readonly MessageContract[]>> = {
-  sales: [SendInvoiceEmail],
+  sales: [SendInvoiceEmail, SendPaymentReminder],
 };
 
 /** The service that publishes an event: the first part of its type, when that names a service. */
