@@ -29,6 +29,10 @@ const invoiceSchema = createdSchema.extend({
   posted: z.boolean().describe('Common has acknowledged the ledger posting (LedgerPosted)'),
   postedAt: z.string().nullable(),
   journalId: z.uuid().nullable(),
+  correlationId: z
+    .string()
+    .nullable()
+    .describe('The thread of the request that made it (GET /api/ops/trace/{id})'),
   createdAt: z.string(),
   lines: z.array(
     z.object({
@@ -54,6 +58,7 @@ const view = (i: Invoice) => ({
   posted: i.posted,
   postedAt: i.postedAt,
   journalId: i.journalId,
+  correlationId: i.correlationId,
   createdAt: i.createdAt,
   lines: i.lines,
 });
