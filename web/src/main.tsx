@@ -9,10 +9,17 @@ import { Mailbox } from './pages/Mailbox';
 import { Ledger } from './pages/Ledger';
 import { Operations } from './pages/Operations';
 import { Timeline } from './pages/Timeline';
+import { PurchaseOrderDetail, PurchaseOrders } from './pages/PurchaseOrders';
+import { SalaryRuns } from './pages/SalaryRuns';
+import { InvoiceRuns } from './pages/InvoiceRuns';
+import { PaymentDetail } from './pages/Payment';
 import './styles.css';
 
 const PAGES: { path: string; title: string; permission: string }[] = [
   { path: 'invoices', title: 'Invoices', permission: 'invoices:read' },
+  { path: 'runs', title: 'Monthly runs', permission: 'invoices:write' },
+  { path: 'purchase-orders', title: 'Purchase orders', permission: 'purchase-orders:read' },
+  { path: 'salary-runs', title: 'Salaries', permission: 'payroll:read' },
   { path: 'mailbox', title: 'Mailbox', permission: 'emails:read' },
   { path: 'ledger', title: 'Ledger', permission: 'ledger:read' },
   { path: 'operations', title: 'Operations', permission: 'ops:read' },
@@ -50,6 +57,11 @@ function App() {
       <main>
         {page === 'invoices' && !id && <Invoices session={session} />}
         {page === 'invoices' && id && <InvoiceDetail id={id} session={session} />}
+        {page === 'payments' && id && <PaymentDetail id={id} />}
+        {page === 'runs' && <InvoiceRuns session={session} />}
+        {page === 'purchase-orders' && !id && <PurchaseOrders session={session} />}
+        {page === 'purchase-orders' && id && <PurchaseOrderDetail id={id} session={session} />}
+        {page === 'salary-runs' && <SalaryRuns session={session} />}
         {page === 'mailbox' && <Mailbox id={id} />}
         {page === 'ledger' && <Ledger />}
         {page === 'operations' && <Operations />}

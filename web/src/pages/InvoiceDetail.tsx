@@ -23,6 +23,40 @@ export function InvoiceDetail({ id, session }: { id: string; session: Session })
   const [notice, setNotice] = useState<string>();
   const [error, setError] = useState<Error>();
 
+  const [paymentMethodId, setPaymentMethodId] = useState('pm_card_visa');
+  const [busy, setBusy] = useState(false);
+  const pay = async () => {
+    setError(undefined);
+    setBusy(true);
+    try {
+      const paid = await call<{ paymentId: string; status: string }>(
+        'sales',
+        `/api/invoices/${id}/payments`,
+        {
+          body: { paymentMethodId },
+          idempotencyKey: true,
+        },
+      );
+      setNotice(`Payment ${paid.status}.`);
+      setPaymentId(paid.paymentId);
+      invoice.reload();
+    } catch (err) {
+      setError(err as Error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const [paymentId, setPaymentId] = useState<string>();
+  const voidInvoice = async () => {
+    setError(undefined);
+    try {
+      await call('sales', `/api/invoices/${id}/void`, { method: 'POST', body: {}, idempotencyKey: true });
+      invoice.reload();
+    } catch (err) {
+      setError(err as Error);
+    }
+  };
+
   const sendAgain = async () => {
     setError(undefined);
     try {
@@ -70,9 +104,32 @@ export function InvoiceDetail({ id, session }: { id: string; session: Session })
           <Badge value={i.posted ? 'posted' : 'pending'} /> {i.posted ? when(i.postedAt) : ''}
         </dd>
       </dl>
+      {i.status === 'issued' && can(session, 'payments:write') && (
+        <div className="inline-form" aria-label="Pay">
+          <label>
+            Card
+            <select
+              name="paymentMethod"
+              value={paymentMethodId}
+              onChange={(e) => setPaymentMethodId(e.target.value)}
+            >
+              <option value="pm_card_visa">Visa ending 4242</option>
+              <option value="pm_card_declined">A card that is declined</option>
+            </select>
+          </label>
+          <button type="button" onClick={pay} disabled={busy}>
+            {busy ? 'Paying…' : `Pay ${money(i.amount)}`}
+          </button>
+          {can(session, 'invoices:write') && (
+            <button type="button" className="secondary" onClick={voidInvoice}>
+              Void
+            </button>
+          )}
+        </div>
+      )}
       {notice && (
         <p className="notice" role="status">
-          {notice}
+          {notice} {paymentId && <a href={`#/payments/${paymentId}`}>See the payment and its steps</a>}
         </p>
       )}
       <ErrorBox error={error ?? invoice.error} />

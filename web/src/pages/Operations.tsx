@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { SERVICES, call, type Service } from '../api';
 import { Badge, ErrorBox, Loading, Section, Table, when } from '../components';
 import { useLoad } from '../hooks';
+import { Jobs, Sagas } from './Jobs';
 
 interface DeadLetter {
   id: string;
@@ -129,7 +130,7 @@ function DeadLetters({ service }: { service: Service }) {
 }
 
 export function Operations() {
-  const [service, setService] = useState<Service>('notification');
+  const [service, setService] = useState<Service>('sales');
   return (
     <>
       <Health />
@@ -142,6 +143,8 @@ export function Operations() {
         </select>
       </label>
       <DeadLetters service={service} />
+      <Jobs service={service} />
+      <Sagas service={service} />
     </>
   );
 }
