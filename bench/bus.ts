@@ -14,7 +14,9 @@ import {
   type PostgresServer,
   type RabbitServer,
 } from '../test/harness/servers.js';
+import { startTracing } from '#platform/observability/tracing-sdk.js';
 import { busTransport } from './bus/bus-transport.js';
+import { startOtlpSink } from './otlp-sink.js';
 import { measureEndToEnd, type EndToEndResult } from './bus/end-to-end.js';
 import { rascalSubject } from './bus/rascal.js';
 import { rawAmqplib } from './bus/raw-amqplib.js';
@@ -26,6 +28,13 @@ const E2E_N = Number(process.env.BENCH_BUS_E2E_EVENTS ?? 10_000);
 // BENCH_BUS_E2E_EVENTS_PER_TX (default 1) sets how many events each producer transaction writes.
 const ROUNDS = Number(process.env.BENCH_BUS_ROUNDS ?? 2);
 const queueType = (process.env.BENCH_BUS_QUEUE_TYPE ?? 'quorum') as 'quorum' | 'classic';
+/** BENCH_TRACING=off skips (c) with tracing exporting to an OTLP collector. */
+const TRACING = process.env.BENCH_TRACING !== 'off';
+
+interface Traced {
+  e2e: EndToEndResult;
+  spans: number;
+}
 
 /** The best of several rounds for each figure: the machine is shared with the broker and the database. */
 function best(runs: Rates[]): Rates {
@@ -78,8 +87,28 @@ async function main(): Promise<void> {
       events: E2E_N,
       log,
     });
+    let traced: Traced | undefined;
+    if (TRACING) {
+      const sink = await startOtlpSink();
+      const tracing = startTracing({ endpoint: sink.endpoint });
+      try {
+        const result = await measureEndToEnd({
+          amqpUrl: rabbit.url,
+          databaseUrl: pg.url,
+          queueType,
+          events: E2E_N,
+          log: (m) => log(`tracing on: ${m}`),
+          traced: true,
+        });
+        await tracing.shutdown();
+        traced = { e2e: result, spans: await sink.spans() };
+      } finally {
+        await tracing.shutdown();
+        await sink.close();
+      }
+    }
     const machine = `${cpus().length} cores, load average ${loadBefore.toFixed(1)} before / ${loadavg()[0]!.toFixed(1)} after`;
-    report(raw, bus, peer, e2e, pg.settings, machine, (Date.now() - t0) / 1000);
+    report(raw, bus, peer, e2e, traced, pg.settings, machine, (Date.now() - t0) / 1000);
   } finally {
     await Promise.allSettled([rabbit?.stop(), pg?.stop()]);
   }
@@ -97,6 +126,7 @@ function report(
   bus: Rates,
   peer: Rates,
   e2e: EndToEndResult,
+  traced: Traced | undefined,
   pgSettings: Readonly<Record<string, string | number>>,
   machine: string,
   seconds: number,
@@ -129,6 +159,18 @@ function report(
       ms(e2e.p50Ms),
       ms(e2e.p99Ms),
     ],
+    ...(traced
+      ? [
+          [
+            '(c) tracing exporting',
+            int(traced.e2e.writeRate),
+            int(traced.e2e.deliveredRate),
+            `${int(traced.e2e.latencyRate)}/s`,
+            ms(traced.e2e.p50Ms),
+            ms(traced.e2e.p99Ms),
+          ],
+        ]
+      : []),
     [
       '(d) rascal (peer)',
       int(peer.publish),
@@ -153,6 +195,11 @@ function report(
     `(b)/(d): publish ${pct(bus.publish / peer.publish)}, consume ${pct(bus.consume / peer.consume)}, through ${pct(through(bus) / through(peer))} (target > 100%)`,
     `(c)/(a): ${pct(e2e.deliveredRate / through(raw))} (events delivered to both services per second vs raw messages per second)`,
     `(c) target: >= 2,000 events/s to both services: ${int(e2e.deliveredRate)}; p99 < 250 ms at half rate: ${ms(e2e.p99Ms)}`,
+    ...(traced
+      ? [
+          `(c) with tracing exporting over OTLP (${int(traced.spans)} spans): ${pct(traced.e2e.deliveredRate / e2e.deliveredRate)} of the rate with it off (target >= 90%)`,
+        ]
+      : []),
     `PostgreSQL settings: ${Object.entries(pgSettings)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')}`,
@@ -173,6 +220,14 @@ function report(
     endToEndP50Ms: round1(e2e.p50Ms),
     endToEndP99Ms: round1(e2e.p99Ms),
     endToEndLatencyRate: Math.round(e2e.latencyRate),
+    ...(traced
+      ? {
+          endToEndTraced: Math.round(traced.e2e.deliveredRate),
+          endToEndTracedP99Ms: round1(traced.e2e.p99Ms),
+          tracedSpans: traced.spans,
+          tracingOnVsOff: round2(traced.e2e.deliveredRate / e2e.deliveredRate),
+        }
+      : {}),
     busVsRaw: round2(through(bus) / through(raw)),
     busVsPeer: round2(through(bus) / through(peer)),
     endToEndVsRaw: round2(e2e.deliveredRate / through(raw)),

@@ -55,6 +55,8 @@ async function main(): Promise<void> {
     ...process.env,
     DHANMAN_DATA_DIR: 'memory://',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    // Throughput is measured here, not the per-caller limits (one client sends everything).
+    RATE_LIMIT_ENABLED: process.env.RATE_LIMIT_ENABLED ?? 'false',
   };
   delete env.DATABASE_URL;
   delete env.AMQP_URL;

@@ -18,6 +18,7 @@ import { freePort } from '../test/harness/ports.js';
 import { launchDistributed, launchEmbedded, type Launched } from './invoices/launch.js';
 import { cpuPerInvoice, sampleCpu } from './invoices/cpu.js';
 import { runInvoices, type RunResult } from './invoices/load.js';
+import { startOtlpSink } from './otlp-sink.js';
 
 const num = (name: string, def: number) => Number(process.env[name] ?? def);
 const invoices = num('BENCH_INVOICES', 3000);
@@ -27,10 +28,14 @@ const concurrency = num('BENCH_CONCURRENCY', 64);
 const embeddedConcurrency = num('BENCH_EMBEDDED_CONCURRENCY', 16);
 const customers = num('BENCH_CUSTOMERS', 50);
 const password = process.env.DHANMAN_DEMO_PASSWORD ?? DEFAULT_DEMO_PASSWORD;
+/** BENCH_TRACING=off skips the runs with tracing exporting to an OTLP collector. */
+const tracingRuns = process.env.BENCH_TRACING !== 'off';
 
 const baseEnv: Record<string, string | undefined> = {
   ...process.env,
   LOG_LEVEL: 'warn',
+  // Throughput is measured here, not the per-caller limits (one client sends everything).
+  RATE_LIMIT_ENABLED: process.env.RATE_LIMIT_ENABLED ?? 'false',
   DHANMAN_DEMO_PASSWORD: password,
 };
 
@@ -100,36 +105,65 @@ function print(label: string, r: RunResult): void {
 const postgres = await startPostgres({ settings: BENCH_SETTINGS });
 const rabbit = await startRabbit();
 const sink = await smtpSink();
+const otlp = await startOtlpSink();
+const traced = { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint };
 const dataDir = mkdtempSync(path.join(tmpdir(), 'dhanman-bench-invoices-'));
 try {
   console.log(
     `PostgreSQL settings: ${JSON.stringify(postgres.settings)}; RabbitMQ: ${process.env.BUS_QUEUE_TYPE ?? 'quorum'} queues; ` +
       `SMTP pool ${process.env.SMTP_POOL_SIZE ?? '16'} connections (RabbitMQ + PostgreSQL run)`,
   );
+  const distributedEnv = (extra: Record<string, string>) => ({
+    ...baseEnv,
+    ...extra,
+    DATABASE_URL: postgres.url,
+    AMQP_URL: rabbit.url,
+    DATABASE_PREFIX: `bench${Date.now().toString(36)}`,
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(sink.port),
+    // As many SMTP connections as message handlers run at once (the default 5 suits a provider's limits).
+    SMTP_POOL_SIZE: process.env.SMTP_POOL_SIZE ?? '16',
+  });
   const distributed = await measure(
     'RabbitMQ + PostgreSQL (3 processes)',
-    () =>
-      launchDistributed({
-        ...baseEnv,
-        DATABASE_URL: postgres.url,
-        AMQP_URL: rabbit.url,
-        DATABASE_PREFIX: `bench${Date.now().toString(36)}`,
-        SMTP_HOST: '127.0.0.1',
-        SMTP_PORT: String(sink.port),
-        // As many SMTP connections as message handlers run at once (the default 5 suits a provider's limits).
-        SMTP_POOL_SIZE: process.env.SMTP_POOL_SIZE ?? '16',
-      }),
+    () => launchDistributed(distributedEnv({})),
     invoices,
     concurrency,
   );
   console.log(`SMTP server received ${sink.received()} mails`);
+  const distributedTraced = tracingRuns
+    ? await measure(
+        'RabbitMQ + PostgreSQL, tracing exporting',
+        () => launchDistributed(distributedEnv(traced)),
+        invoices,
+        concurrency,
+      )
+    : undefined;
   const embedded = await measure(
     'embedded default (1 process, mailbox)',
     () => launchEmbedded({ ...baseEnv, DHANMAN_DATA_DIR: dataDir }),
     embeddedInvoices,
     embeddedConcurrency,
   );
+  const embeddedTraced = tracingRuns
+    ? await measure(
+        'embedded default, tracing exporting',
+        () => launchEmbedded({ ...baseEnv, ...traced, DHANMAN_DATA_DIR: `${dataDir}-traced` }),
+        embeddedInvoices,
+        embeddedConcurrency,
+      )
+    : undefined;
+  const spans = await otlp.spans();
+  if (distributedTraced && embeddedTraced) {
+    const share = (on: RunResult, off: RunResult) =>
+      `${Math.round((on.endToEndPerSecond / off.endToEndPerSecond) * 100)}%`;
+    console.log(
+      `tracing exporting over OTLP (${spans} spans): RabbitMQ + PostgreSQL at ${share(distributedTraced, distributed)}, ` +
+        `embedded at ${share(embeddedTraced, embedded)} of the rate with it off (target >= 90%)`,
+    );
+  }
   const round = (x: number) => Math.round(x * 10) / 10;
+  const round2 = (x: number) => Math.round(x * 100) / 100;
   console.log(
     `target >= 300 invoices/s end to end on RabbitMQ + PostgreSQL: ${distributed.endToEndPerSecond >= 300 ? 'met' : 'MISSED'}`,
   );
@@ -141,13 +175,26 @@ try {
       embeddedHttp: round(embedded.httpPerSecond),
       rabbitPostgresP99Ms: round(distributed.latencyMs.p99),
       embeddedP99Ms: round(embedded.latencyMs.p99),
+      ...(distributedTraced && embeddedTraced
+        ? {
+            rabbitPostgresTraced: round(distributedTraced.endToEndPerSecond),
+            embeddedTraced: round(embeddedTraced.endToEndPerSecond),
+            tracingOnVsOff: {
+              rabbitPostgres: round2(distributedTraced.endToEndPerSecond / distributed.endToEndPerSecond),
+              embedded: round2(embeddedTraced.endToEndPerSecond / embedded.endToEndPerSecond),
+            },
+            tracedSpans: spans,
+          }
+        : {}),
       invoices: { rabbitPostgres: distributed.invoices, embedded: embedded.invoices },
       concurrency: { rabbitPostgres: concurrency, embedded: embeddedConcurrency },
     }),
   );
 } finally {
   await sink.close();
+  await otlp.close();
   await rabbit.stop();
   await postgres.stop();
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(`${dataDir}-traced`, { recursive: true, force: true });
 }

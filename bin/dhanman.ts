@@ -9,7 +9,7 @@ import { ConfigError, exitOnConfigError } from '#platform/config/env.js';
 import { loadRuntimeConfig } from '#platform/host/runtime-config.js';
 import { createRuntime } from '#platform/host/runtime.js';
 import { DeadLetterStore } from '#platform/messaging/dead-letter-store.js';
-import { DEAD_LETTER_USAGE, runDeadLetterCli } from '#platform/messaging/dead-letter-cli.js';
+import { DEAD_LETTER_USAGE, runDeadLetterCli } from './dead-letters.js';
 import { createLogger } from '#platform/observability/logger.js';
 import { SERVICE_PORTS } from '#contracts/services.js';
 import { serviceNameOf } from './services.js';
@@ -31,7 +31,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const runtime = await createRuntime(
     config,
-    createLogger('dhanman-cli', config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL),
+    createLogger(
+      'dhanman-cli',
+      config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL,
+      undefined,
+      config.LOG_FORMAT,
+    ),
   );
   try {
     return await runDeadLetterCli(rest, {

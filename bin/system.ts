@@ -4,8 +4,9 @@ import { createRuntime, type Runtime } from '#platform/host/runtime.js';
 import { startService, type RunningService, type StartOptions } from '#platform/host/start-service.js';
 import { onShutdownSignal } from '#platform/host/shutdown.js';
 import { createLogger } from '#platform/observability/logger.js';
+import { asyncApiFor } from './message-catalogue.js';
 import { allContracts } from '#contracts/index.js';
-import { DEMO_ORGANIZATION, DEMO_USERS } from '#contracts/demo.js';
+import { DEFAULT_DEMO_PASSWORD, DEMO_ORGANIZATION, DEMO_USERS } from '#contracts/demo.js';
 import { SERVICE_PORTS, type ServiceName } from '#contracts/services.js';
 import { SERVICE_SUBSCRIPTIONS } from '#contracts/subscriptions.js';
 import { ensureConsoleBuilt } from '../web/server/build.js';
@@ -45,13 +46,14 @@ export function systemStartOptions(runtime: Runtime, env: Record<string, string 
     subscriptions: SERVICE_SUBSCRIPTIONS,
     servicePorts: SERVICE_PORTS,
     env,
+    asyncapi: asyncApiFor,
   };
 }
 
 /** Starts a set of services in one process on one runtime (embedded or distributed). */
 export async function startSystem(opts: SystemOptions): Promise<System> {
   const config = loadRuntimeConfig(opts.env, SERVICE_PORTS);
-  const log = createLogger('dhanman', config.LOG_LEVEL);
+  const log = createLogger('dhanman', config.LOG_LEVEL, undefined, config.LOG_FORMAT);
   const startedAt = Date.now();
   // The console builds (when stale) while the services start; it is served once they are up.
   const building = opts.console ? ensureConsoleBuilt((msg) => log.info(msg)) : undefined;
@@ -124,7 +126,8 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
         ...services.map((s) => `  ${s.name.padEnd(13)} ${s.url}   (docs: ${s.url}/docs)`),
         '',
         `Demo organization: ${DEMO_ORGANIZATION.name}`,
-        `Demo logins (password: ${config.DHANMAN_DEMO_PASSWORD}), POST ${services.find((s) => s.name === 'common')?.url ?? ''}/api/auth/login:`,
+        // The default demo password is public (README); one set by the operator is never printed.
+        `Demo logins (password: ${config.DHANMAN_DEMO_PASSWORD === DEFAULT_DEMO_PASSWORD ? DEFAULT_DEMO_PASSWORD : 'the one in DHANMAN_DEMO_PASSWORD'}), POST ${services.find((s) => s.name === 'common')?.url ?? ''}/api/auth/login:`,
         ...DEMO_USERS.map((u) => `  ${u.email.padEnd(32)} ${u.roles.join(', ')}`),
         '',
       ];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineEvent, type PayloadOf } from '#platform/messaging/contract.js';
 import type { Envelope } from '#platform/messaging/envelope.js';
+import type { UserFeed } from '#platform/messaging/user-feed.js';
 import { moneyString } from '#contracts/money.js';
 
 /** Messages published by Common: identities, customers and ledger acknowledgements. */
@@ -35,6 +36,12 @@ export function userReplicaRow(m: Envelope<PayloadOf<typeof UserCreated>>) {
   return { id: userId, organization_id: m.organizationId, email, name, roles };
 }
 
+/** What a service declares to keep users (`ServiceDefinition.users`): the host does the rest. */
+export const userFeed: UserFeed = {
+  contract: UserCreated,
+  row: (m) => userReplicaRow(m as Envelope<PayloadOf<typeof UserCreated>>),
+};
+
 const customerFacts = {
   customerId: z.uuid(),
   name: z.string().min(1),
@@ -63,6 +70,7 @@ export const CustomerUpdated = defineEvent({
 /** Posting kinds: one journal per (source document, posting kind). */
 export const postingKindSchema = z.enum([
   'invoice',
+  'invoice-void',
   'payment',
   'po-reservation',
   'po-reservation-reversal',

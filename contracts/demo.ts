@@ -108,24 +108,31 @@ export const DEMO_VENDORS = [
   },
 ] as const;
 
+/** Staff on the payroll: monthly gross pay and what is withheld from it (tax, provident fund). */
 export const DEMO_EMPLOYEES = [
   {
     id: '5a42be96-7f53-4b4e-8c05-000000000001',
     name: 'Ramesh Kumar',
+    email: 'ramesh.kumar@demo.dhanman.local',
     role: 'Estate Manager',
-    monthlySalary: '45000.00',
+    monthlyGross: '45000.00',
+    monthlyDeductions: '5400.00',
   },
   {
     id: '5a42be96-7f53-4b4e-8c05-000000000002',
     name: 'Sunita Devi',
+    email: 'sunita.devi@demo.dhanman.local',
     role: 'Housekeeping Supervisor',
-    monthlySalary: '22000.00',
+    monthlyGross: '22000.00',
+    monthlyDeductions: '1850.50',
   },
   {
     id: '5a42be96-7f53-4b4e-8c05-000000000003',
     name: 'Joseph Mathew',
+    email: 'joseph.mathew@demo.dhanman.local',
     role: 'Plumber',
-    monthlySalary: '18000.00',
+    monthlyGross: '18000.00',
+    monthlyDeductions: '1200.25',
   },
 ] as const;
 

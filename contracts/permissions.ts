@@ -22,9 +22,12 @@ export const PERMISSIONS = {
   payrollRead: 'payroll:read',
   payrollWrite: 'payroll:write',
   emailsRead: 'emails:read',
+  /** Read a service's trace (platform/observability/trace-route.ts TRACE_PERMISSION: the same). */
   opsRead: 'ops:read',
   /** Inspect, replay and discard dead letters (platform/messaging/dead-letter-routes.ts). */
   opsDeadLetters: DEAD_LETTER_PERMISSION,
+  /** Saga instances and their step history: SAGA_OPS_PERMISSION in platform/sagas/routes.ts. */
+  opsSagas: 'ops:sagas',
 } as const;
 
 export type Permission = (typeof PERMISSIONS)[keyof typeof PERMISSIONS];

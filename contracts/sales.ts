@@ -40,6 +40,19 @@ export const PaymentReceived = defineEvent({
   }),
 });
 
+/** An issued, unpaid invoice was voided: Common reverses its posting and the customer's balance. */
+export const InvoiceVoided = defineEvent({
+  type: 'sales.invoice-voided',
+  version: 1,
+  schema: z.object({
+    invoiceId: z.uuid(),
+    number: z.string().min(1),
+    customerId: z.uuid(),
+    amount: moneyString,
+    voidedAt: z.iso.datetime(),
+  }),
+});
+
 /** Mail an invoice to its customer (again); the template defaults to `invoice-created`. */
 export const SendInvoiceEmail = defineCommand({
   type: 'notification.send-invoice-email',

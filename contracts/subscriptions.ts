@@ -10,7 +10,13 @@ import {
 } from '#contracts/common.js';
 import { SalaryPosted } from '#contracts/payroll.js';
 import { BillCreated, POApproved, POSubmitted, PORejected } from '#contracts/purchase.js';
-import { InvoiceCreated, PaymentReceived, SendInvoiceEmail, SendPaymentReminder } from '#contracts/sales.js';
+import {
+  InvoiceCreated,
+  InvoiceVoided,
+  PaymentReceived,
+  SendInvoiceEmail,
+  SendPaymentReminder,
+} from '#contracts/sales.js';
 import { SERVICE_NAMES, type ServiceName } from '#contracts/services.js';
 
 /**
@@ -19,12 +25,12 @@ import { SERVICE_NAMES, type ServiceName } from '#contracts/services.js';
  * consumer's queue; RabbitMQ would drop it for want of a binding. Each service's line must match
  * its handlers: the host refuses to start a service that drifted from it.
  */
-const SUBSCRIPTIONS: Record<ServiceName, readonly MessageContract[]> = {
-  common: [InvoiceCreated, PaymentReceived, POApproved, BillCreated, SalaryPosted],
+export const SUBSCRIPTIONS: Record<ServiceName, readonly MessageContract[]> = {
+  common: [InvoiceCreated, InvoiceVoided, PaymentReceived, POApproved, BillCreated, SalaryPosted],
   community: [UserCreated],
   sales: [LedgerPosted, UserCreated],
-  purchase: [UserCreated],
-  payroll: [UserCreated],
+  purchase: [UserCreated, LedgerPosted],
+  payroll: [UserCreated, LedgerPosted],
   notification: [
     OrganizationRegistered,
     UserCreated,

@@ -10,6 +10,7 @@ import { createMessaging, type Messaging } from '#platform/messaging/messaging.j
 import { messagingMigrations } from '#platform/messaging/migrations.js';
 import { createRabbitTransport, type RabbitTransport } from '#platform/messaging/rabbitmq/transport.js';
 import { DEFAULT_CONCURRENCY } from '#platform/messaging/transport.js';
+import { tracedDb } from '#platform/observability/traced-db.js';
 import { percentile } from '../latency.js';
 import { counter, nowMs, pacedPublish } from './workload.js';
 
@@ -30,6 +31,8 @@ export interface EndToEndOptions {
   queueType: 'quorum' | 'classic';
   events: number;
   log: (m: string) => void;
+  /** Statement spans around the databases (tracing must be started by the caller). */
+  traced?: boolean;
 }
 
 const WRITERS = Number(process.env.BENCH_BUS_E2E_WRITERS ?? 16);
@@ -67,12 +70,13 @@ export async function measureEndToEnd(o: EndToEndOptions): Promise<EndToEndResul
   let onEffect: (latencyMs: number) => void = () => undefined;
 
   const startNode = async (service: string, consumes: boolean): Promise<Node> => {
-    const db = await openPostgres({
+    const opened = await openPostgres({
       serverUrl: o.databaseUrl,
       service,
       databasePrefix: prefix,
       poolSize: Math.max(WRITERS, CONCURRENCY) + 4,
     });
+    const db = o.traced ? tracedDb(opened) : opened;
     await runMigrations(db, [messagingMigrations]);
     await db.exec(`CREATE TABLE IF NOT EXISTS bench_effect (message_id uuid PRIMARY KEY, n int NOT NULL)`);
     const transport = await createRabbitTransport({ url: o.amqpUrl, queueType: o.queueType, name: service });

@@ -12,6 +12,11 @@ export interface Principal {
   companies: string[];
   roles: string[];
   permissions: string[];
+  /**
+   * The party the user acts as, when they act for themselves only (a resident paying their own
+   * bills): services show such a caller only that party's documents.
+   */
+  customerId?: string;
 }
 
 /** A permission is `resource:action`, e.g. `invoices:write`. */
@@ -33,6 +38,7 @@ export const accessClaimsSchema = z
     permissions: z.array(permission).max(500).optional(),
     scope: z.string().max(10_000).optional(),
     kind: z.enum(['user', 'service']).default('user'),
+    cust: z.string().min(1).max(200).optional(),
   })
   .refine((c) => c.permissions !== undefined || c.scope !== undefined, {
     message: 'expected permissions (or scope)',
@@ -49,6 +55,7 @@ export interface PrincipalClaims {
   roles?: string[];
   permissions: string[];
   kind?: 'user' | 'service';
+  customerId?: string | null;
 }
 
 export function claimsOf(p: PrincipalClaims): AccessClaims {
@@ -59,6 +66,7 @@ export function claimsOf(p: PrincipalClaims): AccessClaims {
     roles: p.roles ?? [],
     permissions: p.permissions,
     kind: p.kind ?? 'user',
+    ...(p.customerId ? { cust: p.customerId } : {}),
   };
 }
 
@@ -75,6 +83,7 @@ export function principalFromPayload(payload: unknown): Principal | undefined {
     companies: c.companies,
     roles: c.roles,
     permissions: c.permissions ?? fromScope,
+    ...(c.cust ? { customerId: c.cust } : {}),
   };
 }
 

@@ -8,6 +8,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** Variables whose values are never echoed in a configuration error. */
+const SECRET_VARIABLE = /PASSWORD|SECRET|TOKEN|KEY|_PASS\b/;
+
 /**
  * Validates environment variables against a zod object whose keys are the variable names.
  * Every problem is reported at once, naming the variable and what it expected.
@@ -26,7 +29,13 @@ export function loadConfig<S extends z.ZodObject>(
   const problems = result.error.issues.map((issue) => {
     const variable = String(issue.path[0] ?? '(config)');
     const got = picked[variable];
-    const shown = got === undefined ? 'it is not set' : `got ${JSON.stringify(got)}`;
+    const shown =
+      got === undefined
+        ? 'it is not set'
+        : SECRET_VARIABLE.test(variable)
+          ? `got a value of ${got.length} characters, not shown`
+          : // A URL's password (postgres://user:secret@host) is masked too.
+            `got ${JSON.stringify(got.replace(/(\/\/[^/:@\s]*:)[^@/\s]*@/, '$1***@'))}`;
     return `${variable}: ${issue.message} (${shown})`;
   });
   throw new ConfigError(problems);

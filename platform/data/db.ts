@@ -32,5 +32,16 @@ export interface Db extends Queryable {
   exec(sql: string): Promise<void>;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
+  /**
+   * A connection of its own, outside the pool, for session state that must last as long as the
+   * process (an advisory lock that says it is alive). PostgreSQL only: PGlite has one session.
+   */
+  openSession?(): Promise<Session>;
+  close(): Promise<void>;
+}
+
+/** A dedicated connection; `lost` settles when it breaks (its session state is gone with it). */
+export interface Session extends Queryable {
+  readonly lost: Promise<Error>;
   close(): Promise<void>;
 }

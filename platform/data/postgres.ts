@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { Db, QueryResult, Row, Tx } from './db.js';
+import type { Db, QueryResult, Row, Session, Tx } from './db.js';
 import { runAfterCommit } from './after-commit.js';
 import { assertServiceName, quoteIdent } from './identifiers.js';
 import { StatementNames } from './statement-names.js';
@@ -183,6 +183,29 @@ class PostgresDb implements Db {
     client.release();
     runAfterCommit(callbacks, this.log);
     return result;
+  }
+
+  async openSession(): Promise<Session> {
+    const client = new pg.Client({
+      connectionString: this.pool.options.connectionString,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      application_name: `dhanman-${this.service}-session`,
+      types: pgTypeParsers(),
+    });
+    let markLost!: (err: Error) => void;
+    const lost = new Promise<Error>((resolve) => (markLost = resolve));
+    client.on('error', (err) => {
+      this.log?.warn({ err }, 'dedicated PostgreSQL session failed');
+      markLost(err);
+    });
+    client.on('end', () => markLost(new Error('session ended')));
+    await client.connect();
+    return {
+      lost,
+      query: async <R = Row>(sql: string, params?: readonly unknown[]) =>
+        toResult<R>(await client.query(sql, params as unknown[] | undefined)),
+      close: () => client.end(),
+    };
   }
 
   async ping(): Promise<boolean> {

@@ -20,6 +20,8 @@ export const runtimeConfigSchema = z.object({
   DHANMAN_DATA_DIR: z.string().min(1).default('./.dhanman'),
   HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Unset: pretty when stdout is a terminal, JSON otherwise. */
+  LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
   BUS_QUEUE_TYPE: z.enum(['quorum', 'classic']).default('quorum'),
   BUS_RETRY_DELAYS_MS: env.msList(DEFAULT_RETRY_DELAYS_MS),
   BUS_PREFETCH: env.int(DEFAULT_PREFETCH, 1),
@@ -42,8 +44,19 @@ export const runtimeConfigSchema = z.object({
     .min(16, 'expected at least 16 characters')
     .default('dhanman-embedded-service-secret'),
   SHUTDOWN_TIMEOUT_MS: env.int(15_000, 100),
+  /** How long a saga runner holds an instance without renewing: how soon another process resumes it after a crash. */
+  SAGA_LEASE_MS: env.int(30_000, 100),
+  /** Test hook (never in production): `<type>.<step>` kills the process after that saga step ran, before it is recorded. */
+  SAGA_TEST_CRASH_AFTER: z
+    .string()
+    .regex(/^[\w-]+\.[\w-]+$/)
+    .optional(),
   DHANMAN_DEMO: env.bool(false),
   DHANMAN_DEMO_PASSWORD: z.string().min(8, 'expected at least 8 characters').default('dhanman-demo'),
+  /** Where spans go over OTLP/HTTP (`<endpoint>/v1/traces`); unset, tracing is off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: env.url(['http', 'https']).optional(),
+  /** Longest wait before buffered spans are exported (ms). */
+  OTEL_BSP_SCHEDULE_DELAY: env.int(1_000, 1),
 });
 
 export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;

@@ -6,6 +6,8 @@ import type { Transport } from '../messaging/transport.js';
 import { createInProcessTransport } from '../messaging/inprocess/transport.js';
 import { createRabbitTransport } from '../messaging/rabbitmq/transport.js';
 import { ConfigError } from '../config/env.js';
+import { startTracing } from '../observability/tracing-sdk.js';
+import { tracedDb } from '../observability/traced-db.js';
 import type { RuntimeConfig } from './runtime-config.js';
 
 /**
@@ -27,6 +29,13 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
       'DATABASE_URL and AMQP_URL: expected both (PostgreSQL + RabbitMQ) or neither (embedded PGlite + in-process bus)',
     ]);
   }
+  // Before the databases open: they are wrapped in spans only when tracing is on.
+  const tracing = config.OTEL_EXPORTER_OTLP_ENDPOINT
+    ? startTracing({
+        endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+        exportDelayMs: config.OTEL_BSP_SCHEDULE_DELAY,
+      })
+    : undefined;
   const databases: DatabaseSource = await openDatabases({
     ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}),
     databasePrefix: config.DATABASE_PREFIX,
@@ -56,7 +65,8 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
   return {
     mode: amqpUrl ? 'distributed' : 'embedded',
     config,
-    openDatabase: (service) => databases.forService(service),
+    openDatabase: (service) =>
+      tracing ? databases.forService(service).then(tracedDb) : databases.forService(service),
     transport() {
       transport ??= makeTransport();
       return transport;
@@ -64,6 +74,7 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
     async close() {
       if (transport) await (await transport).close();
       await databases.close();
+      await tracing?.shutdown();
     },
   };
 }

@@ -5,6 +5,9 @@ import type { JobDefinition, Jobs } from '../jobs/jobs.js';
 import type { Migration } from '../data/migrations.js';
 import type { HttpApp } from '../http/app.js';
 import type { HttpClient, TargetOptions } from '../http/client.js';
+import type { UserFeed } from '../messaging/user-feed.js';
+import type { Sagas } from '../sagas/engine.js';
+import type { AnySagaDefinition } from '../sagas/saga.js';
 
 /**
  * Everything a service's code gets from the host. A service depends on these and on
@@ -15,6 +18,8 @@ export interface ServiceDeps {
   db: Db;
   bus: Bus;
   jobs: Jobs;
+  /** Starts and watches the service's sagas (declared by `sagas`). */
+  sagas: Sagas;
   log: Logger;
   /** Environment the host was started with (services validate their own variables with loadConfig). */
   env: Record<string, string | undefined>;
@@ -41,13 +46,25 @@ export interface ServiceDefinition {
   needs?: { database?: boolean; bus?: boolean };
   migrations?: Migration[];
   /**
+   * The service keeps a replica of users (who may approve, whom to mail): the host creates
+   * `user_replica` (one platform migration) and registers its handler, `<service>.users.<fact>`.
+   */
+  users?: UserFeed;
+  /**
    * Per-target overrides for `deps.http`: an external provider takes no service token and may
    * want its own breaker numbers. Other services' targets need none.
    */
-  httpTargets?: Record<string, TargetOptions>;
+  httpTargets?:
+    | Record<string, TargetOptions>
+    | ((env: Record<string, string | undefined>) => Record<string, TargetOptions>);
   routes?(app: HttpApp, deps: ServiceDeps): void | Promise<void>;
   handlers?(deps: ServiceDeps): MessageHandler[];
   jobs?(deps: ServiceDeps): JobDefinition[];
+  /**
+   * Saga types: the host persists and runs their instances (platform/sagas), resumes them after a
+   * crash, and serves `/api/ops/sagas` and their metrics.
+   */
+  sagas?(deps: ServiceDeps): AnySagaDefinition[];
   /** Demo data for a first start (idempotent). */
   seed?(deps: ServiceDeps): Promise<void>;
   /** Extra readiness checks beyond database and broker. */

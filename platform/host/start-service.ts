@@ -10,13 +10,18 @@ import { createMessaging, type Messaging } from '../messaging/messaging.js';
 import { deadLetterRoutes } from '../messaging/dead-letter-routes.js';
 import { createHttpApp, registerHealth } from '../http/app.js';
 import { purgeIdempotencyKeys } from '../http/idempotency.js';
+import { loadSecurityConfig, rateBudgets } from '../http/security-config.js';
 import { createTokenVerifier, type TokenVerifier } from '../auth/verifier.js';
 import { createLogger } from '../observability/logger.js';
+import { traceRoute } from '../observability/trace-route.js';
+import { SagaEngine } from '../sagas/engine.js';
+import { sagaRoutes } from '../sagas/routes.js';
 import { serviceMigrationSources } from './migration-sources.js';
 import { createServiceHttpClient } from './service-client.js';
 import type { Runtime } from './runtime.js';
 import { portOf, urlOf } from './runtime-config.js';
 import type { ServiceDefinition, ServiceDeps } from './service-definition.js';
+import { serviceHandlers } from './user-replica.js';
 
 export interface RunningService {
   name: string;
@@ -47,17 +52,21 @@ export interface StartOptions {
   /** Run the service's demo seed after migrations. */
   seed?: boolean;
   env?: Record<string, string | undefined>;
+  /** The service's part of the AsyncAPI document, served at `/asyncapi.json`. */
+  asyncapi?: (service: string) => unknown;
 }
 
 /**
  * Brings one service up from its definition: database and migrations, bus (outbox relay and
- * consumers), jobs, HTTP with health, metrics, OpenAPI and dead-letter operations. `stop()` undoes
+ * consumers) with the user replica when it keeps users, jobs, HTTP with health, metrics, OpenAPI,
+ * the trace route and dead-letter operations. `stop()` undoes
  * it in reverse: stop taking requests and messages, finish what is in flight, close connections.
  */
 export async function startService(def: ServiceDefinition, opts: StartOptions): Promise<RunningService> {
   const { runtime } = opts;
   const env = opts.env ?? { ...process.env };
-  const log = createLogger(def.name, runtime.config.LOG_LEVEL);
+  const log = createLogger(def.name, runtime.config.LOG_LEVEL, undefined, runtime.config.LOG_FORMAT);
+  const security = loadSecurityConfig(env);
   const startedAt = performance.now();
   const lap = (step: string) =>
     log.debug({ step, ms: Math.round(performance.now() - startedAt) }, 'start-up step');
@@ -73,6 +82,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
 
   let messaging: Messaging | null = null;
   let jobs: (Jobs & { stop(): Promise<void> }) | null = null;
+  let sagaEngine: SagaEngine | null = null;
   const bus: Bus = {
     publish: (tx, contract, payload, o) => required(messaging, 'bus').bus.publish(tx, contract, payload, o),
     send: (tx, contract, payload, o) => required(messaging, 'bus').bus.send(tx, contract, payload, o),
@@ -84,7 +94,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
     config: runtime.config,
     urlOf: urlOfTarget,
     log,
-    targets: def.httpTargets,
+    targets: typeof def.httpTargets === 'function' ? def.httpTargets(env) : def.httpTargets,
   });
   const deps: ServiceDeps = {
     service: def.name,
@@ -94,6 +104,10 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
       enqueue: (name, data, o) => required(jobs, 'jobs').enqueue(name, data, o),
       cancel: (id) => required(jobs, 'jobs').cancel(id),
       failed: (name) => required(jobs, 'jobs').failed(name),
+    },
+    sagas: {
+      start: (tx, type, init) => required(sagaEngine, 'sagas').start(tx, type, init),
+      watch: (id, until, ms) => required(sagaEngine, 'sagas').watch(id, until, ms),
     },
     log,
     env,
@@ -115,7 +129,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
       db,
       transport,
       registry: opts.contracts,
-      handlers: def.handlers?.(deps) ?? [],
+      handlers: serviceHandlers(def, deps),
       subscriptions: opts.subscriptions,
       retryDelaysMs: runtime.config.BUS_RETRY_DELAYS_MS,
       prefetch: runtime.config.BUS_PREFETCH,
@@ -126,7 +140,19 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
       log,
     });
   }
-  const jobDefinitions = def.jobs?.(deps) ?? [];
+  const sagaDefinitions = def.sagas?.(deps) ?? [];
+  if (db && sagaDefinitions.length > 0) {
+    sagaEngine = new SagaEngine({
+      service: def.name,
+      db,
+      jobs: deps.jobs,
+      log,
+      definitions: sagaDefinitions,
+      leaseMs: runtime.config.SAGA_LEASE_MS,
+      crashAfter: runtime.config.SAGA_TEST_CRASH_AFTER,
+    });
+  }
+  const jobDefinitions = [...(def.jobs?.(deps) ?? []), ...(sagaEngine?.jobDefinitions() ?? [])];
   if (db && jobDefinitions.length > 0) {
     jobs = await startJobs({
       db,
@@ -157,6 +183,11 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
     log,
     auth: { verifier: lazyVerifier },
     ...(db ? { idempotency: { db } } : {}),
+    security: {
+      corsOrigins: security.CORS_ORIGINS,
+      connectSources: security.CSP_CONNECT_SOURCES,
+      rateLimits: security.RATE_LIMIT_ENABLED && rateBudgets(security),
+    },
   });
   registerHealth(app, {
     ready: async () => ({
@@ -165,8 +196,22 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
       ...(def.ready ? { service: await def.ready() } : {}),
     }),
   });
+  // What every service with a database has: its trace and, with a bus, its dead letters.
+  if (db) traceRoute(app, { service: def.name, db });
   if (messaging) await app.register(deadLetterRoutes, { store: messaging.deadLetters });
+  if (db && sagaEngine) {
+    const stepNames = new Map(sagaDefinitions.map((d) => [d.type, d.steps.map((s) => s.name)]));
+    await app.register(sagaRoutes, { db, stepNames });
+  }
   if (def.routes) await def.routes(app, deps);
+  const { asyncapi } = opts;
+  if (asyncapi) {
+    let document: unknown;
+    app.get('/asyncapi.json', { config: { public: true }, schema: { hide: true } }, async () => {
+      document ??= asyncapi(def.name);
+      return document;
+    });
+  }
 
   // Consume only once everything the handlers need is in place.
   if (messaging) await messaging.declare();
@@ -189,6 +234,8 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
   const url = `http://${runtime.config.HOST}:${actualPort}`;
   const selfUrlKey = `${def.name.toUpperCase()}_URL`;
   env[selfUrlKey] ??= url;
+  // Instances a previous process left unfinished resume now (the sweep job repeats it every minute).
+  sagaEngine?.begin();
   log.info({ url, ms: Math.round(performance.now() - startedAt) }, 'service ready');
 
   return {
@@ -201,6 +248,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
     async stop() {
       clearInterval(purge);
       await app.close();
+      await sagaEngine?.stop();
       await messaging?.stop();
       await jobs?.stop();
       for (const release of [...stopHooks].reverse()) await release();

@@ -3,15 +3,20 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
-import { runWithContext } from '../observability/context.js';
-import { registerAuthentication, type AuthOptions } from './authentication.js';
-import { registerCorrelation } from './correlation.js';
-import { registerDrain } from './drain.js';
-import { problemFor, registerProblemHandlers, sendProblem } from './error-handler.js';
-import { registerIdempotency, type IdempotencyOptions } from './idempotency.js';
-import { registerServerMetrics } from './metrics.js';
-import { registerOpenApi, type OpenApiOptions } from './openapi.js';
-import { registerRoutePolicy } from './route-policy.js';
+import { accessLogPlugin } from './access-log.js';
+import { authenticationPlugin, type AuthOptions } from './authentication.js';
+import { correlationPlugin } from './correlation.js';
+import { corsPlugin } from './cors.js';
+import { drainPlugin } from './drain.js';
+import { problemFor, problemHandlersPlugin, sendProblem } from './error-handler.js';
+import { idempotencyPlugin, type IdempotencyOptions } from './idempotency.js';
+import { serverMetricsPlugin } from './metrics.js';
+import { installOpenApiCollector, openApiPlugin, type OpenApiOptions } from './openapi.js';
+import { rateLimitPlugin } from './rate-limit.js';
+import { installRouteCatalog, routePolicyPlugin } from './route-policy.js';
+import type { RateBudget, RateClass } from './security-config.js';
+import { securityHeadersPlugin } from './security-headers.js';
+import { serverTracingPlugin } from './tracing.js';
 import './route-config.js';
 
 export { registerHealth, type HealthOptions } from './health.js';
@@ -36,6 +41,12 @@ export interface HttpAppOptions {
   /** Where `Idempotency-Key`s are kept; routes with `config.idempotency` need it. */
   idempotency?: IdempotencyOptions;
   openapi?: Omit<OpenApiOptions, 'service'>;
+  /** Edge protection (docs/adr/0019): CORS origins, CSP connect sources, per-class rate limits (off unless given). */
+  security?: {
+    corsOrigins?: readonly string[];
+    connectSources?: readonly string[];
+    rateLimits?: Record<RateClass, RateBudget> | false;
+  };
   /** Level of the one line logged per answered request (default info). */
   accessLog?: 'info' | 'debug' | false;
 }
@@ -43,8 +54,9 @@ export interface HttpAppOptions {
 /**
  * A Fastify app with the conventions every service shares: correlation ids, bearer-token auth and
  * per-route permissions, zod request/response schemas, problem+json errors (a caller's mistake is
- * never a 500), OpenAPI at `/openapi.json` and `/docs`, Prometheus at `/metrics`, and
- * `Idempotency-Key` support. Closing it (`app.close()`) stops taking requests and drains the rest.
+ * never a 500), OpenAPI at `/openapi.json` and `/docs`, Prometheus at `/metrics`,
+ * `Idempotency-Key` support, security headers, CORS and (when given) per-caller rate limits.
+ * Closing it (`app.close()`) stops taking requests and drains the rest.
  */
 export function createHttpApp(opts: HttpAppOptions): HttpApp {
   const app = Fastify({
@@ -68,36 +80,34 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
   app.removeContentTypeParser(['text/plain']);
 
   const root = app as unknown as FastifyInstance;
-  registerRoutePolicy(root, {
+  // What must see every route is installed now: services declare their routes as soon as this
+  // returns, before registered plugins load (`onRoute` hooks miss routes declared before them).
+  installRouteCatalog(root);
+  installOpenApiCollector(root, { service: opts.service, ...opts.openapi });
+
+  // The rest are plugins that name what they need; Fastify loads them in this order when the app
+  // gets ready and refuses to start if one comes before a plugin it depends on. Their hooks apply
+  // to every route, including those declared before they loaded.
+  void root.register(routePolicyPlugin, {
     authEnabled: Boolean(opts.auth),
     idempotencyEnabled: Boolean(opts.idempotency),
   });
-  registerCorrelation(root);
-  registerAuthentication(root, opts.auth ?? false);
-  registerProblemHandlers(root, opts.log);
-  if (opts.idempotency) registerIdempotency(root, opts.idempotency, opts.log);
-  registerOpenApi(root, { service: opts.service, ...opts.openapi });
-  registerServerMetrics(root, opts.service);
-
-  registerDrain(root);
-
+  void root.register(correlationPlugin);
+  const security = opts.security ?? {};
+  void root.register(securityHeadersPlugin, { connectSources: security.connectSources ?? [] });
+  void root.register(corsPlugin, {
+    origins: security.corsOrigins ?? ['http://localhost:8080', 'http://127.0.0.1:8080'],
+  });
+  if (security.rateLimits)
+    void root.register(rateLimitPlugin, { service: opts.service, budgets: security.rateLimits });
+  void root.register(serverTracingPlugin, { service: opts.service });
+  void root.register(authenticationPlugin, { auth: opts.auth ?? false });
+  void root.register(problemHandlersPlugin, { log: opts.log });
+  if (opts.idempotency) void root.register(idempotencyPlugin, { ...opts.idempotency, log: opts.log });
+  void root.register(openApiPlugin);
+  void root.register(serverMetricsPlugin, { service: opts.service });
+  void root.register(drainPlugin);
   const accessLog = opts.accessLog ?? 'info';
-  if (accessLog !== false) {
-    app.addHook('onResponse', (request, reply, done) => {
-      runWithContext(request.workContext ?? { correlationId: request.id }, () =>
-        opts.log[accessLog](
-          {
-            method: request.method,
-            route: request.routeOptions.url,
-            url: request.url,
-            status: reply.statusCode,
-            ms: Math.round(reply.elapsedTime * 10) / 10,
-          },
-          'request completed',
-        ),
-      );
-      done();
-    });
-  }
+  if (accessLog !== false) void root.register(accessLogPlugin, { log: opts.log, level: accessLog });
   return app as unknown as HttpApp;
 }

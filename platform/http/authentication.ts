@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import { hasPermission, type Principal } from '../auth/claims.js';
 import type { TokenVerifier } from '../auth/verifier.js';
 import { forbidden, unauthorized } from './problem.js';
@@ -15,7 +16,8 @@ const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,8192})$/i;
  * permission. The verified principal goes on the request and into the work context, so queries
  * and published messages are scoped to the caller's organization.
  */
-export function registerAuthentication(app: FastifyInstance, auth: AuthOptions | false): void {
+async function authentication(app: FastifyInstance, opts: { auth: AuthOptions | false }): Promise<void> {
+  const { auth } = opts;
   app.decorateRequest('principal', undefined);
   if (auth === false) return;
   app.addHook('onRequest', async (request) => {
@@ -35,6 +37,13 @@ export function registerAuthentication(app: FastifyInstance, auth: AuthOptions |
     }
   });
 }
+
+/** Needs the request's work context (correlation) to scope it to the caller. */
+export const authenticationPlugin = fp(authentication, {
+  name: 'dhanman-authentication',
+  fastify: '5.x',
+  dependencies: ['dhanman-correlation'],
+});
 
 /** The caller of a non-public route (there is always one once the auth hook has passed). */
 export function principalOf(request: FastifyRequest): Principal {

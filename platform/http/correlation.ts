@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import { runWithContext } from '../observability/context.js';
 import './route-config.js';
 
@@ -20,7 +21,7 @@ export function correlationIdFrom(header: unknown): string {
  * the hook's. `run` (not `enterWith`) keeps it from leaking into the caller of `inject` or into
  * the next request on a kept-alive connection.
  */
-export function registerCorrelation(app: FastifyInstance): void {
+function correlation(app: FastifyInstance, _opts: unknown, done: () => void): void {
   app.decorateRequest('workContext', null as never);
   app.addHook('onRequest', (request, reply, done) => {
     const correlationId = correlationIdFrom(request.headers[CORRELATION_HEADER]);
@@ -34,4 +35,7 @@ export function registerCorrelation(app: FastifyInstance): void {
   };
   app.addHook('preValidation', reenter);
   app.addHook('preHandler', reenter);
+  done();
 }
+
+export const correlationPlugin = fp(correlation, { name: 'dhanman-correlation', fastify: '5.x' });

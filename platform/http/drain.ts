@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 
 /**
  * Graceful close: `app.close()` stops taking connections, lets requests in progress finish (their
@@ -7,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
  * waiting for the client or the keep-alive timeout. Node's own idle-connection reaping misses
  * connections that have already served a request, which held a close open for over a minute.
  */
-export function registerDrain(app: FastifyInstance): void {
+async function drain(app: FastifyInstance): Promise<void> {
   const busy = new Map<Socket, number>();
   const sockets = new Set<Socket>();
   let closing = false;
@@ -44,3 +45,5 @@ export function registerDrain(app: FastifyInstance): void {
     done();
   });
 }
+
+export const drainPlugin = fp(drain, { name: 'dhanman-drain', fastify: '5.x' });

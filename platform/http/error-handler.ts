@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import type { Logger } from 'pino';
 import {
   PROBLEM_CONTENT_TYPE,
@@ -129,3 +130,9 @@ export function registerProblemHandlers(app: FastifyInstance, log: Logger): void
     }),
   );
 }
+
+/** Problem bodies carry the request's correlation id, so the error handler comes after correlation. */
+export const problemHandlersPlugin = fp(
+  async (app: FastifyInstance, { log }: { log: Logger }) => registerProblemHandlers(app, log),
+  { name: 'dhanman-problems', fastify: '5.x', dependencies: ['dhanman-correlation'] },
+);

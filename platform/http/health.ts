@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import './route-config.js';
 
 export interface HealthOptions {
@@ -12,7 +13,7 @@ export interface HealthOptions {
  * `/health/live`: 200 while the process runs. `/health/ready`: 200 when every check passes, else
  * 503 naming the failing ones; also 503 once the app is closing, so a balancer drains it first.
  */
-export function registerHealth(app: FastifyInstance, opts: HealthOptions): void {
+async function health(app: FastifyInstance, opts: HealthOptions): Promise<void> {
   let closing = false;
   app.addHook('preClose', (done) => {
     closing = true;
@@ -44,4 +45,11 @@ export function registerHealth(app: FastifyInstance, opts: HealthOptions): void 
     reply.code(failing.length === 0 ? 200 : 503);
     return { status: failing.length === 0 ? 'ready' : 'not-ready', checks, failing };
   });
+}
+
+export const healthPlugin = fp(health, { name: 'dhanman-health', fastify: '5.x' });
+
+/** Adds the health routes to an app made by `createHttpApp` (loaded with its other plugins). */
+export function registerHealth(app: FastifyInstance, opts: HealthOptions): void {
+  void app.register(healthPlugin, opts);
 }

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import type { Logger } from 'pino';
 import type { Db, Queryable, Tx } from '../data/db.js';
 import type { MigrationSource } from '../data/migrate.js';
+import { holdPresence } from '../data/presence.js';
 import { deleteInChunks } from '../data/prune.js';
 import { PROBLEM_TYPES, ProblemError, validationFailed } from './problem.js';
 import './route-config.js';
@@ -36,6 +38,13 @@ CREATE TABLE idempotency_key (
 CREATE INDEX idempotency_key_created_at_idx ON idempotency_key (created_at);
 `,
     },
+    {
+      version: 2,
+      name: 'idempotency key owner',
+      // The process holding a key in progress (see data/presence.ts): a retry may take the key
+      // over as soon as that process is gone, not only once the lock lapses.
+      sql: `ALTER TABLE idempotency_key ADD COLUMN owner text;`,
+    },
   ],
 };
 
@@ -46,7 +55,10 @@ const KEPT_HEADERS = ['content-type', 'location'];
 
 export interface IdempotencyOptions {
   db: Db;
-  /** How long a request in progress holds its key before a retry may take it over (default 60 s). */
+  /**
+   * How long a request in progress holds its key before a retry may take it over even though its
+   * process still looks alive (default 60 s). A retry takes over at once when it is gone.
+   */
   lockTtlMs?: number;
 }
 
@@ -61,6 +73,7 @@ export interface IdempotencyHandle {
 }
 
 interface KeyRow {
+  owner: string | null;
   request_hash: string;
   state: 'in_progress' | 'completed';
   locked: boolean;
@@ -112,27 +125,36 @@ async function recordAnswer(
 
 const replayable = (status: number) => status < 500 && status !== 409 && status !== 429;
 
-export function registerIdempotency(app: FastifyInstance, opts: IdempotencyOptions, log: Logger): void {
-  const { db } = opts;
+async function idempotency(app: FastifyInstance, opts: IdempotencyOptions & { log: Logger }): Promise<void> {
+  const { db, log } = opts;
   const lockTtlMs = opts.lockTtlMs ?? 60_000;
   app.decorateRequest('idempotency', undefined);
+  const presence = await holdPresence(db, log);
+  app.addHook('onClose', async () => presence.close());
 
   const claim = async (scope: string, key: string, hash: string): Promise<boolean> => {
     const inserted = await db.query(
-      `INSERT INTO idempotency_key (scope, key, request_hash, state, locked_until)
-       VALUES ($1, $2, $3, 'in_progress', now() + $4::integer * interval '1 millisecond')
+      `INSERT INTO idempotency_key (scope, key, request_hash, state, locked_until, owner)
+       VALUES ($1, $2, $3, 'in_progress', now() + $4::integer * interval '1 millisecond', $5)
        ON CONFLICT (scope, key) DO NOTHING RETURNING key`,
-      [scope, key, hash, lockTtlMs],
+      [scope, key, hash, lockTtlMs, presence.owner],
     );
     return inserted.rowCount === 1;
   };
 
-  const takeOver = async (scope: string, key: string, hash: string): Promise<boolean> => {
+  /**
+   * Takes over a key in progress whose holder is gone (its owner's process died) or whose lock
+   * lapsed. Conditional on the row still being as read, so of two retries at once one wins.
+   */
+  const takeOver = async (scope: string, key: string, hash: string, row: KeyRow): Promise<boolean> => {
+    const holderGone = row.owner !== null && (await presence.isGone(row.owner));
+    if (row.locked && !holderGone) return false;
     const taken = await db.query(
-      `UPDATE idempotency_key SET locked_until = now() + $3::integer * interval '1 millisecond'
-        WHERE scope = $1 AND key = $2 AND request_hash = $4 AND state = 'in_progress' AND locked_until <= now()
+      `UPDATE idempotency_key SET locked_until = now() + $3::integer * interval '1 millisecond', owner = $5
+        WHERE scope = $1 AND key = $2 AND request_hash = $4 AND state = 'in_progress'
+          AND (locked_until <= now() OR ($6::text IS NOT NULL AND owner = $6))
         RETURNING key`,
-      [scope, key, lockTtlMs, hash],
+      [scope, key, lockTtlMs, hash, presence.owner, holderGone ? row.owner : null],
     );
     return taken.rowCount === 1;
   };
@@ -162,7 +184,7 @@ export function registerIdempotency(app: FastifyInstance, opts: IdempotencyOptio
     const hash = requestHash(request);
     if (!(await claim(scope, raw, hash))) {
       const { rows } = await db.query<KeyRow>(
-        `SELECT request_hash, state, locked_until > now() AS locked, status_code, response_headers, response_body
+        `SELECT owner, request_hash, state, locked_until > now() AS locked, status_code, response_headers, response_body
            FROM idempotency_key WHERE scope = $1 AND key = $2`,
         [scope, raw],
       );
@@ -176,7 +198,7 @@ export function registerIdempotency(app: FastifyInstance, opts: IdempotencyOptio
         });
       }
       if (row?.state === 'completed') return replay(reply, row);
-      if (!row || row.locked || !(await takeOver(scope, raw, hash))) {
+      if (!row || !(await takeOver(scope, raw, hash, row))) {
         throw new ProblemError(
           {
             type: PROBLEM_TYPES.idempotencyInProgress,
@@ -237,6 +259,13 @@ export function registerIdempotency(app: FastifyInstance, opts: IdempotencyOptio
     return payload;
   });
 }
+
+/** Keys are scoped to the caller, so the principal authentication sets must be there first. */
+export const idempotencyPlugin = fp(idempotency, {
+  name: 'dhanman-idempotency',
+  fastify: '5.x',
+  dependencies: ['dhanman-authentication'],
+});
 
 /** Deletes keys older than `olderThanMs` (default one day); run it from a scheduled job. */
 export function purgeIdempotencyKeys(db: Queryable, olderThanMs = 24 * 3600 * 1000): Promise<number> {

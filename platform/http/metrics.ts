@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { counter, gauge, histogram, registry } from '../observability/metrics.js';
 import './route-config.js';
 
@@ -37,7 +38,7 @@ export const httpMetrics = {
 };
 
 /** Records every answered request under its route pattern (unmatched paths share one label). */
-export function registerServerMetrics(app: FastifyInstance, service: string): void {
+async function serverMetrics(app: FastifyInstance, { service }: { service: string }): Promise<void> {
   app.addHook('onResponse', (request, reply, done) => {
     httpMetrics.serverDuration.observe(
       {
@@ -55,3 +56,5 @@ export function registerServerMetrics(app: FastifyInstance, service: string): vo
     return registry.metrics();
   });
 }
+
+export const serverMetricsPlugin = fp(serverMetrics, { name: 'dhanman-metrics', fastify: '5.x' });

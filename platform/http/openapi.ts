@@ -1,7 +1,9 @@
 import { fastifySwagger } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { createJsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { completeOperations } from './openapi-document.js';
 import { markRoutesPublic } from './route-policy.js';
 import './route-config.js';
 
@@ -12,10 +14,10 @@ export interface OpenApiOptions {
 }
 
 /**
- * The OpenAPI document at `/openapi.json` (from the routes' zod schemas) and a docs page at
- * `/docs`. Each protected operation names its permission (`x-permission`) and the bearer scheme.
+ * Starts collecting the OpenAPI document from the routes' zod schemas. Each protected operation
+ * names its permission (`x-permission`) and the bearer scheme.
  */
-export function registerOpenApi(app: FastifyInstance, opts: OpenApiOptions): void {
+export function installOpenApiCollector(app: FastifyInstance, opts: OpenApiOptions): void {
   const zodTransform = createJsonSchemaTransform({ skipList: [] });
   // Called directly, not through `register`: registering defers loading, and routes a service adds
   // right after createHttpApp returns would be missed by the document. The plugin's setup is
@@ -30,6 +32,8 @@ export function registerOpenApi(app: FastifyInstance, opts: OpenApiOptions): voi
           opts.description ??
           `The ${opts.service} service. Errors are application/problem+json; lists are paged with limit and cursor.`,
       },
+      // Relative: the document is served by the service it describes, wherever that listens.
+      servers: [{ url: '/', description: `The ${opts.service} service itself` }],
       components: {
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       },
@@ -45,7 +49,7 @@ export function registerOpenApi(app: FastifyInstance, opts: OpenApiOptions): voi
       if (cfg?.idempotency && !schema.hide) schema['x-idempotency-key'] = cfg.idempotency;
       return out;
     },
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (doc) => completeOperations(jsonSchemaTransformObject(doc) as Record<string, unknown>),
   };
   fastifySwagger(app, swaggerOptions, (err) => {
     if (err) throw err;
@@ -57,9 +61,19 @@ export function registerOpenApi(app: FastifyInstance, opts: OpenApiOptions): voi
     [Symbol.for('plugin-meta')]: { name: '@fastify/swagger' },
   });
   void app.register(marker);
-  void app.register(async (docs) => {
+}
+
+/** The document at `/openapi.json` and a docs page at `/docs`, from the collector above. */
+async function openApi(app: FastifyInstance): Promise<void> {
+  await app.register(async (docs) => {
     markRoutesPublic(docs);
     await docs.register(swaggerUi, { routePrefix: '/docs' });
   });
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 }
+
+export const openApiPlugin = fp(openApi, {
+  name: 'dhanman-openapi',
+  fastify: '5.x',
+  dependencies: ['@fastify/swagger'],
+});

@@ -1,6 +1,7 @@
 import type { Principal } from '../auth/claims.js';
 import type { WorkContext } from '../observability/context.js';
 import type { IdempotencyHandle } from './idempotency.js';
+import type { RateClass } from './security-config.js';
 
 /**
  * What every route declares in `config`, and what every request carries. A route must declare
@@ -14,6 +15,8 @@ declare module 'fastify' {
     public?: boolean;
     /** Takes an `Idempotency-Key` header: `required` answers 400 without one. */
     idempotency?: 'required' | 'optional';
+    /** Which request budget the route draws on (default: ops paths, else reads for GET, writes). */
+    rateClass?: RateClass;
   }
 
   interface FastifyRequest {

@@ -1,4 +1,5 @@
 import type { FastifyInstance, RouteOptions } from 'fastify';
+import fp from 'fastify-plugin';
 import { PERMISSION_PATTERN } from '../auth/claims.js';
 import './route-config.js';
 
@@ -12,19 +13,29 @@ export interface RouteEntry {
 const catalogs = new WeakMap<FastifyInstance, RouteOptions[]>();
 
 /**
- * Every route must say who may call it: `config.permission` or `config.public`. Routes are
- * collected as they are added and checked when the app gets ready (after plugins such as the docs
- * page have marked their own routes), so a forgotten declaration stops the service from starting.
+ * Starts collecting the app's routes. Synchronous, at construction: `onRoute` hooks see only
+ * routes declared after them, and services declare routes right after `createHttpApp` returns,
+ * before any registered plugin has loaded.
  */
-export function registerRoutePolicy(
-  app: FastifyInstance,
-  opts: { authEnabled: boolean; idempotencyEnabled: boolean },
-): void {
+export function installRouteCatalog(app: FastifyInstance): void {
   const routes: RouteOptions[] = [];
   catalogs.set(app, routes);
   app.addHook('onRoute', (route) => {
     routes.push(route);
   });
+}
+
+/**
+ * Every route must say who may call it: `config.permission` or `config.public`. The catalog's
+ * routes are checked when the app gets ready (after plugins such as the docs page have marked
+ * their own routes), so a forgotten declaration stops the service from starting.
+ */
+async function routePolicy(
+  app: FastifyInstance,
+  opts: { authEnabled: boolean; idempotencyEnabled: boolean },
+): Promise<void> {
+  const routes = catalogs.get(app);
+  if (!routes) throw new Error('the route policy needs installRouteCatalog(app) first');
   app.addHook('onReady', async () => {
     const problems: string[] = [];
     for (const r of routes) {
@@ -48,6 +59,8 @@ export function registerRoutePolicy(
     }
   });
 }
+
+export const routePolicyPlugin = fp(routePolicy, { name: 'dhanman-route-policy', fastify: '5.x' });
 
 /** Marks every route registered in `scope` as public (for plugins whose routes we do not write: the docs page). */
 export function markRoutesPublic(scope: FastifyInstance): void {

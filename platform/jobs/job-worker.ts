@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import type { JobDefinition } from './jobs.js';
+import { cronIntervalSeconds, jobMetrics } from './metrics.js';
 import type { PgBossExecutor } from './pgboss-executor.js';
 import { delayAfterFailedAttempt, type RetryLadder } from './retry-ladder.js';
 
@@ -9,6 +10,8 @@ export interface WorkerOptions {
   boss: PgBoss;
   executor: PgBossExecutor;
   schema: string;
+  /** The service running the jobs (metric label). */
+  service: string;
   def: JobDefinition;
   ladder: RetryLadder;
   pollIntervalMs: number;
@@ -36,6 +39,9 @@ export class JobWorker {
   constructor(private readonly opts: WorkerOptions) {}
 
   start(): void {
+    const labels = { service: this.opts.service, job: this.opts.def.name };
+    jobMetrics.lastSuccess.set(labels, Date.now() / 1000);
+    if (this.opts.def.cron) jobMetrics.expectedInterval.set(labels, cronIntervalSeconds(this.opts.def.cron));
     this.loop ??= this.run();
   }
 
@@ -92,6 +98,8 @@ export class JobWorker {
     const attempt = job.retryCount + 1;
     const retryIn = delayAfterFailedAttempt(ladder, attempt);
     this.running.add(job.id);
+    const labels = { service: this.opts.service, job: def.name };
+    const stopTimer = jobMetrics.duration.startTimer(labels);
     try {
       if (retryIn !== null && job.retryDelay !== retryIn) {
         // The step of the ladder that applies if this attempt fails (or times out, or is cut short).
@@ -103,9 +111,14 @@ export class JobWorker {
       await withinSeconds(def.handle(job.data, { id: job.id, attempt }), Number(job.expireInSeconds));
       this.running.delete(job.id);
       this.succeeded.add(job.id);
+      stopTimer();
+      jobMetrics.runs.inc({ ...labels, outcome: 'success' });
+      jobMetrics.lastSuccess.set(labels, Date.now() / 1000);
       return true;
     } catch (err) {
       this.running.delete(job.id);
+      stopTimer();
+      jobMetrics.runs.inc({ ...labels, outcome: 'failure' });
       log?.warn(
         { err, job: def.name, jobId: job.id, attempt, retryInSeconds: retryIn },
         retryIn === null ? 'job failed, no retries left' : 'job failed, will retry',

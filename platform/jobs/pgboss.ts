@@ -87,6 +87,7 @@ export async function startJobs(opts: StartJobsOptions): Promise<RunningJobs> {
         boss,
         executor,
         schema,
+        service: opts.service,
         def,
         ladder: ladders.get(def.name) as RetryLadder,
         pollIntervalMs: pollingIntervalSeconds * 1000,

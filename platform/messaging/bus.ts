@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import type { Tx } from '../data/db.js';
 import type { MessageContract, PayloadOf } from './contract.js';
 import type { Envelope } from './envelope.js';
@@ -8,6 +9,11 @@ export interface PublishOptions {
   companyId?: string | null;
   correlationId?: string;
   causationId?: string | null;
+  /**
+   * The trace the publish continues, when it is written outside the work that caused it (a group
+   * commit writing several requests' messages); the current work's by default.
+   */
+  trace?: Context;
 }
 
 /**

@@ -8,6 +8,7 @@ import { claimInbox } from './inbox.js';
 import { errorText, quietLog, type MessagingLog } from './log.js';
 import { messagingMetrics } from './metrics.js';
 import { readMessage } from './reader.js';
+import { endProcessSpan, startProcessSpan } from './tracing.js';
 import type { DeadLetterInfo, Delivery } from './transport.js';
 
 export const DEFAULT_DELIVERY_LIMIT = 5;
@@ -108,12 +109,21 @@ export function createConsumer(opts: ConsumerOptions): (d: Delivery) => Promise<
       await d.ack();
       return;
     }
-    const outcome = await dispatch(handlers, envelope);
+    const span = startProcessSpan(service, d, envelope);
+    let outcome: HandlerOutcome;
+    try {
+      outcome = await dispatch(handlers, envelope);
+    } catch (error) {
+      endProcessSpan(span, 'error', error);
+      throw error;
+    }
     if (outcome.ok) {
+      endProcessSpan(span, 'success');
       await d.ack();
       return;
     }
     const { handler, error } = outcome;
+    endProcessSpan(span, d.attempt < opts.retryDelaysMs.length ? 'retry' : 'dead-lettered', error);
     const labels = { service, type: envelope.type, handler };
     if (d.attempt < opts.retryDelaysMs.length) {
       log.warn(

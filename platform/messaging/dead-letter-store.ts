@@ -1,17 +1,12 @@
-import { createHash } from 'node:crypto';
 import type { Db } from '../data/db.js';
-import {
-  deadLetterWhere,
-  jsonSafe,
-  textSafe,
-  type DeadLetterFilter,
-  type DeadLetterStatus,
-} from './dead-letter-query.js';
-import { queueNames } from './envelope.js';
-import { DEAD_LETTER_HEADERS, readDeadLetterHeaders, replayHeaders } from './headers.js';
-import { errorText, quietLog, type MessagingLog } from './log.js';
-import { messagingMetrics } from './metrics.js';
+import { archiveDeadLetter, UNKNOWN_QUEUE } from './dead-letter-archive.js';
+import { DeadLetterGauge } from './dead-letter-gauge.js';
+import { deadLetterWhere, type DeadLetterFilter, type DeadLetterStatus } from './dead-letter-query.js';
+import { replayHeaders } from './headers.js';
+import { quietLog, type MessagingLog } from './log.js';
 import type { Transport } from './transport.js';
+
+export { UNKNOWN_QUEUE };
 
 export interface DeadLetterSummary {
   id: string;
@@ -49,7 +44,6 @@ export type DeadLetterAction =
   /** Its original queue is unknown (a message that reached the DLQ without our headers). */
   | { outcome: 'not-replayable'; deadLetter: DeadLetter };
 
-export const UNKNOWN_QUEUE = '(unknown)';
 const SUMMARY = `id::text AS id, message_id, type, original_queue, category, reason, attempts, status,
   dead_lettered_at, replayed_at, discarded_at`;
 const FULL = `${SUMMARY}, error, stack, body, headers, archived_at`;
@@ -62,10 +56,11 @@ const FULL = `${SUMMARY}, error, stack, body, headers, archived_at`;
  */
 export class DeadLetterStore {
   private readonly log: MessagingLog;
-  private depthTimer: NodeJS.Timeout | undefined;
+  private readonly gauge: DeadLetterGauge;
 
   constructor(private readonly opts: { service: string; db: Db; transport: Transport; log?: MessagingLog }) {
     this.log = opts.log ?? quietLog;
+    this.gauge = new DeadLetterGauge({ ...opts, log: this.log });
   }
 
   get service(): string {
@@ -145,93 +140,29 @@ export class DeadLetterStore {
 
   /** Stores one message taken from the DLQ (idempotent per dead-lettering). */
   async archive(body: Buffer | string, headers: Record<string, unknown>): Promise<void> {
-    const text = textSafe(typeof body === 'string' ? body : body.toString('utf8'));
-    const info = readDeadLetterHeaders(headers);
-    const { messageId, type } = peek(text);
-    const { [DEAD_LETTER_HEADERS.stack]: _stack, ...kept } = headers;
-    await this.opts.db.query(
-      `INSERT INTO dead_letter (dead_letter_key, message_id, type, original_queue, category, reason, error, stack,
-         attempts, body, headers, dead_lettered_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, COALESCE($12::timestamptz, now()))
-       ON CONFLICT (dead_letter_key) DO NOTHING`,
-      [
-        info.id ?? brokerDeathKey(text, headers),
-        messageId,
-        type,
-        info.originalQueue ?? UNKNOWN_QUEUE,
-        textSafe(info.category),
-        textSafe(info.reason),
-        info.error === undefined ? null : textSafe(info.error),
-        info.stack === undefined ? null : textSafe(info.stack),
-        Math.max(0, Math.floor(info.attempts)),
-        text,
-        JSON.stringify(jsonSafe(kept)),
-        validTime(info.at),
-      ],
-    );
+    await archiveDeadLetter(this.opts.db, body, headers);
     this.scheduleDepthRefresh();
   }
 
   /** Open dead letters: archived and not yet settled, plus any still waiting in the queue. */
-  async depth(): Promise<{ open: number; queued: number }> {
-    const { rows } = await this.opts.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM dead_letter WHERE status = 'open'`,
-    );
-    const queued = await this.opts.transport.depth(queueNames(this.opts.service).dlq).catch(() => 0);
-    return { open: Number(rows[0]?.n ?? 0), queued };
+  depth(): Promise<{ open: number; queued: number }> {
+    return this.gauge.depth();
   }
 
-  async refreshDepthGauge(): Promise<void> {
-    const { open, queued } = await this.depth();
-    messagingMetrics.dlqDepth.set({ service: this.opts.service }, open + queued);
+  refreshDepthGauge(): Promise<void> {
+    return this.gauge.refresh();
   }
 
   /** Refreshes the gauge soon, once for a burst of changes. */
   scheduleDepthRefresh(): void {
-    if (this.depthTimer) return;
-    this.depthTimer = setTimeout(() => {
-      this.depthTimer = undefined;
-      this.refreshDepthGauge().catch((err: unknown) =>
-        this.log.debug({ err: errorText(err) }, 'could not refresh the DLQ depth'),
-      );
-    }, 250);
-    this.depthTimer.unref();
+    this.gauge.schedule();
   }
 
   stop(): void {
-    clearTimeout(this.depthTimer);
-    this.depthTimer = undefined;
+    this.gauge.stop();
   }
 }
 
-function peek(body: string): { messageId: string | null; type: string | null } {
-  try {
-    const json = JSON.parse(body) as unknown;
-    if (json && typeof json === 'object') {
-      const { messageId, type } = json as Record<string, unknown>;
-      return {
-        messageId: typeof messageId === 'string' ? messageId.slice(0, 200) : null,
-        type: typeof type === 'string' ? type.slice(0, 200) : null,
-      };
-    }
-  } catch {
-    // Not JSON: that is often why it is here.
-  }
-  return { messageId: null, type: null };
-}
-
-/** A broker-made dead letter has no id of ours; its first x-death entry tells deaths apart. */
-function brokerDeathKey(body: string, headers: Record<string, unknown>): string | null {
-  const deaths = headers['x-death'];
-  if (!Array.isArray(deaths) || deaths.length === 0) return null;
-  const digest = createHash('sha256')
-    .update(body)
-    .update(JSON.stringify(jsonSafe(deaths[0])))
-    .digest('hex');
-  return `x-death:${digest}`;
-}
-
-const validTime = (s: string | undefined): string | null => (s && !Number.isNaN(Date.parse(s)) ? s : null);
 const iso = (v: unknown): string => (v instanceof Date ? v : new Date(String(v))).toISOString();
 const isoOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : iso(v));
 

@@ -12,6 +12,12 @@ export const envelopeSchema = z.object({
   source: z.string().min(1),
   occurredAt: z.iso.datetime(),
   payload: z.unknown(),
+  /**
+   * W3C trace context of the publish, written when the message enters the outbox. Optional, so
+   * messages from before tracing (or from a sender without it) read as they did; a malformed one
+   * is dropped rather than dead-lettering the message.
+   */
+  traceparent: z.string().max(128).optional().catch(undefined),
 });
 
 export type Envelope<P = unknown> = Omit<z.infer<typeof envelopeSchema>, 'payload'> & { payload: P };

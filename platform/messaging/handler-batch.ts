@@ -4,6 +4,7 @@ import type { MessageHandler } from './bus.js';
 import type { Envelope } from './envelope.js';
 import { claimInboxes, inboxKey } from './inbox.js';
 import { messagingMetrics } from './metrics.js';
+import { handlingContextOf } from './tracing.js';
 
 /** What became of a message handed to a batch. */
 type BatchOutcome =
@@ -137,10 +138,12 @@ export async function runOne(service: string, h: MessageHandler, envelope: Envel
 
 /** The work context a handler runs in: its publishes carry the message's correlation and tenancy. */
 function contextOf(envelope: Envelope) {
+  const trace = handlingContextOf(envelope);
   return {
     correlationId: envelope.correlationId,
     causationId: envelope.messageId,
     organizationId: envelope.organizationId,
     ...(envelope.companyId ? { companyId: envelope.companyId } : {}),
+    ...(trace ? { trace } : {}),
   };
 }

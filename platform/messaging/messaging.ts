@@ -7,6 +7,7 @@ import { DeadLetterStore } from './dead-letter-store.js';
 import { queueNames } from './envelope.js';
 import { errorText, quietLog, type MessagingLog } from './log.js';
 import { createBus } from './outbox.js';
+import { messagingMetrics } from './metrics.js';
 import { OutboxRelay, type RelayOptions } from './relay.js';
 import { pruneMessagingTables } from './retention.js';
 import { subscriptionDrift, topologyFor } from './subscriptions.js';
@@ -119,6 +120,14 @@ export function createMessaging(opts: MessagingOptions): Messaging {
   let started = false;
   let declared: Promise<void> | undefined;
 
+  // Queue depth from the transport itself: the in-process bus has no broker exporter to ask.
+  const refreshQueueDepth = async () => {
+    for (const queue of commands ? [names.events, names.commands] : [names.events]) {
+      const depth = await transport.depth(queue).catch(() => undefined);
+      if (depth !== undefined) messagingMetrics.queueDepth.set({ service, queue }, depth);
+    }
+  };
+
   const prune = () =>
     pruneMessagingTables(db, opts).catch((err: unknown) =>
       log.warn({ err: errorText(err) }, 'could not prune the messaging tables'),
@@ -173,10 +182,14 @@ export function createMessaging(opts: MessagingOptions): Messaging {
       void prune();
       timers = [
         setInterval(() => void prune(), opts.pruneIntervalMs ?? 60_000),
-        setInterval(() => deadLetters.scheduleDepthRefresh(), opts.dlqGaugeIntervalMs ?? 15_000),
+        setInterval(() => {
+          deadLetters.scheduleDepthRefresh();
+          void refreshQueueDepth();
+        }, opts.dlqGaugeIntervalMs ?? 15_000),
       ];
       for (const t of timers) t.unref();
       deadLetters.scheduleDepthRefresh();
+      void refreshQueueDepth();
       log.info({ queues: Object.values(names), eventTypes: own.eventTypes, commands }, 'messaging started');
     },
     stop,

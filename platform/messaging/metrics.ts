@@ -39,6 +39,11 @@ export const messagingMetrics = {
     'category',
   ]),
   dlqDepth: gauge('dhanman_dlq_depth', 'Open dead letters (archived and still queued)', ['service']),
+  queueDepth: gauge(
+    'dhanman_queue_messages',
+    'Messages waiting in a service queue (read from the transport, so the embedded bus shows it too)',
+    ['service', 'queue'],
+  ),
   outboxBacklog: gauge('dhanman_outbox_backlog', 'Outbox rows not yet published', ['service']),
   outboxOldestAge: gauge(
     'dhanman_outbox_oldest_unsent_age_seconds',

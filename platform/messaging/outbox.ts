@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Tx } from '../data/db.js';
 import { currentContext } from '../observability/context.js';
+import { SpanKind, endSpanWithError, startSpan, traceparentOf } from '../observability/tracing.js';
 import type { Bus, PublishOptions } from './bus.js';
+import { messagingAttributes } from './tracing.js';
 import type { MessageContract, PayloadOf } from './contract.js';
 import {
   COMMANDS_EXCHANGE,
@@ -38,20 +40,35 @@ export function createBus(opts: BusOptions): Bus {
     payload: PayloadOf<C>,
     o: PublishOptions | undefined,
   ): Promise<Envelope<PayloadOf<C>>> => {
-    const envelope = buildEnvelope(opts.service, contract, payload, o);
     const command = contract.kind === 'command';
-    await tx.query(
-      `INSERT INTO outbox (message_id, type, exchange, routing_key, body) VALUES ($1, $2, $3, $4, $5)`,
-      [
-        envelope.messageId,
-        envelope.type,
-        command ? COMMANDS_EXCHANGE : EVENTS_EXCHANGE,
-        command ? commandRoutingKey(contract.target!) : contract.type,
-        JSON.stringify(envelope),
-      ],
-    );
-    if (opts.onCommitted) tx.afterCommit(opts.onCommitted);
-    return envelope;
+    const exchange = command ? COMMANDS_EXCHANGE : EVENTS_EXCHANGE;
+    const routingKey = command ? commandRoutingKey(contract.target!) : contract.type;
+    // The producer span of the message (messaging conventions: `publish <destination>`); its
+    // context travels inside the envelope, so whoever handles the message continues this trace.
+    const span = startSpan(opts.service, `publish ${exchange}`, {
+      kind: SpanKind.PRODUCER,
+      ...(o?.trace ? { parent: o.trace } : {}),
+      attributes: () => messagingAttributes('publish', 'create', exchange, routingKey),
+    });
+    try {
+      const envelope = buildEnvelope(opts.service, contract, payload, o);
+      const traceparent = traceparentOf(span);
+      if (traceparent !== undefined) envelope.traceparent = traceparent;
+      if (span.isRecording()) {
+        span.setAttribute('messaging.message.id', envelope.messageId);
+        span.setAttribute('messaging.message.conversation_id', envelope.correlationId);
+      }
+      await tx.query(
+        `INSERT INTO outbox (message_id, type, exchange, routing_key, body) VALUES ($1, $2, $3, $4, $5)`,
+        [envelope.messageId, envelope.type, exchange, routingKey, JSON.stringify(envelope)],
+      );
+      if (opts.onCommitted) tx.afterCommit(opts.onCommitted);
+      span.end();
+      return envelope;
+    } catch (error) {
+      endSpanWithError(span, error);
+      throw error;
+    }
   };
   return {
     async publish(tx, contract, payload, o) {

@@ -3,6 +3,7 @@ import type { Db } from '../data/db.js';
 import { backoffMs, type Backoff } from './backoff.js';
 import { errorText, quietLog, type MessagingLog } from './log.js';
 import { messagingMetrics } from './metrics.js';
+import { endSpans, sendHeaders, startSendSpans } from './tracing.js';
 import type { OutgoingMessage, Transport } from './transport.js';
 
 export interface RelayOptions {
@@ -147,14 +148,22 @@ export class OutboxRelay {
     );
     this.confirmed = [];
     if (rows.length === 0) return false;
-    await transport.publish(
-      rows.map((r) => ({
-        exchange: r.exchange,
-        routingKey: r.routing_key,
-        messageId: r.message_id,
-        body: r.body,
-      })),
-    );
+    const spans = startSendSpans(service, rows);
+    try {
+      await transport.publish(
+        rows.map((r, i) => ({
+          exchange: r.exchange,
+          routingKey: r.routing_key,
+          messageId: r.message_id,
+          body: r.body,
+          ...sendHeaders(spans?.[i]),
+        })),
+      );
+    } catch (error) {
+      endSpans(spans, error);
+      throw error;
+    }
+    endSpans(spans);
     this.confirmed = rows.map((r) => String(r.id));
     for (const r of rows) messagingMetrics.published.inc({ service, type: r.type });
     return true;

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Context } from '@opentelemetry/api';
 import type { Principal } from '../auth/claims.js';
 
 /**
@@ -15,6 +16,8 @@ export interface WorkContext {
   subject?: string;
   /** The verified caller of an authenticated request (who, which organization, what they may do). */
   principal?: Principal;
+  /** The OpenTelemetry context of the work (its current span), when there is a trace to continue. */
+  trace?: Context;
 }
 
 const storage = new AsyncLocalStorage<WorkContext>();

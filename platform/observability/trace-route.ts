@@ -5,14 +5,14 @@ import type { Queryable } from '../data/db.js';
 import { principalOf } from '../http/authentication.js';
 import { traceOf } from './activity.js';
 
+/** Read a service's trace (and other operations views). */
+export const TRACE_PERMISSION = 'ops:read';
+
 /**
  * `GET /api/ops/trace/{correlationId}`: what this service did with one correlation id, in order
  * (its activity log and the messages it published), for the caller's organization only.
  */
-export function traceRoute(
-  app: FastifyInstance,
-  opts: { service: string; db: Queryable; permission: string },
-): void {
+export function traceRoute(app: FastifyInstance, opts: { service: string; db: Queryable }): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/api/ops/trace/:correlationId',
     {
@@ -37,7 +37,7 @@ export function traceRoute(
           }),
         },
       },
-      config: { permission: opts.permission },
+      config: { permission: TRACE_PERMISSION },
     },
     async (request) => ({
       correlationId: request.params.correlationId,

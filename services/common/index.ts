@@ -4,9 +4,7 @@ import { createServiceTokenIssuer } from '#platform/auth/service-tokens.js';
 import { createTokenSigner } from '#platform/auth/signer.js';
 import { loadSqlMigrations } from '#platform/data/migrate.js';
 import type { ServiceDefinition } from '#platform/host/service-definition.js';
-import { traceRoute } from '#platform/observability/trace-route.js';
 import { SERVICE_PORTS } from '#contracts/services.js';
-import { PERMISSIONS } from '#contracts/permissions.js';
 import { KEY_ENCRYPTION_KEY_VARIABLE, loadAuthConfig } from './auth/config.js';
 import { authRoutes } from './auth/routes.js';
 import { serviceClients } from './auth/service-clients.js';
@@ -49,11 +47,10 @@ export const commonService: ServiceDefinition = {
       clients: serviceClients(deps.auth.serviceClientSecret),
       ttlSeconds: config.SERVICE_TOKEN_TTL_SECONDS,
     });
-    authRoutes(app, { db: deps.db, keys, signer, serviceTokens });
+    authRoutes(app, { db: deps.db, keys, signer, serviceTokens, config });
     organizationRoutes(app, deps);
     customerRoutes(app, deps);
     ledgerRoutes(app, deps);
-    traceRoute(app, { service: 'common', db: deps.db, permission: PERMISSIONS.opsRead });
   },
   handlers: (deps) => ledgerHandlers(deps.bus),
   seed: (deps) => seedCommon(deps.db, deps.bus, loadAuthConfig(deps.env).DHANMAN_DEMO_PASSWORD),

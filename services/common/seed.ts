@@ -47,5 +47,13 @@ export async function seedCommon(db: Db, bus: Bus, demoPassword: string): Promis
         companyId: DEMO_COMPANY.id,
       });
     }
+    // The demo resident pays their own bills: their user is the customer with their email.
+    await tx.query(
+      `INSERT INTO user_customer (user_id, customer_id)
+       SELECT u.id, c.id FROM app_user u JOIN customer c ON lower(c.email) = lower(u.email) AND c.organization_id = u.organization_id
+        WHERE u.organization_id = $1 AND 'resident' = ANY (u.roles)
+       ON CONFLICT DO NOTHING`,
+      [org],
+    );
   });
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { HttpApp } from '#platform/http/app.js';
 import { notFound, PROBLEM_TYPES, ProblemError } from '#platform/http/problem.js';
+import type { ChargeLog } from './charge-log.js';
 import { ChargeBook } from './charges.js';
 import { faultSettingsSchema, HANG_MS, NO_FAULTS, type FaultSettings } from './faults.js';
 
@@ -20,14 +21,29 @@ const chargeSchema = z.object({
   reference: z.string().nullable(),
   declineReason: z.string().nullable(),
   createdAt: z.string(),
+  refund: z.object({ refundId: z.string(), refundedAt: z.string() }).nullable(),
 });
+
+/** Faults apply to every call that moves money. */
+async function misbehave(faults: FaultSettings, random: () => number): Promise<void> {
+  if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+  if (random() < faults.timeoutRate) await sleep(HANG_MS);
+  if (random() < faults.errorRate) {
+    throw new ProblemError({
+      type: PROBLEM_TYPES.internal,
+      title: 'Gateway error',
+      status: 503,
+      detail: 'simulated gateway failure',
+    });
+  }
+}
 
 /**
  * The simulated payment gateway: charges with idempotency keys, and faults an operator or a test
  * can switch on (latency, 5xx, hangs, declines) to see how callers cope.
  */
-export function gatewayRoutes(app: HttpApp, random: () => number = Math.random): void {
-  const book = new ChargeBook();
+export function gatewayRoutes(app: HttpApp, chargeLog: ChargeLog, random: () => number = Math.random): void {
+  const book = new ChargeBook(chargeLog);
   let faults: FaultSettings = { ...NO_FAULTS };
 
   app.post(
@@ -42,16 +58,7 @@ export function gatewayRoutes(app: HttpApp, random: () => number = Math.random):
       },
     },
     async (request, reply) => {
-      if (faults.latencyMs > 0) await sleep(faults.latencyMs);
-      if (random() < faults.timeoutRate) await sleep(HANG_MS);
-      if (random() < faults.errorRate) {
-        throw new ProblemError({
-          type: PROBLEM_TYPES.internal,
-          title: 'Gateway error',
-          status: 503,
-          detail: 'simulated gateway failure',
-        });
-      }
+      await misbehave(faults, random);
       const outcome = book.charge(request.headers['idempotency-key'], request.body, faults, random);
       if (outcome.kind === 'key-reused') {
         throw new ProblemError({
@@ -63,6 +70,45 @@ export function gatewayRoutes(app: HttpApp, random: () => number = Math.random):
       }
       return reply.code(outcome.charge.status === 'succeeded' ? 201 : 402).send(outcome.charge);
     },
+  );
+
+  app.post(
+    '/api/charges/:transactionId/refund',
+    {
+      config: { public: true },
+      schema: {
+        summary: 'Refund a succeeded charge in full (once: a repeat answers the same refund)',
+        params: z.object({ transactionId: z.string().max(100) }),
+        response: { 200: chargeSchema },
+      },
+    },
+    async (request) => {
+      await misbehave(faults, random);
+      const outcome = book.refund(request.params.transactionId);
+      if (outcome.kind === 'not-found') throw notFound(`No charge ${request.params.transactionId}.`);
+      if (outcome.kind === 'not-refundable') {
+        throw new ProblemError({
+          type: PROBLEM_TYPES.conflict,
+          title: 'Not refundable',
+          status: 409,
+          detail: 'Only a succeeded charge can be refunded.',
+        });
+      }
+      return outcome.charge;
+    },
+  );
+
+  app.get(
+    '/api/charges',
+    {
+      config: { public: true },
+      schema: {
+        summary: 'The charge book, oldest first (optionally the charges made for one reference)',
+        querystring: z.object({ reference: z.string().max(200).optional() }),
+        response: { 200: z.object({ items: z.array(chargeSchema) }) },
+      },
+    },
+    (request) => ({ items: book.list(request.query.reference) }),
   );
 
   app.get(

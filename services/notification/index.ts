@@ -1,12 +1,16 @@
 import { loadSqlMigrations } from '#platform/data/migrate.js';
 import type { ServiceDefinition } from '#platform/host/service-definition.js';
-import { traceRoute } from '#platform/observability/trace-route.js';
-import { PERMISSIONS } from '#contracts/permissions.js';
+import { userFeed } from '#contracts/common.js';
 import { SERVICE_PORTS } from '#contracts/services.js';
-import { notificationHandlers } from './handlers.js';
+import { emailRoutes } from './emails/routes.js';
+import { invoiceMailHandlers } from './invoices/handlers.js';
 import { loadMailConfig } from './mail/config.js';
+import { createMailer } from './mail/mailer.js';
 import { createMailSender } from './mail/sender.js';
-import { emailRoutes } from './routes.js';
+import { paymentMailHandlers } from './payments/handlers.js';
+import { payslipMailHandlers } from './payslips/handlers.js';
+import { purchaseOrderMailHandlers } from './purchase-orders/handlers.js';
+import { replicaHandlers } from './replicas/handlers.js';
 import { seedNotification } from './seed.js';
 
 /**
@@ -18,10 +22,8 @@ export const notificationService: ServiceDefinition = {
   name: 'notification',
   port: SERVICE_PORTS.notification,
   migrations: loadSqlMigrations(new URL('./migrations/', import.meta.url)),
-  routes(app, deps) {
-    emailRoutes(app, deps);
-    traceRoute(app, { service: 'notification', db: deps.db, permission: PERMISSIONS.opsRead });
-  },
+  users: userFeed,
+  routes: (app, deps) => emailRoutes(app, deps),
   handlers(deps) {
     const sender = createMailSender(loadMailConfig(deps.env));
     deps.onStop(() => sender.close());
@@ -29,7 +31,14 @@ export const notificationService: ServiceDefinition = {
       { transport: sender.kind },
       sender.kind === 'smtp' ? 'mail goes through SMTP' : 'mail goes to the mailbox',
     );
-    return notificationHandlers(sender);
+    const mailer = createMailer(sender);
+    return [
+      ...replicaHandlers(),
+      ...invoiceMailHandlers(mailer),
+      ...paymentMailHandlers(mailer),
+      ...purchaseOrderMailHandlers(mailer),
+      ...payslipMailHandlers(mailer),
+    ];
   },
   seed: (deps) => seedNotification(deps.db),
 };

@@ -1,7 +1,7 @@
 import type { Db } from '#platform/data/db.js';
 import { DEMO_ORGANIZATION, DEMO_RESIDENTS, DEMO_USERS } from '#contracts/demo.js';
 import { upsertReplica } from '#platform/data/replica.js';
-import { upsertContact, upsertOrganization } from './replicas.js';
+import { upsertContact, upsertOrganization } from './replicas/store.js';
 
 // Older than any event: the replicas' own updates (from Common's events) always win over the seed.
 const SEED_TIME = '1970-01-01T00:00:00Z';

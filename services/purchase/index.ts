@@ -1,26 +1,28 @@
 import { SERVICE_PORTS } from '#contracts/services.js';
-import { UserCreated, userReplicaRow } from '#contracts/common.js';
+import { userFeed } from '#contracts/common.js';
 import { loadSqlMigrations } from '#platform/data/migrate.js';
-import { upsertReplica } from '#platform/data/replica.js';
-import { on } from '#platform/messaging/bus.js';
 import type { ServiceDefinition } from '#platform/host/service-definition.js';
-import { purchaseRoutes } from './routes.js';
+import { billHandlers } from './bills/handlers.js';
+import { billRoutes } from './bills/routes.js';
+import { purchaseOrderHandlers } from './purchase-orders/handlers.js';
+import { purchaseOrderRoutes } from './purchase-orders/routes.js';
+import { vendorRoutes } from './vendors/routes.js';
 import { seedPurchase } from './seed.js';
 
 /**
- * Purchase: vendors today; purchase orders with their approval workflow and bills build on it.
- * It keeps a replica of users with their roles, because approvals need to know who is a manager
- * or a CFO without calling Common from a handler.
+ * Purchase: vendors, purchase orders with their two-level approval, and bills. The host keeps its
+ * replica of users (names of requesters and approvers); who may approve comes from the caller's token.
  */
 export const purchaseService: ServiceDefinition = {
   name: 'purchase',
   port: SERVICE_PORTS.purchase,
   migrations: loadSqlMigrations(new URL('./migrations/', import.meta.url)),
-  routes: (app, deps) => purchaseRoutes(app, deps.db),
-  handlers: () => [
-    on(UserCreated, 'replicate-user', (m, tx) =>
-      upsertReplica(tx, 'user_replica', userReplicaRow(m), m.occurredAt),
-    ),
-  ],
+  users: userFeed,
+  routes(app, deps) {
+    vendorRoutes(app, deps);
+    purchaseOrderRoutes(app, deps);
+    billRoutes(app, deps);
+  },
+  handlers: () => [...purchaseOrderHandlers(), ...billHandlers()],
   seed: (deps) => seedPurchase(deps.db),
 };

@@ -1,18 +1,26 @@
 import { loadSqlMigrations } from '#platform/data/migrate.js';
 import type { ServiceDefinition } from '#platform/host/service-definition.js';
-import { traceRoute } from '#platform/observability/trace-route.js';
-import { PERMISSIONS } from '#contracts/permissions.js';
+import { userFeed } from '#contracts/common.js';
 import { SERVICE_PORTS } from '#contracts/services.js';
 import { customerDirectory } from './common-client.js';
-import { salesHandlers } from './handlers.js';
 import { invoiceWriter } from './invoices/create.js';
+import { invoiceHandlers } from './invoices/handlers.js';
 import { invoiceRoutes } from './invoices/routes.js';
+import { loadPaymentConfig } from './payments/config.js';
+import { simulatedGateway } from './payments/gateway.js';
+import { paymentRoutes } from './payments/routes.js';
+import { paymentSaga } from './payments/saga.js';
 
-/** Sales: invoices (numbered, checked with Common, posted to the ledger by Common) and their mail. */
+/** Sales: invoices (numbered, checked with Common, posted to the ledger by Common), their mail and payments. */
 export const salesService: ServiceDefinition = {
   name: 'sales',
   port: SERVICE_PORTS.sales,
   migrations: loadSqlMigrations(new URL('./migrations/', import.meta.url)),
+  users: userFeed,
+  // The payment provider takes no service token, and gets a longer breaker (it is slow to recover).
+  httpTargets: (env) => ({
+    gateway: { auth: false, breakerOpenMs: loadPaymentConfig(env).GATEWAY_BREAKER_OPEN_MS },
+  }),
   routes(app, deps) {
     invoiceRoutes(app, {
       db: deps.db,
@@ -20,7 +28,25 @@ export const salesService: ServiceDefinition = {
       customers: customerDirectory(deps.http),
       writer: invoiceWriter(deps.db, deps.bus),
     });
-    traceRoute(app, { service: 'sales', db: deps.db, permission: PERMISSIONS.opsRead });
+    paymentRoutes(app, {
+      db: deps.db,
+      bus: deps.bus,
+      sagas: deps.sagas,
+      config: loadPaymentConfig(deps.env),
+    });
   },
-  handlers: () => salesHandlers(),
+  handlers: () => invoiceHandlers(),
+  sagas(deps) {
+    const config = loadPaymentConfig(deps.env);
+    return [
+      paymentSaga({
+        db: deps.db,
+        bus: deps.bus,
+        http: deps.http,
+        gateway: simulatedGateway(deps.http),
+        retryDelaysMs: config.PAYMENT_RETRY_DELAYS_MS,
+        deadlineMs: config.PAYMENT_DEADLINE_MS,
+      }),
+    ];
+  },
 };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { DEFAULT_DEMO_PASSWORD } from '#contracts/demo.js';
+import { randomUUID } from 'node:crypto';
+import { DEFAULT_DEMO_PASSWORD, DEMO_RESIDENTS } from '#contracts/demo.js';
 import { launchBrowser, screenshot, seriousViolations } from '../support/browser.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
 import { waitFor } from '../support/wait.js';
@@ -106,6 +107,78 @@ describe('the web console', () => {
     await frame.getByText(number).first().waitFor();
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'mailbox');
+  });
+
+  it('a resident sees only their own invoices, pays one and sees it paid with the saga steps', async () => {
+    const token = await system.login('accountant@demo.dhanman.local');
+    const invoiceFor = async (customerId: string, amount: string) => {
+      const res = await fetch(`${system.url('sales')}/api/invoices`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'idempotency-key': randomUUID(),
+        },
+        body: JSON.stringify({ customerId, amount, dueDate: '2030-01-15' }),
+      });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { number: string }).number;
+    };
+    const mine = await invoiceFor(DEMO_RESIDENTS[0]!.customerId, '777.00');
+    const theirs = await invoiceFor(DEMO_RESIDENTS[1]!.customerId, '888.00');
+
+    const page = await session();
+    await signIn(page, 'resident@demo.dhanman.local');
+    const rows = page.getByRole('table', { name: 'Invoices' });
+    await rows.getByRole('link', { name: mine }).waitFor();
+    expect(await rows.getByRole('link', { name: theirs }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Operations' }).count()).toBe(0);
+
+    await rows.getByRole('link', { name: mine }).click();
+    await page.getByRole('button', { name: /^Pay / }).click();
+    await page.getByText(/Payment (succeeded|pending)/).waitFor();
+    await refreshUntil(page, 'the invoice to show paid', () =>
+      page.getByText('paid', { exact: true }).isVisible(),
+    );
+    await page.getByRole('link', { name: 'See the payment and its steps' }).click();
+    const steps = page.getByRole('table', { name: 'Saga steps' });
+    await steps.waitFor();
+    expect(await steps.getByText('succeeded').count()).toBeGreaterThan(0);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'payment');
+  });
+
+  it('a purchase order above 50,000 is submitted, approved by the manager then the CFO, and shows its reservation', async () => {
+    const accountant = await session();
+    await signIn(accountant, 'accountant@demo.dhanman.local');
+    await accountant.getByRole('link', { name: 'Purchase orders' }).click();
+    await accountant.getByLabel('Item').fill('Water pump');
+    await accountant.getByLabel('Quantity').fill('3');
+    await accountant.getByLabel('Unit price').fill('25000.00');
+    await accountant.getByRole('button', { name: 'Create purchase order' }).click();
+    const row = accountant.getByRole('row').filter({ hasText: '75,000.00' }).first();
+    await row.waitFor();
+    await row.getByRole('link').click();
+    await accountant.getByRole('button', { name: 'Submit for approval' }).click();
+    await accountant.getByText('submitted', { exact: true }).waitFor();
+    const url = accountant.url();
+
+    for (const approver of ['manager', 'cfo']) {
+      const page = await session();
+      await signIn(page, `${approver}@demo.dhanman.local`);
+      await page.goto(url);
+      await page.getByLabel('Comments').fill(`ok from the ${approver}`);
+      await page.getByRole('button', { name: 'Approve' }).click();
+      await page.getByRole('table', { name: 'Approvals' }).getByText(`ok from the ${approver}`).waitFor();
+    }
+    await accountant.reload();
+    await accountant.getByText('approved', { exact: true }).waitFor();
+    await refreshUntil(accountant, 'the budget reservation', () =>
+      accountant.getByText('reserved', { exact: true }).isVisible(),
+    );
+    expect(await accountant.getByRole('table', { name: 'Approvals' }).getByRole('row').count()).toBe(3);
+    expect(await seriousViolations(accountant)).toEqual([]);
+    await screenshot(accountant, 'purchase-order');
   });
 
   it('works at phone width, and the operator sees every service healthy', async () => {

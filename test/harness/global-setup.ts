@@ -53,6 +53,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     distPort: rabbit.distPort,
     url: rabbit.url,
     pidFile: rabbit.pidFile,
+    ...(rabbit.prometheusPort === undefined ? {} : { prometheusPort: rabbit.prometheusPort }),
   });
   let tornDown = false;
   return async () => {

@@ -22,6 +22,8 @@ export interface RabbitNodeSpec {
   readonly url: string;
   /** Holds the pid of the Erlang VM (written by the broker while it boots). */
   readonly pidFile: string;
+  /** Where the rabbitmq_prometheus plugin serves `/metrics` (when the node runs it). */
+  readonly prometheusPort?: number;
 }
 
 /** The file holding the pid of the shell wrapper around the node (its process group is killed too). */
@@ -48,6 +50,12 @@ export function rabbitEnv(spec: RabbitNodeSpec): NodeJS.ProcessEnv {
     RABBITMQ_PLUGINS_DIR: readFileSync(join(dir, 'plugins-dir'), 'utf8').trim(),
     RABBITMQ_PLUGINS_EXPAND_DIR: join(dir, 'plugins-expand'),
     RABBITMQ_PID_FILE: spec.pidFile,
+    // The plugin's port as application environment: no config file to parse at boot.
+    ...(spec.prometheusPort === undefined
+      ? {}
+      : {
+          RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: `-rabbitmq_prometheus tcp_config [{port,${spec.prometheusPort}}]`,
+        }),
   };
 }
 

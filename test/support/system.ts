@@ -19,6 +19,12 @@ export const FAST_SETTINGS: Record<string, string> = {
   HTTP_RETRY_DELAYS_MS: '20,40,80',
   HTTP_BREAKER_OPEN_MS: '1000',
   OUTBOX_RETENTION_MS: '3600000',
+  // Limits far above what a test sends from its one address (security.test.ts sets small ones).
+  RATE_LIMIT_SIGN_IN: '100000/60s',
+  RATE_LIMIT_WRITES: '100000/60s',
+  RATE_LIMIT_READS: '100000/60s',
+  RATE_LIMIT_OPS: '100000/60s',
+  SIGN_IN_ADDRESS_LOCK_AFTER: '1000',
   // Common's signing keys sealed at rest, as production should run (npm start's tests run without).
   AUTH_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
 };

@@ -16,6 +16,8 @@ export class ApiError extends Error {
 
 export interface Session {
   token: string;
+  /** Used once to get the next access token when this one runs out (it rotates on every use). */
+  refreshToken?: string;
   email: string;
   subject: string;
   organizationId: string;
@@ -67,32 +69,73 @@ export interface CallOptions {
   correlationId?: string;
 }
 
-/** Calls a service's own API with the signed-in user's token. */
-export async function call<T>(service: Service, path: string, opts: CallOptions = {}): Promise<T> {
-  const session = loadSession();
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (session) headers.authorization = `Bearer ${session.token}`;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  if (opts.idempotencyKey) headers['idempotency-key'] = crypto.randomUUID();
-  if (opts.correlationId) headers['x-correlation-id'] = opts.correlationId;
-  const res = await fetch(`/svc/${service}${path}`, {
-    method: opts.method ?? (opts.body === undefined ? 'GET' : 'POST'),
-    headers,
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+/** A new access token from the refresh token, or null when the session is over. */
+async function refreshed(session: Session): Promise<Session | null> {
+  if (!session.refreshToken) return null;
+  const res = await fetch('/svc/common/api/auth/refresh', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ refreshToken: session.refreshToken }),
   });
+  if (!res.ok) return null;
+  const body = (await res.json()) as { accessToken: string; refreshToken: string };
+  const next = { ...session, token: body.accessToken, refreshToken: body.refreshToken };
+  saveSession(next);
+  return next;
+}
+
+/** Calls a service's own API with the signed-in user's token (renewed once when it has run out). */
+export async function call<T>(service: Service, path: string, opts: CallOptions = {}): Promise<T> {
+  const first = await send(service, path, opts, loadSession());
+  if (first.status !== 401) return read<T>(first);
+  const session = loadSession();
+  const renewed = session ? await refreshed(session) : null;
+  if (!renewed) return read<T>(first);
+  return read<T>(await send(service, path, opts, renewed));
+}
+
+async function read<T>(res: Response): Promise<T> {
   if (!res.ok) throw await problemOf(res);
   if (res.status === 204) return undefined as T;
   const type = res.headers.get('content-type') ?? '';
   return (type.includes('json') ? await res.json() : await res.text()) as T;
 }
 
-export async function signIn(email: string, password: string): Promise<Session> {
-  const { accessToken } = await call<{ accessToken: string }>('common', '/api/auth/login', {
-    body: { email, password },
+function send(service: Service, path: string, opts: CallOptions, session: Session | null): Promise<Response> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (session) headers.authorization = `Bearer ${session.token}`;
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  if (opts.idempotencyKey) headers['idempotency-key'] = crypto.randomUUID();
+  if (opts.correlationId) headers['x-correlation-id'] = opts.correlationId;
+  return fetch(`/svc/${service}${path}`, {
+    method: opts.method ?? (opts.body === undefined ? 'GET' : 'POST'),
+    headers,
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
   });
-  const session = { token: accessToken, email, ...decodeClaims(accessToken) };
+}
+
+export async function signIn(email: string, password: string): Promise<Session> {
+  const { accessToken, refreshToken } = await call<{ accessToken: string; refreshToken?: string }>(
+    'common',
+    '/api/auth/login',
+    { body: { email, password } },
+  );
+  const session = { token: accessToken, refreshToken, email, ...decodeClaims(accessToken) };
   saveSession(session);
   return session;
+}
+
+/** Ends the session at Common too, so its refresh token cannot be used again. */
+export async function signOut(): Promise<void> {
+  const session = loadSession();
+  saveSession(null);
+  if (session?.refreshToken) {
+    await fetch('/svc/common/api/auth/logout', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken: session.refreshToken }),
+    }).catch(() => undefined);
+  }
 }
 
 export const can = (session: Session | null, permission: string): boolean =>

@@ -1,6 +1,6 @@
 import { StrictMode, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { can, loadSession, saveSession, type Session } from './api';
+import { can, loadSession, signOut as endSession, type Session } from './api';
 import { go, useRoute } from './hooks';
 import { SignIn } from './pages/SignIn';
 import { Invoices } from './pages/Invoices';
@@ -33,7 +33,7 @@ function App() {
   const pages = PAGES.filter((p) => can(session, p.permission));
   const [page = pages[0]?.path ?? 'invoices', id] = route;
   const signOut = () => {
-    saveSession(null);
+    void endSession();
     setSession(null);
   };
   return (

@@ -1,26 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import type { ChannelModel } from 'amqplib';
 import { COMMANDS_EXCHANGE } from '../envelope.js';
 import {
   DEFAULT_RETRY_DELAYS_MS,
   type ConsumeOptions,
   type Delivery,
   type OutgoingMessage,
-  type ServiceTopology,
   type Subscription,
   type Transport,
 } from '../transport.js';
 import { DEPENDENCY_RETRY, type Backoff } from '../backoff.js';
-import { ConnectionKeeper } from './connection.js';
+import { ConsumeLink } from './consume-link.js';
 import { QueueConsumer } from './consumer.js';
+import { DeclaredTopologies } from './declared-topologies.js';
+import { openPublishLink } from './publish-link.js';
 import { errorText, quietLog, type MessagingLog } from '../log.js';
 import { ConfirmPublisher, type PublishItem } from './publisher.js';
-import {
-  declareExchanges,
-  declareServiceTopology,
-  type QueueType,
-  type TopologySettings,
-} from './topology.js';
+import type { QueueType, TopologySettings } from './topology.js';
 
 export interface RabbitTransportOptions {
   /** amqp://user:pass@host:port/vhost */
@@ -67,7 +62,8 @@ export async function createRabbitTransport(options: RabbitTransportOptions): Pr
 }
 
 /**
- * The bus over RabbitMQ, connecting in the background. Two connections, as RabbitMQ advises: one publishes (flow control may
+ * The bus over RabbitMQ, connecting in the background (connections in publish-link.ts and
+ * consume-link.ts, redeclaration in declared-topologies.ts). Two connections, as RabbitMQ advises: one publishes (flow control may
  * block it) and one consumes, so acks keep flowing while publishing is blocked. Both come back by
  * themselves; each new connection redeclares every topology seen so far and the consumers resume.
  */
@@ -80,92 +76,24 @@ export function openRabbitTransport(options: RabbitTransportOptions): RabbitTran
   };
   if (settings.retryDelaysMs.length === 0) throw new Error('retryDelaysMs needs at least one delay');
   const publishTimeoutMs = options.publishTimeoutMs ?? 30_000;
-  const name = options.name ?? 'dhanman';
-  const topologies = new Map<string, ServiceTopology>();
-  const consumers = new Set<QueueConsumer>();
   const publisher = new ConfirmPublisher(options.maxInFlight ?? 1_000, publishTimeoutMs, log);
+  const topologies = new DeclaredTopologies(settings);
   let closed = false;
-
-  async function declareAll(conn: ChannelModel, only?: ServiceTopology): Promise<void> {
-    // A failed declaration closes its channel, so declarations get a channel of their own.
-    const ch = await conn.createChannel();
-    ch.on('error', () => undefined);
-    try {
-      await declareExchanges(ch);
-      for (const t of only ? [only] : topologies.values()) await declareServiceTopology(ch, t, settings);
-    } finally {
-      await ch.close().catch(() => undefined);
-    }
-  }
-
-  async function openPublishChannel(conn: ChannelModel): Promise<void> {
-    const ch = await conn.createConfirmChannel();
-    ch.on('close', () => {
-      // Lost with the connection: the keeper sets up a new one. Lost alone (a channel error): reopen.
-      if (!closed && publishKeeper.current() === conn) {
-        openPublishChannel(conn).catch((err) =>
-          log.warn({ err: errorText(err) }, 'reopening the publish channel failed'),
-        );
-      }
-    });
-    publisher.attach(ch);
-  }
-
-  const keeperDefaults = {
-    url: options.url,
-    heartbeatSeconds: options.heartbeatSeconds ?? 10,
-    backoff: options.reconnect ?? DEPENDENCY_RETRY,
+  const link = {
+    keeper: {
+      url: options.url,
+      heartbeatSeconds: options.heartbeatSeconds ?? 10,
+      backoff: options.reconnect ?? DEPENDENCY_RETRY,
+      log,
+    },
+    name: options.name ?? 'dhanman',
+    topologies,
     log,
+    isClosed: () => closed,
   };
-
-  const publishKeeper: ConnectionKeeper = new ConnectionKeeper({
-    ...keeperDefaults,
-    name: `${name}:publish`,
-    async setup(conn) {
-      await declareAll(conn);
-      await openPublishChannel(conn);
-    },
-    onLost: () => undefined,
-  });
-
-  const consumeKeeper: ConnectionKeeper = new ConnectionKeeper({
-    ...keeperDefaults,
-    name: `${name}:consume`,
-    async setup(conn) {
-      await declareAll(conn);
-    },
-    afterReady(conn) {
-      for (const c of consumers) startConsumer(c, conn);
-    },
-    onLost() {
-      for (const c of consumers) c.detach();
-    },
-  });
-
-  function startConsumer(c: QueueConsumer, conn: ChannelModel): void {
-    c.start(conn).catch((err) => {
-      log.warn({ queue: c.queue, err: errorText(err) }, 'could not resume consuming; trying again');
-      restartLater(c);
-    });
-  }
-
-  /** A consumer lost its channel on a live connection (its queue deleted, a channel error): redeclare, resume. */
-  function restartLater(c: QueueConsumer): void {
-    setTimeout(() => {
-      const conn = consumeKeeper.current();
-      if (closed || c.isCancelled || !conn) return;
-      declareAll(conn).then(
-        () => startConsumer(c, conn),
-        (err: unknown) => {
-          log.warn({ queue: c.queue, err: errorText(err) }, 'could not redeclare the topology; trying again');
-          restartLater(c);
-        },
-      );
-    }, 1_000).unref();
-  }
-
-  publishKeeper.start();
-  consumeKeeper.start();
+  const publishKeeper = openPublishLink({ ...link, publisher });
+  const consuming = new ConsumeLink(link);
+  const consumeKeeper = consuming.keeper;
 
   const toItem = (m: OutgoingMessage): PublishItem => ({
     exchange: m.exchange,
@@ -194,9 +122,7 @@ export function openRabbitTransport(options: RabbitTransportOptions): RabbitTran
 
     async declare(topology) {
       const conn = await consumeKeeper.waitReady(publishTimeoutMs, `declare ${topology.service}`);
-      await declareAll(conn, topology);
-      // Remembered only once accepted, so a bad topology does not break every later reconnect.
-      topologies.set(topology.service, topology);
+      await topologies.add(conn, topology);
     },
 
     async publish(messages) {
@@ -234,24 +160,14 @@ export function openRabbitTransport(options: RabbitTransportOptions): RabbitTran
         countsDeliveries: settings.queueType === 'quorum',
         log,
         onChannelLost: (c) => {
-          if (consumeKeeper.current()) restartLater(c);
+          if (consumeKeeper.current()) consuming.restartLater(c);
         },
       });
-      consumers.add(consumer);
-      const conn = consumeKeeper.current();
-      // Not connected: it starts when the connection comes (afterReady).
-      if (conn) {
-        try {
-          await consumer.start(conn);
-        } catch (err) {
-          consumers.delete(consumer);
-          // Closed meanwhile (the process is going away): there is nothing left to consume from.
-          if (!closed) throw err;
-        }
-      }
+      // Not connected: it starts when the connection comes.
+      await consuming.add(consumer);
       return {
         async cancel() {
-          consumers.delete(consumer);
+          consuming.remove(consumer);
           await consumer.cancel();
         },
       };
@@ -282,8 +198,7 @@ export function openRabbitTransport(options: RabbitTransportOptions): RabbitTran
     async close() {
       if (closed) return;
       closed = true;
-      for (const c of consumers) c.abandon();
-      consumers.clear();
+      consuming.abandonAll();
       publisher.stop();
       await Promise.all([publishKeeper.close(), consumeKeeper.close()]);
     },

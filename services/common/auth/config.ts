@@ -21,11 +21,26 @@ const keyEncryptionKey = z
   });
 
 /**
- * Token lifetimes, the demo password and the key that seals the signing keys at rest (issuer,
- * audience and the service secret come from the host).
+ * Token and session lifetimes, sign-in throttling, the demo password and the key that seals the
+ * signing keys at rest (issuer, audience and the service secret come from the host).
  */
 export const authConfigSchema = z.object({
-  ACCESS_TOKEN_TTL_SECONDS: env.int(3600, 60),
+  // Short: a stolen access token is good only this long; sessions go on with refresh tokens.
+  ACCESS_TOKEN_TTL_SECONDS: env.int(900, 60),
+  /** Absolute lifetime of a session (its refresh tokens); then the person signs in again. */
+  REFRESH_TOKEN_TTL_SECONDS: env.int(14 * 24 * 3600, 60),
+  /** Failed sign-ins counted within this window (seconds). */
+  SIGN_IN_WINDOW_SECONDS: env.int(900, 1),
+  /** From this many failures of an account in the window on, each answer is slowed down. */
+  SIGN_IN_SLOW_AFTER: env.int(3, 1),
+  /** Added per failure beyond SIGN_IN_SLOW_AFTER (ms; capped at 5 s). */
+  SIGN_IN_SLOW_DELAY_MS: env.int(250, 0),
+  /** Failures of one account (email) that lock it. */
+  SIGN_IN_ACCOUNT_LOCK_AFTER: env.int(5, 1),
+  /** Failures from one client address, whatever the accounts, that lock the address. */
+  SIGN_IN_ADDRESS_LOCK_AFTER: env.int(20, 1),
+  /** How long a lock lasts (seconds); the count starts over afterwards. */
+  SIGN_IN_LOCK_SECONDS: env.int(900, 1),
   SERVICE_TOKEN_TTL_SECONDS: env.int(300, 30),
   DHANMAN_DEMO_PASSWORD: z.string().min(8, 'expected at least 8 characters').default('dhanman-demo'),
   [KEY_ENCRYPTION_KEY_VARIABLE]: keyEncryptionKey,

@@ -1,57 +1,28 @@
-import type { FastifyInstance } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { HttpApp } from '#platform/http/app.js';
 import { principalOf } from '#platform/http/authentication.js';
 import { decodeCursor, pageQuery, pageSchema, toPage } from '#platform/http/pagination.js';
 import { notFound, unprocessable } from '#platform/http/problem.js';
 import type { Bus } from '#platform/messaging/bus.js';
 import type { Db } from '#platform/data/db.js';
-import { recordActivity } from '#platform/observability/activity.js';
 import { runWrite } from '#platform/http/write.js';
-import { CustomerCreated, CustomerUpdated } from '#contracts/common.js';
 import { moneySchema } from '#contracts/money.js';
 import { PERMISSIONS } from '#contracts/permissions.js';
-import { companiesOf } from '../organizations/store.js';
-import {
-  changeBalance,
-  customerFacts,
-  getCustomer,
-  insertCustomer,
-  listCustomers,
-  updateCustomerDetails,
-  type Customer,
-} from './store.js';
-
-const customerSchema = z.object({
-  id: z.uuid(),
-  companyId: z.uuid(),
-  name: z.string(),
-  email: z.string(),
-  balance: z.string().describe('What the customer owes, a decimal string with 2 decimals'),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-
-const view = (c: Customer) => ({
-  id: c.id,
-  companyId: c.companyId,
-  name: c.name,
-  email: c.email,
-  balance: c.balance,
-  createdAt: c.createdAt,
-  updatedAt: c.updatedAt,
-});
+import { moveBalance } from './balance.js';
+import { companyForCustomer, createCustomer } from './create.js';
+import { getCustomer, listCustomers } from './store.js';
+import { updateCustomer } from './update.js';
+import { customerSchema, customerView as view } from './view.js';
 
 const idParams = z.object({ id: z.uuid() });
 const cursorSchema = z.object({ p: z.string().min(1).max(64), id: z.uuid() });
 const NUMERIC_OVERFLOW = '22003';
 
 /** Customers: create, read, list, rename, and the balance (moved once per reference or Idempotency-Key). */
-export function customerRoutes(app: FastifyInstance, deps: { db: Db; bus: Bus }): void {
-  const r = app.withTypeProvider<ZodTypeProvider>();
-  const { db, bus } = deps;
+export function customerRoutes(app: HttpApp, deps: { db: Db; bus: Bus }): void {
+  const { db } = deps;
 
-  r.post(
+  app.post(
     '/api/customers',
     {
       schema: {
@@ -68,35 +39,14 @@ export function customerRoutes(app: FastifyInstance, deps: { db: Db; bus: Bus })
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const companies = await companiesOf(db, principal.organizationId);
-      const allowed = companies.filter(
-        (c) => principal.companies.length === 0 || principal.companies.includes(c.id),
-      );
-      const companyId = request.body.companyId ?? allowed[0]?.id;
-      if (!companyId || !allowed.some((c) => c.id === companyId)) {
-        throw unprocessable(`company ${request.body.companyId ?? '(default)'} is not one of yours`, [
-          { in: 'body', path: 'companyId', message: 'unknown company' },
-        ]);
-      }
-      const { body } = await runWrite({ db, bus }, request, async ({ tx, publish }) => {
-        const c = await insertCustomer(tx, {
-          organizationId: principal.organizationId,
-          companyId,
-          name: request.body.name,
-          email: request.body.email,
-        });
-        await publish(CustomerCreated, customerFacts(c), { companyId });
-        return {
-          status: 201,
-          body: view(c),
-          activity: { action: 'customer.created', detail: { customerId: c.id } },
-        };
-      });
+      const companyId = await companyForCustomer(db, principal, request.body.companyId);
+      const create = createCustomer(principal.organizationId, companyId, request.body);
+      const { body } = await runWrite(deps, request, create);
       return reply.code(201).header('location', `/api/customers/${body.id}`).send(body);
     },
   );
 
-  r.get(
+  app.get(
     '/api/customers',
     {
       schema: {
@@ -118,7 +68,7 @@ export function customerRoutes(app: FastifyInstance, deps: { db: Db; bus: Bus })
     },
   );
 
-  r.get(
+  app.get(
     '/api/customers/:id',
     {
       schema: {
@@ -136,7 +86,7 @@ export function customerRoutes(app: FastifyInstance, deps: { db: Db; bus: Bus })
     },
   );
 
-  r.get(
+  app.get(
     '/api/customers/:id/balance',
     {
       schema: {
@@ -154,7 +104,7 @@ export function customerRoutes(app: FastifyInstance, deps: { db: Db; bus: Bus })
     },
   );
 
-  r.patch(
+  app.patch(
     '/api/customers/:id',
     {
       schema: {
@@ -172,25 +122,12 @@ export function customerRoutes(app: FastifyInstance, deps: { db: Db; bus: Bus })
       config: { permission: PERMISSIONS.customersWrite },
     },
     async (request) => {
-      const principal = principalOf(request);
-      const c = await db.transaction(async (tx) => {
-        const updated = await updateCustomerDetails(
-          tx,
-          principal.organizationId,
-          request.params.id,
-          request.body,
-        );
-        if (!updated) return null;
-        await bus.publish(tx, CustomerUpdated, customerFacts(updated), { companyId: updated.companyId });
-        await recordActivity(tx, 'customer.updated', { customerId: updated.id });
-        return updated;
-      });
-      if (!c) throw notFound(`customer ${request.params.id} does not exist`);
-      return view(c);
+      const update = updateCustomer(principalOf(request).organizationId, request.params.id, request.body);
+      return (await runWrite(deps, request, update)).body;
     },
   );
 
-  r.post(
+  app.post(
     '/api/customers/:id/update-balance',
     {
       schema: {
@@ -213,41 +150,11 @@ export function customerRoutes(app: FastifyInstance, deps: { db: Db; bus: Bus })
       config: { permission: PERMISSIONS.customersWrite, idempotency: 'required' },
     },
     async (request) => {
-      const principal = principalOf(request);
+      const { organizationId } = principalOf(request);
       const reference = request.body.reference ?? `idempotency:${request.idempotency?.key ?? ''}`;
-      if (request.body.amountDelta === '0.00') {
-        throw unprocessable('amountDelta must not be zero', [
-          { in: 'body', path: 'amountDelta', message: 'zero' },
-        ]);
-      }
+      const move = moveBalance(organizationId, request.params.id, reference, request.body.amountDelta);
       try {
-        return await db.transaction(async (tx) => {
-          const change = await changeBalance(
-            tx,
-            principal.organizationId,
-            request.params.id,
-            reference,
-            request.body.amountDelta,
-          );
-          if (change.outcome === 'not-found') throw notFound(`customer ${request.params.id} does not exist`);
-          const c = change.customer;
-          if (change.outcome === 'applied') {
-            await bus.publish(tx, CustomerUpdated, customerFacts(c), { companyId: c.companyId });
-            await recordActivity(tx, 'customer.balance-changed', {
-              customerId: c.id,
-              reference,
-              delta: request.body.amountDelta,
-            });
-          }
-          const body = {
-            customerId: c.id,
-            balance: c.balance,
-            applied: change.outcome === 'applied',
-            reference,
-          };
-          await request.idempotency?.complete(tx, 200, body);
-          return body;
-        });
+        return (await runWrite(deps, request, move)).body;
       } catch (err) {
         if ((err as { code?: string }).code === NUMERIC_OVERFLOW) {
           throw unprocessable('the balance would exceed what can be stored', [

@@ -5,16 +5,18 @@ import { recordActivity } from '#platform/observability/activity.js';
 import {
   BillCreated,
   InvoiceCreated,
+  InvoiceVoided,
   LedgerPosted,
   POApproved,
   PaymentReceived,
   SalaryPosted,
 } from '#contracts/index.js';
-import { changeBalance } from '../customers/store.js';
+import { moveBalanceForFact } from '../customers/balance.js';
 import { findPosting, postJournal } from './journal-store.js';
 import {
   billPosting,
   invoicePosting,
+  invoiceVoidPosting,
   paymentPosting,
   reservationPosting,
   reservationReversalPosting,
@@ -25,8 +27,8 @@ import {
 /**
  * Common's reactions to business facts: each posts its journal once per (document, posting kind)
  * and acknowledges with `LedgerPosted`; invoices and payments also move the customer's balance
- * (once per document). These balance movements publish no `CustomerUpdated`: the facts that cause
- * them are on the bus already, and the customer's details did not change.
+ * (customers/balance.ts, once per document) in the same handler: one handler per message type
+ * keeps the batched consumer path (and the posting and the balance commit together).
  */
 export function ledgerHandlers(bus: Bus): MessageHandler[] {
   const post = async (
@@ -65,29 +67,38 @@ export function ledgerHandlers(bus: Bus): MessageHandler[] {
     });
   };
 
-  /** Moves the balance once per reference; says what happened, for the activity log. */
-  const moveBalance = async (tx: Tx, m: Envelope, customerId: string, reference: string, delta: string) => {
-    const change = await changeBalance(tx, m.organizationId, customerId, reference, delta);
-    switch (change.outcome) {
-      case 'applied':
-        return { customerId, balance: change.customer.balance };
-      case 'duplicate':
-        return { customerId, balance: change.customer.balance, balanceAlreadyMoved: true };
-      case 'not-found':
-        // The ledger is still right; the balance cannot follow a customer Common does not know.
-        return { customerId, balanceSkipped: 'unknown customer' };
-    }
-  };
-
   return [
     on(InvoiceCreated, 'common.ledger.invoice-created', async (m, tx) => {
       const p = m.payload;
-      const note = await moveBalance(tx, m, p.customerId, `invoice:${p.invoiceId}`, p.amount);
+      const note = await moveBalanceForFact(
+        tx,
+        m.organizationId,
+        p.customerId,
+        `invoice:${p.invoiceId}`,
+        p.amount,
+      );
       await post(tx, m, p.invoiceId, invoicePosting(p), p.issueDate, note);
+    }),
+    on(InvoiceVoided, 'common.ledger.invoice-voided', async (m, tx) => {
+      const p = m.payload;
+      const note = await moveBalanceForFact(
+        tx,
+        m.organizationId,
+        p.customerId,
+        `invoice-void:${p.invoiceId}`,
+        `-${p.amount}`,
+      );
+      await post(tx, m, p.invoiceId, invoiceVoidPosting(p), p.voidedAt.slice(0, 10), note);
     }),
     on(PaymentReceived, 'common.ledger.payment-received', async (m, tx) => {
       const p = m.payload;
-      const note = await moveBalance(tx, m, p.customerId, `payment:${p.paymentId}`, `-${p.amount}`);
+      const note = await moveBalanceForFact(
+        tx,
+        m.organizationId,
+        p.customerId,
+        `payment:${p.paymentId}`,
+        `-${p.amount}`,
+      );
       await post(tx, m, p.paymentId, paymentPosting(p), p.paidAt.slice(0, 10), note);
     }),
     on(POApproved, 'common.ledger.po-approved', async (m, tx) => {

@@ -24,6 +24,17 @@ export function invoicePosting(invoice: { number: string; amount: string }): Pos
   };
 }
 
+/** Reverses an invoice's posting when it is voided. */
+export function invoiceVoidPosting(invoice: { number: string; amount: string }): Posting {
+  const amount = money(invoice.amount);
+  return {
+    postingKind: 'invoice-void',
+    referenceType: 'invoice',
+    description: `Invoice ${invoice.number} voided`,
+    lines: [debit(ACCOUNTS.revenue, amount), credit(ACCOUNTS.receivable, amount)],
+  };
+}
+
 export function paymentPosting(payment: { invoiceNumber: string; amount: string }): Posting {
   const amount = money(payment.amount);
   return {
@@ -65,12 +76,25 @@ export function billPosting(bill: { number: string; amount: string }): Posting {
   };
 }
 
-export function salaryPosting(run: { period: string; totalAmount: string }): Posting {
-  const amount = money(run.totalAmount);
+/**
+ * A salary run: the gross is the expense; what is paid out (net) and what is withheld for others
+ * (deductions) are owed separately. A run without deductions has no 2300 line.
+ */
+export function salaryPosting(run: {
+  period: string;
+  totalGross: string;
+  totalDeductions: string;
+  totalNet: string;
+}): Posting {
+  const deductions = money(run.totalDeductions);
   return {
     postingKind: 'salary',
     referenceType: 'salary-run',
     description: `Salaries for ${run.period}`,
-    lines: [debit(ACCOUNTS.salariesExpense, amount), credit(ACCOUNTS.salariesPayable, amount)],
+    lines: [
+      debit(ACCOUNTS.salariesExpense, money(run.totalGross)),
+      credit(ACCOUNTS.salariesPayable, money(run.totalNet)),
+      ...(deductions.isZero() ? [] : [credit(ACCOUNTS.deductionsPayable, deductions)]),
+    ],
   };
 }

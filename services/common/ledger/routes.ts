@@ -1,6 +1,5 @@
-import type { FastifyInstance } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { HttpApp } from '#platform/http/app.js';
 import type { Db } from '#platform/data/db.js';
 import { principalOf } from '#platform/http/authentication.js';
 import { notFound, unprocessable } from '#platform/http/problem.js';
@@ -36,11 +35,10 @@ function checkPeriod(q: { from?: string | undefined; to?: string | undefined }):
 }
 
 /** The ledger's read side: journals of a document, the trial balance, the chart and account statements. */
-export function ledgerRoutes(app: FastifyInstance, deps: { db: Db }): void {
-  const r = app.withTypeProvider<ZodTypeProvider>();
+export function ledgerRoutes(app: HttpApp, deps: { db: Db }): void {
   const { db } = deps;
 
-  r.get(
+  app.get(
     '/api/ledger/journals',
     {
       schema: {
@@ -56,7 +54,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: { db: Db }): void {
     }),
   );
 
-  r.get(
+  app.get(
     '/api/ledger/trial-balance',
     {
       schema: {
@@ -88,7 +86,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: { db: Db }): void {
     },
   );
 
-  r.get(
+  app.get(
     '/api/ledger/accounts',
     {
       schema: {
@@ -111,7 +109,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: { db: Db }): void {
     },
   );
 
-  r.get(
+  app.get(
     '/api/ledger/accounts/:code/statement',
     {
       schema: {

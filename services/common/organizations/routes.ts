@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { hashPassword } from '#platform/auth/passwords.js';
 import type { Db } from '#platform/data/db.js';
+import type { HttpApp } from '#platform/http/app.js';
 import { principalOf } from '#platform/http/authentication.js';
-import { conflict, notFound } from '#platform/http/problem.js';
+import { notFound } from '#platform/http/problem.js';
+import { runWrite } from '#platform/http/write.js';
 import type { Bus } from '#platform/messaging/bus.js';
 import { PERMISSIONS, ROLES } from '#contracts/permissions.js';
+import { addUser } from './add-user.js';
+import { signUp } from './sign-up.js';
 import { companiesOf, userById } from './store.js';
-import { registerOrganization, registerUser } from './registration.js';
 
 const password = z.string().min(8, 'at least 8 characters').max(1024);
 const userView = z.object({
@@ -25,11 +26,10 @@ const userView = z.object({
  * Sign-up of a new organization (with its first company and admin) and user management inside an
  * organization. Sign-up is public: a society registers itself.
  */
-export function organizationRoutes(app: FastifyInstance, deps: { db: Db; bus: Bus }): void {
-  const r = app.withTypeProvider<ZodTypeProvider>();
+export function organizationRoutes(app: HttpApp, deps: { db: Db; bus: Bus }): void {
   const { db, bus } = deps;
 
-  r.post(
+  app.post(
     '/api/organizations',
     {
       schema: {
@@ -46,28 +46,29 @@ export function organizationRoutes(app: FastifyInstance, deps: { db: Db; bus: Bu
     },
     async (request, reply) => {
       const body = request.body;
-      const ids = { organizationId: randomUUID(), companyId: randomUUID(), userId: randomUUID() };
       const passwordHash = await hashPassword(body.admin.password);
-      const added = await db.transaction(async (tx) => {
-        await registerOrganization(tx, bus, {
-          id: ids.organizationId,
+      const { body: ids } = await runWrite(
+        deps,
+        request,
+        signUp(bus, {
+          organizationId: randomUUID(),
+          companyId: randomUUID(),
+          companyName: body.companyName,
           name: body.name,
-          companies: [{ id: ids.companyId, name: body.companyName }],
-        });
-        return registerUser(tx, bus, ids.organizationId, [ids.companyId], {
-          id: ids.userId,
-          email: body.admin.email,
-          name: body.admin.name,
-          roles: ['admin'],
-          passwordHash,
-        });
-      });
-      if (!added) throw conflict(`a user with email ${body.admin.email} already exists`);
+          admin: {
+            id: randomUUID(),
+            email: body.admin.email,
+            name: body.admin.name,
+            roles: ['admin'],
+            passwordHash,
+          },
+        }),
+      );
       return reply.code(201).send(ids);
     },
   );
 
-  r.post(
+  app.post(
     '/api/users',
     {
       schema: {
@@ -90,33 +91,21 @@ export function organizationRoutes(app: FastifyInstance, deps: { db: Db; bus: Bu
       const companies = request.body.companies ?? own;
       const foreign = companies.filter((c) => !own.includes(c));
       if (foreign.length > 0) throw notFound(`company ${foreign[0]} does not exist`);
-      const id = randomUUID();
       const passwordHash = await hashPassword(request.body.password);
-      const view = {
-        id,
-        organizationId: principal.organizationId,
-        email: request.body.email,
-        name: request.body.name,
-        roles: request.body.roles,
-        companies: [...companies].sort(),
-      };
-      const added = await db.transaction(async (tx) => {
-        const ok = await registerUser(tx, bus, principal.organizationId, companies, {
-          id,
-          email: request.body.email,
-          name: request.body.name,
-          roles: request.body.roles,
-          passwordHash,
-        });
-        if (ok) await request.idempotency?.complete(tx, 201, view);
-        return ok;
+      const { email, name, roles } = request.body;
+      const add = addUser(bus, principal.organizationId, companies, {
+        id: randomUUID(),
+        email,
+        name,
+        roles,
+        passwordHash,
       });
-      if (!added) throw conflict(`a user with email ${request.body.email} already exists`);
+      const { body: view } = await runWrite(deps, request, add);
       return reply.code(201).send(view);
     },
   );
 
-  r.get(
+  app.get(
     '/api/users/:id',
     {
       schema: {

@@ -10,6 +10,8 @@ export interface UserRecord {
   passwordHash: string;
   active: boolean;
   companies: string[];
+  /** The customer this user is (a resident paying their own bills), if linked. */
+  customerId?: string | null;
 }
 
 /** Creates the organization with its companies and default chart; false when it already existed. */
@@ -68,11 +70,13 @@ interface UserRow {
   password_hash: string;
   active: boolean;
   companies: string[] | null;
+  customer_id: string | null;
 }
 
 const USER_SELECT = `
   SELECT u.id, u.organization_id, u.email, u.name, u.roles, u.password_hash, u.active,
-         array(SELECT uc.company_id::text FROM user_company uc WHERE uc.user_id = u.id ORDER BY uc.company_id) AS companies
+         array(SELECT uc.company_id::text FROM user_company uc WHERE uc.user_id = u.id ORDER BY uc.company_id) AS companies,
+         (SELECT ul.customer_id FROM user_customer ul WHERE ul.user_id = u.id) AS customer_id
     FROM app_user u`;
 
 const toUser = (r: UserRow): UserRecord => ({
@@ -84,6 +88,7 @@ const toUser = (r: UserRow): UserRecord => ({
   passwordHash: r.password_hash,
   active: r.active,
   companies: r.companies ?? [],
+  customerId: r.customer_id,
 });
 
 export async function userByEmail(q: Queryable, email: string): Promise<UserRecord | null> {

@@ -34,13 +34,3 @@ CREATE TABLE resident (
 );
 
 CREATE INDEX resident_active_page ON resident (organization_id, status, id);
-
--- Users known to the community (fed by Common's UserCreated), to link logins to residents.
-CREATE TABLE user_replica (
-  id uuid PRIMARY KEY,
-  organization_id uuid NOT NULL,
-  email text NOT NULL,
-  name text NOT NULL,
-  roles text[] NOT NULL DEFAULT '{}',
-  updated_at timestamptz NOT NULL DEFAULT now()
-);

@@ -30,6 +30,7 @@ export async function deliverOnce(
   mail: MailToSend,
 ): Promise<'sent' | 'already-sent'> {
   const to = mail.to.trim().toLowerCase();
+  const attachments = mail.attachments ?? [];
   const params: unknown[] = [
     mail.messageId,
     to,
@@ -37,6 +38,13 @@ export async function deliverOnce(
     mail.template,
     mail.subject,
     mail.correlationId,
+    JSON.stringify(
+      attachments.map((a) => ({
+        filename: a.filename,
+        contentType: a.contentType,
+        size: a.content.byteLength,
+      })),
+    ),
   ];
   const activity = () =>
     activityCte(
@@ -48,9 +56,9 @@ export async function deliverOnce(
       'sent',
     );
   const recordSql = (smtpMessageIdParam: string) => `sent AS (
-      INSERT INTO outgoing_email (message_id, recipient, organization_id, template, subject, correlation_id, transport,
-                                  smtp_message_id)
-      VALUES ($1, $2, $3, $4, $5, $6, '${sender.kind}', ${smtpMessageIdParam})
+      INSERT INTO outgoing_email (message_id, recipient, organization_id, template, subject, correlation_id,
+                                  attachments, transport, smtp_message_id)
+      VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, '${sender.kind}', ${smtpMessageIdParam})
       ON CONFLICT (message_id, recipient) DO NOTHING
       RETURNING message_id, recipient
     )`;
@@ -60,12 +68,24 @@ export async function deliverOnce(
     // activity follow it only when it was new.
     params.push(sender.from, mail.html, mail.text);
     const n = params.length;
+    // Each attachment's content as its own bytea parameter.
+    const files = attachments.map((a, i) => {
+      params.push(i + 1, a.filename, a.contentType, Buffer.from(a.content));
+      const k = params.length;
+      return `SELECT message_id, recipient, $${k - 3}::integer, $${k - 2}, $${k - 1}, $${k}::bytea FROM sent`;
+    });
+    const filed = files.length
+      ? `filed AS (
+           INSERT INTO mailbox_attachment (message_id, recipient, position, filename, content_type, content)
+           ${files.join(' UNION ALL ')}
+         ),`
+      : '';
     const { rows } = await tx.query(
       `WITH ${recordSql('NULL')},
        boxed AS (
          INSERT INTO mailbox (message_id, recipient, sender, html, text)
          SELECT message_id, recipient, $${n - 2}, $${n - 1}, $${n} FROM sent
-       ), ${activity()}
+       ), ${filed} ${activity()}
        SELECT 1 FROM sent`,
       params,
     );

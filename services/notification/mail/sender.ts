@@ -2,12 +2,20 @@ import nodemailer from 'nodemailer';
 import type { RenderedMail } from '../templates/render.js';
 import type { MailConfig } from './config.js';
 
+/** A file sent with a mail (a payslip PDF). */
+export interface MailAttachment {
+  filename: string;
+  contentType: string;
+  content: Uint8Array;
+}
+
 export interface OutgoingMail extends RenderedMail {
   to: string;
   /** The message that caused the mail: with `to`, the key that makes sending idempotent. */
   messageId: string;
   /** Headers that tie the mail to what caused it (message id, correlation id). */
   headers: Record<string, string>;
+  attachments?: MailAttachment[];
 }
 
 /** Sends through an SMTP server; throws on failure (the bus retries, then dead-letters with the reason). */
@@ -59,6 +67,11 @@ function smtpSender(config: MailConfig, host: string): SmtpSender {
         text: mail.text,
         html: mail.html,
         headers: mail.headers,
+        attachments: (mail.attachments ?? []).map((a) => ({
+          filename: a.filename,
+          contentType: a.contentType,
+          content: Buffer.from(a.content),
+        })),
       });
       if (info.rejected.length > 0) {
         throw new Error(`SMTP server rejected ${info.rejected.map(String).join(', ')}: ${info.response}`);

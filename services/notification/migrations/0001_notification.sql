@@ -16,16 +16,6 @@ CREATE TABLE contact (
   updated_at timestamptz NOT NULL
 );
 
-CREATE TABLE user_replica (
-  id uuid PRIMARY KEY,
-  organization_id uuid NOT NULL,
-  email text NOT NULL,
-  name text NOT NULL,
-  roles text[] NOT NULL DEFAULT '{}',
-  updated_at timestamptz NOT NULL
-);
-CREATE INDEX user_replica_org_idx ON user_replica (organization_id);
-
 -- One row per mail sent: (message, recipient) is sent once however often the message arrives.
 CREATE TABLE outgoing_email (
   id bigserial PRIMARY KEY,

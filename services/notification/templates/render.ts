@@ -46,7 +46,7 @@ export interface TemplateData {
   'po-approval-required': Common & { po: PoFacts };
   'po-approved': Common & { po: PoFacts };
   'po-rejected': Common & { po: PoFacts };
-  payslip: Common & { payslip: { period: string; netPay: string } };
+  payslip: Common & { payslip: { period: string; netPay: string; gross?: string; deductions?: string } };
 }
 
 export interface RenderedMail {

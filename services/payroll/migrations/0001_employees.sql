@@ -9,12 +9,3 @@ CREATE TABLE employee (
   status text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'left')),
   created_at timestamptz NOT NULL DEFAULT now()
 );
-
-CREATE TABLE user_replica (
-  id uuid PRIMARY KEY,
-  organization_id uuid NOT NULL,
-  email text NOT NULL,
-  name text NOT NULL,
-  roles text[] NOT NULL DEFAULT '{}',
-  updated_at timestamptz NOT NULL DEFAULT now()
-);

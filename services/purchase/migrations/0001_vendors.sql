@@ -8,12 +8,3 @@ CREATE TABLE vendor (
   created_at timestamptz NOT NULL DEFAULT now(),
   UNIQUE (organization_id, name)
 );
-
-CREATE TABLE user_replica (
-  id uuid PRIMARY KEY,
-  organization_id uuid NOT NULL,
-  email text NOT NULL,
-  name text NOT NULL,
-  roles text[] NOT NULL DEFAULT '{}',
-  updated_at timestamptz NOT NULL DEFAULT now()
-);

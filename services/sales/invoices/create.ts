@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '#platform/data/db.js';
 import { isUniqueViolation } from '#platform/data/postgres.js';
 import type { Bus } from '#platform/messaging/bus.js';
+import type { Context } from '@opentelemetry/api';
+import { activeTraceContext } from '#platform/observability/tracing.js';
 import { InvoiceCreated } from '#contracts/sales.js';
 import { KeyedBatcher } from './batcher.js';
 import { insertNumberedInvoices, type NewInvoice } from './numbered-insert.js';
@@ -38,6 +40,8 @@ export interface CreateInvoiceRequest {
 interface WriteJob {
   invoice: NewInvoice;
   causationId: string | null;
+  /** The request's trace: the group commit runs outside it. */
+  trace: Context;
 }
 
 /** Writes invoices: numbered, with their lines, and `InvoiceCreated` in the outbox, in one transaction. */
@@ -58,7 +62,7 @@ export function invoiceWriter(db: Db, bus: Bus): InvoiceWriter {
     return db.transaction(async (tx) => {
       const invoices = jobs.map((j) => j.invoice);
       const numbers = await insertNumberedInvoices(tx, organizationId, period, invoices);
-      for (const [i, { invoice: inv, causationId }] of jobs.entries()) {
+      for (const [i, { invoice: inv, causationId, trace }] of jobs.entries()) {
         await bus.publish(
           tx,
           InvoiceCreated,
@@ -72,7 +76,7 @@ export function invoiceWriter(db: Db, bus: Bus): InvoiceWriter {
             issueDate: inv.draft.issueDate,
             dueDate: inv.draft.dueDate,
           },
-          { organizationId, companyId: inv.companyId, correlationId: inv.correlationId, causationId },
+          { organizationId, companyId: inv.companyId, correlationId: inv.correlationId, causationId, trace },
         );
       }
       return numbers;
@@ -83,6 +87,7 @@ export function invoiceWriter(db: Db, bus: Bus): InvoiceWriter {
       batcher.submit(`${invoice.organizationId}|${periodOf(invoice.draft.issueDate)}`, {
         invoice,
         causationId,
+        trace: activeTraceContext(),
       }),
   };
 }

@@ -1,17 +1,17 @@
-import type { FastifyInstance } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { HttpApp } from '#platform/http/app.js';
 import type { Db } from '#platform/data/db.js';
 import { principalOf } from '#platform/http/authentication.js';
 import { decodeCursor, pageQuery, pageSchema, toPage } from '#platform/http/pagination.js';
 import { notFound, unprocessable } from '#platform/http/problem.js';
 import type { Bus } from '#platform/messaging/bus.js';
-import { recordActivity } from '#platform/observability/activity.js';
+import { runWrite } from '#platform/http/write.js';
 import { PERMISSIONS } from '#contracts/permissions.js';
-import { SendInvoiceEmail } from '#contracts/sales.js';
+import { customerScope, maySee } from '../access.js';
 import { createInvoice, type CustomerDirectory, type InvoiceWriter } from './create.js';
 import { createInvoiceBodySchema, InvoiceRuleError } from './request.js';
-import { getInvoice, invoiceHeader, listInvoices, type Invoice } from './store.js';
+import { sendInvoiceEmail } from './send-email.js';
+import { getInvoice, listInvoices, type Invoice } from './store.js';
 
 const createdSchema = z.object({
   id: z.uuid(),
@@ -28,6 +28,7 @@ const invoiceSchema = createdSchema.extend({
   description: z.string().nullable(),
   posted: z.boolean().describe('Common has acknowledged the ledger posting (LedgerPosted)'),
   postedAt: z.string().nullable(),
+  paidAt: z.string().nullable(),
   journalId: z.uuid().nullable(),
   correlationId: z
     .string()
@@ -57,6 +58,7 @@ const view = (i: Invoice) => ({
   description: i.description,
   posted: i.posted,
   postedAt: i.postedAt,
+  paidAt: i.paidAt,
   journalId: i.journalId,
   correlationId: i.correlationId,
   createdAt: i.createdAt,
@@ -69,13 +71,12 @@ const cursorSchema = z.object({ p: z.string().min(1).max(64), id: z.uuid() });
 const todayUtc = () => new Date().toISOString().slice(0, 10);
 
 export function invoiceRoutes(
-  app: FastifyInstance,
+  app: HttpApp,
   deps: { db: Db; bus: Bus; customers: CustomerDirectory; writer: InvoiceWriter },
 ): void {
-  const r = app.withTypeProvider<ZodTypeProvider>();
-  const { db, bus } = deps;
+  const { db } = deps;
 
-  r.post(
+  app.post(
     '/api/invoices',
     {
       schema: {
@@ -117,7 +118,7 @@ export function invoiceRoutes(
     },
   );
 
-  r.get(
+  app.get(
     '/api/invoices/:id',
     {
       schema: {
@@ -129,13 +130,16 @@ export function invoiceRoutes(
       config: { permission: PERMISSIONS.invoicesRead },
     },
     async (request) => {
-      const invoice = await getInvoice(db, principalOf(request).organizationId, request.params.id);
-      if (!invoice) throw notFound(`invoice ${request.params.id} does not exist`);
+      const principal = principalOf(request);
+      const invoice = await getInvoice(db, principal.organizationId, request.params.id);
+      // A resident sees only their own invoices; another's is as good as absent.
+      if (!invoice || !maySee(principal, invoice.customerId))
+        throw notFound(`invoice ${request.params.id} does not exist`);
       return view(invoice);
     },
   );
 
-  r.get(
+  app.get(
     '/api/invoices',
     {
       schema: {
@@ -151,9 +155,14 @@ export function invoiceRoutes(
     },
     async (request) => {
       const q = request.query;
+      const principal = principalOf(request);
       const after = decodeCursor(q.cursor, cursorSchema);
-      const rows = await listInvoices(db, principalOf(request).organizationId, {
-        customerId: q.customerId,
+      const scope = customerScope(principal);
+      if (scope === null || (scope !== undefined && q.customerId !== undefined && q.customerId !== scope)) {
+        return { items: [], nextCursor: null };
+      }
+      const rows = await listInvoices(db, principal.organizationId, {
+        customerId: scope ?? q.customerId,
         status: q.status,
         limit: q.limit + 1,
         before: after ? { position: after.p, id: after.id } : undefined,
@@ -170,7 +179,7 @@ export function invoiceRoutes(
     },
   );
 
-  r.post(
+  app.post(
     '/api/invoices/:id/send-email',
     {
       schema: {
@@ -184,35 +193,9 @@ export function invoiceRoutes(
       config: { permission: PERMISSIONS.invoicesWrite, idempotency: 'optional' },
     },
     async (request, reply) => {
-      const principal = principalOf(request);
-      const answer = await db.transaction(async (tx) => {
-        const invoice = await invoiceHeader(tx, principal.organizationId, { id: request.params.id });
-        if (!invoice) return null;
-        const sent = await bus.send(
-          tx,
-          SendInvoiceEmail,
-          {
-            invoiceId: invoice.id,
-            number: invoice.number,
-            customerId: invoice.customerId,
-            customerName: invoice.customerName,
-            customerEmail: invoice.customerEmail,
-            amount: invoice.amount,
-            dueDate: invoice.dueDate,
-            template: 'invoice-created',
-          },
-          { organizationId: principal.organizationId, companyId: invoice.companyId },
-        );
-        await recordActivity(tx, 'invoice.email-requested', {
-          invoiceId: invoice.id,
-          messageId: sent.messageId,
-        });
-        const body = { invoiceId: invoice.id, messageId: sent.messageId, status: 'queued' as const };
-        await request.idempotency?.complete(tx, 202, body);
-        return body;
-      });
-      if (!answer) throw notFound(`invoice ${request.params.id} does not exist`);
-      return reply.code(202).send(answer);
+      const queue = sendInvoiceEmail(principalOf(request).organizationId, request.params.id);
+      const { body } = await runWrite(deps, request, queue);
+      return reply.code(202).send(body);
     },
   );
 }

@@ -19,6 +19,7 @@ export interface Invoice {
   status: InvoiceStatus;
   posted: boolean;
   postedAt: string | null;
+  paidAt: string | null;
   journalId: string | null;
   correlationId: string | null;
   createdAt: string;
@@ -40,13 +41,14 @@ interface InvoiceRow {
   status: InvoiceStatus;
   journal_id: string | null;
   posted_at: Date | null;
+  paid_at: Date | null;
   correlation_id: string | null;
   created_at: Date;
 }
 
 const COLUMNS = `id, organization_id, company_id, number, customer_id, customer_name, customer_email,
                  amount::text AS amount, issue_date, due_date, description, status, journal_id, posted_at,
-                 correlation_id, created_at`;
+                 paid_at, correlation_id, created_at`;
 
 /**
  * An invoice without reading its lines (`lines` is empty): by id, or by the Idempotency-Key that
@@ -172,6 +174,7 @@ function toInvoice(r: InvoiceRow, lines: Invoice['lines']): Invoice {
     status: r.status,
     posted: r.posted_at !== null,
     postedAt: r.posted_at ? new Date(r.posted_at).toISOString() : null,
+    paidAt: r.paid_at ? new Date(r.paid_at).toISOString() : null,
     journalId: r.journal_id,
     correlationId: r.correlation_id,
     createdAt: new Date(r.created_at).toISOString(),

@@ -47,13 +47,3 @@ CREATE TABLE invoice_counter (
   last_number integer NOT NULL,
   PRIMARY KEY (organization_id, period)
 );
-
--- Users known to Sales (fed by Common's UserCreated), to name who did what.
-CREATE TABLE user_replica (
-  id uuid PRIMARY KEY,
-  organization_id uuid NOT NULL,
-  email text NOT NULL,
-  name text NOT NULL,
-  roles text[] NOT NULL DEFAULT '{}',
-  updated_at timestamptz NOT NULL DEFAULT now()
-);

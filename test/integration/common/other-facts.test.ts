@@ -11,6 +11,7 @@ import {
 } from '#contracts/index.js';
 import { DEMO_COMPANY, DEMO_ORGANIZATION, DEMO_RESIDENTS, DEMO_USERS } from '#contracts/demo.js';
 import type { MessageContract, PayloadOf } from '#platform/messaging/contract.js';
+import { messagingMetrics } from '#platform/messaging/metrics.js';
 import { buildEnvelope } from '#platform/messaging/outbox.js';
 import { commandRoutingKey } from '#platform/messaging/envelope.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
@@ -62,6 +63,21 @@ describe('ledger postings and mail for payments, purchases and salaries (embedde
       });
       return res.body.items.length >= count ? res.body.items : undefined;
     });
+  /** The message is handled (its inbox row committed) by `handler` of `service`. */
+  const handled = (service: string, handler: string, messageId: string) =>
+    waitFor(`${handler} handled ${messageId}`, async () => {
+      const db = system.services.find((s) => s.name === service)!.db!;
+      const { rows } = await db.query('SELECT 1 FROM inbox WHERE message_id = $1 AND handler = $2', [
+        messageId,
+        handler,
+      ]);
+      return rows.length > 0 ? true : undefined;
+    });
+  /** How often `handler` failed and went back through the retry ladder (this process's services). */
+  const retriesOf = async (handler: string) =>
+    (await messagingMetrics.consumed.get()).values
+      .filter((v) => v.labels.handler === handler && v.labels.outcome === 'retry')
+      .reduce((n, v) => n + v.value, 0);
   const lines = (j: { lines: Array<{ accountCode: string; debit: string; credit: string }> }) =>
     j.lines.map((l) => `${l.accountCode} ${l.debit}/${l.credit}`);
   const mailsTo = (to: string, n = 1) =>
@@ -87,12 +103,14 @@ describe('ledger postings and mail for payments, purchases and salaries (embedde
       paidAt: '2031-01-05T10:00:00.000Z',
     };
     await publish('sales', PaymentReceived, payload);
-    await publish('sales', PaymentReceived, payload); // the same fact again, as a new message
+    const again = await publish('sales', PaymentReceived, payload); // the same fact again, as a new message
     const [journal] = await journalsOf(paymentId);
     expect(lines(journal)).toEqual(['1100 2500.00/0.00', '1200 0.00/2500.00']);
     const [receipt] = await mailsTo(resident.email);
     expect(receipt.subject).toBe('Payment received for invoice INV-203101-0042: ₹2,500.00');
-    await new Promise((r) => setTimeout(r, 300));
+    // Both services have handled the second message too: it changed nothing.
+    await handled('common', 'common.ledger.payment-received', again.messageId);
+    await handled('notification', 'notification.payments.payment-received', again.messageId);
     expect(
       (await api('common', 'GET', `/api/ledger/journals?referenceId=${paymentId}`, { token: admin })).body
         .items,
@@ -115,6 +133,7 @@ describe('ledger postings and mail for payments, purchases and salaries (embedde
       requestedBy: user('manager').id,
     };
     // The bill first: Common waits (retries) for the approval it must reverse.
+    const retriesBefore = await retriesOf('common.ledger.bill-created');
     await publish('purchase', BillCreated, {
       billId,
       number: 'BILL-7',
@@ -122,7 +141,9 @@ describe('ledger postings and mail for payments, purchases and salaries (embedde
       amount: '59000.00',
       purchaseOrderId,
     });
-    await new Promise((r) => setTimeout(r, 150));
+    await waitFor('Common to retry the bill', async () =>
+      (await retriesOf('common.ledger.bill-created')) > retriesBefore ? true : undefined,
+    );
     await publish('purchase', POApproved, { ...po, approvedBy: user('cfo').id, comments: 'within budget' });
     const poJournals = await journalsOf(purchaseOrderId, 2);
     expect(poJournals.map((j: { postingKind: string }) => j.postingKind).sort()).toEqual([
@@ -133,6 +154,7 @@ describe('ledger postings and mail for payments, purchases and salaries (embedde
     expect(lines(reservation)).toEqual(['5900 60000.00/0.00', '2100 0.00/60000.00']);
     const [bill] = await journalsOf(billId);
     expect(lines(bill)).toEqual(['5000 59000.00/0.00', '2100 0.00/59000.00']);
+    expect(await retriesOf('common.ledger.bill-created')).toBeGreaterThan(retriesBefore);
     const statement = await api('common', 'GET', '/api/ledger/accounts/5900/statement', { token: admin });
     expect(statement.body.closingBalance).toBe('0.00');
     const approved = await mailsTo(user('manager').email);
@@ -171,10 +193,25 @@ describe('ledger postings and mail for payments, purchases and salaries (embedde
     await publish('payroll', SalaryPosted, {
       salaryRunId,
       period: '2031-01',
-      totalAmount: '63000.00',
+      totalGross: '63000.00',
+      totalDeductions: '0.00',
+      totalNet: '63000.00',
       payslips: [
-        { employeeId: randomUUID(), name: 'Ramesh Kumar', email, netPay: '45000.00' },
-        { employeeId: randomUUID(), name: 'Sunita Devi', netPay: '18000.00' },
+        {
+          employeeId: randomUUID(),
+          name: 'Ramesh Kumar',
+          email,
+          gross: '45000.00',
+          deductions: '0.00',
+          netPay: '45000.00',
+        },
+        {
+          employeeId: randomUUID(),
+          name: 'Sunita Devi',
+          gross: '18000.00',
+          deductions: '0.00',
+          netPay: '18000.00',
+        },
       ],
     });
     const [journal] = await journalsOf(salaryRunId);

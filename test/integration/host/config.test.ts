@@ -24,10 +24,16 @@ describe('bad configuration', { timeout: 120_000 }, () => {
     );
   });
 
-  it('npm start with a malformed retry ladder and port names each variable', async () => {
-    const proc = launch('bin/start.ts', [], { ...base, BUS_RETRY_DELAYS_MS: '1s,5s', SALES_PORT: '70000' });
+  it('npm start with a malformed retry ladder, port and log format names each variable', async () => {
+    const proc = launch('bin/start.ts', [], {
+      ...base,
+      BUS_RETRY_DELAYS_MS: '1s,5s',
+      SALES_PORT: '70000',
+      LOG_FORMAT: 'fancy',
+    });
     expect(await proc.exited).toBe(78);
     const out = proc.output();
+    expect(out).toMatch(/LOG_FORMAT: .*"pretty".*"json".* \(got "fancy"\)/);
     expect(out).toMatch(/BUS_RETRY_DELAYS_MS: expected a comma-separated list of whole milliseconds/);
     expect(out).toMatch(/SALES_PORT: .*65535 \(got "70000"\)/);
     expect(out).not.toMatch(/\n\s+at /);

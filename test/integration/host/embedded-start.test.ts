@@ -61,8 +61,21 @@ describe('npm start (embedded)', () => {
     expect(await activeResidents(urls)).toBe(5);
     expect(await terminate(first, 'SIGTERM')).toBe(0);
 
-    const second = await startOnce(env, urls);
+    // Restarted as a person at a terminal sees it: one readable line per event, with the service
+    // and the correlation id, no JSON.
+    const second = await startOnce({ ...env, LOG_LEVEL: 'info', LOG_FORMAT: 'pretty' }, urls);
     expect(await activeResidents(urls)).toBe(5);
+    const traced = await fetch(`${urls.community}/health/live`, {
+      headers: { 'x-correlation-id': 'pretty-check-1' },
+    });
+    expect(traced.status).toBe(200);
+    await expect
+      .poll(() => second.output(), { timeout: 10_000 })
+      .toMatch(
+        /^\d\d:\d\d:\d\d\.\d{3} INFO {2}community \[pretty-check-1\] request completed method=GET route=\/health\/live .*status=200/m,
+      );
+    expect(second.output()).toMatch(/^\S+ INFO {2}sales service ready url=http/m);
+    expect(second.output()).not.toMatch(/^\{"level"/m);
     expect(await terminate(second, 'SIGTERM')).toBe(0);
   }, 300_000);
 });

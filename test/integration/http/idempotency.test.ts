@@ -11,6 +11,7 @@ import { principalOf } from '#platform/http/authentication.js';
 import { httpMigrations, purgeIdempotencyKeys } from '#platform/http/idempotency.js';
 import { PROBLEM_TYPES, unprocessable } from '#platform/http/problem.js';
 import { createLogger } from '#platform/observability/logger.js';
+import { waitFor } from '../../support/wait.js';
 import { backends } from '../data/backends.js';
 import { uniqueService } from './observe.js';
 
@@ -20,6 +21,8 @@ for (const backend of backends()) {
   describe(`Idempotency-Key on ${backend.name}`, () => {
     let db: Db;
     let app: HttpApp;
+    /** Another live process of the same service on the same database. */
+    let peer: HttpApp;
     let tokenA: string;
     let tokenB: string;
     /** Handlers wait on this when a test wants a request to stay in progress. */
@@ -48,57 +51,64 @@ for (const backend of backends()) {
           .accessToken;
       tokenA = await sign('org-a');
       tokenB = await sign('org-b');
-      app = createHttpApp({
-        service: uniqueService('sales'),
-        log: createLogger('sales', 'silent'),
-        auth: {
-          verifier: createTokenVerifier({
-            issuer: 'iss',
-            audience: 'aud',
-            keys: { jwks: jwksDocument(keys) },
-          }),
-        },
-        idempotency: { db, lockTtlMs: LOCK_TTL_MS },
-      });
-      app.post(
-        '/api/invoices',
-        {
-          config: { permission: 'invoices:write', idempotency: 'required' },
-          schema: {
-            body: z.object({ customerId: z.string(), amount: z.number().positive() }),
-            response: { 201: z.object({ id: z.string(), amount: z.number() }) },
+      const build = () => {
+        const app = createHttpApp({
+          service: uniqueService('sales'),
+          log: createLogger('sales', 'silent'),
+          auth: {
+            verifier: createTokenVerifier({
+              issuer: 'iss',
+              audience: 'aud',
+              keys: { jwks: jwksDocument(keys) },
+            }),
           },
-        },
-        async (req, reply) => {
-          await gate;
-          const mode = failNext;
-          failNext = undefined;
-          if (mode === 'crash') throw new Error('database went away');
-          if (mode === 'unprocessable') throw unprocessable('customer does not exist');
-          const id = randomUUID();
-          const body = { id, amount: req.body.amount };
-          await db.transaction(async (tx) => {
-            await tx.query('INSERT INTO invoice (id, org, amount) VALUES ($1, $2, $3)', [
-              id,
-              principalOf(req).organizationId,
-              req.body.amount,
-            ]);
-            await req.idempotency?.complete(tx, 201, body);
-          });
-          if (mode === 'crash-after-commit') throw new Error('crashed before answering');
-          return reply.code(201).header('location', `/api/invoices/${id}`).send(body);
-        },
-      );
+          idempotency: { db, lockTtlMs: LOCK_TTL_MS },
+        });
+        app.post(
+          '/api/invoices',
+          {
+            config: { permission: 'invoices:write', idempotency: 'required' },
+            schema: {
+              body: z.object({ customerId: z.string(), amount: z.number().positive() }),
+              response: { 201: z.object({ id: z.string(), amount: z.number() }) },
+            },
+          },
+          async (req, reply) => {
+            await gate;
+            const mode = failNext;
+            failNext = undefined;
+            if (mode === 'crash') throw new Error('database went away');
+            if (mode === 'unprocessable') throw unprocessable('customer does not exist');
+            const id = randomUUID();
+            const body = { id, amount: req.body.amount };
+            await db.transaction(async (tx) => {
+              await tx.query('INSERT INTO invoice (id, org, amount) VALUES ($1, $2, $3)', [
+                id,
+                principalOf(req).organizationId,
+                req.body.amount,
+              ]);
+              await req.idempotency?.complete(tx, 201, body);
+            });
+            if (mode === 'crash-after-commit') throw new Error('crashed before answering');
+            return reply.code(201).header('location', `/api/invoices/${id}`).send(body);
+          },
+        );
+        return app;
+      };
+      app = build();
+      peer = build();
       await app.ready();
+      await peer.ready();
     });
 
     afterAll(async () => {
+      await peer?.close();
       await app?.close();
       await backend.close();
     });
 
-    const post = (key: string | undefined, body: unknown, token = tokenA) =>
-      app.inject({
+    const post = (key: string | undefined, body: unknown, token = tokenA, on = app) =>
+      on.inject({
         method: 'POST',
         url: '/api/invoices',
         headers: {
@@ -106,6 +116,16 @@ for (const backend of backends()) {
           ...(key === undefined ? {} : { 'idempotency-key': key }),
         },
         payload: body as object,
+      });
+    /** The key's claim, once a request holds it. */
+    const claimOf = (key: string) =>
+      waitFor(`the claim of ${key}`, async () => {
+        const { rows } = await db.query<{ owner: string; expired: boolean }>(
+          `SELECT owner, locked_until <= now() AS expired FROM idempotency_key
+            WHERE key = $1 AND state = 'in_progress'`,
+          [key],
+        );
+        return rows[0];
       });
     const invoices = async () =>
       Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM invoice')).rows[0]!.n);
@@ -150,7 +170,7 @@ for (const backend of backends()) {
       let open!: () => void;
       gate = new Promise((r) => (open = r));
       const first = post(key, { customerId: 'c1', amount: 5 });
-      await new Promise((r) => setTimeout(r, 50));
+      await claimOf(key);
       const duplicate = await post(key, { customerId: 'c1', amount: 5 });
       expect(duplicate.statusCode).toBe(409);
       expect(duplicate.json()).toMatchObject({ type: PROBLEM_TYPES.idempotencyInProgress });
@@ -211,12 +231,48 @@ for (const backend of backends()) {
       let open!: () => void;
       gate = new Promise((r) => (open = r));
       const stuck = post(key, { customerId: 'c1', amount: 9 });
-      await new Promise((r) => setTimeout(r, LOCK_TTL_MS + 100));
+      await claimOf(key);
+      await waitFor('the lock to lapse', async () => (await claimOf(key)).expired);
       gate = Promise.resolve();
       const retry = await post(key, { customerId: 'c1', amount: 9 });
       expect(retry.statusCode).toBe(201);
       open();
       await stuck;
+    });
+
+    it('lets a retry take over at once a key whose holding process is gone, lock or not', async () => {
+      const key = randomUUID();
+      const before = await invoices();
+      let open!: () => void;
+      gate = new Promise((r) => (open = r));
+      const stuck = post(key, { customerId: 'c1', amount: 4 });
+      await claimOf(key);
+      // The holder stands for a process that died: an owner nobody holds any more.
+      await db.query(
+        `UPDATE idempotency_key SET owner = $2, locked_until = now() + interval '1 hour' WHERE key = $1`,
+        [key, randomUUID()],
+      );
+      gate = Promise.resolve();
+      const retry = await post(key, { customerId: 'c1', amount: 4 });
+      expect(retry.statusCode).toBe(201);
+      expect(await invoices()).toBe(before + 1);
+      open();
+      await stuck;
+    });
+
+    it('never lets another live process take over a key in progress', async () => {
+      const key = randomUUID();
+      let open!: () => void;
+      gate = new Promise((r) => (open = r));
+      const first = post(key, { customerId: 'c1', amount: 6 });
+      await claimOf(key);
+      const duplicate = await post(key, { customerId: 'c1', amount: 6 }, tokenA, peer);
+      expect(duplicate.statusCode).toBe(409);
+      open();
+      gate = Promise.resolve();
+      expect((await first).statusCode).toBe(201);
+      const later = await post(key, { customerId: 'c1', amount: 6 }, tokenA, peer);
+      expect(later.headers['idempotent-replayed']).toBe('true');
     });
 
     it('documents the header on the operation', async () => {

@@ -107,7 +107,7 @@ describe.each(FLOW_CASES)('invoice rules and failures on $name', (c) => {
           },
         );
         return res.body.items.find((d: { reason: string }) =>
-          d.reason.includes('notification.mail.invoice-created'),
+          d.reason.includes('notification.invoices.invoice-created'),
         );
       });
       expect(letter.reason).toMatch(/451|temporarily unavailable/);

@@ -19,7 +19,7 @@ async function duplicates(): Promise<{ common: number; notification: number }> {
       .reduce((n, v) => n + v.value, 0);
   return {
     common: count('common.ledger.invoice-created'),
-    notification: count('notification.mail.invoice-created'),
+    notification: count('notification.invoices.invoice-created'),
   };
 }
 

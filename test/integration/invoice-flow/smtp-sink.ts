@@ -8,6 +8,8 @@ export interface ReceivedMail {
   subject: string;
   text: string;
   html: string;
+  /** Parts sent as attachments (decoded). */
+  attachments: Array<{ filename: string; contentType: string; content: Buffer }>;
 }
 
 export interface SmtpSink {
@@ -98,6 +100,7 @@ function parseMail(raw: string, envelopeTo: string[]): ReceivedMail {
     subject: decodeWords(headers.subject ?? ''),
     text: '',
     html: '',
+    attachments: [],
   };
   const collect = (partHeaders: Record<string, string>, partBody: string) => {
     const type = partHeaders['content-type'] ?? 'text/plain';
@@ -108,6 +111,14 @@ function parseMail(raw: string, envelopeTo: string[]): ReceivedMail {
         const [h, b] = split(part.replace(/^\r?\n/, ''));
         collect(parseHeaders(h), b);
       }
+    } else if (/^attachment/i.test(partHeaders['content-disposition'] ?? '')) {
+      const disposition = partHeaders['content-disposition'] ?? '';
+      const filename = /filename="?([^";]+)"?/i.exec(disposition)?.[1] ?? '';
+      const content =
+        (partHeaders['content-transfer-encoding'] ?? '').toLowerCase() === 'base64'
+          ? Buffer.from(partBody.replace(/\s+/g, ''), 'base64')
+          : Buffer.from(partBody, 'binary');
+      mail.attachments.push({ filename, contentType: type.split(';')[0]!.trim(), content });
     } else if (type.startsWith('text/html')) mail.html += decodeBody(partHeaders, partBody);
     else if (type.startsWith('text/plain')) mail.text += decodeBody(partHeaders, partBody);
   };

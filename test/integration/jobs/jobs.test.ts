@@ -29,6 +29,13 @@ describe.each(backends())('jobs on $name', (backend) => {
     runs.set(name, list);
   };
   const runsOf = (name: string) => runs.get(name) ?? [];
+  /** A job's pg-boss state: 'failed', 'cancelled' and 'completed' are final, never run again. */
+  const stateOf = async (id: string | null) =>
+    (
+      await db.query<{ state: string }>(`SELECT state FROM ${jobSchemaName(db.service)}.job WHERE id = $1`, [
+        id,
+      ])
+    ).rows[0]?.state;
   const job = (name: string, extra: Partial<JobDefinition> = {}, fail?: (attempt: number) => boolean) =>
     ({
       name,
@@ -116,7 +123,8 @@ describe.each(backends())('jobs on $name', (backend) => {
         },
       ]),
     );
-    await sleep(1_500);
+    // Failed for good: pg-boss never runs a job in its final state again.
+    expect(await stateOf(id)).toBe('failed');
     expect(runsOf('always-fails')).toHaveLength(3);
   });
 
@@ -129,7 +137,7 @@ describe.each(backends())('jobs on $name', (backend) => {
   it.concurrent('a job with an empty ladder fails for good on its first failure', async () => {
     const id = await jobs.enqueue('no-retry', { n: 1 });
     await waitUntil(async () => expect((await jobs.failed('no-retry')).map((f) => f.id)).toEqual([id]));
-    await sleep(1_500);
+    expect(await stateOf(id)).toBe('failed');
     expect(runsOf('no-retry')).toHaveLength(1);
   });
 
@@ -179,19 +187,25 @@ describe.each(backends())('jobs on $name', (backend) => {
     });
     expect(id).not.toBeNull();
     await waitUntil(() => expect(runsOf('in-tx')).toHaveLength(1));
-    await sleep(1_000);
+    // The rolled-back job was never stored, so nothing can ever run it.
+    const stored = await db.query(`SELECT data FROM ${jobSchemaName(db.service)}.job WHERE name = 'in-tx'`);
+    expect(stored.rows).toEqual([{ data: { from: 'committed' } }]);
     expect(runsOf('in-tx').map((r) => r.data)).toEqual([{ from: 'committed' }]);
   });
 
   it.concurrent('cancels a queued job', async () => {
-    const id = await jobs.enqueue('cancelled', {}, { startAfter: new Date(Date.now() + 3_000) });
+    const due = new Date(Date.now() + 3_000);
+    const id = await jobs.enqueue('cancelled', {}, { startAfter: due });
     await jobs.cancel(id!);
     await jobs.cancel('not-a-uuid');
     await jobs.cancel('00000000-0000-4000-8000-000000000000');
     const { rows } = await db.query(`SELECT state FROM ${jobSchemaName(db.service)}.job WHERE id = $1`, [id]);
     expect(rows).toEqual([{ state: 'cancelled' }]);
-    await sleep(4_000);
-    expect(runsOf('cancelled')).toHaveLength(0);
+    // A job due at the same time, queued after it, runs: had the cancelled one been runnable, the
+    // worker would have fetched it first (oldest first).
+    await jobs.enqueue('cancelled', { marker: true }, { startAfter: due });
+    await waitUntil(() => expect(runsOf('cancelled')).toHaveLength(1), 20_000);
+    expect(runsOf('cancelled')[0]!.data).toEqual({ marker: true });
   });
 
   it.concurrent('refuses a job name the service did not define', async () => {
@@ -232,11 +246,12 @@ describe.each(backends())('jobs on $name', (backend) => {
       },
     });
     const jobsA = await start({ db: a!, definitions: [echo('a')] });
-    await start({ db: b!, definitions: [echo('b')] });
+    const jobsB = await start({ db: b!, definitions: [echo('b')] });
     await jobsA.enqueue('echo', 'hello');
     await waitUntil(() => expect(seen).toEqual(['a:hello']));
-    await sleep(1_000);
-    expect(seen).toEqual(['a:hello']);
+    // B works its own queue: a job queued there after A's runs, and A's never did in B.
+    await jobsB.enqueue('echo', 'marker');
+    await waitUntil(() => expect(seen).toEqual(['a:hello', 'b:marker']));
     // On PGlite B has no rights on A's schema; on PostgreSQL it is in another database altogether.
     await expect(b!.query(`SELECT * FROM ${jobSchemaName(a!.service)}.job`)).rejects.toMatchObject({
       code: expect.stringMatching(/^(42501|42P01)$/),

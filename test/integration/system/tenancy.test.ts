@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_COMPANY, DEMO_ORGANIZATION, DEMO_RESIDENTS, DEMO_USERS } from '#contracts/demo.js';
+import {
+  DEMO_COMPANY,
+  DEMO_EMPLOYEES,
+  DEMO_ORGANIZATION,
+  DEMO_RESIDENTS,
+  DEMO_USERS,
+  DEMO_VENDORS,
+} from '#contracts/demo.js';
 import { listRoutes } from '#platform/http/route-policy.js';
 import { waitFor } from '../../support/wait.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
@@ -51,6 +58,54 @@ describe('tenancy across every service', () => {
       100,
     );
 
+    // A purchase order, a bill and a posted salary run (whose payslip mail has a PDF attached).
+    const created = async (service: string, path: string, body: unknown) => {
+      const res = await call(service, 'POST', path, demoToken, {
+        body,
+        headers: { 'idempotency-key': randomUUID() },
+      });
+      expect(res.status, `${service} POST ${path}`).toBe(201);
+      return ((await res.json()) as { id: string }).id;
+    };
+    const po = await created('purchase', '/api/purchase-orders', {
+      vendorId: DEMO_VENDORS[0].id,
+      items: [{ description: 'Brooms', quantity: 10, unitPrice: '150.00' }],
+    });
+    const bill = await created('purchase', '/api/bills', {
+      vendorId: DEMO_VENDORS[1].id,
+      amount: '1200.00',
+      dueDate: '2030-02-28',
+    });
+    const run = await created('payroll', '/api/salary-runs', { period: '2030-01' });
+    expect((await call('payroll', 'POST', `/api/salary-runs/${run}/post`, demoToken)).status).toBe(200);
+    const payslip = await waitFor('the demo payslip mail', async () => {
+      const res = await call('notification', 'GET', `/api/emails?to=${DEMO_EMPLOYEES[0].email}`, demoToken);
+      const page = (await res.json()) as { items: { id: string }[] };
+      return page.items[0];
+    });
+    demoIds.set('/api/purchase-orders/:id', po);
+    demoIds.set('/api/bills/:id', bill);
+    demoIds.set('/api/salary-runs/:id', run);
+    demoIds.set('/api/emails/:id/attachments/:position', payslip.id);
+    // A second invoice, paid: its payment and the payment's saga are records of the organization too.
+    const toPay = await call('sales', 'POST', '/api/invoices', demoToken, {
+      body: { customerId: DEMO_RESIDENTS[0].customerId, amount: '99.00', dueDate: '2030-01-31' },
+      headers: { 'idempotency-key': randomUUID() },
+    });
+    const paid = await call(
+      'sales',
+      'POST',
+      `/api/invoices/${((await toPay.json()) as { id: string }).id}/payments`,
+      demoToken,
+      {
+        body: { paymentMethodId: 'pm_card_visa' },
+        headers: { 'idempotency-key': randomUUID() },
+      },
+    );
+    expect(paid.status).toBe(201);
+    const paymentId = ((await paid.json()) as { paymentId: string }).paymentId;
+    demoIds.set('/api/payments/:id', paymentId);
+    demoIds.set('/api/ops/sagas/:id', paymentId);
     demoIds.set('/api/customers/:id', DEMO_RESIDENTS[0].customerId);
     demoIds.set('/api/residents/:id', DEMO_RESIDENTS[0].residentId);
     demoIds.set('/api/users/:id', DEMO_USERS[1].id);
@@ -83,7 +138,10 @@ describe('tenancy across every service', () => {
   const BODIES: Record<string, unknown> = {
     'POST /api/customers/:id/update-balance': { amountDelta: '10.00' },
     'POST /api/invoices/:id/send-email': {},
+    'POST /api/invoices/:id/payments': { paymentMethodId: 'pm_card_visa' },
     'PATCH /api/customers/:id': { name: 'Renamed By Another Organization' },
+    'POST /api/purchase-orders/:id/approve': { comments: 'approved by another organization' },
+    'POST /api/purchase-orders/:id/reject': { comments: 'rejected by another organization' },
   };
 
   it("answers 404 for another organization's records on every route that names one", async () => {
@@ -107,7 +165,7 @@ describe('tenancy across every service', () => {
           continue;
         }
         expect(key, `${route.method} ${route.url}: add its record kind to this test`).toBeDefined();
-        const path = route.url.replace(':id', demoIds.get(key!)!);
+        const path = route.url.replace(':id', demoIds.get(key!)!).replace(':position', '1');
         const body = BODIES[`${route.method} ${route.url}`];
         const res = await call(service.name, route.method, path, otherToken, {
           ...(body !== undefined ? { body } : {}),

@@ -85,13 +85,29 @@ describe('posting rules (the design table)', () => {
       '5000:59000.00/0.00',
       '2100:0.00/59000.00',
     ]);
-    expect(shape(salaryPosting({ period: '2025-01', totalAmount: '85000.00' }))).toEqual([
-      '5100:85000.00/0.00',
-      '2200:0.00/85000.00',
-    ]);
+    expect(
+      shape(
+        salaryPosting({
+          period: '2025-01',
+          totalGross: '85000.00',
+          totalDeductions: '0.00',
+          totalNet: '85000.00',
+        }),
+      ),
+    ).toEqual(['5100:85000.00/0.00', '2200:0.00/85000.00']);
+    expect(
+      shape(
+        salaryPosting({
+          period: '2025-01',
+          totalGross: '85000.00',
+          totalDeductions: '10200.50',
+          totalNet: '74799.50',
+        }),
+      ),
+    ).toEqual(['5100:85000.00/0.00', '2200:0.00/74799.50', '2300:0.00/10200.50']);
     for (const p of [
       invoicePosting({ number: 'x', amount: '0.01' }),
-      salaryPosting({ period: 'p', totalAmount: '1' }),
+      salaryPosting({ period: 'p', totalGross: '1', totalDeductions: '0.40', totalNet: '0.60' }),
     ]) {
       expect(() => assertBalanced(p.lines)).not.toThrow();
     }

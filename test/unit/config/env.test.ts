@@ -11,6 +11,15 @@ const schema = z.object({
   DHANMAN_DEMO: env.bool(false),
 });
 
+function loadConfigProblems(s: z.ZodObject, vars: Record<string, string>): string {
+  try {
+    loadConfig(s, vars);
+  } catch (err) {
+    return (err as ConfigError).problems.join('\n');
+  }
+  throw new Error('expected a configuration error');
+}
+
 /** The problems a ConfigError lists for `vars`, or fails the test when loading succeeds. */
 function problems(vars: Record<string, string | undefined>): string[] {
   try {
@@ -85,6 +94,17 @@ describe('loadConfig', () => {
     expect(notUrl).toContain('got "rabbit on localhost"');
     const [wrongKind] = problems({ AMQP_URL: 'http://localhost:5672' });
     expect(wrongKind).toMatch(/^AMQP_URL: expected a URL starting with amqp:\/\/ or amqps:\/\//);
+  });
+
+  it('never echoes a secret variable’s value or a URL’s password', () => {
+    const secret = loadConfigProblems(z.object({ SMTP_PASSWORD: z.string().min(20) }), {
+      SMTP_PASSWORD: 'hunter2-secret',
+    });
+    expect(secret).toContain('got a value of 14 characters, not shown');
+    expect(secret).not.toContain('hunter2');
+    const [url] = problems({ AMQP_URL: 'http://guest:s3cr3t-pass@localhost:5672' });
+    expect(url).toContain('got "http://guest:***@localhost:5672"');
+    expect(url).not.toContain('s3cr3t');
   });
 
   it('reports a bad list and a bad boolean with what was expected', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEAD_LETTER_USAGE, formatList, runDeadLetterCli } from '#platform/messaging/dead-letter-cli.js';
+import { DEAD_LETTER_USAGE, formatList, runDeadLetterCli } from '../../../bin/dead-letters.js';
 
 function io() {
   const out: string[] = [];

@@ -1,0 +1,128 @@
+import {
+  INVALID_SPAN_CONTEXT,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  isSpanContextValid,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
+import { currentContext } from './context.js';
+
+export { SpanKind, SpanStatusCode, type Span, type Context };
+
+/**
+ * Tracing, after the OpenTelemetry conventions. The SDK starts only when an OTLP endpoint is
+ * configured (see tracing-sdk.ts); otherwise every tracer is the API's no-op and a span costs an
+ * object allocation. The trace context of the current unit of work travels in the work context
+ * (context.ts) rather than in an OpenTelemetry context manager: the HTTP hooks and the message
+ * handlers already enter that one store, so there is a single async-local context to keep right.
+ */
+
+/** Made by the SDK when it starts; absent, every service traces into the API's no-op. */
+let tracerOf: ((service: string) => Tracer) | undefined;
+
+export function installTracers(factory: ((service: string) => Tracer) | undefined): void {
+  tracerOf = factory;
+}
+
+/** True when spans are recorded and exported (an OTLP endpoint is set). */
+export function tracingEnabled(): boolean {
+  return tracerOf !== undefined;
+}
+
+/** The trace context of the current work (a request or a message), or the root. */
+export function activeTraceContext(): Context {
+  return currentContext()?.trace ?? ROOT_CONTEXT;
+}
+
+export interface SpanOptions {
+  kind: SpanKind;
+  /** A function, so that nothing is built when tracing is off. */
+  attributes?: () => Attributes;
+  /** The parent; the current work's trace context when omitted. */
+  parent?: Context;
+}
+
+/** Starts a span carrying the work's correlation id, as every span does. */
+export function startSpan(service: string, name: string, o: SpanOptions): Span {
+  const parent = o.parent ?? activeTraceContext();
+  if (tracerOf === undefined) {
+    // Off: no span, only the caller's trace (if any) passed on, as the API's no-op tracer would.
+    const passed = trace.getSpanContext(parent);
+    return passed === undefined ? NOOP_SPAN : trace.wrapSpanContext(passed);
+  }
+  const span = tracerOf(service).startSpan(name, { kind: o.kind, attributes: o.attributes?.() }, parent);
+  const correlationId = currentContext()?.correlationId;
+  if (correlationId !== undefined && span.isRecording())
+    span.setAttribute(CORRELATION_ATTRIBUTE, correlationId);
+  return span;
+}
+
+const NOOP_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+export const CORRELATION_ATTRIBUTE = 'dhanman.correlation_id';
+
+/** Marks the span failed with the error, then ends it. */
+export function endSpanWithError(span: Span, error: unknown): void {
+  if (span.isRecording()) {
+    if (error instanceof Error) span.recordException(error);
+    span.setStatus({
+      code: SpanStatusCode.ERROR,
+      message: error instanceof Error ? error.message : String(error),
+    });
+  }
+  span.end();
+}
+
+/** Runs `fn` inside a child span of the current work, ending it with the outcome. */
+export async function inSpan<T>(
+  service: string,
+  name: string,
+  o: SpanOptions,
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
+  const span = startSpan(service, name, o);
+  try {
+    const result = await fn(span);
+    span.end();
+    return result;
+  } catch (error) {
+    endSpanWithError(span, error);
+    throw error;
+  }
+}
+
+/** The context whose current span is `span` (to hand to the work it covers). */
+export function contextWith(span: Span, parent: Context = activeTraceContext()): Context {
+  return trace.setSpan(parent, span);
+}
+
+// W3C Trace Context, version 00: `00-<trace id>-<span id>-<flags>`.
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+export const TRACEPARENT_HEADER = 'traceparent';
+
+/** The `traceparent` naming `span` as the parent, or undefined when there is no trace to continue. */
+export function traceparentOf(span: Span): string | undefined {
+  const sc = span.spanContext();
+  if (!isSpanContextValid(sc)) return undefined;
+  return `00-${sc.traceId}-${sc.spanId}-0${(sc.traceFlags & TraceFlags.SAMPLED).toString(16)}`;
+}
+
+/** The remote parent a `traceparent` names, as a context (the root when it is absent or malformed). */
+export function contextFromTraceparent(value: unknown): Context {
+  if (typeof value !== 'string') return ROOT_CONTEXT;
+  const m = TRACEPARENT.exec(value.trim());
+  if (!m) return ROOT_CONTEXT;
+  const sc = {
+    traceId: m[1]!,
+    spanId: m[2]!,
+    traceFlags: parseInt(m[3]!, 16) & TraceFlags.SAMPLED,
+    isRemote: true,
+  };
+  return isSpanContextValid(sc) ? trace.setSpanContext(ROOT_CONTEXT, sc) : ROOT_CONTEXT;
+}

@@ -1,0 +1,367 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { Db, Tx } from '../data/db.js';
+import type { JobDefinition, Jobs } from '../jobs/jobs.js';
+import { runWithContext } from '../observability/context.js';
+import { sagaMetrics } from './metrics.js';
+import {
+  SAGA_STATUSES,
+  isActive,
+  transition,
+  type AnySagaDefinition,
+  type SagaStatus,
+  type StepResult,
+} from './saga.js';
+import {
+  beginStep,
+  claimInstance,
+  countByStatus,
+  dueInstances,
+  finishStep,
+  getInstance,
+  insertInstance,
+  releaseLease,
+  renewLease,
+  type InstanceRecord,
+} from './store.js';
+
+/** What a watcher sees after each recorded change of an instance. */
+export interface SagaSnapshot {
+  id: string;
+  status: SagaStatus;
+  state: Record<string, unknown>;
+  failureReason: string | null;
+  /** Names of the forward steps done so far. */
+  completedSteps: string[];
+}
+
+/** What a service's code uses: start an instance with its own writes, and watch it. */
+export interface Sagas {
+  /** Writes a new instance in the caller's transaction; it runs once that transaction commits. */
+  start<S>(
+    tx: Tx,
+    type: string,
+    init: { id: string; state: S; organizationId?: string | null; correlationId?: string | null },
+  ): Promise<void>;
+  /** Resolves with the first snapshot that satisfies `until`, or the latest one after `timeoutMs`. */
+  watch(id: string, until: (s: SagaSnapshot) => boolean, timeoutMs: number): Promise<SagaSnapshot | null>;
+}
+
+export interface SagaEngineOptions {
+  service: string;
+  db: Db;
+  jobs: Jobs;
+  log: Logger;
+  definitions: ReadonlyArray<AnySagaDefinition>;
+  /** How long a runner holds an instance without renewing (renewed every third of it while a step runs). */
+  leaseMs?: number;
+  /** Test hook: `<type>.<step>` kills the process right after that step ran, before its outcome is recorded. */
+  crashAfter?: string | undefined;
+}
+
+export const SAGA_RESUME_JOB = 'sagas-resume';
+export const SAGA_SWEEP_JOB = 'sagas-sweep';
+
+class LeaseLost extends Error {}
+
+/**
+ * Runs saga instances: one step at a time, each attempt and outcome recorded before the next
+ * starts. A runner holds an instance by a lease (renewed while a step runs) and writes only at the
+ * version it read, so two runners (two processes of one service) never run one instance at once.
+ * Delayed retries are jobs on the service's queue, written in the transaction that records the
+ * retry; a periodic sweep (a cron job, and once at start) picks up anything left behind by a crash.
+ */
+export class SagaEngine implements Sagas {
+  private readonly owner: string;
+  private readonly byType: Map<string, AnySagaDefinition>;
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly watchers = new Map<string, Set<(s: SagaSnapshot) => void>>();
+  private readonly leaseMs: number;
+  private stopping = false;
+  private gaugeTimer: NodeJS.Timeout | undefined;
+  private leaseTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly opts: SagaEngineOptions) {
+    this.owner = `${opts.service}-${process.pid}-${randomUUID().slice(0, 8)}`;
+    this.byType = new Map(opts.definitions.map((d) => [d.type, d]));
+    if (this.byType.size !== opts.definitions.length) throw new Error('a saga type is declared twice');
+    this.leaseMs = opts.leaseMs ?? 30_000;
+  }
+
+  /** The jobs the engine runs on: delayed resumes and the periodic sweep. */
+  jobDefinitions(): JobDefinition[] {
+    return [
+      {
+        name: SAGA_RESUME_JOB,
+        retryDelaysSeconds: [],
+        handle: async (data) => this.run((data as { id: string }).id),
+      },
+      { name: SAGA_SWEEP_JOB, cron: '* * * * *', retryDelaysSeconds: [], handle: () => this.sweep() },
+    ];
+  }
+
+  async start<S>(
+    tx: Tx,
+    type: string,
+    init: { id: string; state: S; organizationId?: string | null; correlationId?: string | null },
+  ): Promise<void> {
+    const def = this.definition(type);
+    await insertInstance(tx, {
+      id: init.id,
+      type,
+      state: init.state,
+      organizationId: init.organizationId ?? null,
+      correlationId: init.correlationId ?? null,
+    });
+    await def.onStatus?.(tx, {
+      id: init.id,
+      status: 'running',
+      state: init.state as Record<string, unknown>,
+      failureReason: null,
+    });
+    tx.afterCommit(() => void this.run(init.id));
+  }
+
+  async watch(
+    id: string,
+    until: (s: SagaSnapshot) => boolean,
+    timeoutMs: number,
+  ): Promise<SagaSnapshot | null> {
+    let latest: SagaSnapshot | null = null;
+    let resolveWith: (s: SagaSnapshot | null) => void = () => undefined;
+    const done = new Promise<SagaSnapshot | null>((resolve) => (resolveWith = resolve));
+    const listener = (s: SagaSnapshot) => {
+      latest = s;
+      if (until(s)) resolveWith(s);
+    };
+    const set = this.watchers.get(id) ?? new Set();
+    set.add(listener);
+    this.watchers.set(id, set);
+    const timer = setTimeout(() => resolveWith(latest), timeoutMs);
+    // What happened before the watch began, and now and then what another runner (process) did.
+    const look = () =>
+      getInstance(this.opts.db, id).then(
+        (current) => current && listener(this.snapshot(current)),
+        () => undefined,
+      );
+    const poll = setInterval(() => void look(), 500);
+    try {
+      await look();
+      return await done;
+    } finally {
+      clearTimeout(timer);
+      clearInterval(poll);
+      set.delete(listener);
+      if (set.size === 0) this.watchers.delete(id);
+    }
+  }
+
+  /** Resumes every due instance nobody holds; called at start and by the sweep job. */
+  async sweep(): Promise<void> {
+    if (this.stopping) return;
+    const ids = await dueInstances(this.opts.db, 500);
+    await Promise.all(ids.map((id) => this.run(id)));
+    await this.refreshGauge();
+  }
+
+  /** Begins the first sweep (resuming what a previous process left) and keeps the gauge fresh. */
+  begin(): void {
+    const sweep = () =>
+      void this.sweep().catch((err: unknown) => this.opts.log.error({ err }, 'saga sweep failed'));
+    sweep();
+    // Again once the leases a killed predecessor held have run out, rather than at the next cron sweep.
+    this.leaseTimer = setTimeout(sweep, this.leaseMs + 100);
+    this.leaseTimer.unref();
+  }
+
+  /** Takes no new work and waits (up to `timeoutMs`) for the steps in progress. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.gaugeTimer);
+    clearTimeout(this.leaseTimer);
+    await Promise.race([
+      Promise.allSettled([...this.running.values()]),
+      new Promise((r) => setTimeout(r, timeoutMs).unref()),
+    ]);
+  }
+
+  /** Runs an instance until it finishes, waits for a retry, or another runner has it. */
+  run(id: string): Promise<void> {
+    const existing = this.running.get(id);
+    if (existing || this.stopping) return existing ?? Promise.resolve();
+    const work = this.drive(id)
+      .catch((err: unknown) => {
+        if (!(err instanceof LeaseLost)) this.opts.log.error({ err, sagaId: id }, 'saga runner failed');
+      })
+      .finally(() => this.running.delete(id));
+    this.running.set(id, work);
+    return work;
+  }
+
+  private async drive(id: string): Promise<void> {
+    const { db, log, service } = this.opts;
+    let instance = await claimInstance(db, id, this.owner, this.leaseMs);
+    if (!instance) return;
+    const def = this.definition(instance.type);
+    const ctx = {
+      correlationId: instance.correlationId ?? id,
+      organizationId: instance.organizationId ?? undefined,
+    };
+    await runWithContext(ctx, async () => {
+      while (instance && isActive(instance.status)) {
+        if (this.stopping) {
+          await releaseLease(db, id, this.owner);
+          return;
+        }
+        const at = instance;
+        const step = def.steps[at.stepIndex]!;
+        const begun = await db.transaction((tx) =>
+          beginStep(tx, {
+            id,
+            owner: this.owner,
+            version: at.version,
+            phase: at.phase,
+            index: at.stepIndex,
+            name: step.name,
+          }),
+        );
+        if (!begun) throw new LeaseLost();
+        const started = performance.now();
+        const stepLog = log.child({ sagaId: id, sagaType: def.type, step: step.name, phase: at.phase });
+        const result = await this.attempt(id, () => {
+          const run = at.phase === 'forward' ? step.run : step.compensate;
+          if (!run) return Promise.resolve({ outcome: 'done' } as StepResult<Record<string, unknown>>);
+          return run.call(step, { sagaId: id, state: at.state, attempt: begun.attempts, log: stepLog });
+        });
+        if (this.opts.crashAfter === `${def.type}.${step.name}`) {
+          stepLog.warn('test hook: crashing after the step, before its outcome is recorded');
+          process.kill(process.pid, 'SIGKILL');
+        }
+        const labels = { service, type: def.type, step: step.name };
+        sagaMetrics.stepDuration.observe(
+          { ...labels, outcome: result.outcome },
+          (performance.now() - started) / 1000,
+        );
+        const t = transition(def, at, result, {
+          count: begun.attempts,
+          firstAt: begun.firstAttemptAt.getTime(),
+          now: Date.now(),
+        });
+        const state = 'state' in result && result.state ? { ...at.state, ...result.state } : at.state;
+        const note = result.outcome === 'done' ? (result.note ?? null) : null;
+        if (t.step.status === 'retrying') {
+          sagaMetrics.stepRetries.inc(labels);
+          stepLog.warn(
+            { reason: t.step.error, retryInMs: t.retryInMs, attempt: begun.attempts },
+            'saga step will retry',
+          );
+        }
+        const version = await db.transaction(async (tx) => {
+          const v = await finishStep(
+            tx,
+            { id, owner: this.owner, version: begun.version, phase: at.phase, index: at.stepIndex },
+            { ...t.step, note },
+            { progress: t.progress, state, retryInMs: t.retryInMs, release: t.retryInMs !== null },
+          );
+          if (v === null) return null;
+          if (t.progress.status !== at.status) {
+            await def.onStatus?.(tx, {
+              id,
+              status: t.progress.status,
+              state,
+              failureReason: t.progress.failureReason,
+            });
+          }
+          if (t.retryInMs !== null) {
+            await this.opts.jobs.enqueue(
+              SAGA_RESUME_JOB,
+              { id },
+              { startAfter: new Date(Date.now() + t.retryInMs), tx },
+            );
+          }
+          return v;
+        });
+        if (version === null) throw new LeaseLost();
+        instance = { ...at, ...t.progress, state, version };
+        this.notify(instance, def);
+        if (t.progress.status !== at.status) this.scheduleGauge();
+        if (t.retryInMs !== null) return;
+      }
+    });
+  }
+
+  /** One run of a step with the lease renewed meanwhile; a throw is an unknown outcome (retry). */
+  private async attempt(
+    id: string,
+    run: () => Promise<StepResult<Record<string, unknown>>>,
+  ): Promise<StepResult<Record<string, unknown>>> {
+    let lost = false;
+    const heartbeat = setInterval(
+      () => {
+        renewLease(this.opts.db, id, this.owner, this.leaseMs).then(
+          (held) => (lost ||= !held),
+          () => undefined,
+        );
+      },
+      Math.max(50, Math.floor(this.leaseMs / 3)),
+    );
+    try {
+      return await run();
+    } catch (err) {
+      return { outcome: 'retry', reason: err instanceof Error ? err.message : String(err) };
+    } finally {
+      clearInterval(heartbeat);
+      if (lost) this.opts.log.warn({ sagaId: id }, 'saga lease was lost during a step');
+    }
+  }
+
+  private snapshot(i: InstanceRecord): SagaSnapshot {
+    const def = this.byType.get(i.type);
+    return {
+      id: i.id,
+      status: i.status,
+      state: i.state,
+      failureReason: i.failureReason,
+      completedSteps: i.completed.map((n) => def?.steps[n]?.name ?? String(n)),
+    };
+  }
+
+  private notify(i: InstanceRecord, _def: AnySagaDefinition): void {
+    const listeners = this.watchers.get(i.id);
+    if (!listeners) return;
+    const s = this.snapshot(i);
+    for (const l of [...listeners]) l(s);
+  }
+
+  private definition(type: string): AnySagaDefinition {
+    const def = this.byType.get(type);
+    if (!def) throw new Error(`unknown saga type ${type} in ${this.opts.service}`);
+    return def;
+  }
+
+  /** The gauge is recounted at most once a second, after a change of status. */
+  private scheduleGauge(): void {
+    if (this.gaugeTimer || this.stopping) return;
+    this.gaugeTimer = setTimeout(() => {
+      this.gaugeTimer = undefined;
+      void this.refreshGauge();
+    }, 1_000);
+    this.gaugeTimer.unref();
+  }
+
+  async refreshGauge(): Promise<void> {
+    const { service } = this.opts;
+    try {
+      const counts = await countByStatus(this.opts.db);
+      for (const type of this.byType.keys()) {
+        for (const status of SAGA_STATUSES) {
+          const n = counts.find((c) => c.type === type && c.status === status)?.n ?? 0;
+          sagaMetrics.instances.set({ service, type, status }, n);
+        }
+      }
+    } catch (err) {
+      this.opts.log.warn({ err }, 'could not count saga instances');
+    }
+  }
+}

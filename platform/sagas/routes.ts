@@ -1,0 +1,136 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Db } from '../data/db.js';
+import { principalOf } from '../http/authentication.js';
+import { decodeCursor, pageQuery, pageSchema, toPage } from '../http/pagination.js';
+import { notFound } from '../http/problem.js';
+import { SAGA_STATUSES } from './saga.js';
+import { getInstance, listInstances, stepsOf, type InstanceRecord, type StepRecord } from './store.js';
+
+/** What the ops routes ask of the caller's token. */
+export const SAGA_OPS_PERMISSION = 'ops:sagas';
+const config = { permission: SAGA_OPS_PERMISSION };
+const tags = ['operations'];
+
+const stepSchema = z.object({
+  name: z.string(),
+  phase: z.enum(['forward', 'compensate']),
+  status: z.enum(['running', 'done', 'failed', 'retrying']),
+  attempts: z.number(),
+  firstAttemptAt: z.string(),
+  lastAttemptAt: z.string(),
+  finishedAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+  note: z.string().nullable(),
+});
+const summarySchema = z.object({
+  id: z.uuid(),
+  type: z.string(),
+  status: z.enum(SAGA_STATUSES),
+  currentStep: z.string().nullable(),
+  failureReason: z.string().nullable(),
+  correlationId: z.string().nullable(),
+  nextRunAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+const fullSchema = summarySchema.extend({
+  state: z.record(z.string(), z.unknown()),
+  steps: z.array(stepSchema),
+});
+const cursorSchema = z.object({ p: z.string().min(1).max(64), id: z.uuid() });
+const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+
+/** The step history of an instance, oldest first, for views beside a business document. */
+export const stepView = (s: StepRecord) => ({
+  name: s.name,
+  phase: s.phase,
+  status: s.status,
+  attempts: s.attempts,
+  firstAttemptAt: iso(s.firstAttemptAt)!,
+  lastAttemptAt: iso(s.lastAttemptAt)!,
+  finishedAt: iso(s.finishedAt),
+  lastError: s.lastError,
+  note: s.note,
+});
+
+export interface SagaRoutesOptions {
+  db: Db;
+  /** Step names by saga type, to name the current step. */
+  stepNames: ReadonlyMap<string, readonly string[]>;
+}
+
+/**
+ * `/api/ops/sagas`: instances by type and status (newest first), and one instance with its state
+ * and the history of its steps. An operator sees the instances of their own organization.
+ */
+export const sagaRoutes: FastifyPluginAsync<SagaRoutesOptions> = async (parent, { db, stepNames }) => {
+  parent.setValidatorCompiler(validatorCompiler);
+  parent.setSerializerCompiler(serializerCompiler);
+  const app = parent.withTypeProvider<ZodTypeProvider>();
+  const summary = (i: InstanceRecord) => ({
+    id: i.id,
+    type: i.type,
+    status: i.status,
+    currentStep: ['completed', 'failed', 'compensated'].includes(i.status)
+      ? null
+      : (stepNames.get(i.type)?.[i.stepIndex] ?? null),
+    failureReason: i.failureReason,
+    correlationId: i.correlationId,
+    nextRunAt: iso(i.nextRunAt),
+    createdAt: iso(i.createdAt)!,
+    updatedAt: iso(i.updatedAt)!,
+    finishedAt: iso(i.finishedAt),
+  });
+
+  app.get(
+    '/api/ops/sagas',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Saga instances, newest first, by type and status',
+        querystring: pageQuery().extend({
+          type: z.string().min(1).max(100).optional(),
+          status: z.enum(SAGA_STATUSES).optional(),
+        }),
+        response: { 200: pageSchema(summarySchema) },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const after = decodeCursor(q.cursor, cursorSchema);
+      const rows = await listInstances(db, {
+        organizationId: principalOf(req).organizationId,
+        type: q.type,
+        status: q.status,
+        limit: q.limit + 1,
+        before: after ? { createdAt: after.p, id: after.id } : undefined,
+      });
+      return toPage(rows, q.limit, (i) => ({ p: i.position, id: i.id }), summary);
+    },
+  );
+
+  app.get(
+    '/api/ops/sagas/:id',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'One saga instance: its state and the history of its steps',
+        params: z.object({ id: z.uuid() }),
+        response: { 200: fullSchema },
+      },
+    },
+    async (req) => {
+      const i = await getInstance(db, req.params.id);
+      const org = principalOf(req).organizationId;
+      if (!i || (i.organizationId !== null && i.organizationId !== org)) {
+        throw notFound(`no saga ${req.params.id}`);
+      }
+      return { ...summary(i), state: i.state, steps: (await stepsOf(db, i.id)).map(stepView) };
+    },
+  );
+};

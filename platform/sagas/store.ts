@@ -1,0 +1,295 @@
+import type { Queryable, Tx } from '../data/db.js';
+import type { Progress, SagaStatus, StepPhase } from './saga.js';
+
+/** An instance as the engine reads it. */
+export interface InstanceRecord extends Progress {
+  id: string;
+  type: string;
+  state: Record<string, unknown>;
+  organizationId: string | null;
+  correlationId: string | null;
+  nextRunAt: Date | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  finishedAt: Date | null;
+}
+
+export interface StepRecord {
+  phase: StepPhase;
+  index: number;
+  name: string;
+  status: 'running' | 'done' | 'failed' | 'retrying';
+  attempts: number;
+  firstAttemptAt: Date;
+  lastAttemptAt: Date;
+  finishedAt: Date | null;
+  lastError: string | null;
+  note: string | null;
+}
+
+interface InstanceRow {
+  id: string;
+  type: string;
+  status: SagaStatus;
+  state: Record<string, unknown>;
+  phase: StepPhase;
+  step_index: number;
+  completed_steps: number[];
+  failure_reason: string | null;
+  organization_id: string | null;
+  correlation_id: string | null;
+  next_run_at: Date | null;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+  finished_at: Date | null;
+}
+
+const toInstance = (r: InstanceRow): InstanceRecord => ({
+  id: r.id,
+  type: r.type,
+  status: r.status,
+  state: r.state,
+  phase: r.phase,
+  stepIndex: r.step_index,
+  completed: r.completed_steps,
+  failureReason: r.failure_reason,
+  organizationId: r.organization_id,
+  correlationId: r.correlation_id,
+  nextRunAt: r.next_run_at,
+  version: r.version,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  finishedAt: r.finished_at,
+});
+
+const ACTIVE = `status IN ('running', 'compensating', 'needs-attention')`;
+
+export async function insertInstance(
+  tx: Queryable,
+  i: {
+    id: string;
+    type: string;
+    state: unknown;
+    organizationId: string | null;
+    correlationId: string | null;
+  },
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO saga_instance (id, type, status, state, organization_id, correlation_id, next_run_at)
+     VALUES ($1, $2, 'running', $3::jsonb, $4, $5, now())`,
+    [i.id, i.type, JSON.stringify(i.state), i.organizationId, i.correlationId],
+  );
+}
+
+/**
+ * Takes an active, due instance whose lease is free (or expired: its runner died). Exactly one
+ * runner wins: the row is updated under its own lock, and the loser's condition no longer holds.
+ */
+export async function claimInstance(
+  q: Queryable,
+  id: string,
+  owner: string,
+  leaseMs: number,
+): Promise<InstanceRecord | null> {
+  const { rows } = await q.query<InstanceRow>(
+    `UPDATE saga_instance
+        SET lease_owner = $2, lease_until = now() + $3::integer * interval '1 millisecond', version = version + 1
+      WHERE id = $1 AND ${ACTIVE}
+        AND (next_run_at IS NULL OR next_run_at <= now())
+        AND (lease_until IS NULL OR lease_until < now())
+      RETURNING *`,
+    [id, owner, leaseMs],
+  );
+  return rows[0] ? toInstance(rows[0]) : null;
+}
+
+/** Renews the lease while a step runs; false when it was lost (taken over after expiring). */
+export async function renewLease(q: Queryable, id: string, owner: string, leaseMs: number): Promise<boolean> {
+  const { rowCount } = await q.query(
+    `UPDATE saga_instance SET lease_until = now() + $3::integer * interval '1 millisecond'
+      WHERE id = $1 AND lease_owner = $2`,
+    [id, owner, leaseMs],
+  );
+  return rowCount === 1;
+}
+
+/** Records that a step starts another attempt; returns its count and first attempt, or null if the lease is gone. */
+export async function beginStep(
+  tx: Tx,
+  at: { id: string; owner: string; version: number; phase: StepPhase; index: number; name: string },
+): Promise<{ version: number; attempts: number; firstAttemptAt: Date } | null> {
+  const bumped = await tx.query<{ version: number }>(
+    `UPDATE saga_instance SET version = version + 1, updated_at = now()
+      WHERE id = $1 AND lease_owner = $2 AND version = $3 RETURNING version`,
+    [at.id, at.owner, at.version],
+  );
+  if (bumped.rowCount !== 1) return null;
+  const { rows } = await tx.query<{ attempts: number; first_attempt_at: Date }>(
+    `INSERT INTO saga_step (saga_id, phase, step_index, name, status, attempts)
+     VALUES ($1, $2, $3, $4, 'running', 1)
+     ON CONFLICT (saga_id, phase, step_index) DO UPDATE
+       SET status = 'running', attempts = saga_step.attempts + 1, last_attempt_at = now()
+     RETURNING attempts, first_attempt_at`,
+    [at.id, at.phase, at.index, at.name],
+  );
+  return {
+    version: bumped.rows[0]!.version,
+    attempts: rows[0]!.attempts,
+    firstAttemptAt: rows[0]!.first_attempt_at,
+  };
+}
+
+/**
+ * Records a step's outcome and where the instance goes, in one transaction, only if this runner
+ * still holds the instance at the version it read; false otherwise (nothing written).
+ */
+export async function finishStep(
+  tx: Tx,
+  at: { id: string; owner: string; version: number; phase: StepPhase; index: number },
+  outcome: { status: 'done' | 'failed' | 'retrying'; error: string | null; note: string | null },
+  next: { progress: Progress; state: unknown; retryInMs: number | null; release: boolean },
+): Promise<number | null> {
+  const p = next.progress;
+  const finished = !['running', 'compensating', 'needs-attention'].includes(p.status);
+  const { rows } = await tx.query<{ version: number }>(
+    `UPDATE saga_instance
+        SET status = $4, phase = $5, step_index = $6, completed_steps = $7::integer[], failure_reason = $8,
+            state = $9::jsonb,
+            next_run_at = CASE WHEN $10::integer IS NULL THEN NULL ELSE now() + $10::integer * interval '1 millisecond' END,
+            lease_owner = CASE WHEN $11 THEN NULL ELSE lease_owner END,
+            lease_until = CASE WHEN $11 THEN NULL ELSE lease_until END,
+            finished_at = CASE WHEN $12 THEN now() ELSE NULL END,
+            version = version + 1, updated_at = now()
+      WHERE id = $1 AND lease_owner = $2 AND version = $3
+      RETURNING version`,
+    [
+      at.id,
+      at.owner,
+      at.version,
+      p.status,
+      p.phase,
+      p.stepIndex,
+      `{${p.completed.join(',')}}`,
+      p.failureReason,
+      JSON.stringify(next.state),
+      next.retryInMs,
+      next.release || finished,
+      finished,
+    ],
+  );
+  if (rows.length !== 1) return null;
+  await tx.query(
+    `UPDATE saga_step SET status = $4, last_error = $5, note = coalesce($6, note),
+            finished_at = CASE WHEN $4 IN ('done', 'failed') THEN now() ELSE NULL END
+      WHERE saga_id = $1 AND phase = $2 AND step_index = $3`,
+    [at.id, at.phase, at.index, outcome.status, outcome.error, outcome.note],
+  );
+  return rows[0]!.version;
+}
+
+/** Gives an instance back without running it (the runner is stopping). */
+export async function releaseLease(q: Queryable, id: string, owner: string): Promise<void> {
+  await q.query(
+    `UPDATE saga_instance SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2`,
+    [id, owner],
+  );
+}
+
+/** Active instances that are due and free: what a sweep resumes (after a crash, a lost job). */
+export async function dueInstances(q: Queryable, limit: number): Promise<string[]> {
+  const { rows } = await q.query<{ id: string }>(
+    `SELECT id FROM saga_instance
+      WHERE ${ACTIVE} AND (next_run_at IS NULL OR next_run_at <= now())
+        AND (lease_until IS NULL OR lease_until < now())
+      ORDER BY next_run_at NULLS FIRST LIMIT $1`,
+    [limit],
+  );
+  return rows.map((r) => r.id);
+}
+
+export async function getInstance(q: Queryable, id: string): Promise<InstanceRecord | null> {
+  const { rows } = await q.query<InstanceRow>('SELECT * FROM saga_instance WHERE id = $1', [id]);
+  return rows[0] ? toInstance(rows[0]) : null;
+}
+
+export async function stepsOf(q: Queryable, id: string): Promise<StepRecord[]> {
+  const { rows } = await q.query<{
+    phase: StepPhase;
+    step_index: number;
+    name: string;
+    status: StepRecord['status'];
+    attempts: number;
+    first_attempt_at: Date;
+    last_attempt_at: Date;
+    finished_at: Date | null;
+    last_error: string | null;
+    note: string | null;
+  }>(
+    `SELECT * FROM saga_step WHERE saga_id = $1
+      ORDER BY CASE phase WHEN 'forward' THEN 0 ELSE 1 END,
+               CASE phase WHEN 'forward' THEN step_index ELSE -step_index END`,
+    [id],
+  );
+  return rows.map((r) => ({
+    phase: r.phase,
+    index: r.step_index,
+    name: r.name,
+    status: r.status,
+    attempts: r.attempts,
+    firstAttemptAt: r.first_attempt_at,
+    lastAttemptAt: r.last_attempt_at,
+    finishedAt: r.finished_at,
+    lastError: r.last_error,
+    note: r.note,
+  }));
+}
+
+export async function listInstances(
+  q: Queryable,
+  filter: {
+    organizationId: string | null;
+    type?: string | undefined;
+    status?: SagaStatus | undefined;
+    limit: number;
+    before?: { createdAt: string; id: string } | undefined;
+  },
+): Promise<Array<InstanceRecord & { position: string }>> {
+  const params: unknown[] = [];
+  const where: string[] = [];
+  if (filter.organizationId) {
+    params.push(filter.organizationId);
+    where.push(`(organization_id = $${params.length} OR organization_id IS NULL)`);
+  }
+  if (filter.type) {
+    params.push(filter.type);
+    where.push(`type = $${params.length}`);
+  }
+  if (filter.status) {
+    params.push(filter.status);
+    where.push(`status = $${params.length}`);
+  }
+  if (filter.before) {
+    params.push(filter.before.createdAt, filter.before.id);
+    where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+  }
+  params.push(filter.limit);
+  const { rows } = await q.query<InstanceRow & { position: string }>(
+    `SELECT *, created_at::text AS position FROM saga_instance
+      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map((r) => ({ ...toInstance(r), position: r.position }));
+}
+
+/** Instances by type and status, for the gauge. */
+export async function countByStatus(
+  q: Queryable,
+): Promise<Array<{ type: string; status: string; n: number }>> {
+  const { rows } = await q.query<{ type: string; status: string; n: string }>(
+    'SELECT type, status, count(*) AS n FROM saga_instance GROUP BY type, status',
+  );
+  return rows.map((r) => ({ type: r.type, status: r.status, n: Number(r.n) }));
+}

@@ -1,0 +1,78 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { needsRehash, verifyPassword, hashPassword } from '#platform/auth/passwords.js';
+import type { SignedToken, TokenSigner } from '#platform/auth/signer.js';
+import type { Db } from '#platform/data/db.js';
+import { PROBLEM_TYPES, ProblemError, unauthorized } from '#platform/http/problem.js';
+import { userByEmail, type UserRecord } from '../organizations/store.js';
+import type { AuthConfig } from './config.js';
+import { permissionsFor } from './roles.js';
+import { startSession, type IssuedRefreshToken } from './sessions.js';
+import { lockedFor, recordFailure, recordLocked, recordSuccess } from './throttle.js';
+
+export interface SignInDeps {
+  db: Db;
+  signer: TokenSigner;
+  config: AuthConfig;
+}
+
+/** The same answer whether the account or the address is locked, and whether the account exists. */
+export const tooManySignIns = (seconds: number) =>
+  new ProblemError(
+    {
+      type: PROBLEM_TYPES.tooManyRequests,
+      title: 'Too many sign-in attempts',
+      status: 429,
+      detail: `Too many failed sign-ins; try again in ${seconds} s.`,
+    },
+    { headers: { 'retry-after': String(seconds) } },
+  );
+
+/** An access token for the user as they are now (roles and companies read afresh). */
+export const accessTokenFor = (signer: TokenSigner, user: UserRecord): Promise<SignedToken> =>
+  signer.sign({
+    subject: user.id,
+    organizationId: user.organizationId,
+    companies: user.companies,
+    roles: user.roles,
+    permissions: permissionsFor(user.roles),
+    kind: 'user',
+    // A resident's token names the customer they are, so Sales shows them only their own invoices.
+    customerId: user.customerId ?? null,
+  });
+
+/**
+ * Email and password from a client address give an access token and the first refresh token of
+ * a new session. Locked accounts and addresses get a 429 before the password is looked at;
+ * wrong credentials a 401 (held back once an account keeps failing); neither says whether the
+ * email belongs to anyone.
+ */
+export async function signIn(
+  deps: SignInDeps,
+  input: { email: string; password: string; address: string },
+): Promise<SignedToken & IssuedRefreshToken> {
+  const { db, config } = deps;
+  const attempt = { email: input.email, address: input.address };
+  const user = await userByEmail(db, input.email);
+  const lock = await lockedFor(db, attempt);
+  if (lock) {
+    await recordLocked(db, { ...attempt, ...(user ? { userId: user.id } : {}) }, lock.scope);
+    throw tooManySignIns(lock.seconds);
+  }
+  // verifyPassword spends the same time for unknown users: timing tells nothing.
+  const ok = await verifyPassword(input.password, user?.active ? user.passwordHash : null);
+  if (!user || !user.active || !ok) {
+    const holdMs = await recordFailure(db, { ...attempt, ...(user ? { userId: user.id } : {}) }, config);
+    if (holdMs > 0) await sleep(holdMs);
+    throw unauthorized('Wrong email or password.');
+  }
+  await recordSuccess(db, attempt);
+  if (needsRehash(user.passwordHash)) {
+    await db.query('UPDATE app_user SET password_hash = $2 WHERE id = $1', [
+      user.id,
+      await hashPassword(input.password),
+    ]);
+  }
+  const access = await accessTokenFor(deps.signer, user);
+  const session = await startSession(db, user.id, config.REFRESH_TOKEN_TTL_SECONDS);
+  return { ...access, ...session };
+}

@@ -1,0 +1,141 @@
+import type { Queryable } from '#platform/data/db.js';
+
+export interface Bill {
+  id: string;
+  companyId: string | null;
+  number: string;
+  vendorId: string;
+  vendorName: string;
+  purchaseOrderId: string | null;
+  amount: string;
+  dueDate: string;
+  status: 'open';
+  posted: boolean;
+  journalId: string | null;
+  createdBy: string | null;
+  createdAt: string;
+}
+
+interface Row {
+  id: string;
+  company_id: string | null;
+  number: string;
+  vendor_id: string;
+  vendor_name: string;
+  purchase_order_id: string | null;
+  amount: string;
+  due_date: string;
+  status: 'open';
+  journal_id: string | null;
+  created_by: string | null;
+  created_at: Date;
+  position: string;
+}
+
+const SELECT = `
+  SELECT b.id, b.company_id, b.number, b.vendor_id, v.name AS vendor_name, b.purchase_order_id,
+         b.amount::text AS amount, to_char(b.due_date, 'YYYY-MM-DD') AS due_date, b.status, b.journal_id,
+         b.created_by, b.created_at, b.created_at::text AS position
+    FROM bill b JOIN vendor v ON v.id = b.vendor_id`;
+
+const toBill = (r: Row): Bill & { position: string } => ({
+  id: r.id,
+  companyId: r.company_id,
+  number: r.number,
+  vendorId: r.vendor_id,
+  vendorName: r.vendor_name,
+  purchaseOrderId: r.purchase_order_id,
+  amount: r.amount,
+  dueDate: r.due_date,
+  status: r.status,
+  posted: r.journal_id !== null,
+  journalId: r.journal_id,
+  createdBy: r.created_by,
+  createdAt: new Date(r.created_at).toISOString(),
+  position: r.position,
+});
+
+export async function insertBill(
+  q: Queryable,
+  b: {
+    id: string;
+    organizationId: string;
+    companyId: string | null;
+    number: string;
+    vendorId: string;
+    purchaseOrderId: string | null;
+    amount: string;
+    dueDate: string;
+    createdBy: string;
+    correlationId: string;
+    idempotencyKey: string | null;
+  },
+): Promise<void> {
+  await q.query(
+    `INSERT INTO bill (id, organization_id, company_id, number, vendor_id, purchase_order_id, amount, due_date,
+                       created_by, correlation_id, idempotency_key)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+    [
+      b.id,
+      b.organizationId,
+      b.companyId,
+      b.number,
+      b.vendorId,
+      b.purchaseOrderId,
+      b.amount,
+      b.dueDate,
+      b.createdBy,
+      b.correlationId,
+      b.idempotencyKey,
+    ],
+  );
+}
+
+export async function getBill(q: Queryable, organizationId: string, id: string): Promise<Bill | null> {
+  const { rows } = await q.query<Row>(`${SELECT} WHERE b.organization_id = $1 AND b.id = $2`, [
+    organizationId,
+    id,
+  ]);
+  return rows[0] ? toBill(rows[0]) : null;
+}
+
+/** The bill made for a purchase order, if any (one per order). */
+export async function billForOrder(q: Queryable, purchaseOrderId: string): Promise<string | null> {
+  const { rows } = await q.query<{ number: string }>('SELECT number FROM bill WHERE purchase_order_id = $1', [
+    purchaseOrderId,
+  ]);
+  return rows[0]?.number ?? null;
+}
+
+export async function listBills(
+  q: Queryable,
+  organizationId: string,
+  filter: { limit: number; before?: { position: string; id: string } | undefined },
+): Promise<Array<Bill & { position: string }>> {
+  const params: unknown[] = [organizationId];
+  let where = 'b.organization_id = $1';
+  if (filter.before) {
+    params.push(filter.before.position, filter.before.id);
+    where += ` AND (b.created_at, b.id) < ($2::timestamptz, $3::uuid)`;
+  }
+  params.push(filter.limit);
+  const { rows } = await q.query<Row>(
+    `${SELECT} WHERE ${where} ORDER BY b.created_at DESC, b.id DESC LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map(toBill);
+}
+
+/** Common posted the bill's expense; false when the bill is not this organization's. */
+export async function markBillPosted(
+  q: Queryable,
+  organizationId: string,
+  id: string,
+  journalId: string,
+): Promise<boolean> {
+  const { rowCount } = await q.query(
+    `UPDATE bill SET journal_id = $3, posted_at = coalesce(posted_at, now()) WHERE organization_id = $1 AND id = $2`,
+    [organizationId, id, journalId],
+  );
+  return rowCount === 1;
+}

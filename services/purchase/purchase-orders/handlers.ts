@@ -1,0 +1,19 @@
+import { on, type MessageHandler } from '#platform/messaging/bus.js';
+import { recordActivity } from '#platform/observability/activity.js';
+import { LedgerPosted } from '#contracts/common.js';
+import { markReserved } from './store.js';
+
+/** Common reserved an approved order's budget: the order shows `budgetReserved`. */
+export function purchaseOrderHandlers(): MessageHandler[] {
+  return [
+    on(LedgerPosted, 'purchase.purchase-orders.ledger-posted', async (m, tx) => {
+      const p = m.payload;
+      if (p.referenceType !== 'purchase-order' || p.postingKind !== 'po-reservation') return;
+      const found = await markReserved(tx, m.organizationId, p.referenceId, p.journalId);
+      await recordActivity(tx, found ? 'purchase-order.budget-reserved' : 'purchase-order.reserved-unknown', {
+        purchaseOrderId: p.referenceId,
+        journalId: p.journalId,
+      });
+    }),
+  ];
+}

@@ -1,0 +1,16 @@
+import { on, type MessageHandler } from '#platform/messaging/bus.js';
+import { recordActivity } from '#platform/observability/activity.js';
+import { LedgerPosted } from '#contracts/common.js';
+import { markPosted } from './store.js';
+
+/** What Sales' invoices do when a message arrives: Common acknowledged an invoice's posting. */
+export function invoiceHandlers(): MessageHandler[] {
+  return [
+    on(LedgerPosted, 'sales.invoices.ledger-posted', async (m, tx) => {
+      const p = m.payload;
+      if (p.referenceType !== 'invoice' || p.postingKind !== 'invoice') return;
+      const found = await markPosted(tx, m.organizationId, p.referenceId, p.journalId, m.correlationId);
+      if (!found) await recordActivity(tx, 'invoice.posted-unknown', { invoiceId: p.referenceId });
+    }),
+  ];
+}
