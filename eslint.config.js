@@ -11,6 +11,7 @@ export default defineConfig(
       '.dhanman/**',
       'coverage/**',
       'dist/**',
+      'web/dist/**',
       '.tmp*/**',
       '.scratch*/**',
       'test/fixtures/**',
@@ -38,5 +39,10 @@ export default defineConfig(
       ],
       eqeqeq: ['error', 'always', { null: 'ignore' }],
     },
+  },
+  {
+    // The web console runs in the browser.
+    files: ['web/src/**'],
+    languageOptions: { globals: { ...globals.browser } },
   },
 );

@@ -6,7 +6,7 @@ import { exitOnConfigError } from '#platform/config/env.js';
 import { startSystem } from './system.js';
 
 try {
-  const system = await startSystem({ env: process.env, seed: true, handleSignals: true });
+  const system = await startSystem({ env: process.env, seed: true, handleSignals: true, console: true });
   system.printWelcome();
 } catch (err) {
   exitOnConfigError(err);

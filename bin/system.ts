@@ -9,12 +9,16 @@ import { allContracts } from '#contracts/index.js';
 import { DEFAULT_DEMO_PASSWORD, DEMO_ORGANIZATION, DEMO_USERS } from '#contracts/demo.js';
 import { SERVICE_PORTS, type ServiceName } from '#contracts/services.js';
 import { SERVICE_SUBSCRIPTIONS } from '#contracts/subscriptions.js';
+import { ensureConsoleBuilt } from '../web/server/build.js';
+import { startWebConsole } from '../web/server/web-console.js';
 import { SERVICE_LOADERS, START_ORDER } from './services.js';
 
 export interface System {
   runtime: Runtime;
   services: RunningService[];
   url(service: ServiceName): string;
+  /** The web console's address, when the system serves it. */
+  consoleUrl: string | null;
   printWelcome(): void;
   stop(): Promise<void>;
 }
@@ -27,6 +31,8 @@ export interface SystemOptions {
   /** Use free ports instead of the configured ones (tests). */
   freePorts?: boolean;
   handleSignals?: boolean;
+  /** Serve the web console too (built when missing or stale). */
+  console?: boolean;
 }
 
 /** Shared by every service of the process: nothing changes a registry once built. */
@@ -49,12 +55,17 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
   const config = loadRuntimeConfig(opts.env, SERVICE_PORTS);
   const log = createLogger('dhanman', config.LOG_LEVEL, undefined, config.LOG_FORMAT);
   const startedAt = Date.now();
+  // The console builds (when stale) while the services start; it is served once they are up.
+  const building = opts.console ? ensureConsoleBuilt((msg) => log.info(msg)) : undefined;
+  building?.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
   const runtime = await createRuntime(config, log);
   const services: RunningService[] = [];
   const names = START_ORDER.filter((n) => !opts.only || opts.only.includes(n));
   const env = { ...opts.env };
 
+  let webConsole: { url: string; stop(): Promise<void> } | null = null;
   const stop = async () => {
+    await webConsole?.stop();
     for (const s of [...services].reverse()) await s.stop();
     await runtime.close();
   };
@@ -80,6 +91,16 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
       env[`${name.toUpperCase()}_URL`] = running.url;
     }
     for (const running of services) await running.startMessaging();
+    if (opts.console) {
+      await building;
+      const urls = Object.fromEntries(services.map((s) => [s.name, s.url]));
+      webConsole = await startWebConsole(
+        urls,
+        opts.env,
+        (msg) => log.info(msg),
+        opts.freePorts ? 0 : undefined,
+      );
+    }
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;
@@ -90,6 +111,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     runtime,
     services,
     stop,
+    consoleUrl: webConsole?.url ?? null,
     url(service) {
       const found = services.find((s) => s.name === service);
       if (!found) throw new Error(`service ${service} is not running`);
@@ -100,6 +122,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
         '',
         `Dhanman is up (${runtime.mode}, ready in ${readySeconds.toFixed(1)} s)`,
         '',
+        ...(webConsole ? [`  web console   ${webConsole.url}`, ''] : []),
         ...services.map((s) => `  ${s.name.padEnd(13)} ${s.url}   (docs: ${s.url}/docs)`),
         '',
         `Demo organization: ${DEMO_ORGANIZATION.name}`,

@@ -39,6 +39,7 @@ function run(command: string, args: string[], capture: boolean): Promise<Outcome
 
 const checks: { name: string; command: string; args: string[] }[] = [
   { name: 'typecheck (tsc --noEmit)', command: bin('tsc'), args: ['--noEmit', '-p', '.'] },
+  { name: 'typecheck web console (tsc -p web)', command: bin('tsc'), args: ['-p', 'web/tsconfig.json'] },
   { name: 'lint (eslint --max-warnings 0)', command: bin('eslint'), args: ['.', '--max-warnings', '0'] },
   {
     name: 'format (prettier --check)',

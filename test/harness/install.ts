@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 
 export const RABBITMQ_SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
+export const CHROMIUM = '/usr/bin/chromium';
 const POSTGRES_ROOT = '/usr/lib/postgresql';
 const PREFERRED_POSTGRES = '15';
 const POLICY_RC = '/usr/sbin/policy-rc.d';
@@ -21,6 +22,8 @@ function missingPackages(): string[] {
   const missing: string[] = [];
   if (postgresBinDir() === undefined) missing.push('postgresql');
   if (!existsSync(RABBITMQ_SERVER)) missing.push('rabbitmq-server');
+  // The console's browser tests drive Debian's Chromium (no browser download is possible here).
+  if (!existsSync(CHROMIUM)) missing.push('chromium');
   return missing;
 }
 

@@ -42,6 +42,8 @@ export interface TestSystemOptions {
   only?: ServiceName[];
   seed?: boolean;
   env?: Record<string, string>;
+  /** Serve the web console too. */
+  console?: boolean;
 }
 
 /**
@@ -66,6 +68,7 @@ export async function startTestSystem(opts: TestSystemOptions): Promise<TestSyst
     env,
     seed: opts.seed ?? true,
     freePorts: true,
+    console: opts.console ?? false,
     ...(opts.only ? { only: opts.only } : {}),
   });
   return {

@@ -24,6 +24,8 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
     P.payrollWrite,
     P.emailsRead,
     P.usersRead,
+    // Read-only operations: the timeline of the documents they create (the console links it).
+    P.opsRead,
   ],
   manager: [
     P.customersRead,

@@ -30,6 +30,10 @@ const invoiceSchema = createdSchema.extend({
   postedAt: z.string().nullable(),
   paidAt: z.string().nullable(),
   journalId: z.uuid().nullable(),
+  correlationId: z
+    .string()
+    .nullable()
+    .describe('The thread of the request that made it (GET /api/ops/trace/{id})'),
   createdAt: z.string(),
   lines: z.array(
     z.object({
@@ -56,6 +60,7 @@ const view = (i: Invoice) => ({
   postedAt: i.postedAt,
   paidAt: i.paidAt,
   journalId: i.journalId,
+  correlationId: i.correlationId,
   createdAt: i.createdAt,
   lines: i.lines,
 });

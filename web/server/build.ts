@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The console's sources and where their build goes. */
+export const WEB_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const DIST = join(WEB_ROOT, 'dist');
+const STAMP = join(DIST, '.source-hash');
+const INPUTS = ['index.html', 'vite.config.ts', 'src'];
+
+function filesUnder(path: string): string[] {
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path)
+    .sort()
+    .flatMap((name) => filesUnder(join(path, name)));
+}
+
+/** A hash of every source file's path and content: the build is stale when it differs. */
+export function sourceHash(): string {
+  const hash = createHash('sha256');
+  for (const file of INPUTS.flatMap((p) => filesUnder(join(WEB_ROOT, p)))) {
+    hash.update(relative(WEB_ROOT, file)).update('\0').update(readFileSync(file)).update('\0');
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * Builds the console when its build is missing or older than its sources (a content hash, so a
+ * fresh clone, a pull and an edit all rebuild, and an unchanged tree starts at once).
+ */
+export async function ensureConsoleBuilt(log: (msg: string) => void = () => {}): Promise<{ built: boolean }> {
+  const hash = sourceHash();
+  if (existsSync(STAMP) && readFileSync(STAMP, 'utf8') === hash) return { built: false };
+  const started = Date.now();
+  log('building the web console…');
+  const { build } = await import('vite');
+  await build({ configFile: join(WEB_ROOT, 'vite.config.ts'), logLevel: 'warn' });
+  writeFileSync(STAMP, hash);
+  log(`web console built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return { built: true };
+}

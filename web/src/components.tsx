@@ -1,0 +1,92 @@
+import type { ReactNode } from 'react';
+import { ApiError } from './api';
+
+/** An API error as people read it: the problem's title, then its detail. */
+export function ErrorBox({ error }: { error: Error | undefined }) {
+  if (!error) return null;
+  const title = error instanceof ApiError ? error.title : 'Something went wrong';
+  const detail = error instanceof ApiError ? error.detail : error.message;
+  return (
+    <div className="error" role="alert">
+      <strong>{title}</strong>
+      {detail ? <p>{detail}</p> : null}
+    </div>
+  );
+}
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p className="loading" role="status" aria-live="polite">
+      Loading {what}…
+    </p>
+  );
+}
+
+export function Section({
+  title,
+  actions,
+  children,
+}: {
+  title: string;
+  actions?: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <section className="card" aria-label={title}>
+      <header className="card-head">
+        <h2>{title}</h2>
+        {actions}
+      </header>
+      {children}
+    </section>
+  );
+}
+
+export function Badge({ value }: { value: string }) {
+  return <span className={`badge badge-${value.replace(/[^a-z-]/g, '')}`}>{value}</span>;
+}
+
+/** A table that turns into stacked cards at phone width (see styles.css). */
+export function Table<T>({
+  rows,
+  columns,
+  empty,
+  label,
+}: {
+  rows: T[];
+  columns: { title: string; cell(row: T): ReactNode }[];
+  empty: string;
+  label: string;
+}) {
+  if (rows.length === 0) return <p className="empty">{empty}</p>;
+  return (
+    <table aria-label={label}>
+      <thead>
+        <tr>
+          {columns.map((c) => (
+            <th key={c.title} scope="col">
+              {c.title}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row, i) => (
+          <tr key={i}>
+            {columns.map((c) => (
+              <td key={c.title} data-label={c.title}>
+                {c.cell(row)}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export const money = (value: string | number): string =>
+  `₹ ${Number(value).toLocaleString('en-IN', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+
+export const when = (iso: string | null | undefined): string =>
+  iso ? new Date(iso).toLocaleString('en-IN') : '—';

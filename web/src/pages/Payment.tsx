@@ -1,0 +1,64 @@
+import { call } from '../api';
+import { Badge, ErrorBox, Loading, Section, Table, money, when } from '../components';
+import { useLoad } from '../hooks';
+
+interface Payment {
+  id: string;
+  invoiceId: string;
+  amount: string;
+  status: string;
+  transactionId: string | null;
+  failureReason: string | null;
+  steps: { name: string; status: string; attempts: number; at: string }[];
+}
+
+/** A payment and its saga's steps: what ran, how often, with what outcome. */
+export function PaymentDetail({ id }: { id: string }) {
+  const payment = useLoad(() => call<Payment>('sales', `/api/payments/${encodeURIComponent(id)}`), [id]);
+  if (payment.loading && !payment.data) return <Loading what="the payment" />;
+  if (!payment.data) return <ErrorBox error={payment.error} />;
+  const p = payment.data;
+  return (
+    <Section
+      title="Payment"
+      actions={
+        <button type="button" className="secondary" onClick={payment.reload}>
+          Refresh
+        </button>
+      }
+    >
+      <dl className="facts">
+        <dt>Invoice</dt>
+        <dd>
+          <a href={`#/invoices/${p.invoiceId}`}>open the invoice</a>
+        </dd>
+        <dt>Amount</dt>
+        <dd>{money(p.amount)}</dd>
+        <dt>Status</dt>
+        <dd>
+          <Badge value={p.status} />
+        </dd>
+        <dt>Transaction</dt>
+        <dd>{p.transactionId ?? '—'}</dd>
+        {p.failureReason && (
+          <>
+            <dt>Reason</dt>
+            <dd>{p.failureReason}</dd>
+          </>
+        )}
+      </dl>
+      <h3>Saga steps</h3>
+      <Table
+        label="Saga steps"
+        rows={p.steps}
+        empty="No step has run yet."
+        columns={[
+          { title: 'Step', cell: (s) => s.name },
+          { title: 'Outcome', cell: (s) => <Badge value={s.status} /> },
+          { title: 'Attempts', cell: (s) => s.attempts },
+          { title: 'When', cell: (s) => when(s.at) },
+        ]}
+      />
+    </Section>
+  );
+}

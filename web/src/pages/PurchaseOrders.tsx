@@ -1,0 +1,248 @@
+import { useState, type FormEvent } from 'react';
+import { call, can, type Session } from '../api';
+import { Badge, ErrorBox, Loading, Section, Table, money, when } from '../components';
+import { useLoad } from '../hooks';
+
+interface Vendor {
+  id: string;
+  name: string;
+}
+interface PurchaseOrder {
+  id: string;
+  number: string;
+  status: string;
+  amount: string;
+  vendorName: string;
+  requestedBy: string;
+  requestedByName: string | null;
+  requiredRoles: string[];
+  approvals: { role: string; userId: string; userName: string | null; comments: string | null; at: string }[];
+  rejection: { userName: string | null; comments: string; at: string } | null;
+  budgetReserved: boolean;
+  items: { position: number; description: string; quantity: number; unitPrice: string; amount: string }[];
+}
+
+/** Runs one action and reports its problem, if any, where the person clicked. */
+function useAction(after: () => void) {
+  const [error, setError] = useState<Error>();
+  const [busy, setBusy] = useState(false);
+  const run = async (action: () => Promise<unknown>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await action();
+      after();
+    } catch (err) {
+      setError(err as Error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { error, busy, run };
+}
+
+function NewPurchaseOrder({ onCreated }: { onCreated(): void }) {
+  const vendors = useLoad(() => call<{ items: Vendor[] }>('purchase', '/api/vendors?limit=100'), []);
+  const [vendorId, setVendorId] = useState('');
+  const [description, setDescription] = useState('');
+  const [quantity, setQuantity] = useState('1');
+  const [unitPrice, setUnitPrice] = useState('');
+  const action = useAction(onCreated);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void action.run(() =>
+      call('purchase', '/api/purchase-orders', {
+        body: {
+          vendorId: vendorId || vendors.data?.items[0]?.id,
+          items: [{ description, quantity: Number(quantity), unitPrice }],
+        },
+        idempotencyKey: true,
+      }),
+    );
+  };
+  return (
+    <form onSubmit={submit} className="inline-form" aria-label="New purchase order">
+      <label>
+        Vendor
+        <select name="vendor" value={vendorId} onChange={(e) => setVendorId(e.target.value)}>
+          {(vendors.data?.items ?? []).map((v) => (
+            <option key={v.id} value={v.id}>
+              {v.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Item
+        <input
+          name="description"
+          value={description}
+          onChange={(e) => setDescription(e.target.value)}
+          required
+        />
+      </label>
+      <label>
+        Quantity
+        <input
+          name="quantity"
+          inputMode="numeric"
+          value={quantity}
+          onChange={(e) => setQuantity(e.target.value)}
+        />
+      </label>
+      <label>
+        Unit price
+        <input
+          name="unitPrice"
+          inputMode="decimal"
+          value={unitPrice}
+          onChange={(e) => setUnitPrice(e.target.value)}
+          required
+        />
+      </label>
+      <button type="submit" disabled={action.busy}>
+        Create purchase order
+      </button>
+      <ErrorBox error={action.error ?? vendors.error} />
+    </form>
+  );
+}
+
+export function PurchaseOrderDetail({ id, session }: { id: string; session: Session }) {
+  const po = useLoad(
+    () => call<PurchaseOrder>('purchase', `/api/purchase-orders/${encodeURIComponent(id)}`),
+    [id],
+  );
+  const action = useAction(po.reload);
+  const [comments, setComments] = useState('');
+  if (po.loading && !po.data) return <Loading what="the purchase order" />;
+  if (!po.data) return <ErrorBox error={po.error} />;
+  const p = po.data;
+  const post = (verb: string, body?: unknown) =>
+    action.run(() => call('purchase', `/api/purchase-orders/${p.id}/${verb}`, { method: 'POST', body }));
+  const mine = p.requestedBy === session.subject;
+  return (
+    <Section
+      title={`Purchase order ${p.number}`}
+      actions={
+        <button type="button" className="secondary" onClick={po.reload}>
+          Refresh
+        </button>
+      }
+    >
+      <dl className="facts">
+        <dt>Vendor</dt>
+        <dd>{p.vendorName}</dd>
+        <dt>Amount</dt>
+        <dd>{money(p.amount)}</dd>
+        <dt>Status</dt>
+        <dd>
+          <Badge value={p.status} />
+        </dd>
+        <dt>Requested by</dt>
+        <dd>{p.requestedByName ?? p.requestedBy}</dd>
+        <dt>Approval by</dt>
+        <dd>{p.requiredRoles.join(', ') || '—'}</dd>
+        <dt>Budget</dt>
+        <dd>
+          <Badge value={p.budgetReserved ? 'reserved' : 'not reserved'} />
+        </dd>
+      </dl>
+      <h3>Approval history</h3>
+      <Table
+        label="Approvals"
+        rows={p.approvals}
+        empty="No approvals yet."
+        columns={[
+          { title: 'Role', cell: (a) => a.role },
+          { title: 'By', cell: (a) => a.userName ?? a.userId },
+          { title: 'Comments', cell: (a) => a.comments ?? '' },
+          { title: 'When', cell: (a) => when(a.at) },
+        ]}
+      />
+      {p.rejection && (
+        <p className="error">
+          Rejected by {p.rejection.userName ?? 'someone'} ({when(p.rejection.at)}): {p.rejection.comments}
+        </p>
+      )}
+      <div className="inline-form">
+        {p.status === 'draft' && mine && (
+          <button type="button" onClick={() => post('submit')} disabled={action.busy}>
+            Submit for approval
+          </button>
+        )}
+        {p.status === 'submitted' && can(session, 'purchase-orders:approve') && (
+          <>
+            <label>
+              Comments
+              <input name="comments" value={comments} onChange={(e) => setComments(e.target.value)} />
+            </label>
+            <button
+              type="button"
+              onClick={() => post('approve', comments ? { comments } : {})}
+              disabled={action.busy}
+            >
+              Approve
+            </button>
+            <button
+              type="button"
+              className="secondary"
+              onClick={() => post('reject', { comments })}
+              disabled={action.busy}
+            >
+              Reject
+            </button>
+          </>
+        )}
+        {(p.status === 'draft' || p.status === 'submitted') && mine && (
+          <button type="button" className="secondary" onClick={() => post('cancel')} disabled={action.busy}>
+            Cancel
+          </button>
+        )}
+      </div>
+      <ErrorBox error={action.error} />
+    </Section>
+  );
+}
+
+export function PurchaseOrders({ session }: { session: Session }) {
+  const list = useLoad(
+    () => call<{ items: PurchaseOrder[] }>('purchase', '/api/purchase-orders?limit=50'),
+    [],
+  );
+  return (
+    <>
+      {can(session, 'purchase-orders:write') && (
+        <Section title="New purchase order">
+          <NewPurchaseOrder onCreated={list.reload} />
+        </Section>
+      )}
+      <Section
+        title="Purchase orders"
+        actions={
+          <button type="button" className="secondary" onClick={list.reload}>
+            Refresh
+          </button>
+        }
+      >
+        <ErrorBox error={list.error} />
+        {list.loading && !list.data ? (
+          <Loading what="purchase orders" />
+        ) : (
+          <Table
+            label="Purchase orders"
+            rows={list.data?.items ?? []}
+            empty="No purchase orders yet."
+            columns={[
+              { title: 'Number', cell: (p) => <a href={`#/purchase-orders/${p.id}`}>{p.number}</a> },
+              { title: 'Vendor', cell: (p) => p.vendorName },
+              { title: 'Amount', cell: (p) => money(p.amount) },
+              { title: 'Status', cell: (p) => <Badge value={p.status} /> },
+              { title: 'Budget', cell: (p) => (p.budgetReserved ? 'reserved' : '—') },
+            ]}
+          />
+        )}
+      </Section>
+    </>
+  );
+}
