@@ -95,14 +95,16 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
   void root.register(correlationPlugin);
   const security = opts.security ?? {};
   void root.register(securityHeadersPlugin, { connectSources: security.connectSources ?? [] });
-  void root.register(corsPlugin, {
-    origins: security.corsOrigins ?? ['http://localhost:8080', 'http://127.0.0.1:8080'],
-  });
   if (security.rateLimits)
     void root.register(rateLimitPlugin, { service: opts.service, budgets: security.rateLimits });
   void root.register(serverTracingPlugin, { service: opts.service });
   void root.register(authenticationPlugin, { auth: opts.auth ?? false });
   void root.register(problemHandlersPlugin, { log: opts.log });
+  // After the problem handlers: a route takes the error handler of the moment it is added, and
+  // CORS adds its preflight route (`OPTIONS *`), whose errors must be problem+json too.
+  void root.register(corsPlugin, {
+    origins: security.corsOrigins ?? ['http://localhost:8080', 'http://127.0.0.1:8080'],
+  });
   if (opts.idempotency) void root.register(idempotencyPlugin, { ...opts.idempotency, log: opts.log });
   void root.register(openApiPlugin);
   void root.register(serverMetricsPlugin, { service: opts.service });

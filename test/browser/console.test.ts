@@ -143,7 +143,8 @@ describe('the web console', () => {
     await page.getByRole('link', { name: 'See the payment and its steps' }).click();
     const steps = page.getByRole('table', { name: 'Saga steps' });
     await steps.waitFor();
-    expect(await steps.getByText('succeeded').count()).toBeGreaterThan(0);
+    await steps.getByRole('row').filter({ hasText: 'charge' }).getByText('done', { exact: true }).waitFor();
+    expect(await steps.getByText('failed', { exact: true }).count()).toBe(0);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'payment');
   });
@@ -179,6 +180,34 @@ describe('the web console', () => {
     expect(await accountant.getByRole('table', { name: 'Approvals' }).getByRole('row').count()).toBe(3);
     expect(await seriousViolations(accountant)).toEqual([]);
     await screenshot(accountant, 'purchase-order');
+  });
+
+  it('the operator triggers the monthly run from the jobs page and watches it complete', async () => {
+    const page = await session();
+    await signIn(page, 'admin@demo.dhanman.local');
+    await page.getByRole('link', { name: 'Operations' }).click();
+    const recurring = page.getByRole('table', { name: 'Recurring jobs sales' });
+    const monthly = recurring.getByRole('row').filter({ hasText: 'monthly-invoice-run' }).first();
+    await monthly.waitFor();
+    expect(await monthly.textContent()).toContain('Asia/Kolkata');
+    await monthly.getByRole('button', { name: 'Trigger now' }).click();
+    await screenshot(page, 'operations');
+
+    await page.getByRole('link', { name: 'Monthly runs' }).click();
+    const runs = page.getByRole('table', { name: 'Monthly runs' });
+    await refreshUntil(page, 'the triggered run to complete', () =>
+      runs.getByText('completed', { exact: true }).first().isVisible(),
+    );
+    const run = runs.getByRole('row').filter({ hasText: 'completed' }).first();
+    const created = Number(await run.locator('td[data-label="Created"]').textContent());
+    const skipped = Number(await run.locator('td[data-label="Skipped"]').textContent());
+    const residents = Number(await run.locator('td[data-label="Residents"]').textContent());
+    expect(residents).toBeGreaterThan(0);
+    expect(created + skipped + Number(await run.locator('td[data-label="Failed"]').textContent())).toBe(
+      residents,
+    );
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'monthly-runs');
   });
 
   it('works at phone width, and the operator sees every service healthy', async () => {

@@ -224,7 +224,9 @@ describe.each(CASES)('monthly invoice run on $name', ({ mode }) => {
     expect(await runs()).toBe(before);
   });
 
-  it.runIf(mode === 'distributed')(
+  // Only where Community is a server of its own to stop: the embedded case registers no test
+  // (rather than a skipped one).
+  (mode === 'distributed' ? it : () => undefined)(
     'Community down: the run fails with the reason; a later run completes',
     async () => {
       const index = system.services.findIndex((s) => s.name === 'community');
