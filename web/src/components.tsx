@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { ApiError } from './api';
+import type { Loaded } from './hooks';
 
 /** An API error as people read it: the problem's title, then its detail. */
 export function ErrorBox({ error }: { error: Error | undefined }) {
@@ -90,3 +91,33 @@ export const money = (value: string | number): string =>
 
 export const when = (iso: string | null | undefined): string =>
   iso ? new Date(iso).toLocaleString('en-IN') : '—';
+
+/**
+ * A section showing something loaded: a Refresh button, the problem when loading failed, a loading
+ * note until the first answer, then `children` with the data.
+ */
+export function LoadedSection<T>({
+  title,
+  loaded,
+  what,
+  children,
+}: {
+  title: string;
+  loaded: Loaded<T>;
+  what: string;
+  children(data: T): ReactNode;
+}) {
+  return (
+    <Section
+      title={title}
+      actions={
+        <button type="button" className="secondary" onClick={loaded.reload}>
+          Refresh
+        </button>
+      }
+    >
+      <ErrorBox error={loaded.error} />
+      {loaded.data !== undefined ? children(loaded.data) : loaded.loading ? <Loading what={what} /> : null}
+    </Section>
+  );
+}

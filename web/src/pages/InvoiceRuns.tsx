@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { call, can, type Session } from '../api';
-import { Badge, ErrorBox, Loading, Section, Table, when } from '../components';
+import { Badge, ErrorBox, LoadedSection, Section, Table, when } from '../components';
 import { useLoad } from '../hooks';
 
 interface InvoiceRun {
@@ -52,21 +52,11 @@ export function InvoiceRuns({ session }: { session: Session }) {
           </form>
         </Section>
       )}
-      <Section
-        title="Monthly runs"
-        actions={
-          <button type="button" className="secondary" onClick={list.reload}>
-            Refresh
-          </button>
-        }
-      >
-        <ErrorBox error={list.error} />
-        {list.loading && !list.data ? (
-          <Loading what="runs" />
-        ) : (
+      <LoadedSection title="Monthly runs" loaded={list} what="runs">
+        {(data) => (
           <Table
             label="Monthly runs"
-            rows={list.data?.items ?? []}
+            rows={data.items}
             empty="No runs yet."
             columns={[
               { title: 'Month', cell: (r) => r.period },
@@ -95,7 +85,7 @@ export function InvoiceRuns({ session }: { session: Session }) {
             ]}
           />
         )}
-      </Section>
+      </LoadedSection>
     </>
   );
 }

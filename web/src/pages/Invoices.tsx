@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { call, can, type Session } from '../api';
-import { Badge, ErrorBox, Loading, Section, Table, money } from '../components';
+import { Badge, ErrorBox, LoadedSection, Section, Table, money } from '../components';
 import { useLoad } from '../hooks';
 
 interface Invoice {
@@ -95,21 +95,11 @@ export function Invoices({ session }: { session: Session }) {
           <NewInvoice onCreated={list.reload} />
         </Section>
       )}
-      <Section
-        title="Invoices"
-        actions={
-          <button type="button" className="secondary" onClick={list.reload}>
-            Refresh
-          </button>
-        }
-      >
-        <ErrorBox error={list.error} />
-        {list.loading && !list.data ? (
-          <Loading what="invoices" />
-        ) : (
+      <LoadedSection title="Invoices" loaded={list} what="invoices">
+        {(data) => (
           <Table
             label="Invoices"
-            rows={list.data?.items ?? []}
+            rows={data.items}
             empty="No invoices yet."
             columns={[
               { title: 'Number', cell: (i) => <a href={`#/invoices/${i.id}`}>{i.number}</a> },
@@ -121,7 +111,7 @@ export function Invoices({ session }: { session: Session }) {
             ]}
           />
         )}
-      </Section>
+      </LoadedSection>
     </>
   );
 }

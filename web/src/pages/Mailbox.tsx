@@ -1,5 +1,5 @@
 import { call } from '../api';
-import { ErrorBox, Loading, Section, Table, when } from '../components';
+import { ErrorBox, LoadedSection, Loading, Section, Table, when } from '../components';
 import { useLoad } from '../hooks';
 
 interface Email {
@@ -40,21 +40,11 @@ export function Mailbox({ id }: { id: string | undefined }) {
   return (
     <>
       {id && <Mail id={id} />}
-      <Section
-        title="Mailbox"
-        actions={
-          <button type="button" className="secondary" onClick={list.reload}>
-            Refresh
-          </button>
-        }
-      >
-        <ErrorBox error={list.error} />
-        {list.loading && !list.data ? (
-          <Loading what="mail" />
-        ) : (
+      <LoadedSection title="Mailbox" loaded={list} what="mail">
+        {(data) => (
           <Table
             label="Mails"
-            rows={list.data?.items ?? []}
+            rows={data.items}
             empty="No mail sent yet."
             columns={[
               { title: 'Subject', cell: (m) => <a href={`#/mailbox/${m.id}`}>{m.subject}</a> },
@@ -64,7 +54,7 @@ export function Mailbox({ id }: { id: string | undefined }) {
             ]}
           />
         )}
-      </Section>
+      </LoadedSection>
     </>
   );
 }

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { call, can, type Session } from '../api';
-import { Badge, ErrorBox, Loading, Section, Table, money, when } from '../components';
+import { Badge, ErrorBox, LoadedSection, Loading, Section, Table, money, when } from '../components';
 import { useLoad } from '../hooks';
 
 interface Vendor {
@@ -217,21 +217,11 @@ export function PurchaseOrders({ session }: { session: Session }) {
           <NewPurchaseOrder onCreated={list.reload} />
         </Section>
       )}
-      <Section
-        title="Purchase orders"
-        actions={
-          <button type="button" className="secondary" onClick={list.reload}>
-            Refresh
-          </button>
-        }
-      >
-        <ErrorBox error={list.error} />
-        {list.loading && !list.data ? (
-          <Loading what="purchase orders" />
-        ) : (
+      <LoadedSection title="Purchase orders" loaded={list} what="purchase orders">
+        {(data) => (
           <Table
             label="Purchase orders"
-            rows={list.data?.items ?? []}
+            rows={data.items}
             empty="No purchase orders yet."
             columns={[
               { title: 'Number', cell: (p) => <a href={`#/purchase-orders/${p.id}`}>{p.number}</a> },
@@ -242,7 +232,7 @@ export function PurchaseOrders({ session }: { session: Session }) {
             ]}
           />
         )}
-      </Section>
+      </LoadedSection>
     </>
   );
 }
