@@ -23,6 +23,11 @@ export interface EndToEndResult {
   latencyRate: number;
   p50Ms: number;
   p99Ms: number;
+  /**
+   * CPU time of this process (producer, relay, both consumers) per event in the throughput phase:
+   * unlike the rates, it barely moves when the machine is busy with other work.
+   */
+  cpuMsPerEvent: number;
 }
 
 export interface EndToEndOptions {
@@ -130,6 +135,7 @@ export async function measureEndToEnd(o: EndToEndOptions): Promise<EndToEndResul
     const effects = counter(o.events * 2, 180_000, 'end-to-end delivery');
     onEffect = () => effects.hit();
     const t0 = nowMs();
+    const cpu0 = process.cpuUsage();
     let next = 0;
     await Promise.all(
       Array.from({ length: WRITERS }, async () => {
@@ -143,6 +149,8 @@ export async function measureEndToEnd(o: EndToEndOptions): Promise<EndToEndResul
     const writeRate = o.events / ((nowMs() - t0) / 1000);
     await effects.done;
     const deliveredRate = o.events / ((nowMs() - t0) / 1000);
+    const cpu = process.cpuUsage(cpu0);
+    const cpuMsPerEvent = (cpu.user + cpu.system) / 1000 / o.events;
     o.log(`end to end: wrote ${Math.round(writeRate)}/s, delivered to both ${Math.round(deliveredRate)}/s`);
 
     // Latency at half the delivered rate.
@@ -172,6 +180,7 @@ export async function measureEndToEnd(o: EndToEndOptions): Promise<EndToEndResul
       latencyRate,
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
+      cpuMsPerEvent,
     };
   } finally {
     for (const n of nodes) {

@@ -3,6 +3,7 @@ import { env, loadConfig } from '../config/env.js';
 import { DEFAULT_RESILIENCE } from '../http/resilience.js';
 import { DEFAULT_JOB_RETRY_DELAYS_SECONDS } from '../jobs/jobs.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_DELIVERY_LIMIT } from '../messaging/consumer.js';
+import { SAMPLER_NAMES } from '../observability/tracing-sdk.js';
 import { DEFAULT_OUTBOX_RETENTION_MS } from '../messaging/retention.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_PREFETCH, DEFAULT_RETRY_DELAYS_MS } from '../messaging/transport.js';
 
@@ -57,6 +58,10 @@ export const runtimeConfigSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: env.url(['http', 'https']).optional(),
   /** Longest wait before buffered spans are exported (ms). */
   OTEL_BSP_SCHEDULE_DELAY: env.int(1_000, 1),
+  /** Head sampling (see tracing-sdk.ts); every trace is kept unless this says otherwise. */
+  OTEL_TRACES_SAMPLER: z.enum(SAMPLER_NAMES).default('parentbased_always_on'),
+  /** The share of new traces kept by a `*traceidratio` sampler, 0 to 1. */
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
 });
 
 export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;

@@ -34,6 +34,8 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
     ? startTracing({
         endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
         exportDelayMs: config.OTEL_BSP_SCHEDULE_DELAY,
+        sampler: config.OTEL_TRACES_SAMPLER,
+        samplerRatio: config.OTEL_TRACES_SAMPLER_ARG,
       })
     : undefined;
   const databases: DatabaseSource = await openDatabases({

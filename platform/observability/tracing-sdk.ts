@@ -1,6 +1,14 @@
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  type Sampler,
+} from '@opentelemetry/sdk-trace-base';
 import type { Tracer } from '@opentelemetry/api';
 import { installTracers } from './tracing.js';
 
@@ -9,6 +17,34 @@ export interface TracingOptions {
   endpoint: string;
   /** Longest wait before a batch of spans is sent (ms). */
   exportDelayMs?: number;
+  /** `OTEL_TRACES_SAMPLER` (the specification's names); default `parentbased_always_on`. */
+  sampler?: SamplerName;
+  /** `OTEL_TRACES_SAMPLER_ARG`: the share of new traces kept by the `*traceidratio` samplers. */
+  samplerRatio?: number;
+}
+
+export const SAMPLER_NAMES = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+export type SamplerName = (typeof SAMPLER_NAMES)[number];
+
+/**
+ * Head sampling as the OpenTelemetry specification names it. A parent-based sampler follows the
+ * `sampled` flag of the trace it continues, so a trace kept at the HTTP edge is kept in every
+ * service and message it reaches, and a dropped one costs a non-recording span everywhere.
+ */
+export function samplerOf(name: SamplerName = 'parentbased_always_on', ratio = 1): Sampler {
+  const root = name.endsWith('always_on')
+    ? new AlwaysOnSampler()
+    : name.endsWith('always_off')
+      ? new AlwaysOffSampler()
+      : new TraceIdRatioBasedSampler(ratio);
+  return name.startsWith('parentbased_') ? new ParentBasedSampler({ root }) : root;
 }
 
 export interface TracingHandle {
@@ -36,6 +72,7 @@ export function startTracing(opts: TracingOptions): TracingHandle {
     const known = tracers.get(service);
     if (known) return known;
     const provider = new BasicTracerProvider({
+      sampler: samplerOf(opts.sampler, opts.samplerRatio),
       resource: resourceFromAttributes({ 'service.name': service, 'service.namespace': 'dhanman' }),
       spanProcessors: [
         new BatchSpanProcessor(new OTLPTraceExporter({ url }), {
