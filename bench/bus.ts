@@ -18,6 +18,7 @@ import { startTracing } from '#platform/observability/tracing-sdk.js';
 import { busTransport } from './bus/bus-transport.js';
 import { startOtlpSink } from './otlp-sink.js';
 import { measureEndToEnd, type EndToEndResult } from './bus/end-to-end.js';
+import { tracingShareOf } from './tracing-share.js';
 import { rascalSubject } from './bus/rascal.js';
 import { rawAmqplib } from './bus/raw-amqplib.js';
 import { measureSubject, type Rates, type Subject } from './bus/workload.js';
@@ -91,6 +92,18 @@ async function main(): Promise<void> {
       events: E2E_N,
       log,
     });
+    // What tracing off costs: its code's share of the CPU samples of a profiled run without it.
+    const offShare = TRACING
+      ? await tracingShareOf(async () => {
+          await measureEndToEnd({
+            amqpUrl: rabbit!.url,
+            databaseUrl: pg!.url,
+            queueType,
+            events: Math.min(E2E_N, 3_000),
+            log: (m) => log(`tracing off, profiled: ${m}`),
+          });
+        })
+      : undefined;
     const traced: Traced[] = [];
     for (const ratio of TRACING ? [1, SAMPLED_RATIO] : []) {
       const sink = await startOtlpSink();
@@ -116,7 +129,7 @@ async function main(): Promise<void> {
       }
     }
     const machine = `${cpus().length} cores, load average ${loadBefore.toFixed(1)} before / ${loadavg()[0]!.toFixed(1)} after`;
-    report(raw, bus, peer, e2e, traced, pg.settings, machine, (Date.now() - t0) / 1000);
+    report(raw, bus, peer, e2e, traced, offShare, pg.settings, machine, (Date.now() - t0) / 1000);
   } finally {
     await Promise.allSettled([rabbit?.stop(), pg?.stop()]);
   }
@@ -137,6 +150,7 @@ function report(
   peer: Rates,
   e2e: EndToEndResult,
   traced: Traced[],
+  offShare: number | undefined,
   pgSettings: Readonly<Record<string, string | number>>,
   machine: string,
   seconds: number,
@@ -211,6 +225,11 @@ function report(
         `(c) tracing exporting over OTLP, ${pct(t.ratio)} of traces kept (${int(t.spans)} spans): ` +
         `rate ${pct(t.e2e.deliveredRate / e2e.deliveredRate)} of off; CPU per event +${pct(t.e2e.cpuMsPerEvent / e2e.cpuMsPerEvent - 1)} (target: cost <= 10%)`,
     ),
+    ...(offShare === undefined
+      ? []
+      : [
+          `(c) tracing off: its code's share of the process's CPU samples ${(offShare * 100).toFixed(2)}% (target <= 2%)`,
+        ]),
     `PostgreSQL settings: ${Object.entries(pgSettings)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')}`,
@@ -232,6 +251,7 @@ function report(
     endToEndP99Ms: round1(e2e.p99Ms),
     endToEndLatencyRate: Math.round(e2e.latencyRate),
     endToEndCpuMsPerEvent: round3(e2e.cpuMsPerEvent),
+    ...(offShare === undefined ? {} : { tracingOffCpuShare: round3(offShare) }),
     tracing: traced.map((t) => ({
       ratio: t.ratio,
       endToEnd: Math.round(t.e2e.deliveredRate),

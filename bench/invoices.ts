@@ -16,9 +16,10 @@ import { BENCH_SETTINGS, startPostgres, startRabbit } from '../test/harness/serv
 import { DEFAULT_DEMO_PASSWORD } from '#contracts/demo.js';
 import { freePort } from '../test/harness/ports.js';
 import { launchDistributed, launchEmbedded, type Launched } from './invoices/launch.js';
-import { cpuPerInvoice, sampleCpu } from './invoices/cpu.js';
+import { cpuPerInvoice, postmasterPid, sampleCpu } from './invoices/cpu.js';
 import { runInvoices, type RunResult } from './invoices/load.js';
 import { startOtlpSink } from './otlp-sink.js';
+import { tracingShareInDir } from './tracing-share.js';
 
 const num = (name: string, def: number) => Number(process.env[name] ?? def);
 const invoices = num('BENCH_INVOICES', 3000);
@@ -30,6 +31,8 @@ const customers = num('BENCH_CUSTOMERS', 50);
 const password = process.env.DHANMAN_DEMO_PASSWORD ?? DEFAULT_DEMO_PASSWORD;
 /** BENCH_TRACING=off skips the runs with tracing exporting to an OTLP collector. */
 const tracingRuns = process.env.BENCH_TRACING !== 'off';
+/** The shares of traces kept in the tracing runs: every one, and what ops/ recommends for production. */
+const traceRatios = (process.env.BENCH_TRACE_RATIOS ?? '1,0.1').split(',').map(Number);
 
 const baseEnv: Record<string, string | undefined> = {
   ...process.env,
@@ -59,12 +62,17 @@ async function smtpSink(): Promise<{ port: number; received: () => number; close
   return { port, received: () => received, close: () => new Promise((r) => server.close(() => r())) };
 }
 
+interface Measured extends RunResult {
+  /** CPU time of the system's processes per invoice (ms), summed over them. */
+  cpuMsPerInvoice: number;
+}
+
 async function measure(
   label: string,
   launch: () => Promise<Launched>,
   n: number,
   concurrency: number,
-): Promise<RunResult> {
+): Promise<Measured> {
   const system = await launch();
   try {
     // Warm-up: JIT, connection pools, token caches and the month's counter row.
@@ -74,17 +82,17 @@ async function measure(
       customers: Math.min(customers, 10),
       password,
     });
-    const before = sampleCpu();
+    const before = sampleCpu(serverPids());
     const result = await runInvoices(system.urls, { invoices: n, concurrency, customers, password });
-    const cpu = cpuPerInvoice(before, sampleCpu(), result.invoices);
+    const cpu = cpuPerInvoice(before, sampleCpu(serverPids()), result.invoices);
     print(label, result);
+    const total = cpu.reduce((t, [, ms]) => t + ms, 0);
     if (cpu.length > 0) {
-      const total = cpu.reduce((t, [, ms]) => t + ms, 0);
       console.log(
         `  CPU per invoice: ${total.toFixed(1)} ms (${cpu.map(([g, ms]) => `${g} ${ms.toFixed(1)}`).join(', ')})`,
       );
     }
-    return result;
+    return { ...result, cpuMsPerInvoice: total };
   } finally {
     await system.stop();
   }
@@ -104,9 +112,18 @@ function print(label: string, r: RunResult): void {
 
 const postgres = await startPostgres({ settings: BENCH_SETTINGS });
 const rabbit = await startRabbit();
+/** The servers this bench started (their CPU counts; other programs' on the machine do not). */
+function serverPids(): number[] {
+  return [postmasterPid(path.join(postgres.dir, 'data')), rabbit.pid].filter((p) => p !== undefined);
+}
 const sink = await smtpSink();
 const otlp = await startOtlpSink();
-const traced = { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint };
+const traced = (ratio: number) => ({
+  OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
+  OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+  OTEL_TRACES_SAMPLER_ARG: String(ratio),
+});
+const kept = (ratio: number) => `${Math.round(ratio * 100)}% of traces kept`;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'dhanman-bench-invoices-'));
 try {
   console.log(
@@ -131,39 +148,66 @@ try {
     concurrency,
   );
   console.log(`SMTP server received ${sink.received()} mails`);
-  const distributedTraced = tracingRuns
-    ? await measure(
-        'RabbitMQ + PostgreSQL, tracing exporting',
-        () => launchDistributed(distributedEnv(traced)),
+  // What tracing off costs: its code's share of the CPU samples of the three processes, profiled.
+  const profiles = mkdtempSync(path.join(tmpdir(), 'dhanman-bench-profiles-'));
+  let offShare: number | undefined;
+  if (tracingRuns) {
+    await measure(
+      'RabbitMQ + PostgreSQL, tracing off, profiled',
+      () => launchDistributed(distributedEnv({}), ['--cpu-prof', `--cpu-prof-dir=${profiles}`]),
+      Math.min(invoices, 1000),
+      concurrency,
+    );
+    offShare = tracingShareInDir(profiles);
+    console.log(
+      `  tracing off: its code's share of the CPU samples ${(offShare * 100).toFixed(2)}% (target <= 2%)`,
+    );
+  }
+  rmSync(profiles, { recursive: true, force: true });
+  const distributedTraced: Measured[] = [];
+  for (const ratio of tracingRuns ? traceRatios : []) {
+    distributedTraced.push(
+      await measure(
+        `RabbitMQ + PostgreSQL, tracing, ${kept(ratio)}`,
+        () => launchDistributed(distributedEnv(traced(ratio))),
         invoices,
         concurrency,
-      )
-    : undefined;
+      ),
+    );
+  }
   const embedded = await measure(
     'embedded default (1 process, mailbox)',
     () => launchEmbedded({ ...baseEnv, DHANMAN_DATA_DIR: dataDir }),
     embeddedInvoices,
     embeddedConcurrency,
   );
-  const embeddedTraced = tracingRuns
-    ? await measure(
-        'embedded default, tracing exporting',
-        () => launchEmbedded({ ...baseEnv, ...traced, DHANMAN_DATA_DIR: `${dataDir}-traced` }),
+  const embeddedTraced: Measured[] = [];
+  for (const [i, ratio] of (tracingRuns ? traceRatios : []).entries()) {
+    embeddedTraced.push(
+      await measure(
+        `embedded default, tracing, ${kept(ratio)}`,
+        () => launchEmbedded({ ...baseEnv, ...traced(ratio), DHANMAN_DATA_DIR: `${dataDir}-traced${i}` }),
         embeddedInvoices,
         embeddedConcurrency,
-      )
-    : undefined;
-  const spans = await otlp.spans();
-  if (distributedTraced && embeddedTraced) {
-    const share = (on: RunResult, off: RunResult) =>
-      `${Math.round((on.endToEndPerSecond / off.endToEndPerSecond) * 100)}%`;
-    console.log(
-      `tracing exporting over OTLP (${spans} spans): RabbitMQ + PostgreSQL at ${share(distributedTraced, distributed)}, ` +
-        `embedded at ${share(embeddedTraced, embedded)} of the rate with it off (target >= 90%)`,
+      ),
     );
   }
+  const spans = await otlp.spans();
   const round = (x: number) => Math.round(x * 10) / 10;
   const round2 = (x: number) => Math.round(x * 100) / 100;
+  const cost = (on: Measured, off: Measured) => ({
+    rate: round2(on.endToEndPerSecond / off.endToEndPerSecond),
+    cpu: round2(on.cpuMsPerInvoice / off.cpuMsPerInvoice),
+  });
+  const pct = (x: number) => `${Math.round(x * 100)}%`;
+  for (const [i, ratio] of (tracingRuns ? traceRatios : []).entries()) {
+    const d = cost(distributedTraced[i]!, distributed);
+    const e = cost(embeddedTraced[i]!, embedded);
+    console.log(
+      `tracing exporting over OTLP, ${kept(ratio)}: RabbitMQ + PostgreSQL at ${pct(d.rate)} of the rate with it off, ` +
+        `CPU per invoice +${pct(d.cpu - 1)}; embedded at ${pct(e.rate)}, CPU +${pct(e.cpu - 1)} (target: cost <= 10%)`,
+    );
+  }
   console.log(
     `target >= 300 invoices/s end to end on RabbitMQ + PostgreSQL: ${distributed.endToEndPerSecond >= 300 ? 'met' : 'MISSED'}`,
   );
@@ -175,17 +219,19 @@ try {
       embeddedHttp: round(embedded.httpPerSecond),
       rabbitPostgresP99Ms: round(distributed.latencyMs.p99),
       embeddedP99Ms: round(embedded.latencyMs.p99),
-      ...(distributedTraced && embeddedTraced
-        ? {
-            rabbitPostgresTraced: round(distributedTraced.endToEndPerSecond),
-            embeddedTraced: round(embeddedTraced.endToEndPerSecond),
-            tracingOnVsOff: {
-              rabbitPostgres: round2(distributedTraced.endToEndPerSecond / distributed.endToEndPerSecond),
-              embedded: round2(embeddedTraced.endToEndPerSecond / embedded.endToEndPerSecond),
-            },
-            tracedSpans: spans,
-          }
-        : {}),
+      rabbitPostgresCpuMsPerInvoice: round2(distributed.cpuMsPerInvoice),
+      embeddedCpuMsPerInvoice: round2(embedded.cpuMsPerInvoice),
+      ...(offShare === undefined ? {} : { tracingOffCpuShare: Math.round(offShare * 1000) / 1000 }),
+      tracing: (tracingRuns ? traceRatios : []).map((ratio, i) => ({
+        ratio,
+        rabbitPostgres: round(distributedTraced[i]!.endToEndPerSecond),
+        embedded: round(embeddedTraced[i]!.endToEndPerSecond),
+        onVsOff: {
+          rabbitPostgres: cost(distributedTraced[i]!, distributed),
+          embedded: cost(embeddedTraced[i]!, embedded),
+        },
+      })),
+      tracedSpans: spans,
       invoices: { rabbitPostgres: distributed.invoices, embedded: embedded.invoices },
       concurrency: { rabbitPostgres: concurrency, embedded: embeddedConcurrency },
     }),
@@ -196,5 +242,5 @@ try {
   await rabbit.stop();
   await postgres.stop();
   rmSync(dataDir, { recursive: true, force: true });
-  rmSync(`${dataDir}-traced`, { recursive: true, force: true });
+  for (const i of traceRatios.keys()) rmSync(`${dataDir}-traced${i}`, { recursive: true, force: true });
 }

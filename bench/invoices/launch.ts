@@ -29,7 +29,10 @@ const flowUrls = (urls: Record<string, string>) =>
   Object.fromEntries(FLOW_SERVICES.map((name) => [name, urls[name]!])) as Record<FlowService, string>;
 
 /** Common, Sales and Notification each in its own process, on PostgreSQL and RabbitMQ (how they deploy). */
-export async function launchDistributed(baseEnv: Record<string, string | undefined>): Promise<Launched> {
+export async function launchDistributed(
+  baseEnv: Record<string, string | undefined>,
+  nodeArgs: string[] = [],
+): Promise<Launched> {
   const { env: ports, urls: all } = await freeServicePorts();
   const urls = flowUrls(all);
   const env = { ...baseEnv };
@@ -47,7 +50,7 @@ export async function launchDistributed(baseEnv: Record<string, string | undefin
         'bin/service.ts',
         [name, '--demo'],
         { ...env, PORT: env[`${name.toUpperCase()}_PORT`] },
-        options,
+        { ...options, nodeArgs: [...options.nodeArgs!, ...nodeArgs] },
       );
       processes.push(proc);
       await waitReady(urls[name], proc, 180_000);
