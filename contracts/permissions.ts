@@ -30,6 +30,8 @@ export const PERMISSIONS = {
   opsJobs: 'ops:jobs',
   /** Saga instances and their step history: SAGA_OPS_PERMISSION in platform/sagas/routes.ts. */
   opsSagas: 'ops:sagas',
+  /** Stop and restore Notification's mail delivery (services/notification/mail/routes.ts). */
+  opsMailDelivery: 'ops:mail-delivery',
 } as const;
 
 export type Permission = (typeof PERMISSIONS)[keyof typeof PERMISSIONS];

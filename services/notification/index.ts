@@ -1,17 +1,41 @@
 import { loadSqlMigrations } from '#platform/data/migrate.js';
-import type { ServiceDefinition } from '#platform/host/service-definition.js';
+import type { ServiceDefinition, ServiceDeps } from '#platform/host/service-definition.js';
 import { userFeed } from '#contracts/common.js';
 import { SERVICE_PORTS } from '#contracts/services.js';
 import { emailRoutes } from './emails/routes.js';
 import { invoiceMailHandlers } from './invoices/handlers.js';
 import { loadMailConfig } from './mail/config.js';
+import { MailDeliverySwitch } from './mail/delivery-switch.js';
 import { createMailer } from './mail/mailer.js';
-import { createMailSender } from './mail/sender.js';
+import { mailDeliveryRoutes } from './mail/routes.js';
+import { createMailSender, type MailSender } from './mail/sender.js';
 import { paymentMailHandlers } from './payments/handlers.js';
 import { payslipMailHandlers } from './payslips/handlers.js';
 import { purchaseOrderMailHandlers } from './purchase-orders/handlers.js';
 import { replicaHandlers } from './replicas/handlers.js';
 import { seedNotification } from './seed.js';
+
+/**
+ * What one running instance's routes and handlers share: its mail transport and the operator's
+ * delivery switch. Keyed by the instance's deps (one object per start of the service), so two
+ * systems in one process (tests) never share a switch, whichever of routes and handlers comes first.
+ */
+const instances = new WeakMap<ServiceDeps, { sender: MailSender; delivery: MailDeliverySwitch }>();
+
+function instanceOf(deps: ServiceDeps) {
+  let instance = instances.get(deps);
+  if (!instance) {
+    const sender = createMailSender(loadMailConfig(deps.env));
+    deps.onStop(() => sender.close());
+    deps.log.info(
+      { transport: sender.kind },
+      sender.kind === 'smtp' ? 'mail goes through SMTP' : 'mail goes to the mailbox',
+    );
+    instance = { sender, delivery: new MailDeliverySwitch() };
+    instances.set(deps, instance);
+  }
+  return instance;
+}
 
 /**
  * Notification: renders the mail templates and sends them (SMTP, or the embedded mailbox without
@@ -23,15 +47,14 @@ export const notificationService: ServiceDefinition = {
   port: SERVICE_PORTS.notification,
   migrations: loadSqlMigrations(new URL('./migrations/', import.meta.url)),
   users: userFeed,
-  routes: (app, deps) => emailRoutes(app, deps),
+  routes(app, deps) {
+    emailRoutes(app, deps);
+    const { sender, delivery } = instanceOf(deps);
+    mailDeliveryRoutes(app, { delivery, transport: sender.kind, log: deps.log });
+  },
   handlers(deps) {
-    const sender = createMailSender(loadMailConfig(deps.env));
-    deps.onStop(() => sender.close());
-    deps.log.info(
-      { transport: sender.kind },
-      sender.kind === 'smtp' ? 'mail goes through SMTP' : 'mail goes to the mailbox',
-    );
-    const mailer = createMailer(sender);
+    const { sender, delivery } = instanceOf(deps);
+    const mailer = createMailer(sender, delivery);
     return [
       ...replicaHandlers(),
       ...invoiceMailHandlers(mailer),

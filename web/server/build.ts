@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { constants, gzipSync } from 'node:zlib';
 
 /** The console's sources and where their build goes. */
 export const WEB_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DIST = join(WEB_ROOT, 'dist');
 const STAMP = join(DIST, '.source-hash');
-const INPUTS = ['index.html', 'vite.config.ts', 'src'];
+// This file too: how the build is made (its gzip copies) is part of what it is.
+const INPUTS = ['index.html', 'vite.config.ts', 'src', 'server/build.ts'];
 
 function filesUnder(path: string): string[] {
   if (!statSync(path).isDirectory()) return [path];
@@ -36,7 +38,21 @@ export async function ensureConsoleBuilt(log: (msg: string) => void = () => {}):
   log('building the web console…');
   const { build } = await import('vite');
   await build({ configFile: join(WEB_ROOT, 'vite.config.ts'), logLevel: 'warn' });
+  compressBuild();
   writeFileSync(STAMP, hash);
   log(`web console built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return { built: true };
+}
+
+const COMPRESSED = new Set(['.js', '.css', '.html', '.svg', '.json']);
+
+/**
+ * A gzip copy beside each text file of the build, served instead of it to browsers that accept
+ * gzip (`preCompressed` in console-server.ts): compressed once at build time, never per request.
+ */
+function compressBuild(): void {
+  for (const file of filesUnder(DIST)) {
+    if (!COMPRESSED.has(extname(file))) continue;
+    writeFileSync(`${file}.gz`, gzipSync(readFileSync(file), { level: constants.Z_BEST_COMPRESSION }));
+  }
 }

@@ -1,5 +1,5 @@
-import type { ReactNode } from 'react';
-import { ApiError } from './api';
+import { Component, type ReactNode } from 'react';
+import { ApiError, can, type Session } from './api';
 import type { Loaded } from './hooks';
 
 /** An API error as people read it: the problem's title, then its detail. */
@@ -120,4 +120,43 @@ export function LoadedSection<T>({
       {loaded.data !== undefined ? children(loaded.data) : loaded.loading ? <Loading what={what} /> : null}
     </Section>
   );
+}
+
+/**
+ * The link from a document to the timeline of its correlation id (for those who read operations).
+ * The console sends every later action on a document with that id, so the timeline holds its life.
+ */
+export function TimelineLink({
+  correlationId,
+  what,
+  session,
+}: {
+  correlationId: string | null | undefined;
+  what: string;
+  session: Session;
+}) {
+  if (!correlationId || !can(session, 'ops:read')) return null;
+  return <a href={`#/timeline/${encodeURIComponent(correlationId)}`}>Timeline of {what}</a>;
+}
+
+/**
+ * A page that throws while rendering shows what went wrong instead of a blank window; the rest of
+ * the console (the navigation) stays usable. Keyed by the route, so moving on starts afresh.
+ */
+export class PageErrorBoundary extends Component<{ children: ReactNode }, { error?: Error }> {
+  override state: { error?: Error } = {};
+
+  static getDerivedStateFromError(error: Error) {
+    return { error };
+  }
+
+  override render() {
+    if (!this.state.error) return this.props.children;
+    return (
+      <div className="error" role="alert">
+        <strong>This page could not be shown</strong>
+        <p>{this.state.error.message}</p>
+      </div>
+    );
+  }
 }

@@ -31,6 +31,25 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
   };
 }
 
+/** Runs one action at a time and keeps its problem, if any, to show where the person clicked. */
+export function useAction(after: () => void) {
+  const [error, setError] = useState<Error>();
+  const [busy, setBusy] = useState(false);
+  const run = async (action: () => Promise<unknown>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await action();
+      after();
+    } catch (err) {
+      setError(err as Error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { error, busy, run };
+}
+
 /** The current hash route: `#/invoices/abc` -> ['invoices', 'abc']. */
 export function useRoute(): string[] {
   const read = () => window.location.hash.replace(/^#\/?/, '').split('/').filter(Boolean);

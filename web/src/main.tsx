@@ -2,6 +2,7 @@ import { StrictMode, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { can, loadSession, signOut as endSession, type Session } from './api';
 import { go, useRoute } from './hooks';
+import { PageErrorBoundary } from './components';
 import { SignIn } from './pages/SignIn';
 import { Invoices } from './pages/Invoices';
 import { InvoiceDetail } from './pages/InvoiceDetail';
@@ -11,6 +12,7 @@ import { Operations } from './pages/Operations';
 import { Timeline } from './pages/Timeline';
 import { PurchaseOrderDetail, PurchaseOrders } from './pages/PurchaseOrders';
 import { SalaryRuns } from './pages/SalaryRuns';
+import { Bills } from './pages/Bills';
 import { InvoiceRuns } from './pages/InvoiceRuns';
 import { PaymentDetail } from './pages/Payment';
 import './styles.css';
@@ -19,6 +21,7 @@ const PAGES: { path: string; title: string; permission: string }[] = [
   { path: 'invoices', title: 'Invoices', permission: 'invoices:read' },
   { path: 'runs', title: 'Monthly runs', permission: 'invoices:write' },
   { path: 'purchase-orders', title: 'Purchase orders', permission: 'purchase-orders:read' },
+  { path: 'bills', title: 'Bills', permission: 'purchase-orders:read' },
   { path: 'salary-runs', title: 'Salaries', permission: 'payroll:read' },
   { path: 'mailbox', title: 'Mailbox', permission: 'emails:read' },
   { path: 'ledger', title: 'Ledger', permission: 'ledger:read' },
@@ -55,17 +58,20 @@ function App() {
         </span>
       </header>
       <main>
-        {page === 'invoices' && !id && <Invoices session={session} />}
-        {page === 'invoices' && id && <InvoiceDetail id={id} session={session} />}
-        {page === 'payments' && id && <PaymentDetail id={id} />}
-        {page === 'runs' && <InvoiceRuns session={session} />}
-        {page === 'purchase-orders' && !id && <PurchaseOrders session={session} />}
-        {page === 'purchase-orders' && id && <PurchaseOrderDetail id={id} session={session} />}
-        {page === 'salary-runs' && <SalaryRuns session={session} />}
-        {page === 'mailbox' && <Mailbox id={id} />}
-        {page === 'ledger' && <Ledger />}
-        {page === 'operations' && <Operations />}
-        {page === 'timeline' && id && <Timeline correlationId={decodeURIComponent(id)} />}
+        <PageErrorBoundary key={route.join('/')}>
+          {page === 'invoices' && !id && <Invoices session={session} />}
+          {page === 'invoices' && id && <InvoiceDetail id={id} session={session} />}
+          {page === 'payments' && id && <PaymentDetail id={id} session={session} />}
+          {page === 'runs' && <InvoiceRuns session={session} />}
+          {page === 'purchase-orders' && !id && <PurchaseOrders session={session} />}
+          {page === 'purchase-orders' && id && <PurchaseOrderDetail id={id} session={session} />}
+          {page === 'bills' && <Bills session={session} />}
+          {page === 'salary-runs' && <SalaryRuns session={session} />}
+          {page === 'mailbox' && <Mailbox id={id} />}
+          {page === 'ledger' && <Ledger />}
+          {page === 'operations' && <Operations session={session} />}
+          {page === 'timeline' && id && <Timeline correlationId={decodeURIComponent(id)} />}
+        </PageErrorBoundary>
       </main>
     </div>
   );

@@ -24,10 +24,16 @@ interface JournalRow {
   entry_date: string;
   company_id: string | null;
   created_at: Date | string;
+  created_at_micros: string;
   account_code: string;
   debit: string;
   credit: string;
 }
+
+const JOURNAL_COLUMNS = `j.id, j.reference_id, j.reference_type, j.posting_kind, j.description,
+            to_char(j.entry_date, 'YYYY-MM-DD') AS entry_date, j.company_id, j.created_at,
+            (extract(epoch FROM j.created_at) * 1000000)::bigint::text AS created_at_micros,
+            l.account_code, l.debit::text AS debit, l.credit::text AS credit`;
 
 export async function journalsByReference(
   q: Queryable,
@@ -35,15 +41,58 @@ export async function journalsByReference(
   referenceId: string,
 ): Promise<JournalView[]> {
   const { rows } = await q.query<JournalRow>(
-    `SELECT j.id, j.reference_id, j.reference_type, j.posting_kind, j.description,
-            to_char(j.entry_date, 'YYYY-MM-DD') AS entry_date, j.company_id, j.created_at,
-            l.account_code, l.debit::text AS debit, l.credit::text AS credit
+    `SELECT ${JOURNAL_COLUMNS}
        FROM journal j JOIN journal_line l ON l.journal_id = j.id
       WHERE j.organization_id = $1 AND j.reference_id = $2
       ORDER BY j.created_at, j.id, l.id`,
     [organizationId, referenceId],
   );
-  const byId = new Map<string, JournalView>();
+  return withLines(rows).map(({ position: _p, ...journal }) => journal);
+}
+
+/**
+ * Where a page of journals ends: entry date, then creation (microseconds since the epoch: exact,
+ * and a cursor can carry nothing the database would refuse), then id; all descending.
+ */
+export interface JournalPosition {
+  entryDate: string;
+  createdAtMicros: string;
+  id: string;
+}
+
+/**
+ * The newest journals by entry date with their lines, a page at a time. The order follows the
+ * (organization, entry date) index, so a page reads only its own journals.
+ */
+export async function recentJournals(
+  q: Queryable,
+  organizationId: string,
+  page: { limit: number; before?: JournalPosition | undefined },
+): Promise<Array<JournalView & { position: JournalPosition }>> {
+  const params: unknown[] = [organizationId];
+  let where = 'organization_id = $1';
+  if (page.before) {
+    params.push(page.before.entryDate, page.before.createdAtMicros, page.before.id);
+    where += ` AND (entry_date, created_at, id)
+                 < ($2::date, 'epoch'::timestamptz + $3::bigint * interval '1 microsecond', $4::uuid)`;
+  }
+  params.push(page.limit);
+  const { rows } = await q.query<JournalRow>(
+    `WITH page AS (
+       SELECT * FROM journal WHERE ${where}
+        ORDER BY entry_date DESC, created_at DESC, id DESC LIMIT $${params.length}
+     )
+     SELECT ${JOURNAL_COLUMNS}
+       FROM page j JOIN journal_line l ON l.journal_id = j.id
+      ORDER BY j.entry_date DESC, j.created_at DESC, j.id DESC, l.id`,
+    params,
+  );
+  return withLines(rows);
+}
+
+/** Rows of journal lines (ordered by journal) folded into journals with their lines, in that order. */
+function withLines(rows: JournalRow[]): Array<JournalView & { position: JournalPosition }> {
+  const byId = new Map<string, JournalView & { position: JournalPosition }>();
   for (const r of rows) {
     let journal = byId.get(r.id);
     if (!journal) {
@@ -57,6 +106,7 @@ export async function journalsByReference(
         companyId: r.company_id,
         createdAt: new Date(r.created_at).toISOString(),
         lines: [],
+        position: { entryDate: r.entry_date, createdAtMicros: r.created_at_micros, id: r.id },
       };
       byId.set(r.id, journal);
     }

@@ -2,10 +2,11 @@ import { z } from 'zod';
 import type { HttpApp } from '#platform/http/app.js';
 import type { Db } from '#platform/data/db.js';
 import { principalOf } from '#platform/http/authentication.js';
+import { decodeCursor, pageQuery, pageSchema, toPage } from '#platform/http/pagination.js';
 import { notFound, unprocessable } from '#platform/http/problem.js';
 import { isoDateSchema } from '#contracts/money.js';
 import { PERMISSIONS } from '#contracts/permissions.js';
-import { accountStatement, journalsByReference, trialBalance } from './queries.js';
+import { accountStatement, journalsByReference, recentJournals, trialBalance } from './queries.js';
 
 const lineSchema = z.object({ accountCode: z.string(), debit: z.string(), credit: z.string() });
 const journalSchema = z.object({
@@ -18,6 +19,12 @@ const journalSchema = z.object({
   companyId: z.uuid().nullable(),
   createdAt: z.string(),
   lines: z.array(lineSchema),
+});
+
+const journalCursor = z.object({
+  entryDate: isoDateSchema,
+  createdAtMicros: z.string().regex(/^\d{1,17}$/),
+  id: z.uuid(),
 });
 
 const periodQuery = z.object({
@@ -43,15 +50,30 @@ export function ledgerRoutes(app: HttpApp, deps: { db: Db }): void {
     {
       schema: {
         tags: ['ledger'],
-        summary: 'Journals posted for a source document',
-        querystring: z.object({ referenceId: z.uuid() }),
-        response: { 200: z.object({ items: z.array(journalSchema) }) },
+        summary: 'Journals with their lines: those of a source document, or the newest by entry date',
+        description:
+          'With referenceId: every journal of that document, oldest first, in one page. Without: the newest ' +
+          'journals by entry date, paged with limit and cursor.',
+        querystring: pageQuery().extend({ referenceId: z.uuid().optional() }),
+        response: { 200: pageSchema(journalSchema) },
       },
       config: { permission: PERMISSIONS.ledgerRead },
     },
-    async (request) => ({
-      items: await journalsByReference(db, principalOf(request).organizationId, request.query.referenceId),
-    }),
+    async (request) => {
+      const { organizationId } = principalOf(request);
+      const { referenceId, limit, cursor } = request.query;
+      if (referenceId) {
+        return { items: await journalsByReference(db, organizationId, referenceId), nextCursor: null };
+      }
+      const before = decodeCursor(cursor, journalCursor);
+      const rows = await recentJournals(db, organizationId, { limit: limit + 1, before });
+      return toPage(
+        rows,
+        limit,
+        (j) => j.position,
+        ({ position: _p, ...journal }) => journal,
+      );
+    },
   );
 
   app.get(

@@ -3,6 +3,7 @@ import type { Envelope } from '#platform/messaging/envelope.js';
 import { contactOf, organizationNameOf, pickRecipient, userOf } from '../replicas/store.js';
 import { renderMail, type TemplateData, type TemplateName } from '../templates/render.js';
 import { deliverOnce, uuidFromKey } from './delivery.js';
+import type { MailDeliverySwitch } from './delivery-switch.js';
 import type { MailAttachment, MailSender } from './sender.js';
 
 /** Thrown when a mail has no one to go to yet: retried (the replica may catch up), then dead-lettered. */
@@ -45,11 +46,12 @@ export interface Mailer {
   user(tx: Tx, m: Envelope, userId: string): Promise<Recipient>;
 }
 
-export function createMailer(sender: MailSender): Mailer {
+export function createMailer(sender: MailSender, delivery: MailDeliverySwitch): Mailer {
   return {
     // The embedded mailbox is a table, so its mails can share a transaction (and a batch).
     handlerOptions: { isolated: sender.kind !== 'mailbox' },
-    send(tx, m, template, to, organizationName, data, dedupeKey, attachments) {
+    async send(tx, m, template, to, organizationName, data, dedupeKey, attachments) {
+      delivery.assertUp();
       const rendered = renderMail(template, {
         organizationName,
         recipientName: to.name,

@@ -22,6 +22,7 @@ const runSchema = z.object({
   totalNet: z.string(),
   postedAt: z.string().nullable(),
   createdAt: z.string(),
+  correlationId: z.string().nullable().describe('The thread of its timeline (GET /api/ops/trace/{id})'),
   payslips: z.array(
     z.object({
       employeeId: z.uuid(),
@@ -44,6 +45,7 @@ const view = (r: SalaryRun): z.infer<typeof runSchema> => ({
   totalNet: r.totalNet,
   postedAt: r.postedAt,
   createdAt: r.createdAt,
+  correlationId: r.correlationId,
   payslips: r.payslips,
 });
 

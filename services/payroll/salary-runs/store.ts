@@ -11,6 +11,8 @@ export interface SalaryRun extends RunTotals {
   journalId: string | null;
   postedAt: string | null;
   createdAt: string;
+  /** The request that computed it: the thread its timeline follows. */
+  correlationId: string | null;
   payslips: Payslip[];
 }
 
@@ -25,11 +27,12 @@ interface Row {
   journal_id: string | null;
   posted_at: Date | null;
   created_at: Date;
+  correlation_id: string | null;
 }
 
 const COLUMNS = `id, company_id, period, status, total_gross::text AS total_gross,
                  total_deductions::text AS total_deductions, total_net::text AS total_net, journal_id, posted_at,
-                 created_at`;
+                 created_at, correlation_id`;
 
 const toRun = (r: Row, payslips: Payslip[]): SalaryRun => ({
   id: r.id,
@@ -43,6 +46,7 @@ const toRun = (r: Row, payslips: Payslip[]): SalaryRun => ({
   journalId: r.journal_id,
   postedAt: r.posted_at ? new Date(r.posted_at).toISOString() : null,
   createdAt: new Date(r.created_at).toISOString(),
+  correlationId: r.correlation_id,
   payslips,
 });
 

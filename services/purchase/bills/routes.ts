@@ -24,6 +24,7 @@ const billSchema = z.object({
   posted: z.boolean(),
   createdBy: z.string().nullable(),
   createdAt: z.string(),
+  correlationId: z.string().nullable().describe('The thread of its timeline (GET /api/ops/trace/{id})'),
 });
 
 const view = (b: Bill): z.infer<typeof billSchema> => ({
@@ -39,6 +40,7 @@ const view = (b: Bill): z.infer<typeof billSchema> => ({
   posted: b.posted,
   createdBy: b.createdBy,
   createdAt: b.createdAt,
+  correlationId: b.correlationId,
 });
 
 const cursorSchema = z.object({ p: z.string().min(1).max(64), id: z.uuid() });

@@ -14,6 +14,8 @@ export interface Bill {
   journalId: string | null;
   createdBy: string | null;
   createdAt: string;
+  /** The request that recorded it: the thread its timeline follows. */
+  correlationId: string | null;
 }
 
 interface Row {
@@ -29,13 +31,14 @@ interface Row {
   journal_id: string | null;
   created_by: string | null;
   created_at: Date;
+  correlation_id: string | null;
   position: string;
 }
 
 const SELECT = `
   SELECT b.id, b.company_id, b.number, b.vendor_id, v.name AS vendor_name, b.purchase_order_id,
          b.amount::text AS amount, to_char(b.due_date, 'YYYY-MM-DD') AS due_date, b.status, b.journal_id,
-         b.created_by, b.created_at, b.created_at::text AS position
+         b.created_by, b.created_at, b.correlation_id, b.created_at::text AS position
     FROM bill b JOIN vendor v ON v.id = b.vendor_id`;
 
 const toBill = (r: Row): Bill & { position: string } => ({
@@ -52,6 +55,7 @@ const toBill = (r: Row): Bill & { position: string } => ({
   journalId: r.journal_id,
   createdBy: r.created_by,
   createdAt: new Date(r.created_at).toISOString(),
+  correlationId: r.correlation_id,
   position: r.position,
 });
 

@@ -30,6 +30,8 @@ export interface PurchaseOrder {
   decidedAt: string | null;
   cancelledAt: string | null;
   createdAt: string;
+  /** The request that created it: the thread its timeline follows. */
+  correlationId: string | null;
   lines: PricedLine[];
 }
 
@@ -53,6 +55,7 @@ interface Row {
   decided_at: Date | null;
   cancelled_at: Date | null;
   created_at: Date;
+  correlation_id: string | null;
   /** The keyset position of list pages. */
   position: string;
 }
@@ -64,7 +67,8 @@ const SELECT = `
   SELECT po.id, po.organization_id, po.company_id, po.number, po.vendor_id, v.name AS vendor_name,
          po.amount::text AS amount, po.status, po.required_roles, po.requested_by, rq.name AS requested_by_name,
          po.rejected_by, rj.name AS rejected_by_name, po.rejection_comments, po.reservation_journal_id,
-         po.submitted_at, po.decided_at, po.cancelled_at, po.created_at, po.created_at::text AS position
+         po.submitted_at, po.decided_at, po.cancelled_at, po.created_at, po.correlation_id,
+         po.created_at::text AS position
     FROM purchase_order po
     JOIN vendor v ON v.id = po.vendor_id
     LEFT JOIN user_replica rq ON rq.id = po.requested_by AND rq.organization_id = po.organization_id
@@ -305,6 +309,7 @@ function toPurchaseOrder(r: Row, lines: PricedLine[], approvals: Approval[]): Pu
     decidedAt: iso(r.decided_at),
     cancelledAt: iso(r.cancelled_at),
     createdAt: new Date(r.created_at).toISOString(),
+    correlationId: r.correlation_id,
     lines,
   };
 }

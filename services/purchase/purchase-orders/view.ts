@@ -32,6 +32,7 @@ export const purchaseOrderSchema = z.object({
   decidedAt: z.string().nullable(),
   cancelledAt: z.string().nullable(),
   createdAt: z.string(),
+  correlationId: z.string().nullable().describe('The thread of its timeline (GET /api/ops/trace/{id})'),
   items: z.array(
     z.object({
       position: z.number(),
@@ -64,6 +65,7 @@ export function view(po: PurchaseOrder): PurchaseOrderView {
     decidedAt: po.decidedAt,
     cancelledAt: po.cancelledAt,
     createdAt: po.createdAt,
+    correlationId: po.correlationId,
     items: po.lines,
   };
 }

@@ -36,6 +36,7 @@ const paymentSchema = z.object({
   failureReason: z.string().nullable(),
   paidAt: z.string().nullable(),
   createdAt: z.string(),
+  correlationId: z.string().nullable().describe('The thread of its timeline (GET /api/ops/trace/{id})'),
 });
 const view = (p: Payment) => ({
   id: p.id,
@@ -48,6 +49,7 @@ const view = (p: Payment) => ({
   failureReason: p.failureReason,
   paidAt: p.paidAt,
   createdAt: p.createdAt,
+  correlationId: p.correlationId,
 });
 
 const PAYMENT_PROBLEMS = {

@@ -117,6 +117,51 @@ describe('Common over HTTP (embedded)', () => {
     expect((await api('common', 'GET', '/api/customers?cursor=not-ours', { token: admin })).status).toBe(400);
   });
 
+  it('lists the newest journals with their lines, paged; a cursor that is not ours is a 400', async () => {
+    const ids: string[] = [];
+    for (const amount of ['11.00', '12.00', '13.00']) {
+      const created = await api('sales', 'POST', '/api/invoices', {
+        token: admin,
+        body: { customerId: '3e209c74-5d31-4f2c-a083-000000000001', amount, dueDate: '2031-01-01' },
+        headers: { 'idempotency-key': randomUUID() },
+      });
+      expect(created.status).toBe(201);
+      ids.push(created.body.id);
+    }
+    type Journal = { id: string; referenceId: string; lines: unknown[] };
+    const allPages = async () => {
+      const seen: Journal[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { body: { items: Journal[]; nextCursor: string | null } } = await api(
+          'common',
+          'GET',
+          `/api/ledger/journals?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+          { token: admin },
+        );
+        seen.push(...page.body.items);
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      return seen;
+    };
+    const journals = await waitFor('the three invoices posted', async () => {
+      const seen = await allPages();
+      return ids.every((id) => seen.some((j) => j.referenceId === id)) ? seen : undefined;
+    });
+    expect(new Set(journals.map((j) => j.id)).size).toBe(journals.length);
+    expect(journals.find((j) => j.referenceId === ids[0])!.lines).toHaveLength(2);
+
+    const forged = Buffer.from(
+      JSON.stringify({ entryDate: '2031-02-30', createdAtMicros: '1', id: randomUUID() }),
+    ).toString('base64url');
+    for (const query of ['cursor=not-ours', `cursor=${forged}`, 'limit=0', 'referenceId=42']) {
+      const res = await api('common', 'GET', `/api/ledger/journals?${query}`, { token: admin });
+      expect(res.status, query).toBe(400);
+    }
+    const resident = await system.login('resident@demo.dhanman.local');
+    expect((await api('common', 'GET', '/api/ledger/journals', { token: resident })).status).toBe(403);
+  });
+
   it('tells Notification when a customer’s email changes, so the next mail goes to the new address', async () => {
     const created = await api('common', 'POST', '/api/customers', {
       token: admin,

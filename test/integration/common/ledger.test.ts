@@ -9,7 +9,12 @@ import { postJournal } from '#services/common/ledger/journal-store.js';
 import { credit, debit } from '#services/common/ledger/journal.js';
 import { money } from '#services/common/ledger/money.js';
 import { invoicePosting, paymentPosting } from '#services/common/ledger/posting-rules.js';
-import { accountStatement, journalsByReference, trialBalance } from '#services/common/ledger/queries.js';
+import {
+  accountStatement,
+  journalsByReference,
+  recentJournals,
+  trialBalance,
+} from '#services/common/ledger/queries.js';
 import { insertOrganization } from '#services/common/organizations/store.js';
 import { backends } from '../data/backends.js';
 
@@ -151,6 +156,51 @@ describe.each(backends())('ledger on $name', (backend) => {
     expect(receivable).toMatchObject({ openingBalance: '0.10', closingBalance: '0.20' });
     expect(receivable!.lines.map((l) => l.balance)).toEqual(['0.30', '0.20']);
     expect(await accountStatement(db, organizationId, '9999', {})).toBeNull();
+  });
+
+  it('lists the newest journals by entry date with their lines, a page at a time, without repeats', async () => {
+    const { organizationId, companyId } = await freshOrganization(db);
+    const dates = ['2025-03-02', '2025-03-01', '2025-03-02', '2025-02-28', '2025-03-02'];
+    for (const [i, entryDate] of dates.entries()) {
+      await db.transaction((tx) =>
+        postJournal(tx, {
+          organizationId,
+          companyId,
+          referenceId: randomUUID(),
+          entryDate,
+          ...invoicePosting({ number: `P-${i}`, amount: `${i + 1}.00` }),
+        }),
+      );
+    }
+    const seen: Awaited<ReturnType<typeof recentJournals>> = [];
+    let before: (typeof seen)[number]['position'] | undefined;
+    for (;;) {
+      // One more than the page, as the route asks: the extra row only says there is more.
+      const rows = await recentJournals(db, organizationId, { limit: 3, before });
+      const page = rows.slice(0, 2);
+      seen.push(...page);
+      if (rows.length <= 2) break;
+      before = page[page.length - 1]!.position;
+    }
+    expect(seen.map((j) => j.entryDate)).toEqual([
+      '2025-03-02',
+      '2025-03-02',
+      '2025-03-02',
+      '2025-03-01',
+      '2025-02-28',
+    ]);
+    expect(
+      seen
+        .slice(0, 3)
+        .map((j) => j.description)
+        .sort(),
+    ).toEqual(['Invoice P-0', 'Invoice P-2', 'Invoice P-4']);
+    expect(new Set(seen.map((j) => j.id)).size).toBe(5);
+    expect(seen.at(-1)).toMatchObject({ description: 'Invoice P-3', referenceType: 'invoice' });
+    expect(seen.at(-1)!.lines).toEqual([
+      { accountCode: '1200', debit: '4.00', credit: '0.00' },
+      { accountCode: '4000', debit: '0.00', credit: '4.00' },
+    ]);
   });
 
   it('moves a customer balance once per reference', async () => {

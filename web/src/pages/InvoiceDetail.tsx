@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { call, can, type Session } from '../api';
-import { Badge, ErrorBox, Loading, Section, Table, money, when } from '../components';
+import { Badge, ErrorBox, Loading, Section, Table, TimelineLink, money, when } from '../components';
 import { useLoad } from '../hooks';
 
 interface Invoice {
@@ -20,6 +20,8 @@ interface Invoice {
 
 export function InvoiceDetail({ id, session }: { id: string; session: Session }) {
   const invoice = useLoad(() => call<Invoice>('sales', `/api/invoices/${encodeURIComponent(id)}`), [id]);
+  // Later actions carry the invoice's own correlation id: its timeline then holds its whole life.
+  const thread = invoice.data?.correlationId ?? undefined;
   const [notice, setNotice] = useState<string>();
   const [error, setError] = useState<Error>();
 
@@ -35,6 +37,7 @@ export function InvoiceDetail({ id, session }: { id: string; session: Session })
         {
           body: { paymentMethodId },
           idempotencyKey: true,
+          correlationId: thread,
         },
       );
       setNotice(`Payment ${paid.status}.`);
@@ -50,7 +53,12 @@ export function InvoiceDetail({ id, session }: { id: string; session: Session })
   const voidInvoice = async () => {
     setError(undefined);
     try {
-      await call('sales', `/api/invoices/${id}/void`, { method: 'POST', body: {}, idempotencyKey: true });
+      await call('sales', `/api/invoices/${id}/void`, {
+        method: 'POST',
+        body: {},
+        idempotencyKey: true,
+        correlationId: thread,
+      });
       invoice.reload();
     } catch (err) {
       setError(err as Error);
@@ -60,7 +68,11 @@ export function InvoiceDetail({ id, session }: { id: string; session: Session })
   const sendAgain = async () => {
     setError(undefined);
     try {
-      await call('sales', `/api/invoices/${id}/send-email`, { method: 'POST', idempotencyKey: true });
+      await call('sales', `/api/invoices/${id}/send-email`, {
+        method: 'POST',
+        idempotencyKey: true,
+        correlationId: thread,
+      });
       setNotice('The invoice mail is on its way.');
     } catch (err) {
       setError(err as Error);
@@ -144,11 +156,9 @@ export function InvoiceDetail({ id, session }: { id: string; session: Session })
           { title: 'Amount', cell: (l) => money(l.amount) },
         ]}
       />
-      {i.correlationId && can(session, 'ops:read') && (
-        <p>
-          <a href={`#/timeline/${encodeURIComponent(i.correlationId)}`}>Timeline of this invoice</a>
-        </p>
-      )}
+      <p>
+        <TimelineLink correlationId={i.correlationId} what="this invoice" session={session} />
+      </p>
     </Section>
   );
 }

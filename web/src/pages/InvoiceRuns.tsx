@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { call, can, type Session } from '../api';
-import { Badge, ErrorBox, LoadedSection, Section, Table, when } from '../components';
+import { Badge, ErrorBox, LoadedSection, Section, Table, TimelineLink, when } from '../components';
 import { useLoad } from '../hooks';
 
 interface InvoiceRun {
@@ -82,6 +82,11 @@ export function InvoiceRuns({ session }: { session: Session }) {
               },
               { title: 'Started', cell: (r) => when(r.startedAt) },
               { title: 'Finished', cell: (r) => when(r.finishedAt) },
+              {
+                // A run's invoices, their postings and mails all carry the run's id.
+                title: 'Timeline',
+                cell: (r) => <TimelineLink correlationId={r.id} what={`run ${r.period}`} session={session} />,
+              },
             ]}
           />
         )}

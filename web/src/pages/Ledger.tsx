@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { call } from '../api';
 import { ErrorBox, Loading, Section, Table, money } from '../components';
 import { useLoad } from '../hooks';
+import { Journals } from './Journals';
 
 interface TrialBalance {
   accounts: { accountCode: string; name: string; debit: string; credit: string }[];
@@ -95,6 +96,7 @@ export function Ledger() {
         ) : null}
       </Section>
       {account && <AccountStatement code={account} />}
+      <Journals names={new Map((tb.data?.accounts ?? []).map((a) => [a.accountCode, a.name]))} />
     </>
   );
 }

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { SERVICES, call, type Service } from '../api';
+import { SERVICES, call, can, type Service, type Session } from '../api';
 import { Badge, ErrorBox, Loading, Section, Table, when } from '../components';
 import { useLoad } from '../hooks';
 import { Jobs, Sagas } from './Jobs';
@@ -56,7 +56,59 @@ function Health() {
   );
 }
 
-/** Dead letters of one service, grouped by reason: replay or discard one, or replay a group. */
+interface MailDelivery {
+  state: 'up' | 'down';
+  since: string;
+  changedBy: string | null;
+  transport: string;
+}
+
+/** Notification's switch: stop mail delivery (every mail fails, retries, then dead-letters) or restore it. */
+function MailDeliveryControl() {
+  const status = useLoad(() => call<MailDelivery>('notification', '/api/ops/mail-delivery'), []);
+  const [error, setError] = useState<Error>();
+  const [busy, setBusy] = useState(false);
+  const switchTo = async (state: MailDelivery['state']) => {
+    setError(undefined);
+    setBusy(true);
+    try {
+      await call('notification', '/api/ops/mail-delivery', { method: 'PUT', body: { state } });
+      status.reload();
+    } catch (err) {
+      setError(err as Error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const s = status.data;
+  return (
+    <Section title="Mail delivery">
+      <ErrorBox error={error ?? status.error} />
+      {status.loading && !s ? <Loading what="mail delivery" /> : null}
+      {s && (
+        <div className="inline-form">
+          <span>
+            Delivery <Badge value={s.state} /> ({s.transport}) since {when(s.since)}
+          </span>
+          {s.state === 'up' ? (
+            <button type="button" className="danger" disabled={busy} onClick={() => switchTo('down')}>
+              Stop mail delivery
+            </button>
+          ) : (
+            <button type="button" disabled={busy} onClick={() => switchTo('up')}>
+              Restore mail delivery
+            </button>
+          )}
+        </div>
+      )}
+    </Section>
+  );
+}
+
+/**
+ * Dead letters of one service, grouped by what failed (category and message type): replay or
+ * discard one, or replay a whole group (the same filter the API replays by).
+ */
 function DeadLetters({ service }: { service: Service }) {
   const list = useLoad(
     () => call<{ items: DeadLetter[] }>(service, '/api/ops/dead-letters?status=open&limit=200'),
@@ -72,8 +124,16 @@ function DeadLetters({ service }: { service: Service }) {
       setError(err as Error);
     }
   };
-  const groups = new Map<string, DeadLetter[]>();
-  for (const dl of list.data?.items ?? []) groups.set(dl.category, [...(groups.get(dl.category) ?? []), dl]);
+  const groups = new Map<string, { filter: { category: string; type?: string }; items: DeadLetter[] }>();
+  for (const dl of list.data?.items ?? []) {
+    const key = `${dl.category} · ${dl.type ?? 'unreadable'}`;
+    const group = groups.get(key) ?? {
+      filter: { category: dl.category, ...(dl.type ? { type: dl.type } : {}) },
+      items: [],
+    };
+    group.items.push(dl);
+    groups.set(key, group);
+  }
 
   return (
     <Section
@@ -87,16 +147,16 @@ function DeadLetters({ service }: { service: Service }) {
       <ErrorBox error={error ?? list.error} />
       {list.loading && !list.data ? <Loading what="dead letters" /> : null}
       {list.data && groups.size === 0 ? <p className="empty">No open dead letters.</p> : null}
-      {[...groups].map(([category, items]) => (
-        <div key={category} className="group" aria-label={`Group ${category}`}>
+      {[...groups].map(([name, { filter, items }]) => (
+        <div key={name} className="group" role="group" aria-label={`Group ${name}`}>
           <h3>
-            {category} ({items.length}){' '}
-            <button type="button" onClick={() => act('/replay', 'POST', { category })}>
+            {name} ({items.length}){' '}
+            <button type="button" onClick={() => act('/replay', 'POST', filter)}>
               Replay group
             </button>
           </h3>
           <Table
-            label={`Dead letters ${category}`}
+            label={`Dead letters ${name}`}
             rows={items}
             empty=""
             columns={[
@@ -129,11 +189,12 @@ function DeadLetters({ service }: { service: Service }) {
   );
 }
 
-export function Operations() {
+export function Operations({ session }: { session: Session }) {
   const [service, setService] = useState<Service>('sales');
   return (
     <>
       <Health />
+      {can(session, 'ops:mail-delivery') && <MailDeliveryControl />}
       <label className="picker">
         Service
         <select value={service} onChange={(e) => setService(e.target.value as Service)}>

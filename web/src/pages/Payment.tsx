@@ -1,5 +1,5 @@
-import { call } from '../api';
-import { Badge, ErrorBox, Loading, Section, Table, money, when } from '../components';
+import { call, type Session } from '../api';
+import { Badge, ErrorBox, Loading, Section, Table, TimelineLink, money, when } from '../components';
 import { useLoad } from '../hooks';
 
 interface Payment {
@@ -9,11 +9,12 @@ interface Payment {
   status: string;
   transactionId: string | null;
   failureReason: string | null;
+  correlationId: string | null;
   steps: { name: string; status: string; attempts: number; at: string }[];
 }
 
 /** A payment and its saga's steps: what ran, how often, with what outcome. */
-export function PaymentDetail({ id }: { id: string }) {
+export function PaymentDetail({ id, session }: { id: string; session: Session }) {
   const payment = useLoad(() => call<Payment>('sales', `/api/payments/${encodeURIComponent(id)}`), [id]);
   if (payment.loading && !payment.data) return <Loading what="the payment" />;
   if (!payment.data) return <ErrorBox error={payment.error} />;
@@ -59,6 +60,9 @@ export function PaymentDetail({ id }: { id: string }) {
           { title: 'When', cell: (s) => when(s.at) },
         ]}
       />
+      <p>
+        <TimelineLink correlationId={p.correlationId} what="this payment" session={session} />
+      </p>
     </Section>
   );
 }

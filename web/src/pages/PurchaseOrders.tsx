@@ -1,7 +1,18 @@
 import { useState, type FormEvent } from 'react';
 import { call, can, type Session } from '../api';
-import { Badge, ErrorBox, LoadedSection, Loading, Section, Table, money, when } from '../components';
-import { useLoad } from '../hooks';
+import {
+  Badge,
+  ErrorBox,
+  LoadedSection,
+  Loading,
+  Section,
+  Table,
+  TimelineLink,
+  money,
+  when,
+} from '../components';
+import { useAction, useLoad } from '../hooks';
+import { BillForOrder } from './Bills';
 
 interface Vendor {
   id: string;
@@ -12,6 +23,7 @@ interface PurchaseOrder {
   number: string;
   status: string;
   amount: string;
+  vendorId: string;
   vendorName: string;
   requestedBy: string;
   requestedByName: string | null;
@@ -19,26 +31,8 @@ interface PurchaseOrder {
   approvals: { role: string; userId: string; userName: string | null; comments: string | null; at: string }[];
   rejection: { userName: string | null; comments: string; at: string } | null;
   budgetReserved: boolean;
+  correlationId: string | null;
   items: { position: number; description: string; quantity: number; unitPrice: string; amount: string }[];
-}
-
-/** Runs one action and reports its problem, if any, where the person clicked. */
-function useAction(after: () => void) {
-  const [error, setError] = useState<Error>();
-  const [busy, setBusy] = useState(false);
-  const run = async (action: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await action();
-      after();
-    } catch (err) {
-      setError(err as Error);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { error, busy, run };
 }
 
 function NewPurchaseOrder({ onCreated }: { onCreated(): void }) {
@@ -118,8 +112,16 @@ export function PurchaseOrderDetail({ id, session }: { id: string; session: Sess
   if (po.loading && !po.data) return <Loading what="the purchase order" />;
   if (!po.data) return <ErrorBox error={po.error} />;
   const p = po.data;
+  // Every step carries the order's own correlation id, so its timeline holds the whole approval.
+  const thread = p.correlationId ?? undefined;
   const post = (verb: string, body?: unknown) =>
-    action.run(() => call('purchase', `/api/purchase-orders/${p.id}/${verb}`, { method: 'POST', body }));
+    action.run(() =>
+      call('purchase', `/api/purchase-orders/${p.id}/${verb}`, {
+        method: 'POST',
+        body,
+        correlationId: thread,
+      }),
+    );
   const mine = p.requestedBy === session.subject;
   return (
     <Section
@@ -201,6 +203,10 @@ export function PurchaseOrderDetail({ id, session }: { id: string; session: Sess
         )}
       </div>
       <ErrorBox error={action.error} />
+      {p.status === 'approved' && can(session, 'bills:write') && <BillForOrder order={p} />}
+      <p>
+        <TimelineLink correlationId={p.correlationId} what="this purchase order" session={session} />
+      </p>
     </Section>
   );
 }

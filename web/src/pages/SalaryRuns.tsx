@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { call, can, type Session } from '../api';
-import { Badge, ErrorBox, Loading, Section, Table, money } from '../components';
-import { useLoad } from '../hooks';
+import { Badge, ErrorBox, Loading, Section, Table, TimelineLink, money } from '../components';
+import { useAction, useLoad } from '../hooks';
 
+/** A run as the list shows it: its totals (the list leaves the payslips out). */
 interface SalaryRun {
   id: string;
   period: string;
@@ -11,34 +12,111 @@ interface SalaryRun {
   totalGross: string;
   totalDeductions: string;
   totalNet: string;
-  payslips: { employeeId: string; name: string; gross: string; deductions: string; net: string }[];
+  correlationId: string | null;
+}
+interface Payslip {
+  employeeId: string;
+  name: string;
+  gross: string;
+  deductions: string;
+  net: string;
 }
 
 const thisMonth = () => new Date().toISOString().slice(0, 7);
 
+/** One run's payslips, loaded when asked for. */
+function Payslips({ run }: { run: SalaryRun }) {
+  const detail = useLoad(
+    () => call<{ payslips: Payslip[] }>('payroll', `/api/salary-runs/${run.id}`),
+    [run.id],
+  );
+  if (detail.loading && !detail.data) return <Loading what="payslips" />;
+  if (!detail.data) return <ErrorBox error={detail.error} />;
+  return (
+    <Table
+      label={`Payslips ${run.period}`}
+      rows={detail.data.payslips}
+      empty="No payslips."
+      columns={[
+        { title: 'Employee', cell: (p) => p.name },
+        { title: 'Gross', cell: (p) => money(p.gross) },
+        { title: 'Deductions', cell: (p) => money(p.deductions) },
+        { title: 'Net', cell: (p) => money(p.net) },
+      ]}
+    />
+  );
+}
+
+function Run({
+  run,
+  session,
+  open,
+  onChanged,
+}: {
+  run: SalaryRun;
+  session: Session;
+  open: boolean;
+  onChanged(): void;
+}) {
+  const [showPayslips, setShowPayslips] = useState(open);
+  const action = useAction(onChanged);
+  const post = () =>
+    action.run(() =>
+      // The run's own correlation id: its timeline then holds the posting, the journal and the mails.
+      call('payroll', `/api/salary-runs/${run.id}/post`, {
+        method: 'POST',
+        correlationId: run.correlationId ?? undefined,
+      }),
+    );
+  return (
+    <Section
+      title={`Salary run ${run.period}`}
+      actions={
+        <span className="actions">
+          <Badge value={run.status} />
+          {run.status === 'posted' && <Badge value={run.posted ? 'booked' : 'not booked yet'} />}
+          <button type="button" className="secondary" onClick={onChanged}>
+            Refresh
+          </button>
+          {can(session, 'payroll:write') && run.status === 'draft' && (
+            <button type="button" onClick={post} disabled={action.busy}>
+              Post
+            </button>
+          )}
+        </span>
+      }
+    >
+      <ErrorBox error={action.error} />
+      <p>
+        Gross {money(run.totalGross)} · deductions {money(run.totalDeductions)} · net {money(run.totalNet)}
+      </p>
+      {showPayslips ? (
+        <Payslips run={run} />
+      ) : (
+        <button type="button" className="link" onClick={() => setShowPayslips(true)}>
+          Show payslips
+        </button>
+      )}
+      <p>
+        <TimelineLink correlationId={run.correlationId} what={`salary run ${run.period}`} session={session} />
+      </p>
+    </Section>
+  );
+}
+
 export function SalaryRuns({ session }: { session: Session }) {
   const list = useLoad(() => call<{ items: SalaryRun[] }>('payroll', '/api/salary-runs?limit=24'), []);
   const [period, setPeriod] = useState(thisMonth);
-  const [error, setError] = useState<Error>();
-  const act = async (action: () => Promise<unknown>) => {
-    setError(undefined);
-    try {
-      await action();
-      list.reload();
-    } catch (err) {
-      setError(err as Error);
-    }
-  };
-  const create = (e: FormEvent) => {
+  const create = useAction(list.reload);
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    void act(() => call('payroll', '/api/salary-runs', { body: { period }, idempotencyKey: true }));
+    void create.run(() => call('payroll', '/api/salary-runs', { body: { period }, idempotencyKey: true }));
   };
-  const writer = can(session, 'payroll:write');
   return (
     <>
-      {writer && (
+      {can(session, 'payroll:write') && (
         <Section title="New salary run">
-          <form onSubmit={create} className="inline-form" aria-label="New salary run">
+          <form onSubmit={submit} className="inline-form" aria-label="New salary run">
             <label>
               Month
               <input
@@ -49,48 +127,18 @@ export function SalaryRuns({ session }: { session: Session }) {
                 required
               />
             </label>
-            <button type="submit">Compute payslips</button>
+            <button type="submit" disabled={create.busy}>
+              Compute payslips
+            </button>
+            <ErrorBox error={create.error} />
           </form>
         </Section>
       )}
-      <ErrorBox error={error ?? list.error} />
+      <ErrorBox error={list.error} />
       {list.loading && !list.data ? <Loading what="salary runs" /> : null}
-      {(list.data?.items ?? []).map((run) => (
-        <Section
-          key={run.id}
-          title={`Salary run ${run.period}`}
-          actions={
-            <span className="actions">
-              <Badge value={run.posted ? 'posted' : run.status} />
-              {writer && run.status === 'draft' && (
-                <button
-                  type="button"
-                  onClick={() =>
-                    act(() => call('payroll', `/api/salary-runs/${run.id}/post`, { method: 'POST' }))
-                  }
-                >
-                  Post
-                </button>
-              )}
-            </span>
-          }
-        >
-          <p>
-            Gross {money(run.totalGross)} · deductions {money(run.totalDeductions)} · net{' '}
-            {money(run.totalNet)}
-          </p>
-          <Table
-            label={`Payslips ${run.period}`}
-            rows={run.payslips}
-            empty="No payslips."
-            columns={[
-              { title: 'Employee', cell: (p) => p.name },
-              { title: 'Gross', cell: (p) => money(p.gross) },
-              { title: 'Deductions', cell: (p) => money(p.deductions) },
-              { title: 'Net', cell: (p) => money(p.net) },
-            ]}
-          />
-        </Section>
+      {list.data?.items.length === 0 && <p className="empty">No salary runs yet.</p>}
+      {(list.data?.items ?? []).map((run, i) => (
+        <Run key={run.id} run={run} session={session} open={i === 0} onChanged={list.reload} />
       ))}
     </>
   );
