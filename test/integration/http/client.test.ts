@@ -6,7 +6,7 @@ import { createHttpClient } from '#platform/http/client.js';
 import { DependencyUnavailableError, PROBLEM_TYPES } from '#platform/http/problem.js';
 import { runWithContext } from '#platform/observability/context.js';
 import { createLogger } from '#platform/observability/logger.js';
-import { FAST, cleanup, closeAll, failure, gaps, setUp } from './client-kit.js';
+import { FAST, cleanup, closeAll, failure, firstCallThrough, gaps, setUp } from './client-kit.js';
 import { listen, logSink, metricValue, uniqueService } from './observe.js';
 
 afterEach(closeAll);
@@ -109,6 +109,7 @@ describe('resilient HTTP client', () => {
     const { upstream, client, service } = await setUp({ retryDelaysMs: [] });
     upstream.fallback = { status: 500 };
     for (let i = 0; i < 5; i++) expect((await failure(client.get('common', '/x'))).reason).toBe('status');
+    const opened = performance.now();
     expect(client.breakerState('common')).toBe('open');
     expect(await metricValue('dhanman_http_client_circuit_state', { service, target: 'common' })).toBe(2);
 
@@ -119,9 +120,11 @@ describe('resilient HTTP client', () => {
     expect(refused.headers['retry-after']).toBeDefined();
     expect(upstream.received).toHaveLength(5);
 
-    await new Promise((r) => setTimeout(r, 450));
+    // Refused at once until the open period ends; then one probe goes through and succeeds.
     upstream.fallback = { status: 200, body: { ok: true } };
-    expect((await client.get('common', '/x')).status).toBe(200);
+    const probe = await firstCallThrough(() => client.get('common', '/x'));
+    expect(probe.status).toBe(200);
+    expect(probe.at - opened).toBeGreaterThanOrEqual(FAST.breakerOpenMs! - 5);
     expect(upstream.received).toHaveLength(6);
     expect(client.breakerState('common')).toBe('closed');
     expect(await metricValue('dhanman_http_client_circuit_state', { service, target: 'common' })).toBe(0);
@@ -137,8 +140,11 @@ describe('resilient HTTP client', () => {
     upstream.fallback = { status: 503 };
     await failure(client.get('common', '/x'));
     await failure(client.get('common', '/x'));
-    await new Promise((r) => setTimeout(r, 200));
-    expect((await failure(client.get('common', '/x'))).reason).toBe('status');
+    const opened = performance.now();
+    const probe = await firstCallThrough(() => client.get('common', '/x'));
+    expect(probe.at - opened).toBeGreaterThanOrEqual(145);
+    expect(probe.error?.reason).toBe('status');
+    expect(upstream.received).toHaveLength(3);
     expect(client.breakerState('common')).toBe('open');
     expect((await failure(client.get('common', '/x'))).reason).toBe('circuit-open');
   });

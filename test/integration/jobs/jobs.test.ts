@@ -267,7 +267,7 @@ describe.each(backends())('jobs on $name', (backend) => {
         {
           name: 'slow',
           async handle() {
-            await sleep(1_500);
+            await sleep(1_500); // the work itself: still running when stop() is called
             finished = true;
           },
         },
@@ -297,6 +297,7 @@ describe.each(backends())('jobs on $name', (backend) => {
       const cut = await start({
         db: cutDb,
         stopTimeoutMs: 1_000,
+        // Work that outlasts the stop timeout, which is what this test is about.
         definitions: [{ name: 'too-slow', retryDelaysSeconds: [60], handle: () => sleep(2_500) }],
       });
       const id = await cut.enqueue('too-slow', {});
