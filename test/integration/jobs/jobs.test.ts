@@ -297,8 +297,10 @@ describe.each(backends())('jobs on $name', (backend) => {
       const cut = await start({
         db: cutDb,
         stopTimeoutMs: 1_000,
-        // Work that outlasts the stop timeout, which is what this test is about.
-        definitions: [{ name: 'too-slow', retryDelaysSeconds: [60], handle: () => sleep(2_500) }],
+        // Work that never ends on its own, so it outlasts the stop timeout however slow the machine.
+        definitions: [
+          { name: 'too-slow', retryDelaysSeconds: [60], handle: () => new Promise(() => undefined) },
+        ],
       });
       const id = await cut.enqueue('too-slow', {});
       const stateOf = async () =>
