@@ -6,6 +6,7 @@ import { decodeCursor, pageQuery, pageSchema, toPage } from '#platform/http/pagi
 import { PROBLEM_TYPES, conflict, notFound, unprocessable } from '#platform/http/problem.js';
 import { createLogger } from '#platform/observability/logger.js';
 import { listen, logSink, metricValue, uniqueService } from './observe.js';
+import { waitFor } from '../../support/wait.js';
 
 const apps: HttpApp[] = [];
 afterEach(async () => {
@@ -308,8 +309,14 @@ describe('health, metrics and shutdown', () => {
       service: uniqueService('drain'),
       log: createLogger('drain', 'info', sink.stream),
     });
+    // The slow request holds until the test lets it go, once close() is under way.
+    let arrived!: () => void;
+    const slowArrived = new Promise<void>((r) => (arrived = r));
+    let letGo!: () => void;
+    const mayFinish = new Promise<void>((r) => (letGo = r));
     app.get('/slow', { config: { public: true } }, async () => {
-      await new Promise((r) => setTimeout(r, 200));
+      arrived();
+      await mayFinish;
       return { done: true };
     });
     app.get('/fast', { config: { public: true } }, async () => ({ fast: true }));
@@ -318,11 +325,14 @@ describe('health, metrics and shutdown', () => {
     const idleClient = new Agent({ keepAliveTimeout: 600_000 });
     expect((await undiciFetch(`${base}/fast`, { dispatcher: idleClient })).status).toBe(200);
     const inFlight = fetch(`${base}/slow`, { headers: { 'x-correlation-id': 'drain-1' } });
-    await new Promise((r) => setTimeout(r, 50));
+    await slowArrived;
     const started = performance.now();
     const closed = app.close();
+    await waitFor('the server to stop listening', () => !app.server.listening);
+    letGo();
     const res = await inFlight;
     expect(res.status).toBe(200);
+    expect(res.headers.get('connection')).toBe('close');
     expect(await res.json()).toEqual({ done: true });
     const outcome = await Promise.race([
       closed.then(() => 'closed'),

@@ -2,6 +2,7 @@ import { createHttpClient, type HttpClient, type HttpClientOptions } from '#plat
 import { DependencyUnavailableError } from '#platform/http/problem.js';
 import type { ResilienceOptions } from '#platform/http/resilience.js';
 import { rejectionOf } from '../../support/rejection.js';
+import { waitFor } from '../../support/wait.js';
 import { uniqueService } from './observe.js';
 import { startUpstream, type Upstream } from './upstream.js';
 
@@ -44,3 +45,25 @@ export const failure = (p: Promise<unknown>): Promise<DependencyUnavailableError
   rejectionOf(p, DependencyUnavailableError);
 
 export const gaps = (u: Upstream) => u.received.slice(1).map((r, i) => r.at - u.received[i]!.at);
+
+/**
+ * Calls, as a caller would, until the breaker lets one through to the target instead of refusing
+ * it at once; returns what that call got (an answer's status or a failure) and when it ended.
+ */
+export function firstCallThrough(
+  call: () => Promise<{ status: number }>,
+): Promise<{ status?: number; error?: DependencyUnavailableError; at: number }> {
+  return waitFor(
+    'a call let through by the breaker',
+    async () => {
+      try {
+        return { status: (await call()).status, at: performance.now() };
+      } catch (err) {
+        if (!(err instanceof DependencyUnavailableError)) throw err;
+        return err.reason !== 'circuit-open' && { error: err, at: performance.now() };
+      }
+    },
+    5_000,
+    10,
+  );
+}

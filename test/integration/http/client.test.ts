@@ -6,7 +6,7 @@ import { createHttpClient } from '#platform/http/client.js';
 import { DependencyUnavailableError, PROBLEM_TYPES } from '#platform/http/problem.js';
 import { runWithContext } from '#platform/observability/context.js';
 import { createLogger } from '#platform/observability/logger.js';
-import { FAST, cleanup, closeAll, failure, gaps, setUp } from './client-kit.js';
+import { FAST, cleanup, closeAll, failure, firstCallThrough, gaps, setUp } from './client-kit.js';
 import { listen, logSink, metricValue, uniqueService } from './observe.js';
 
 afterEach(closeAll);
@@ -108,7 +108,10 @@ describe('resilient HTTP client', () => {
   it('opens the breaker after 5 consecutive failures, refuses at once while open, then half-opens and closes', async () => {
     const { upstream, client, service } = await setUp({ retryDelaysMs: [] });
     upstream.fallback = { status: 500 };
-    for (let i = 0; i < 5; i++) expect((await failure(client.get('common', '/x'))).reason).toBe('status');
+    for (let i = 0; i < 4; i++) expect((await failure(client.get('common', '/x'))).reason).toBe('status');
+    // The breaker opens during the fifth failing call: not before this moment.
+    const opening = performance.now();
+    expect((await failure(client.get('common', '/x'))).reason).toBe('status');
     expect(client.breakerState('common')).toBe('open');
     expect(await metricValue('dhanman_http_client_circuit_state', { service, target: 'common' })).toBe(2);
 
@@ -119,9 +122,11 @@ describe('resilient HTTP client', () => {
     expect(refused.headers['retry-after']).toBeDefined();
     expect(upstream.received).toHaveLength(5);
 
-    await new Promise((r) => setTimeout(r, 450));
+    // Refused at once until the open period ends; then one probe goes through and succeeds.
     upstream.fallback = { status: 200, body: { ok: true } };
-    expect((await client.get('common', '/x')).status).toBe(200);
+    const probe = await firstCallThrough(() => client.get('common', '/x'));
+    expect(probe.status).toBe(200);
+    expect(probe.at - opening).toBeGreaterThanOrEqual(FAST.breakerOpenMs! - 2);
     expect(upstream.received).toHaveLength(6);
     expect(client.breakerState('common')).toBe('closed');
     expect(await metricValue('dhanman_http_client_circuit_state', { service, target: 'common' })).toBe(0);
@@ -136,9 +141,12 @@ describe('resilient HTTP client', () => {
     const { upstream, client } = await setUp({ retryDelaysMs: [], breakerThreshold: 2, breakerOpenMs: 150 });
     upstream.fallback = { status: 503 };
     await failure(client.get('common', '/x'));
+    const opening = performance.now();
     await failure(client.get('common', '/x'));
-    await new Promise((r) => setTimeout(r, 200));
-    expect((await failure(client.get('common', '/x'))).reason).toBe('status');
+    const probe = await firstCallThrough(() => client.get('common', '/x'));
+    expect(probe.at - opening).toBeGreaterThanOrEqual(148);
+    expect(probe.error?.reason).toBe('status');
+    expect(upstream.received).toHaveLength(3);
     expect(client.breakerState('common')).toBe('open');
     expect((await failure(client.get('common', '/x'))).reason).toBe('circuit-open');
   });

@@ -267,7 +267,7 @@ describe.each(backends())('jobs on $name', (backend) => {
         {
           name: 'slow',
           async handle() {
-            await sleep(1_500);
+            await sleep(1_500); // the work itself: still running when stop() is called
             finished = true;
           },
         },
@@ -297,7 +297,10 @@ describe.each(backends())('jobs on $name', (backend) => {
       const cut = await start({
         db: cutDb,
         stopTimeoutMs: 1_000,
-        definitions: [{ name: 'too-slow', retryDelaysSeconds: [60], handle: () => sleep(2_500) }],
+        // Work that never ends on its own, so it outlasts the stop timeout however slow the machine.
+        definitions: [
+          { name: 'too-slow', retryDelaysSeconds: [60], handle: () => new Promise(() => undefined) },
+        ],
       });
       const id = await cut.enqueue('too-slow', {});
       const stateOf = async () =>

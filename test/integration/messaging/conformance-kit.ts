@@ -5,7 +5,9 @@ import { runMigrations } from '#platform/data/migrate.js';
 import type { MessageHandler } from '#platform/messaging/bus.js';
 import { ContractRegistry, defineCommand, defineEvent } from '#platform/messaging/contract.js';
 import { createMessaging, type Messaging, type MessagingOptions } from '#platform/messaging/messaging.js';
+import { messagingMetrics } from '#platform/messaging/metrics.js';
 import { messagingMigrations } from '#platform/messaging/migrations.js';
+import { retryQueueName } from '#platform/messaging/rabbitmq/topology.js';
 import type { Delivery, Transport } from '#platform/messaging/transport.js';
 import { uniqueName } from '../../harness/unique-name.js';
 import { sleep } from '../../support/wait.js';
@@ -151,7 +153,7 @@ export function slowHandler(ms = 100) {
   const counts = { running: 0, most: 0, done: 0 };
   const handle = async (d: Delivery) => {
     counts.most = Math.max(counts.most, ++counts.running);
-    await sleep(ms);
+    await sleep(ms); // the work itself: handlers must overlap for the limit to show
     counts.running--;
     counts.done++;
     await d.ack();
@@ -169,3 +171,37 @@ export async function effects(db: Db): Promise<{ message_id: string; handler: st
 
 export const org = randomUUID();
 export const company = randomUUID();
+
+/** How many messages `service`'s `handler` ended with `outcome` (success, duplicate, retry, dead-lettered). */
+export async function handled(service: string, handler: string, outcome: string): Promise<number> {
+  return (await messagingMetrics.consumed.get()).values
+    .filter(
+      (v) => v.labels.service === service && v.labels.handler === handler && v.labels.outcome === outcome,
+    )
+    .reduce((n, v) => n + v.value, 0);
+}
+
+/**
+ * How many messages of `type` the broker confirmed to `service`'s relay. A confirmed message is in
+ * every queue bound for it, so a queue's depth read after that is final for what came before.
+ */
+export async function confirmed(service: string, type: string): Promise<number> {
+  return (await messagingMetrics.published.get()).values
+    .filter((v) => v.labels.service === service && v.labels.type === type)
+    .reduce((n, v) => n + v.value, 0);
+}
+
+/**
+ * Copies waiting for `queue`'s consumers, delayed ones included: on RabbitMQ those sit in the
+ * queue's retry queues; in-process they are rows of the queue itself, as are copies handed out.
+ */
+export async function copiesLeft(
+  t: Transport,
+  queue: string,
+  retryDelaysMs: readonly number[],
+): Promise<number> {
+  let n = await t.depth(queue);
+  if (t.kind === 'rabbitmq')
+    for (const delay of new Set(retryDelaysMs)) n += await t.depth(retryQueueName(queue, delay));
+  return n;
+}

@@ -9,14 +9,17 @@ import type { Transport } from '#platform/messaging/transport.js';
 import { runWithContext } from '#platform/observability/context.js';
 import {
   company,
+  confirmed,
+  copiesLeft,
   effects,
+  handled,
   org,
   startTestService,
   testRun,
   type ConformanceEnvironment,
   type TestService,
 } from './conformance-kit.js';
-import { sleep, waitFor } from '../../support/wait.js';
+import { waitFor } from '../../support/wait.js';
 
 export type { ConformanceEnvironment } from './conformance-kit.js';
 
@@ -107,10 +110,29 @@ export function runConformanceSuite(
             payload: { thingId, label: 'hello' },
           });
         }
-        await sleep(300);
-        expect(await gamma.transport.depth(queueNames(gamma.name).events)).toBe(0);
-        expect(a.seen).toHaveLength(1);
-        expect(b.seen).toHaveLength(1);
+        // Then a second event for alpha and beta, and last one that gamma does take.
+        const later = await publishFrom(publisher, async (tx) => {
+          const second = await publisher.messaging.bus.publish(
+            tx,
+            thingHappened,
+            { thingId, label: 'later' },
+            { organizationId: org },
+          );
+          await publisher.messaging.bus.publish(tx, otherHappened, { thingId }, { organizationId: org });
+          return second;
+        });
+        await waitFor('the later event at both', () => a.seen.length >= 2 && b.seen.length >= 2);
+        // The relay publishes in order and waits for each batch's confirms: the last one confirmed
+        // means every event before it is in every queue it was routed to.
+        await waitFor(
+          'the last confirmed',
+          async () => (await confirmed(publisher.name, otherHappened.type)) === 1,
+        );
+        // Gamma's queue holds all that was routed to it: the other event alone.
+        expect(await gamma.transport.depth(queueNames(gamma.name).events)).toBe(1);
+        for (const r of [a, b]) {
+          expect(r.seen.map((m) => m.messageId)).toEqual([published.messageId, later.messageId]);
+        }
       },
       TEST_TIMEOUT,
     );
@@ -130,17 +152,26 @@ export function runConformanceSuite(
         });
 
         const thingId = randomUUID();
-        await publishFrom(sender, (tx) =>
+        const first = await publishFrom(sender, (tx) =>
           sender.messaging.bus.send(tx, doWork, { thingId }, { organizationId: org }),
         );
         await waitFor('the worker', () => worker.seen.length === 1);
         expect(worker.seen[0]!.payload).toEqual({ thingId });
         expect(await effects(w.db)).toHaveLength(1);
-        await sleep(300);
+        // Then a second command for the worker, and last one that the bystander does take.
+        const later = await publishFrom(sender, async (tx) => {
+          const second = await sender.messaging.bus.send(tx, doWork, { thingId }, { organizationId: org });
+          await sender.messaging.bus.send(tx, doOther, { thingId }, { organizationId: org });
+          return second;
+        });
+        await waitFor('the second command at the worker', () => worker.seen.length >= 2);
+        // Confirmed last, so everything sent before it is in every queue it was routed to.
+        await waitFor('the last confirmed', async () => (await confirmed(sender.name, doOther.type)) === 1);
+        // The bystander's queues hold all that was routed to them: its own command alone.
         const names = queueNames(bystander.name);
-        expect(await bystander.transport.depth(names.commands)).toBe(0);
+        expect(await bystander.transport.depth(names.commands)).toBe(1);
         expect(await bystander.transport.depth(names.events)).toBe(0);
-        expect(worker.seen).toHaveLength(1);
+        expect(worker.seen.map((m) => m.messageId)).toEqual([first.messageId, later.messageId]);
       },
       TEST_TIMEOUT,
     );
@@ -164,11 +195,14 @@ export function runConformanceSuite(
         const queue = queueNames(svc.name).events;
         await svc.transport.sendToQueue(queue, body, {});
         await svc.transport.sendToQueue(queue, body, {});
+        // Both copies handled: one ran the handler, the other was recognised by the inbox.
         await waitFor(
-          'both copies settled',
-          async () => (await svc.transport.depth(queue)) === 0 && r.seen.length > 0,
+          'one run and one duplicate',
+          async () =>
+            (await handled(svc.name, 'dedup-records-thing', 'success')) === 1 &&
+            (await handled(svc.name, 'dedup-records-thing', 'duplicate')) === 1,
         );
-        await sleep(200);
+        await waitFor('both copies acknowledged', async () => (await svc.transport.depth(queue)) === 0);
         expect(r.seen).toHaveLength(1);
         expect(await effects(svc.db)).toEqual([
           { message_id: envelope.messageId, handler: 'dedup-records-thing' },
@@ -252,7 +286,15 @@ export function runConformanceSuite(
         expect(JSON.parse(full.body)).toEqual(bad);
         // The failed attempts' effects rolled back; only the good message's effect is there.
         expect((await effects(svc.db)).map((e) => e.message_id)).toEqual([goodMessage.messageId]);
-        await sleep(delays[delays.length - 1]! + 200);
+        // Its last attempt settled, and no copy of it is left, waiting or delayed, to be tried again.
+        const queue = queueNames(svc.name).events;
+        await waitFor(
+          'its last attempt settled and its queues empty',
+          async () =>
+            (await handled(svc.name, 'fragile-posts-ledger', 'dead-lettered')) === 1 &&
+            (await copiesLeft(svc.transport, queue, delays)) === 0,
+        );
+        expect(await handled(svc.name, 'fragile-posts-ledger', 'retry')).toBe(delays.length);
         expect(calls.filter((c) => c.label === 'bad')).toHaveLength(delays.length + 1);
 
         // Fixed, but failing once more: a fresh attempt count sends it through the ladder again.
@@ -318,10 +360,12 @@ export function runConformanceSuite(
         expect(byCategory['unknown-type']!.reason).toContain(`${run.id}.never-declared`);
         expect(byCategory['unknown-type']!.messageId).toBe(unknownType.messageId);
 
-        const ladder = env.retryDelaysMs.reduce((a, b) => a + b, 0);
-        await sleep(ladder + 300);
+        // No copy of them is left, waiting or delayed for a retry.
+        await waitFor(
+          'its queues empty',
+          async () => (await copiesLeft(svc.transport, queue, env.retryDelaysMs)) === 0,
+        );
         expect((await svc.messaging.deadLetters.list()).items).toHaveLength(4);
-        expect(await svc.transport.depth(queue)).toBe(0);
         expect(r.seen).toHaveLength(0);
       },
       TEST_TIMEOUT,
@@ -421,17 +465,26 @@ export function runConformanceSuite(
             { organizationId: org },
           ),
         );
-        await sleep(300);
+        // The outbox is all the relay sends from: it holds the committed message alone.
+        const { rows } = await down.db.query(`SELECT message_id, sent_at FROM outbox`);
+        expect(rows).toEqual([{ message_id: kept.messageId, sent_at: null }]);
+        expect(await confirmed(down.name, thingHappened.type)).toBe(0);
         expect(r.seen).toHaveLength(0);
-        const { rows } = await down.db.query(`SELECT message_id FROM outbox WHERE sent_at IS NULL`);
-        expect(rows).toEqual([{ message_id: kept.messageId }]);
         await down.stop();
 
-        // The restarted publisher's relay finds the row and sends it.
+        // The restarted publisher's relay finds the row and sends it, before anything written later.
         const up = await start(down.name, registry, []);
-        await waitFor('the committed message', () => r.seen.length === 1);
-        expect(r.seen[0]!.messageId).toBe(kept.messageId);
-        await waitFor('the row marked sent', async () => {
+        const later = await publishFrom(up, (tx) =>
+          up.messaging.bus.publish(
+            tx,
+            thingHappened,
+            { thingId: randomUUID(), label: 'after the restart' },
+            { organizationId: org },
+          ),
+        );
+        await waitFor('both messages', () => r.seen.length >= 2);
+        expect(r.seen.map((m) => m.messageId).sort()).toEqual([kept.messageId, later.messageId].sort());
+        await waitFor('the rows marked sent', async () => {
           const sent = await up.db.query(`SELECT 1 FROM outbox WHERE sent_at IS NULL`);
           return sent.rows.length === 0;
         });
@@ -490,8 +543,13 @@ export function runConformanceSuite(
         expect(dl!.originalQueue).toBe(queueNames(name).events);
         expect(calls).toBeGreaterThanOrEqual(1);
         expect(calls).toBeLessThanOrEqual(env.deliveryLimit + 1);
-        await sleep(300);
-        expect(await archivedBy!.transport.depth(queueNames(name).events)).toBe(0);
+        const callsAtDeadLetter = calls;
+        await waitFor(
+          'its queue empty',
+          async () =>
+            (await copiesLeft(archivedBy!.transport, queueNames(name).events, env.retryDelaysMs)) === 0,
+        );
+        expect(calls).toBe(callsAtDeadLetter);
       },
       TEST_TIMEOUT,
     );

@@ -1,10 +1,33 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '#platform/data/db.js';
 import { queueNames } from '#platform/messaging/envelope.js';
 import { ATTEMPT_HEADER, readDeadLetterHeaders } from '#platform/messaging/headers.js';
 import type { Delivery, OutgoingMessage, Transport } from '#platform/messaging/transport.js';
 import { sleep, waitFor } from '../../support/wait.js';
 import { declaredService, slowHandler } from './conformance-kit.js';
 import { openPostgresBus, type TestBus } from './test-bus.js';
+
+/**
+ * `db`, counting the consumers' looks at a queue (the lease statement) that found nothing to hand
+ * out. Transports on the same handle wake each other's consumers, as on one database.
+ */
+function watchEmptyLooks(db: Db): { db: Db; emptyLooks(): number } {
+  let empty = 0;
+  const watched = new Proxy(db, {
+    get(target, prop) {
+      if (prop !== 'query') {
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      return async (sql: string, params?: readonly unknown[]) => {
+        const result = await target.query<{ id: unknown }>(sql, params);
+        if (sql.includes('FOR UPDATE SKIP LOCKED') && result.rows.every((r) => r.id === null)) empty++;
+        return result;
+      };
+    },
+  });
+  return { db: watched, emptyLooks: () => empty };
+}
 
 /** What the in-process broker does below the bus: routing, leases, delays, dead-lettering. */
 describe('in-process transport', () => {
@@ -101,8 +124,9 @@ describe('in-process transport', () => {
     // Not before the dead consumer's lease ran out.
     expect(second.seen[0]!.at - started).toBeGreaterThanOrEqual(150);
     expect(second.seen[0]!.d).toMatchObject({ deliveryCount: 2, redelivered: true });
-    await sleep(100);
-    expect(await next.depth(queueNames(s).events)).toBe(0);
+    // Its ack removed the message; the depth counts handed-out copies too, so none is left to come.
+    await waitFor('the redelivery acknowledged', async () => (await next.depth(queueNames(s).events)) === 0);
+    expect(second.seen).toHaveLength(1);
     await second.sub.cancel();
   });
 
@@ -111,7 +135,7 @@ describe('in-process transport', () => {
     const { service: s, type } = await declaredService(t);
     await t.publish([event(type, 1)]);
     const { seen, sub } = await collect(t, queueNames(s).events, async (d) => {
-      await sleep(1_000); // three leases long
+      await sleep(1_000); // the slow work itself, three leases long
       await d.ack();
     });
     await waitFor(
@@ -159,11 +183,14 @@ describe('in-process transport', () => {
   });
 
   it('wakes the consumers of another transport on the same database at once', async () => {
-    const a = await bus.transport({ pollIntervalMs: 60_000 });
-    const b = await bus.transport({ pollIntervalMs: 60_000 });
+    // Both on one handle of the bus database that tells when a consumer's look found nothing.
+    const watched = watchEmptyLooks(bus.busDb);
+    const a = await bus.transport({ db: watched.db, pollIntervalMs: 60_000 });
+    const b = await bus.transport({ db: watched.db, pollIntervalMs: 60_000 });
     const { service: s, type } = await declaredService(a);
     const { seen, sub } = await collect(b, queueNames(s).events);
-    await sleep(100);
+    // Its first look found the queue empty: it now sleeps until woken, or for a minute.
+    await waitFor('the consumer idle', () => watched.emptyLooks() >= 1);
     const started = Date.now();
     await a.publish([event(type, 1)]);
     await waitFor('the delivery', () => seen.length === 1, 5_000);

@@ -42,7 +42,7 @@ function watched(inner: Transport, publishMs = 0) {
       state.inFlight++;
       state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
       try {
-        if (publishMs) await sleep(publishMs);
+        if (publishMs) await sleep(publishMs); // a slow broker, where the test asks for one
         await inner.publish(messages);
         batches.push(messages);
       } finally {
@@ -86,6 +86,9 @@ describe('outbox relay', () => {
         .n,
     );
 
+  const relayLeases = async (db: Db) =>
+    Number((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox_relay_lease`)).rows[0]!.n);
+
   it('publishes in order of writing, in batches, and marks rows sent', async () => {
     const db = await serviceDb();
     const w = watched(await bus.transport());
@@ -118,7 +121,8 @@ describe('outbox relay', () => {
     });
     relay.start();
     try {
-      await sleep(200); // its first look found nothing; the next timer is a minute away
+      // Its first look, which takes the lease, found nothing; the next timer is a minute away.
+      await waitFor('the first look', async () => (await relayLeases(db)) === 1);
       const started = Date.now();
       const [id] = await write(db, 1, 1, () => relay.wake());
       await waitFor('the publish', () => w.published().includes(id!), 5_000);
@@ -238,8 +242,10 @@ describe('outbox relay', () => {
     const before = await write(db, 3, 3, () => first.wake());
     await waitFor('the first batch', () => w.published().length === 3);
     await first.stop();
+    // It gave up its lease on stopping: nothing publishes what is written now until a restart.
+    expect(await relayLeases(db)).toBe(0);
     const after = await write(db, 4, 2);
-    await sleep(150);
+    expect(await unsent(db)).toBe(4);
     expect(w.published()).toEqual(before);
     const second = new OutboxRelay({ service: db.service, db, transport: w.transport });
     second.start();

@@ -76,8 +76,11 @@ async function effectCounts(db: Db): Promise<{ total: number; distinct: number }
   return rows[0]!;
 }
 
-/** Records every delivery the service's pipeline is handed, to see what the broker says about it. */
-function spyOn(transport: Transport, seen: Delivery[]): Transport {
+/**
+ * Records every delivery the service's pipeline is handed, to see what the broker says about it,
+ * and those it acknowledged.
+ */
+function spyOn(transport: Transport, seen: Delivery[], acked: Delivery[]): Transport {
   return {
     ...transport,
     kind: transport.kind,
@@ -86,7 +89,20 @@ function spyOn(transport: Transport, seen: Delivery[]): Transport {
         queue,
         (d) => {
           seen.push(d);
-          return onDelivery(d);
+          return onDelivery({
+            queue: d.queue,
+            body: d.body,
+            headers: d.headers,
+            attempt: d.attempt,
+            deliveryCount: d.deliveryCount,
+            redelivered: d.redelivered,
+            ack: async () => {
+              await d.ack();
+              acked.push(d);
+            },
+            retry: (next) => d.retry(next),
+            deadLetter: (info) => d.deadLetter(info),
+          });
         },
         opts,
       ),
@@ -96,14 +112,16 @@ function spyOn(transport: Transport, seen: Delivery[]): Transport {
 describe('RabbitMQ faults', () => {
   it('broker SIGKILLed and restarted while 10,000 events flow: every effect exists exactly once', async () => {
     const run = testRun();
-    const { thingHappened, registry } = run.contracts;
+    const { thingHappened, otherHappened, registry } = run.contracts;
     const handler = on(thingHappened, 'effect-once', async (m, tx) => {
       await tx.query(`INSERT INTO conformance_effect (message_id, handler) VALUES ($1, 'effect-once')`, [
         m.messageId,
       ]);
     });
+    let lastSeen = false;
+    const last = on(otherHappened, 'last-seen', async (_m, tx) => tx.afterCommit(() => (lastSeen = true)));
     const producer = track(await startService(env, run.service('producer'), registry, []));
-    const consumer = track(await startService(env, run.service('consumer'), registry, [handler]));
+    const consumer = track(await startService(env, run.service('consumer'), registry, [handler, last]));
 
     const total = 10_000;
     const perTx = 10;
@@ -121,7 +139,7 @@ describe('RabbitMQ faults', () => {
             );
           }
         });
-        // Spread the writes out so that the broker dies while they are still being published.
+        // Part of the scenario: writes spread out, so that the broker dies while they still flow.
         await sleep(10);
       }
     });
@@ -134,22 +152,36 @@ describe('RabbitMQ faults', () => {
     );
     const writtenAtKill = written;
     await killSharedRabbit();
-    await sleep(300);
+    await waitFor(
+      'both services to lose the broker',
+      () => !producer.transport.isConnected() && !consumer.transport.isConnected(),
+    );
     await restartSharedRabbit();
     await Promise.all(writers);
     expect(writtenAtKill).toBeLessThan(total);
 
     await waitFor('every effect', async () => (await effectCounts(consumer.db)).distinct === total, 90_000);
-    await sleep(500);
+    // Every copy the broker kept through its restart is queued ahead of this last event: once it is
+    // handled they were all handed out, and the consumer's stop waits for those still running. With
+    // its queue empty then, no copy is left anywhere and the effects are final.
+    await producer.db.transaction((tx) =>
+      producer.messaging.bus.publish(tx, otherHappened, { thingId: randomUUID() }, { organizationId: org }),
+    );
+    await waitFor('the last event', () => lastSeen, 30_000);
+    await consumer.stop();
+    const names = queueNames(consumer.name);
+    expect(await producer.transport.depth(names.events)).toBe(0);
     expect(await effectCounts(consumer.db)).toEqual({ total, distinct: total });
-    const unsent = await producer.db.query(`SELECT 1 FROM outbox WHERE sent_at IS NULL`);
-    expect(unsent.rows).toHaveLength(0);
+    await waitFor('the outbox all marked sent', async () => {
+      const { rows } = await producer.db.query(`SELECT 1 FROM outbox WHERE sent_at IS NULL`);
+      return rows.length === 0;
+    });
     const missing = await consumer.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM inbox WHERE handler = 'effect-once'`,
     );
     expect(missing.rows[0]!.n).toBe(total);
     expect((await consumer.messaging.deadLetters.list()).items).toHaveLength(0);
-    expect(await consumer.transport.depth(queueNames(consumer.name).dlq)).toBe(0);
+    expect(await producer.transport.depth(names.dlq)).toBe(0);
   }, 180_000);
 
   it('consumer SIGKILLed mid-handler: the message is redelivered and its effect exists exactly once', async () => {
@@ -172,7 +204,8 @@ describe('RabbitMQ faults', () => {
     await hanging.kill();
 
     const deliveries: Delivery[] = [];
-    const transport = spyOn(await env.transport(), deliveries);
+    const acked: Delivery[] = [];
+    const transport = spyOn(await env.transport(), deliveries, acked);
     const handler = on(thingHappened, 'effect-once', async (m, tx) => {
       await tx.query(`INSERT INTO conformance_effect (message_id, handler) VALUES ($1, 'second')`, [
         m.messageId,
@@ -180,7 +213,8 @@ describe('RabbitMQ faults', () => {
     });
     const consumer = track(await startService(env, consumerName, registry, [handler], { transport }));
     await waitFor('the effect', async () => (await effectCounts(consumer.db)).total === 1, 30_000);
-    await sleep(300);
+    // Its one copy acknowledged: the broker holds none to hand out again.
+    await waitFor('the redelivery acknowledged', () => acked.length === 1);
 
     const effects = await consumer.db.query(`SELECT message_id, handler FROM conformance_effect`);
     // The killed process's write died with its open transaction; the redelivery did it once.
@@ -209,24 +243,26 @@ describe('RabbitMQ faults', () => {
     await crashing.kill();
     const messageId = committed.split(' ')[1]!;
 
-    await sleep(500);
+    // Its transport only said PUBLISHING: nothing reached the broker, and the row waits unsent. Read
+    // before the restart, whose relay publishes it at once.
+    const before = await env.db(producerName);
+    const pending = await before.query(`SELECT message_id FROM outbox WHERE sent_at IS NULL`);
+    expect(pending.rows).toEqual([{ message_id: messageId }]);
     expect(await effectCounts(consumer.db)).toEqual({ total: 0, distinct: 0 });
+    expect(await consumer.transport.depth(queueNames(consumer.name).events)).toBe(0);
 
     const producer = track(await startService(env, producerName, registry, []));
-    const pending = await producer.db.query(`SELECT message_id FROM outbox WHERE sent_at IS NULL`);
-    expect(pending.rows).toEqual([{ message_id: messageId }]);
-
     await waitFor(
       'the effect after the restart',
       async () => (await effectCounts(consumer.db)).total === 1,
       30_000,
     );
-    await sleep(300);
-    const effects = await consumer.db.query(`SELECT message_id FROM conformance_effect`);
-    expect(effects.rows).toEqual([{ message_id: messageId }]);
+    // Marked sent, the row is never published again: the one copy is all there will be.
     await waitFor('the outbox row marked sent', async () => {
       const { rows } = await producer.db.query(`SELECT 1 FROM outbox WHERE sent_at IS NULL`);
       return rows.length === 0;
     });
+    const effects = await consumer.db.query(`SELECT message_id FROM conformance_effect`);
+    expect(effects.rows).toEqual([{ message_id: messageId }]);
   }, 120_000);
 });

@@ -3,6 +3,8 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 export interface TcpProxy {
   readonly port: number;
   readonly url: string;
+  /** Connections refused while cut: the client's attempts to reconnect. */
+  readonly refused: number;
   /** Drops every open connection (both ends see a reset) and refuses new ones until `resume()`. */
   cut(): void;
   resume(): void;
@@ -17,8 +19,10 @@ export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
   const target = new URL(targetUrl);
   const sockets = new Set<Socket>();
   let refusing = false;
+  let refused = 0;
   const server: Server = createServer((client) => {
     if (refusing) {
+      refused++;
       client.destroy();
       return;
     }
@@ -37,6 +41,9 @@ export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
   return {
     port,
     url: url.toString(),
+    get refused() {
+      return refused;
+    },
     cut() {
       refusing = true;
       for (const s of sockets) s.resetAndDestroy();

@@ -12,7 +12,7 @@ import {
   type RabbitTransportOptions,
 } from '#platform/messaging/rabbitmq/transport.js';
 import type { Delivery, OutgoingMessage } from '#platform/messaging/transport.js';
-import { sleep, waitFor } from '../../support/wait.js';
+import { waitFor } from '../../support/wait.js';
 import { declaredService, slowHandler } from '../messaging/conformance-kit.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
@@ -73,10 +73,12 @@ describe('RabbitMQ transport', () => {
 
     proxy.cut();
     await waitFor('the loss to be noticed', () => !t.isConnected());
+    const refusedBefore = proxy.refused;
     const during = t.publish([event(type, 'during')]);
     let landed = false;
     void during.then(() => (landed = true));
-    await sleep(300);
+    // The transport tried the broker again, twice, and the publish still waits for it.
+    await waitFor('two attempts to reconnect', () => proxy.refused >= refusedBefore + 2);
     expect(landed).toBe(false);
     proxy.resume();
     await during;
@@ -132,6 +134,8 @@ describe('RabbitMQ transport', () => {
     const t0 = Date.now();
     await t.publish([event(type, 'flaky')]);
     await waitFor('the first try', () => arrivals.length === 1);
+    const retryQueue = `${svc}.events.retry.800ms`;
+    await waitFor('the copy in its TTL queue', async () => (await t.depth(retryQueue)) === 1);
     await t.publish([event(type, 'steady')]);
     await waitFor('the later message', () => arrivals.some((a) => a.body === 'steady'));
     expect(arrivals.find((a) => a.body === 'steady')!.at - t0).toBeLessThan(700);
@@ -140,8 +144,8 @@ describe('RabbitMQ transport', () => {
     expect(retried.attempt).toBe(1);
     expect(retried.at - arrivals[0]!.at).toBeGreaterThanOrEqual(750);
     expect(retried.headers[DEAD_LETTER_HEADERS.originalQueue]).toBe(`${svc}.events`);
-    await sleep(100);
-    expect(await t.depth(`${svc}.events.retry.800ms`)).toBe(0);
+    // The TTL queue lets go of the copy once the work queue has it, which may trail its delivery.
+    await waitFor('the TTL queue empty', async () => (await t.depth(retryQueue)) === 0);
   });
 
   it('moves a dead letter to <service>.dlq with the reason, error, attempts, original queue and time', async () => {
