@@ -14,8 +14,8 @@ import { SMTPServer } from 'smtp-server';
 import { Pool } from 'undici';
 import { BENCH_SETTINGS, startPostgres, startRabbit } from '../test/harness/servers.js';
 import { freePort } from '../test/harness/ports.js';
-import { launchMonthly, type MonthlyService } from './monthly/launch.js';
-import { populate, serviceDb } from './monthly/population.js';
+import { populate } from '../test/support/residents.js';
+import { launchMonthly, serviceDb, type MonthlyService } from './monthly/launch.js';
 import { rssSampler } from './monthly/rss.js';
 
 const { values: args } = parseArgs({
