@@ -46,8 +46,18 @@ export const DEMO_USERS = [
   },
 ] as const;
 
-/** Residents are customers of the society: the same person has a resident id (Community) and a customer id (Common). */
-export const DEMO_RESIDENTS = [
+export interface DemoResident {
+  residentId: string;
+  customerId: string;
+  name: string;
+  email: string;
+  /** `<tower>-<floor><number>`, e.g. `B-203`: tower B, second floor, flat 3. */
+  unit: string;
+  monthlyCharges: string;
+}
+
+/** The residents the tests and the guide name (the first is the demo resident user). */
+const NAMED_RESIDENTS = [
   {
     residentId: '2d1f8b63-4c20-4e1b-9f72-000000000001',
     customerId: '3e209c74-5d31-4f2c-a083-000000000001',
@@ -88,7 +98,66 @@ export const DEMO_RESIDENTS = [
     unit: 'C-301',
     monthlyCharges: '4100.00',
   },
-] as const;
+] as const satisfies readonly DemoResident[];
+
+const FIRST_NAMES = [
+  'Aarav',
+  'Ananya',
+  'Kabir',
+  'Meera',
+  'Ishaan',
+  'Kavya',
+  'Arjun',
+  'Sneha',
+  'Rahul',
+  'Nisha',
+  'Sameer',
+];
+const LAST_NAMES = ['Patel', 'Reddy', 'Nair', 'Gupta', 'Menon', 'Joshi', 'Bose', 'Pillai', 'Das'];
+
+/**
+ * Monthly charges by flat: flats 1 and 2 of a floor are two-bedroom, 3 one-bedroom, 4
+ * three-bedroom (a penthouse on the top floor); every fourth household also pays for parking.
+ */
+function chargesOf(floor: number, flat: number, i: number): string {
+  const base = flat === 3 ? 1800 : flat === 4 ? (floor === 3 ? 4100 : 3200) : 2500;
+  return `${base + (i % 4 === 0 ? 350 : 0)}.00`;
+}
+
+/**
+ * A household, named from the lists, in every flat of towers A-D (3 floors of 4 flats) that no
+ * named resident has: 48 residents in all, each a customer in Common, so a demo monthly run has
+ * something to show. Ids follow the named ones' pattern (…000000000006 on).
+ */
+function householdsOfTowers(): DemoResident[] {
+  const taken = new Set<string>(NAMED_RESIDENTS.map((r) => r.unit));
+  const made: DemoResident[] = [];
+  for (const tower of ['A', 'B', 'C', 'D'])
+    for (let floor = 1; floor <= 3; floor += 1)
+      for (let flat = 1; flat <= 4; flat += 1) {
+        const unit = `${tower}-${floor}0${flat}`;
+        if (taken.has(unit)) continue;
+        const i = NAMED_RESIDENTS.length + made.length + 1;
+        const first = FIRST_NAMES[i % FIRST_NAMES.length]!;
+        const last = LAST_NAMES[i % LAST_NAMES.length]!;
+        const serial = String(i).padStart(12, '0');
+        made.push({
+          residentId: `2d1f8b63-4c20-4e1b-9f72-${serial}`,
+          customerId: `3e209c74-5d31-4f2c-a083-${serial}`,
+          name: `${first} ${last}`,
+          email: `${first}.${last}@demo.dhanman.local`.toLowerCase(),
+          unit,
+          monthlyCharges: chargesOf(floor, flat, i),
+        });
+      }
+  return made;
+}
+
+/** Residents are customers of the society: the same person has a resident id (Community) and a customer id (Common). */
+export const DEMO_RESIDENTS: readonly [...typeof NAMED_RESIDENTS, ...DemoResident[]] = [
+  ...NAMED_RESIDENTS,
+  ...householdsOfTowers(),
+];
 
 export const DEMO_VENDORS = [
   {

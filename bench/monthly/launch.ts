@@ -1,3 +1,4 @@
+import pg from 'pg';
 import {
   freeServicePorts,
   launch,
@@ -49,4 +50,11 @@ export async function launchMonthly(baseEnv: Record<string, string | undefined>)
     string
   >;
   return { urls, pids, stop: async () => void (await Promise.all(processes.map((p) => terminate(p)))) };
+}
+
+/** A pg pool on one service's database of the bench's PostgreSQL. */
+export function serviceDb(serverUrl: string, prefix: string, service: string): pg.Pool {
+  const url = new URL(serverUrl);
+  url.pathname = `/${prefix}_${service}`;
+  return new pg.Pool({ connectionString: url.toString(), max: 2 });
 }

@@ -30,6 +30,8 @@ export const runtimeConfigSchema = z.object({
   BUS_BATCH_SIZE: env.int(DEFAULT_BATCH_SIZE, 1),
   BUS_DELIVERY_LIMIT: env.int(DEFAULT_DELIVERY_LIMIT, 1),
   OUTBOX_RETENTION_MS: env.int(DEFAULT_OUTBOX_RETENTION_MS, 0),
+  /** How long one instance's outbox relay stays the publisher without renewing: how soon another takes over after a crash. */
+  OUTBOX_LEASE_MS: env.int(30_000, 100),
   JOB_RETRY_DELAYS_MS: env.msList(DEFAULT_JOB_RETRY_DELAYS_SECONDS.map((s) => s * 1000)),
   HTTP_TIMEOUT_MS: env.int(DEFAULT_RESILIENCE.timeoutMs, 1),
   HTTP_RETRY_DELAYS_MS: env.msList(DEFAULT_RESILIENCE.retryDelaysMs),

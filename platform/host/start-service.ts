@@ -140,6 +140,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
       batchSize: runtime.config.BUS_BATCH_SIZE,
       deliveryLimit: runtime.config.BUS_DELIVERY_LIMIT,
       outboxRetentionMs: runtime.config.OUTBOX_RETENTION_MS,
+      relay: { leaseMs: runtime.config.OUTBOX_LEASE_MS },
       log,
     });
   }

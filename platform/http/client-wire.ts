@@ -12,7 +12,7 @@ export class CallFailed extends Error {
     readonly reason: DependencyFailure,
     message: string,
     readonly upstreamStatus?: number,
-    /** How long our caller should wait: the target's `Retry-After`, or the open circuit's time. */
+    /** How long our caller should wait: the target's `Retry-After`, or what is left of the open circuit's time. */
     readonly retryAfterMs?: number,
   ) {
     super(message);
@@ -55,11 +55,12 @@ export async function sendOnce(
 export function failureOf(t: Target, err: unknown, maxResponseBytes: number): CallFailed {
   if (err instanceof CallFailed) return err;
   if (err instanceof BrokenCircuitError)
+    // The wait is what is left of the open time: then the breaker lets a trial call through.
     return new CallFailed(
       'circuit-open',
       `the circuit to ${t.name} is open`,
       undefined,
-      t.options.breakerOpenMs,
+      Math.max(1, t.policies.reopensInMs()),
     );
   if (err instanceof BulkheadRejectedError) {
     return new CallFailed('bulkhead-full', `too many calls to ${t.name} in progress`);

@@ -123,9 +123,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
         throw new DependencyUnavailableError(t.name, err.reason, err.message, {
           cause: err,
           ...(err.upstreamStatus === undefined ? {} : { upstreamStatus: err.upstreamStatus }),
-          ...(err.retryAfterMs === undefined
-            ? {}
-            : { retryAfterSeconds: Math.ceil(err.retryAfterMs / 1000) }),
+          ...(err.retryAfterMs === undefined ? {} : { retryAfterMs: err.retryAfterMs }),
         });
       }
       outcome = 'error';

@@ -107,11 +107,14 @@ export type DependencyFailure =
 
 /** A dependency could not answer: the caller gets a 503 at once, naming it. */
 export class DependencyUnavailableError extends ProblemError {
+  /** How long to wait before calling again (the target's `Retry-After`, the open circuit's rest), if known. */
+  readonly retryAfterMs: number | undefined;
+
   constructor(
     readonly dependency: string,
     readonly reason: DependencyFailure,
     detail: string,
-    opts: { cause?: unknown; upstreamStatus?: number; retryAfterSeconds?: number } = {},
+    opts: { cause?: unknown; upstreamStatus?: number; retryAfterMs?: number } = {},
   ) {
     super(
       {
@@ -126,10 +129,13 @@ export class DependencyUnavailableError extends ProblemError {
       {
         cause: opts.cause,
         headers:
-          opts.retryAfterSeconds === undefined ? {} : { 'retry-after': String(opts.retryAfterSeconds) },
+          opts.retryAfterMs === undefined
+            ? {}
+            : { 'retry-after': String(Math.max(1, Math.ceil(opts.retryAfterMs / 1000))) },
       },
     );
     this.name = 'DependencyUnavailableError';
+    this.retryAfterMs = opts.retryAfterMs;
   }
 }
 

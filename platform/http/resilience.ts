@@ -101,6 +101,8 @@ export interface TargetPolicies {
   /** For the rest (a POST without an idempotency key): one attempt. */
   single: IPolicy;
   breaker: CircuitBreakerPolicy;
+  /** How long the open breaker still refuses calls before it lets one through (0 when not open). */
+  reopensInMs(): number;
   onRetry(listener: (e: { attempt: number; delay: number; reason: string }) => void): void;
 }
 
@@ -128,6 +130,10 @@ export function buildPolicies(o: ResilienceOptions): TargetPolicies {
     halfOpenAfter: o.breakerOpenMs,
     breaker: new ConsecutiveBreaker(o.breakerThreshold),
   });
+  let openedAt = 0;
+  breaker.onBreak(() => {
+    openedAt = Date.now();
+  });
   // abortOnReturn off: the attempt has read its whole answer by then, and aborting a finished
   // call costs an AbortError with a stack trace, a good share of the client's time per call.
   const attemptTimeout = timeout(o.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
@@ -139,6 +145,8 @@ export function buildPolicies(o: ResilienceOptions): TargetPolicies {
     retrying: wrap(limiter, retries, breaker, attemptTimeout),
     single: wrap(limiter, breaker, attemptTimeout),
     breaker,
+    reopensInMs: () =>
+      breaker.state === CircuitState.Open ? Math.max(0, openedAt + o.breakerOpenMs - Date.now()) : 0,
     onRetry(listener) {
       retries.onRetry((e) => {
         const reason = 'error' in e ? e.error.message : `status ${(e.value as RawAnswer).status}`;

@@ -13,6 +13,11 @@ export interface JobDefinition<D = unknown> {
   cron?: string;
   /** Data passed to cron-started runs. */
   cronData?: D;
+  /**
+   * Also queue one run as soon as the service starts, with this data: a sweep for work a previous
+   * process left unfinished need not wait for its first cron tick.
+   */
+  atStart?: { data: D };
   /** Delays in seconds before retry 1, 2, 3...; [] means no retry. */
   retryDelaysSeconds?: number[];
   handle(data: D, job: { id: string; attempt: number }): Promise<void>;

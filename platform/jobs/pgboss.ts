@@ -110,6 +110,13 @@ export async function startJobs(opts: StartJobsOptions): Promise<RunningJobs> {
       }),
   );
   for (const worker of workers) worker.start();
+  for (const def of opts.definitions) {
+    if (!def.atStart) continue;
+    // One waiting copy at most: starts in quick succession (several instances) queue it once.
+    await boss.send(def.name, JSON.stringify(def.atStart.data ?? null) as unknown as object, {
+      singletonKey: 'at-start',
+    });
+  }
   log?.info({ schema, jobs: opts.definitions.map((d) => d.name) }, 'jobs started');
 
   let stopping: Promise<void> | undefined;

@@ -8,7 +8,7 @@ export async function seedCommunity(db: Db): Promise<void> {
     const org = DEMO_ORGANIZATION.id;
     const company = DEMO_COMPANY.id;
     const buildingIds = new Map<string, string>();
-    for (const tower of ['A', 'B', 'C']) {
+    for (const tower of new Set(DEMO_RESIDENTS.map((r) => r.unit.charAt(0)))) {
       const name = `Tower ${tower}`;
       await tx.query(
         `INSERT INTO building (id, organization_id, company_id, name) VALUES ($1, $2, $3, $4)

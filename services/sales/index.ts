@@ -13,6 +13,7 @@ import { paymentRoutes } from './payments/routes.js';
 import { paymentSaga } from './payments/saga.js';
 import { scheduleReminders } from './reminders/schedule.js';
 import { paymentReminderJob } from './reminders/send.js';
+import { loadRunConfig } from './runs/config.js';
 import { runDirectory } from './runs/directory.js';
 import { organizationHandlers } from './runs/handlers.js';
 import { invoiceRunJobs } from './runs/jobs.js';
@@ -78,6 +79,7 @@ export const salesService: ServiceDefinition = {
       jobs: deps.jobs,
       directory: runDirectory(deps.http),
       log: deps.log,
+      config: loadRunConfig(deps.env),
     }),
     paymentReminderJob(deps.db, deps.bus),
   ],

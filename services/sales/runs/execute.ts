@@ -3,7 +3,6 @@ import { Decimal } from 'decimal.js';
 import type { Db, Tx } from '#platform/data/db.js';
 import type { Jobs } from '#platform/jobs/jobs.js';
 import type { Bus } from '#platform/messaging/bus.js';
-import { DependencyUnavailableError } from '#platform/http/problem.js';
 import type { Logger } from 'pino';
 import { InvoiceCreated } from '#contracts/sales.js';
 import { insertNumberedInvoices, type NewInvoice } from '../invoices/numbered-insert.js';
@@ -12,12 +11,15 @@ import { scheduleReminders } from '../reminders/schedule.js';
 import type { ActiveResident, RunCustomer, RunDirectory } from './directory.js';
 import { billingSettings, type BillingSettings } from './organizations.js';
 import { periodDates } from './period.js';
+import type { RunConfig } from './config.js';
+import { LeaseLost, RunLease } from './lease.js';
+import { isPassing, patiently, type Patience } from './patience.js';
 import {
   advanceRun,
   claimResidents,
-  claimRun,
   finishRun,
   invoicedResidents,
+  noteWaiting,
   recordFailures,
   type RunRow,
 } from './store.js';
@@ -28,14 +30,8 @@ export interface RunDeps {
   jobs: Jobs;
   directory: RunDirectory;
   log: Logger;
-  /** Residents read (and invoiced in one transaction) at a time. */
-  pageSize?: number;
+  config: Pick<RunConfig, 'INVOICE_RUN_PATIENCE_MS' | 'INVOICE_RUN_LEASE_MS' | 'INVOICE_RUN_PAGE_SIZE'>;
 }
-
-/** The lease a worker holds on a run, renewed with every page: a run whose worker died is resumed after it. */
-export const RUN_LEASE_SECONDS = 60;
-/** This process, as the holder of run leases. */
-const OWNER = randomUUID();
 
 interface Failure {
   residentId: string;
@@ -47,49 +43,76 @@ interface Failure {
  * read while this one is written); for each page the residents not yet invoiced for the period
  * are checked with Common in one call and invoiced in one transaction with their `InvoiceCreated`,
  * reminders, failures and the run's counts and cursor. A resident's failure is recorded and the
- * run goes on; Community or Common unavailable past the client's retries fails the run with the reason.
+ * run goes on. Community or Common unavailable (an open circuit, timeouts, 5xx) is waited out
+ * (patience.ts) and the page read again; only past the patience deadline does the run fail, with
+ * the reason.
  */
 export async function executeRun(deps: RunDeps, runId: string): Promise<void> {
-  const { db, directory, log } = deps;
-  const pageSize = deps.pageSize ?? 500;
-  const run = await claimRun(db, runId, OWNER, RUN_LEASE_SECONDS);
-  if (!run) return; // finished, or another worker holds it
-  const settings = await billingSettings(db, run.organization_id);
+  const { db, directory, log, config } = deps;
+  const claimed = await RunLease.claim(db, runId, config.INVOICE_RUN_LEASE_MS, log);
+  if (!claimed) return; // finished, or another worker holds it
+  const { run, lease } = claimed;
+  const patience: Patience = {
+    deadlineMs: config.INVOICE_RUN_PATIENCE_MS,
+    signal: lease.signal,
+    async onWait(err, waitMs, giveUpAt) {
+      log.warn({ runId, dependency: err.dependency, reason: err.reason, waitMs }, 'invoice run waiting');
+      await noteWaiting(
+        db,
+        runId,
+        lease.owner,
+        `waiting for ${err.dependency} (${err.message}); trying again until ${giveUpAt.toISOString()}`,
+      ).catch(() => undefined); // only a note: the wait goes on without it
+    },
+  };
   const fetchPage = (cursor: string | null) => {
-    const p = directory.residents(run.organization_id, cursor, pageSize);
+    const p = patiently(
+      () => directory.residents(run.organization_id, cursor, config.INVOICE_RUN_PAGE_SIZE),
+      patience,
+    );
     p.catch(() => undefined); // awaited below; a rejection before then is not "unhandled"
     return p;
   };
   try {
+    const settings = await billingSettings(db, run.organization_id);
     let next = fetchPage(run.cursor);
     for (;;) {
       const page = await next;
       if (page.nextCursor) next = fetchPage(page.nextCursor);
-      const held = await invoicePage(deps, run, settings, page.items, page.nextCursor);
-      if (!held) return; // lost the lease to another worker: it carries on
+      await invoicePage(deps, { run, lease, patience, settings }, page.items, page.nextCursor);
       if (!page.nextCursor) break;
     }
-    await finishRun(db, runId, 'completed', null);
+    lease.stop();
+    await finishRun(db, runId, lease.owner, 'completed', null);
     log.info({ runId, period: run.period, organizationId: run.organization_id }, 'invoice run completed');
   } catch (err) {
-    const reason =
-      err instanceof DependencyUnavailableError
-        ? `${err.message} (the run stopped; start it again to complete the period)`
-        : `run stopped: ${err instanceof Error ? err.message : String(err)}`;
+    lease.stop();
+    if (err instanceof LeaseLost) return; // another worker carries on
+    const waited = Math.round(config.INVOICE_RUN_PATIENCE_MS / 1000);
+    const reason = isPassing(err)
+      ? `${err.message}, still after waiting ${waited} s (the run stopped; start it again to complete the period)`
+      : `run stopped: ${err instanceof Error ? err.message : String(err)}`;
     log.warn({ err, runId }, 'invoice run failed');
-    await finishRun(db, runId, 'failed', reason);
+    await finishRun(db, runId, lease.owner, 'failed', reason);
   }
+}
+
+interface PageContext {
+  run: RunRow;
+  lease: RunLease;
+  patience: Patience;
+  settings: BillingSettings;
 }
 
 async function invoicePage(
   deps: RunDeps,
-  run: RunRow,
-  settings: BillingSettings,
+  { run, lease, patience, settings }: PageContext,
   residents: ActiveResident[],
   cursor: string | null,
-): Promise<boolean> {
+): Promise<void> {
   const { db, bus, jobs, directory } = deps;
   const org = run.organization_id;
+  lease.check();
   const done = await invoicedResidents(
     db,
     org,
@@ -108,7 +131,8 @@ async function invoicePage(
     }
     return true;
   });
-  const customers = await directory.customers(org, [...new Set(candidates.map((r) => r.customerId))]);
+  const customerIds = [...new Set(candidates.map((r) => r.customerId))];
+  const customers = await patiently(() => directory.customers(org, customerIds), patience);
   const billable: Array<{ resident: ActiveResident; customer: RunCustomer }> = [];
   for (const resident of candidates) {
     const customer = customers.get(resident.customerId);
@@ -121,7 +145,7 @@ async function invoicePage(
   }
 
   const { issueDate, dueDate } = periodDates(run.period, settings.dueDay);
-  return db
+  await db
     .transaction(async (tx) => {
       const planned = billable.map((b) => ({ ...b, invoiceId: randomUUID() }));
       const claimed = await claimResidents(
@@ -147,24 +171,21 @@ async function invoicePage(
         await publishCreated(tx, bus, invoices, numbers, run.id);
       }
       await recordFailures(tx, run.id, failures);
-      return advanceRun(tx, run.id, OWNER, RUN_LEASE_SECONDS, {
+      const held = await advanceRun(tx, run.id, lease.owner, lease.ms, {
         residents: residents.length,
         created: invoices.length,
         skipped: residents.length - invoices.length - failures.length,
         failed: failures.length,
         cursor,
-      }).then((held) => {
-        if (!held) throw new LeaseLost();
-        return true;
       });
+      // Another worker took the run over: this page is rolled back, the other one writes it.
+      if (!held) throw new LeaseLost();
     })
     .catch((err: unknown) => {
-      if (err instanceof LeaseLost) return false;
+      if (err instanceof LeaseLost) lease.markLost();
       throw err;
     });
 }
-
-class LeaseLost extends Error {}
 
 function newInvoice(
   run: RunRow,

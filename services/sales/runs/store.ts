@@ -78,15 +78,33 @@ export async function claimRun(
   q: Queryable,
   id: string,
   owner: string,
-  leaseSeconds: number,
+  leaseMs: number,
 ): Promise<RunRow | null> {
   const { rows } = await q.query<RunRow>(
-    `UPDATE invoice_run SET lease_owner = $2, lease_until = now() + $3 * interval '1 second'
+    `UPDATE invoice_run SET lease_owner = $2, lease_until = now() + $3 * interval '1 millisecond'
       WHERE id = $1 AND status = 'running' AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $2)
       RETURNING ${COLUMNS}`,
-    [id, owner, leaseSeconds],
+    [id, owner, leaseMs],
   );
   return rows[0] ?? null;
+}
+
+/** Extends `owner`'s lease; false when someone else holds the run now (or it is finished). */
+export async function renewRun(q: Queryable, id: string, owner: string, leaseMs: number): Promise<boolean> {
+  const { rowCount } = await q.query(
+    `UPDATE invoice_run SET lease_until = now() + $3 * interval '1 millisecond'
+      WHERE id = $1 AND lease_owner = $2 AND status = 'running'`,
+    [id, owner, leaseMs],
+  );
+  return rowCount === 1;
+}
+
+/** What a running run is waiting for (shown as its `reason` until the next page goes through). */
+export async function noteWaiting(q: Queryable, id: string, owner: string, reason: string): Promise<void> {
+  await q.query(
+    `UPDATE invoice_run SET reason = $3 WHERE id = $1 AND lease_owner = $2 AND status = 'running'`,
+    [id, owner, reason],
+  );
 }
 
 /** Adds a page's counts and moves the cursor, only while `owner` holds the run (else false: roll back). */
@@ -94,28 +112,30 @@ export async function advanceRun(
   q: Queryable,
   id: string,
   owner: string,
-  leaseSeconds: number,
+  leaseMs: number,
   page: { residents: number; created: number; skipped: number; failed: number; cursor: string | null },
 ): Promise<boolean> {
   const { rowCount } = await q.query(
     `UPDATE invoice_run SET residents = residents + $3, created = created + $4, skipped = skipped + $5,
-            failed = failed + $6, cursor = $7, lease_until = now() + $8 * interval '1 second'
+            failed = failed + $6, cursor = $7, reason = NULL, lease_until = now() + $8 * interval '1 millisecond'
       WHERE id = $1 AND lease_owner = $2 AND status = 'running'`,
-    [id, owner, page.residents, page.created, page.skipped, page.failed, page.cursor, leaseSeconds],
+    [id, owner, page.residents, page.created, page.skipped, page.failed, page.cursor, leaseMs],
   );
   return rowCount === 1;
 }
 
+/** Ends the run, if `owner` still holds it (a worker that was taken over leaves it to the new one). */
 export async function finishRun(
   q: Queryable,
   id: string,
+  owner: string,
   status: 'completed' | 'failed',
   reason: string | null,
 ) {
   await q.query(
-    `UPDATE invoice_run SET status = $2, reason = $3, finished_at = now(), lease_owner = NULL, lease_until = NULL
-      WHERE id = $1 AND status = 'running'`,
-    [id, status, reason],
+    `UPDATE invoice_run SET status = $3, reason = $4, finished_at = now(), lease_owner = NULL, lease_until = NULL
+      WHERE id = $1 AND lease_owner = $2 AND status = 'running'`,
+    [id, owner, status, reason],
   );
 }
 
@@ -199,10 +219,18 @@ export async function listRuns(
   return rows.map((r) => toRun(r, []));
 }
 
-/** Runs left running whose lease lapsed (their worker died): to resume. */
-export async function lapsedRuns(q: Queryable): Promise<Array<{ id: string; organizationId: string }>> {
-  const { rows } = await q.query<{ id: string; organization_id: string }>(
-    `SELECT id, organization_id FROM invoice_run WHERE status = 'running' AND (lease_until IS NULL OR lease_until < now())`,
+/**
+ * Runs to resume, with the moment their lease lapses: those already lapsed (their worker died),
+ * or with `held` every running run (at start: a lease still held is most likely a dead process's).
+ */
+export async function resumableRuns(
+  q: Queryable,
+  opts: { held: boolean },
+): Promise<Array<{ id: string; leaseUntil: Date | null }>> {
+  const { rows } = await q.query<{ id: string; lease_until: Date | null }>(
+    `SELECT id, lease_until FROM invoice_run
+      WHERE status = 'running' AND ($1 OR lease_until IS NULL OR lease_until < now())`,
+    [opts.held],
   );
-  return rows.map((r) => ({ id: r.id, organizationId: r.organization_id }));
+  return rows.map((r) => ({ id: r.id, leaseUntil: r.lease_until }));
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEMO_USERS, DEFAULT_DEMO_PASSWORD } from '#contracts/demo.js';
+import { DEMO_RESIDENTS, DEMO_USERS, DEFAULT_DEMO_PASSWORD } from '#contracts/demo.js';
 import { SERVICE_NAMES } from '#contracts/services.js';
 import { freeServicePorts, launch, terminate, waitReady, type Launched } from '../../support/processes.js';
 
@@ -58,13 +58,13 @@ describe('npm start (embedded)', () => {
     await expect.poll(() => first.output(), { timeout: 10_000 }).toContain('Demo logins');
     for (const user of DEMO_USERS) expect(first.output()).toContain(user.email);
     for (const name of SERVICE_NAMES) expect(first.output()).toContain(urls[name]);
-    expect(await activeResidents(urls)).toBe(5);
+    expect(await activeResidents(urls)).toBe(DEMO_RESIDENTS.length);
     expect(await terminate(first, 'SIGTERM')).toBe(0);
 
     // Restarted as a person at a terminal sees it: one readable line per event, with the service
     // and the correlation id, no JSON.
     const second = await startOnce({ ...env, LOG_LEVEL: 'info', LOG_FORMAT: 'pretty' }, urls);
-    expect(await activeResidents(urls)).toBe(5);
+    expect(await activeResidents(urls)).toBe(DEMO_RESIDENTS.length);
     const traced = await fetch(`${urls.community}/health/live`, {
       headers: { 'x-correlation-id': 'pretty-check-1' },
     });

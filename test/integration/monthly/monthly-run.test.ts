@@ -39,7 +39,13 @@ describe.each(CASES)('monthly invoice run on $name', ({ mode }) => {
     system = await startTestSystem({
       mode,
       only: ['common', 'community', 'sales', 'notification'],
-      env: { HTTP_TIMEOUT_MS: '10000', SMTP_HOST: '127.0.0.1', SMTP_PORT: String(sink.port) },
+      env: {
+        HTTP_TIMEOUT_MS: '10000',
+        // A run waits this long for Community before it fails (the default is minutes).
+        INVOICE_RUN_PATIENCE_MS: '10000',
+        SMTP_HOST: '127.0.0.1',
+        SMTP_PORT: String(sink.port),
+      },
     });
     api = apiOf(system);
     admin = await system.login('admin@demo.dhanman.local');
@@ -226,29 +232,71 @@ describe.each(CASES)('monthly invoice run on $name', ({ mode }) => {
 
   // Only where Community is a server of its own to stop: the embedded case registers no test
   // (rather than a skipped one).
-  (mode === 'distributed' ? it : () => undefined)(
-    'Community down: the run fails with the reason; a later run completes',
-    async () => {
-      const index = system.services.findIndex((s) => s.name === 'community');
-      const community = system.services[index]!;
-      await community.stop();
-      const previous = (() => {
-        const [y, m] = currentPeriod(ZONE).split('-').map(Number) as [number, number];
-        return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
-      })();
-      const failed = await run(previous);
-      expect(failed.status).toBe('failed');
-      expect(failed.reason).toMatch(/community/);
+  const distributedOnly = mode === 'distributed' ? it : () => undefined;
+  const monthsBack = (n: number) => {
+    const [y, m] = currentPeriod(ZONE).split('-').map(Number) as [number, number];
+    const i = y * 12 + m - 1 - n;
+    return `${Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`;
+  };
+  const stopCommunity = async () => {
+    const index = system.services.findIndex((s) => s.name === 'community');
+    const community = system.services[index]!;
+    await community.stop();
+    return async () => {
       system.services[index] = await startService(communityService, {
         // It verifies tokens with Common's keys, found where Common runs.
         ...systemStartOptions(system.runtime, { ...system.env, COMMON_URL: system.url('common') }),
         port: community.port,
       });
+    };
+  };
+
+  distributedOnly(
+    'Community away for a moment: the run says what it waits for and completes by itself',
+    async () => {
+      const restart = await stopCommunity();
+      const period = monthsBack(2);
+      const started = await api('sales', 'POST', '/api/invoice-runs', { token: admin, body: { period } });
+      expect(started.status).toBe(202);
+      const waiting = await waitFor('the run waiting for Community', async () => {
+        const res = await api('sales', 'GET', `/api/invoice-runs/${started.body.id}`, { token: admin });
+        return res.body.reason ? res.body : undefined;
+      });
+      expect(waiting).toMatchObject({ status: 'running', created: 0 });
+      expect(waiting.reason).toMatch(/^waiting for community/);
+      await restart();
+      const done = await waitFor(
+        'the run to complete',
+        async () => {
+          const res = await api('sales', 'GET', `/api/invoice-runs/${started.body.id}`, { token: admin });
+          return res.body.status !== 'running' ? res.body : undefined;
+        },
+        30_000,
+      );
+      expect(done).toMatchObject({
+        status: 'completed',
+        created: DEMO_RESIDENTS.length,
+        failed: 1,
+        reason: null,
+      });
+    },
+  );
+
+  distributedOnly(
+    'Community down past the patience: the run fails with the reason; a later run completes',
+    async () => {
+      const restart = await stopCommunity();
+      const period = monthsBack(1);
+      const failed = await run(period);
+      expect(failed.status).toBe('failed');
+      expect(failed.reason).toMatch(/community/);
+      expect(failed.reason).toMatch(/after waiting 10 s/);
+      await restart();
       // The client's breaker may still be open for a moment: the operator starts the run again until it goes through.
       const later = await waitFor(
         'a later run to complete',
         async () => {
-          const r = await run(previous);
+          const r = await run(period);
           return r.status === 'completed' ? r : undefined;
         },
         30_000,

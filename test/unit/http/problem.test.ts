@@ -36,7 +36,7 @@ describe('problems', () => {
 
   it('names the dependency and the reason a call could not be made', () => {
     const err = new DependencyUnavailableError('gateway', 'circuit-open', 'the circuit is open', {
-      retryAfterSeconds: 60,
+      retryAfterMs: 59_200,
     });
     expect(problemFor(err)).toMatchObject({
       problem: { status: 503, dependency: 'gateway', reason: 'circuit-open' },
