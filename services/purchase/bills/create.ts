@@ -3,7 +3,6 @@ import type { Principal } from '#platform/auth/claims.js';
 import { conflict, unprocessable } from '#platform/http/problem.js';
 import type { Work, Written } from '#platform/http/write.js';
 import { BillCreated } from '#contracts/purchase.js';
-import { nextNumber } from '../numbering.js';
 import { getPurchaseOrder } from '../purchase-orders/store.js';
 import { getVendor } from '../vendors/store.js';
 import { billForOrder, getBill, insertBill, type Bill } from './store.js';
@@ -51,20 +50,22 @@ export async function createBill(
     companyId = po.companyId;
   }
   const id = randomUUID();
-  const number = await nextNumber(work.tx, principal.organizationId, 'BILL', req.now);
-  await insertBill(work.tx, {
-    id,
-    organizationId: principal.organizationId,
-    companyId,
-    number,
-    vendorId: vendor.id,
-    purchaseOrderId: body.purchaseOrderId ?? null,
-    amount: body.amount,
-    dueDate: body.dueDate,
-    createdBy: principal.subject,
-    correlationId: req.correlationId,
-    idempotencyKey: req.idempotencyKey,
-  });
+  const number = await insertBill(
+    work.tx,
+    {
+      id,
+      organizationId: principal.organizationId,
+      companyId,
+      vendorId: vendor.id,
+      purchaseOrderId: body.purchaseOrderId ?? null,
+      amount: body.amount,
+      dueDate: body.dueDate,
+      createdBy: principal.subject,
+      correlationId: req.correlationId,
+      idempotencyKey: req.idempotencyKey,
+    },
+    req.now,
+  );
   await work.publish(
     BillCreated,
     {

@@ -1,4 +1,6 @@
 import type { Queryable } from '#platform/data/db.js';
+import { insertNumbered } from '#platform/data/numbered-insert.js';
+import { documentSeries } from '../numbering.js';
 
 export interface Bill {
   id: string;
@@ -59,13 +61,13 @@ const toBill = (r: Row): Bill & { position: string } => ({
   position: r.position,
 });
 
+/** Writes a bill with the organization's next BILL number of the month; returns the number. */
 export async function insertBill(
-  q: Queryable,
+  tx: Queryable,
   b: {
     id: string;
     organizationId: string;
     companyId: string | null;
-    number: string;
     vendorId: string;
     purchaseOrderId: string | null;
     amount: string;
@@ -74,25 +76,40 @@ export async function insertBill(
     correlationId: string;
     idempotencyKey: string | null;
   },
-): Promise<void> {
-  await q.query(
-    `INSERT INTO bill (id, organization_id, company_id, number, vendor_id, purchase_order_id, amount, due_date,
-                       created_by, correlation_id, idempotency_key)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-    [
-      b.id,
-      b.organizationId,
-      b.companyId,
-      b.number,
-      b.vendorId,
-      b.purchaseOrderId,
-      b.amount,
-      b.dueDate,
-      b.createdBy,
-      b.correlationId,
-      b.idempotencyKey,
-    ],
-  );
+  at: Date,
+): Promise<string> {
+  const [number] = await insertNumbered(tx, {
+    organizationId: b.organizationId,
+    series: documentSeries('BILL', at),
+    documents: {
+      table: 'bill',
+      columns: {
+        id: 'uuid',
+        company_id: 'uuid',
+        vendor_id: 'uuid',
+        purchase_order_id: 'uuid',
+        amount: 'numeric',
+        due_date: 'date',
+        created_by: 'uuid',
+        correlation_id: 'text',
+        idempotency_key: 'text',
+      },
+      rows: [
+        {
+          id: b.id,
+          company_id: b.companyId,
+          vendor_id: b.vendorId,
+          purchase_order_id: b.purchaseOrderId,
+          amount: b.amount,
+          due_date: b.dueDate,
+          created_by: b.createdBy,
+          correlation_id: b.correlationId,
+          idempotency_key: b.idempotencyKey,
+        },
+      ],
+    },
+  });
+  return number!;
 }
 
 export async function getBill(q: Queryable, organizationId: string, id: string): Promise<Bill | null> {

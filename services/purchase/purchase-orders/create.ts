@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Principal } from '#platform/auth/claims.js';
 import { forbidden, unprocessable } from '#platform/http/problem.js';
 import type { Work, Written } from '#platform/http/write.js';
-import { nextNumber } from '../numbering.js';
 import { getVendor } from '../vendors/store.js';
 import { PurchaseOrderRuleError, priceLines, requiredRolesFor, type LineInput } from './rules.js';
-import { getPurchaseOrder, insertPurchaseOrder } from './store.js';
+import { insertPurchaseOrder } from './numbered-insert.js';
+import { getPurchaseOrder } from './store.js';
 import { view, type PurchaseOrderView } from './view.js';
 
 export interface CreatePurchaseOrderBody {
@@ -45,19 +45,22 @@ export async function createPurchaseOrder(
     throw err;
   }
   const id = randomUUID();
-  await insertPurchaseOrder(work.tx, {
-    id,
-    organizationId: principal.organizationId,
-    companyId: vendor.companyId,
-    number: await nextNumber(work.tx, principal.organizationId, 'PO', req.now),
-    vendorId: vendor.id,
-    amount: priced.amount,
-    requiredRoles: requiredRolesFor(priced.amount),
-    requestedBy: principal.subject,
-    correlationId: req.correlationId,
-    idempotencyKey: req.idempotencyKey,
-    lines: priced.lines,
-  });
+  await insertPurchaseOrder(
+    work.tx,
+    {
+      id,
+      organizationId: principal.organizationId,
+      companyId: vendor.companyId,
+      vendorId: vendor.id,
+      amount: priced.amount,
+      requiredRoles: requiredRolesFor(priced.amount),
+      requestedBy: principal.subject,
+      correlationId: req.correlationId,
+      idempotencyKey: req.idempotencyKey,
+      lines: priced.lines,
+    },
+    req.now,
+  );
   const po = await getPurchaseOrder(work.tx, principal.organizationId, { id });
   return {
     status: 201,

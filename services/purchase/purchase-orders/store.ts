@@ -74,56 +74,6 @@ const SELECT = `
     LEFT JOIN user_replica rq ON rq.id = po.requested_by AND rq.organization_id = po.organization_id
     LEFT JOIN user_replica rj ON rj.id = po.rejected_by AND rj.organization_id = po.organization_id`;
 
-export async function insertPurchaseOrder(
-  q: Queryable,
-  po: {
-    id: string;
-    organizationId: string;
-    companyId: string | null;
-    number: string;
-    vendorId: string;
-    amount: string;
-    requiredRoles: string[];
-    requestedBy: string;
-    correlationId: string;
-    idempotencyKey: string | null;
-    lines: PricedLine[];
-  },
-): Promise<void> {
-  await q.query(
-    `WITH po AS (
-       INSERT INTO purchase_order (id, organization_id, company_id, number, vendor_id, amount, required_roles,
-                                   requested_by, correlation_id, idempotency_key)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id
-     )
-     INSERT INTO purchase_order_line (purchase_order_id, position, description, quantity, unit_price, amount)
-     SELECT po.id, l.position, l.description, l.quantity, l.unit_price, l.amount
-       FROM po, jsonb_to_recordset($11::jsonb) AS l(position integer, description text, quantity integer,
-                                                   unit_price numeric, amount numeric)`,
-    [
-      po.id,
-      po.organizationId,
-      po.companyId,
-      po.number,
-      po.vendorId,
-      po.amount,
-      po.requiredRoles,
-      po.requestedBy,
-      po.correlationId,
-      po.idempotencyKey,
-      JSON.stringify(
-        po.lines.map((l) => ({
-          position: l.position,
-          description: l.description,
-          quantity: l.quantity,
-          unit_price: l.unitPrice,
-          amount: l.amount,
-        })),
-      ),
-    ],
-  );
-}
-
 /**
  * A purchase order with its lines and approvals. With `lock`, its row stays locked until the
  * transaction ends, so two approvals of one order are decided one after the other.

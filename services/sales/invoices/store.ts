@@ -1,4 +1,5 @@
 import type { Queryable } from '#platform/data/db.js';
+import { equalityConditions } from '#platform/data/where.js';
 import { activityCte } from '#platform/observability/activity.js';
 import type { InvoiceLine } from './request.js';
 
@@ -52,16 +53,18 @@ const COLUMNS = `id, organization_id, company_id, number, customer_id, customer_
 
 /**
  * An invoice without reading its lines (`lines` is empty): by id, or by the Idempotency-Key that
- * made it. For callers that need only its figures and customer.
+ * made it. For callers that need only its figures and customer. With `lock`, its row stays locked
+ * until the transaction ends (a payment decides by its status).
  */
 export async function invoiceHeader(
   q: Queryable,
   organizationId: string,
   by: { id: string } | { idempotencyKey: string },
+  opts: { lock?: boolean } = {},
 ): Promise<Invoice | null> {
   const [column, value] = 'id' in by ? ['id', by.id] : ['idempotency_key', by.idempotencyKey];
   const { rows } = await q.query<InvoiceRow>(
-    `SELECT ${COLUMNS} FROM invoice WHERE organization_id = $1 AND ${column} = $2`,
+    `SELECT ${COLUMNS} FROM invoice WHERE organization_id = $1 AND ${column} = $2${opts.lock ? ' FOR UPDATE' : ''}`,
     [organizationId, value],
   );
   return rows[0] ? toInvoice(rows[0], []) : null;
@@ -84,23 +87,18 @@ export async function listInvoices(
   },
 ): Promise<Array<Invoice & { position: string }>> {
   const params: unknown[] = [organizationId];
-  let where = 'organization_id = $1';
-  if (filter.customerId) {
-    params.push(filter.customerId);
-    where += ` AND customer_id = $${params.length}`;
-  }
-  if (filter.status) {
-    params.push(filter.status);
-    where += ` AND status = $${params.length}`;
-  }
+  const where = [
+    'organization_id = $1',
+    ...equalityConditions(params, { customer_id: filter.customerId || undefined, status: filter.status }),
+  ];
   if (filter.before) {
     params.push(filter.before.position, filter.before.id);
-    where += ` AND (created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
+    where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
   }
   params.push(filter.limit);
   const { rows } = await q.query<InvoiceRow & { position: string }>(
     `SELECT ${COLUMNS}, created_at::text AS position FROM invoice
-      WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+      WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
     params,
   );
   return rows.map((r) => ({ ...toInvoice(r, []), position: r.position }));

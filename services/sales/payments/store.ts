@@ -1,4 +1,6 @@
 import type { Queryable } from '#platform/data/db.js';
+import { equalityConditions } from '#platform/data/where.js';
+import { invoiceHeader, type Invoice } from '../invoices/store.js';
 
 export type PaymentStatus = 'pending' | 'succeeded' | 'failed' | 'refunded' | 'needs-attention';
 
@@ -19,54 +21,24 @@ export interface Payment {
 }
 
 /** The invoice facts a payment needs, read under a row lock (its status decides what may happen). */
-export interface PayableInvoice {
-  id: string;
-  organizationId: string;
-  companyId: string | null;
-  number: string;
-  customerId: string;
-  customerName: string;
-  customerEmail: string;
-  amount: string;
-  status: 'draft' | 'issued' | 'paid' | 'void';
-}
+export type PayableInvoice = Pick<
+  Invoice,
+  | 'id'
+  | 'organizationId'
+  | 'companyId'
+  | 'number'
+  | 'customerId'
+  | 'customerName'
+  | 'customerEmail'
+  | 'amount'
+  | 'status'
+>;
 
-export async function lockInvoice(
+export const lockInvoice = (
   q: Queryable,
   organizationId: string,
   invoiceId: string,
-): Promise<PayableInvoice | null> {
-  const { rows } = await q.query<{
-    id: string;
-    organization_id: string;
-    company_id: string | null;
-    number: string;
-    customer_id: string;
-    customer_name: string;
-    customer_email: string;
-    amount: string;
-    status: PayableInvoice['status'];
-  }>(
-    `SELECT id, organization_id, company_id, number, customer_id, customer_name, customer_email,
-            amount::text AS amount, status
-       FROM invoice WHERE organization_id = $1 AND id = $2 FOR UPDATE`,
-    [organizationId, invoiceId],
-  );
-  const r = rows[0];
-  return r
-    ? {
-        id: r.id,
-        organizationId: r.organization_id,
-        companyId: r.company_id,
-        number: r.number,
-        customerId: r.customer_id,
-        customerName: r.customer_name,
-        customerEmail: r.customer_email,
-        amount: r.amount,
-        status: r.status,
-      }
-    : null;
-}
+): Promise<PayableInvoice | null> => invoiceHeader(q, organizationId, { id: invoiceId }, { lock: true });
 
 /** The payment of an invoice that is in progress or made, if any. */
 export async function openPaymentOf(
@@ -194,18 +166,17 @@ export async function listPayments(
   filter: { invoiceId?: string | undefined; customerId?: string | undefined; limit: number },
 ): Promise<Payment[]> {
   const params: unknown[] = [organizationId];
-  let where = 'organization_id = $1';
-  if (filter.invoiceId) {
-    params.push(filter.invoiceId);
-    where += ` AND invoice_id = $${params.length}`;
-  }
-  if (filter.customerId) {
-    params.push(filter.customerId);
-    where += ` AND customer_id = $${params.length}`;
-  }
+  const where = [
+    'organization_id = $1',
+    ...equalityConditions(params, {
+      invoice_id: filter.invoiceId || undefined,
+      customer_id: filter.customerId || undefined,
+    }),
+  ];
   params.push(filter.limit);
   const { rows } = await q.query<PaymentRow>(
-    `SELECT ${COLUMNS} FROM payment WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+    `SELECT ${COLUMNS} FROM payment WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC
+      LIMIT $${params.length}`,
     params,
   );
   return rows.map(toPayment);
