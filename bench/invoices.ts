@@ -11,14 +11,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SMTPServer } from 'smtp-server';
 import { BENCH_SETTINGS, startPostgres, startRabbit } from '../test/harness/servers.js';
 import { DEFAULT_DEMO_PASSWORD } from '#contracts/demo.js';
-import { freePort } from '../test/harness/ports.js';
-import { launchDistributed, launchEmbedded, type Launched } from './invoices/launch.js';
+import { launchDistributed, launchEmbedded, type Launched } from './launch.js';
 import { cpuPerInvoice, sampleCpu } from './invoices/cpu.js';
 import { runInvoices, type RunResult } from './invoices/load.js';
 import { startOtlpSink } from './otlp-sink.js';
+import { startSmtpSink } from './rig.js';
 
 const num = (name: string, def: number) => Number(process.env[name] ?? def);
 const invoices = num('BENCH_INVOICES', 3000);
@@ -38,26 +37,6 @@ const baseEnv: Record<string, string | undefined> = {
   RATE_LIMIT_ENABLED: process.env.RATE_LIMIT_ENABLED ?? 'false',
   DHANMAN_DEMO_PASSWORD: password,
 };
-
-/** A real SMTP server on loopback that accepts and counts (the bench measures the sender, not a mail store). */
-async function smtpSink(): Promise<{ port: number; received: () => number; close: () => Promise<void> }> {
-  let received = 0;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _session, callback) {
-      stream.on('data', () => undefined);
-      stream.on('end', () => {
-        received += 1;
-        callback();
-      });
-    },
-  });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { port, received: () => received, close: () => new Promise((r) => server.close(() => r())) };
-}
 
 async function measure(
   label: string,
@@ -104,7 +83,7 @@ function print(label: string, r: RunResult): void {
 
 const postgres = await startPostgres({ settings: BENCH_SETTINGS });
 const rabbit = await startRabbit();
-const sink = await smtpSink();
+const sink = await startSmtpSink();
 const otlp = await startOtlpSink();
 const traced = { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint };
 const dataDir = mkdtempSync(path.join(tmpdir(), 'dhanman-bench-invoices-'));

@@ -8,13 +8,10 @@
  * one resident at a time, one request and transaction per invoice (with its reminder job), in
  * sequence. Prints both rates, the ratio and each process's peak RSS; last line JSON.
  */
-import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { SMTPServer } from 'smtp-server';
-import { Pool } from 'undici';
 import { BENCH_SETTINGS, startPostgres, startRabbit } from '../test/harness/servers.js';
-import { freePort } from '../test/harness/ports.js';
-import { launchMonthly, type MonthlyService } from './monthly/launch.js';
+import { launchDistributed } from './launch.js';
+import { progress, serviceClients, startSmtpSink, until, type Json } from './rig.js';
 import { populate, serviceDb } from './monthly/population.js';
 import { rssSampler } from './monthly/rss.js';
 
@@ -30,90 +27,25 @@ const organizations = Number(args.organizations);
 const sample = Number(args.sample);
 const password = 'bench-password-1';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = Record<string, any>;
-
-async function smtpSink() {
-  let received = 0;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _session, callback) {
-      stream.on('data', () => undefined);
-      stream.on('end', () => {
-        received += 1;
-        callback();
-      });
-    },
-  });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { port, received: () => received, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-function client(urls: Record<MonthlyService, string>) {
-  const pools = Object.fromEntries(
-    Object.entries(urls).map(([n, u]) => [n, new Pool(u, { connections: 8 })]),
-  );
-  const call = async (
-    service: MonthlyService,
-    method: 'GET' | 'POST',
-    path: string,
-    token?: string,
-    body?: unknown,
-  ) => {
-    const res = await pools[service]!.request({
-      method,
-      path,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body === undefined
-          ? {}
-          : { 'content-type': 'application/json', 'idempotency-key': randomUUID() }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.body.text();
-    return { status: res.statusCode, body: (text ? JSON.parse(text) : {}) as Json };
-  };
-  return { call, close: () => Promise.all(Object.values(pools).map((p) => p.close())) };
-}
-
-let lastProgress = 0;
-/** A line every 5 s while waiting (stderr: the last stdout line stays the JSON). */
-const progress = (line: string) => {
-  if (Date.now() - lastProgress < 5000) return;
-  lastProgress = Date.now();
-  console.error(`  ... ${line}`);
-};
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
-
 const postgres = await startPostgres({ settings: BENCH_SETTINGS });
 const rabbit = await startRabbit();
-const sink = await smtpSink();
+const sink = await startSmtpSink();
 const prefix = `benchm${Date.now().toString(36)}`;
-const system = await launchMonthly({
-  ...process.env,
-  LOG_LEVEL: 'warn',
-  DATABASE_URL: postgres.url,
-  AMQP_URL: rabbit.url,
-  DATABASE_PREFIX: prefix,
-  SMTP_HOST: '127.0.0.1',
-  SMTP_PORT: String(sink.port),
-  SMTP_POOL_SIZE: process.env.SMTP_POOL_SIZE ?? '16',
-});
+const system = await launchDistributed(
+  {
+    ...process.env,
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: postgres.url,
+    AMQP_URL: rabbit.url,
+    DATABASE_PREFIX: prefix,
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(sink.port),
+    SMTP_POOL_SIZE: process.env.SMTP_POOL_SIZE ?? '16',
+  },
+  ['common', 'community', 'sales', 'notification'],
+);
 const rss = rssSampler(system.pids);
-const api = client(system.urls);
+const api = serviceClients(system.urls, 8);
 const dbs = {
   common: serviceDb(postgres.url, prefix, 'common'),
   community: serviceDb(postgres.url, prefix, 'community'),
