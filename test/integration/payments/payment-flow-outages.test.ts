@@ -102,7 +102,7 @@ describe('payment flow with a party away', () => {
         return charges.length > 0 ? charges : undefined;
       });
       expect(booked).toHaveLength(1);
-      expect(await terminate(gateway, 'SIGKILL')).toBeNull();
+      expect(await terminate(gateway!, 'SIGKILL')).toBeNull();
       const answered = await paying;
       expect(answered.status).toBe(202);
       const meanwhile = await f.payment(id);
