@@ -31,40 +31,64 @@ export interface PayableInvoice {
   status: 'draft' | 'issued' | 'paid' | 'void';
 }
 
+type InvoiceRow = {
+  id: string;
+  organization_id: string;
+  company_id: string | null;
+  number: string;
+  customer_id: string;
+  customer_name: string;
+  customer_email: string;
+  amount: string;
+  status: PayableInvoice['status'];
+};
+
+const INVOICE_COLUMNS = `invoice.id, invoice.organization_id, invoice.company_id, invoice.number,
+            invoice.customer_id, invoice.customer_name, invoice.customer_email,
+            invoice.amount::text AS amount, invoice.status`;
+
+const toPayable = (r: InvoiceRow): PayableInvoice => ({
+  id: r.id,
+  organizationId: r.organization_id,
+  companyId: r.company_id,
+  number: r.number,
+  customerId: r.customer_id,
+  customerName: r.customer_name,
+  customerEmail: r.customer_email,
+  amount: r.amount,
+  status: r.status,
+});
+
 export async function lockInvoice(
   q: Queryable,
   organizationId: string,
   invoiceId: string,
 ): Promise<PayableInvoice | null> {
-  const { rows } = await q.query<{
-    id: string;
-    organization_id: string;
-    company_id: string | null;
-    number: string;
-    customer_id: string;
-    customer_name: string;
-    customer_email: string;
-    amount: string;
-    status: PayableInvoice['status'];
-  }>(
-    `SELECT id, organization_id, company_id, number, customer_id, customer_name, customer_email,
-            amount::text AS amount, status
-       FROM invoice WHERE organization_id = $1 AND id = $2 FOR UPDATE`,
+  const { rows } = await q.query<InvoiceRow>(
+    `SELECT ${INVOICE_COLUMNS} FROM invoice WHERE organization_id = $1 AND id = $2 FOR UPDATE`,
     [organizationId, invoiceId],
+  );
+  return rows[0] ? toPayable(rows[0]) : null;
+}
+
+/** The invoice under a row lock, with what its payment `paymentId` recorded so far (one round trip). */
+export async function lockInvoiceForPayment(
+  q: Queryable,
+  organizationId: string,
+  invoiceId: string,
+  paymentId: string,
+): Promise<{ invoice: PayableInvoice; payment: { status: PaymentStatus; paidAt: Date | null } } | null> {
+  const { rows } = await q.query<
+    InvoiceRow & { payment_status: PaymentStatus; payment_paid_at: Date | null }
+  >(
+    `SELECT ${INVOICE_COLUMNS}, p.status AS payment_status, p.paid_at AS payment_paid_at
+       FROM invoice, LATERAL (SELECT status, paid_at FROM payment WHERE id = $3) AS p
+      WHERE organization_id = $1 AND invoice.id = $2 FOR UPDATE OF invoice`,
+    [organizationId, invoiceId, paymentId],
   );
   const r = rows[0];
   return r
-    ? {
-        id: r.id,
-        organizationId: r.organization_id,
-        companyId: r.company_id,
-        number: r.number,
-        customerId: r.customer_id,
-        customerName: r.customer_name,
-        customerEmail: r.customer_email,
-        amount: r.amount,
-        status: r.status,
-      }
+    ? { invoice: toPayable(r), payment: { status: r.payment_status, paidAt: r.payment_paid_at } }
     : null;
 }
 
