@@ -14,7 +14,7 @@ import path from 'node:path';
 import { BENCH_SETTINGS, startPostgres, startRabbit } from '../test/harness/servers.js';
 import { DEFAULT_DEMO_PASSWORD } from '#contracts/demo.js';
 import { launchDistributed, launchEmbedded, type Launched } from './launch.js';
-import { cpuPerInvoice, sampleCpu } from './invoices/cpu.js';
+import { cpuPerItem, sampleCpu } from './invoices/cpu.js';
 import { runInvoices, type RunResult } from './invoices/load.js';
 import { startOtlpSink } from './otlp-sink.js';
 import { startSmtpSink } from './rig.js';
@@ -53,9 +53,9 @@ async function measure(
       customers: Math.min(customers, 10),
       password,
     });
-    const before = sampleCpu();
+    const before = sampleCpu(postgres.dir);
     const result = await runInvoices(system.urls, { invoices: n, concurrency, customers, password });
-    const cpu = cpuPerInvoice(before, sampleCpu(), result.invoices);
+    const cpu = cpuPerItem(before, sampleCpu(postgres.dir), result.invoices);
     print(label, result);
     if (cpu.length > 0) {
       const total = cpu.reduce((t, [, ms]) => t + ms, 0);

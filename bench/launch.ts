@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { ServiceName } from '#contracts/services.js';
 import {
   freeServicePorts,
@@ -8,10 +10,14 @@ import {
   type LaunchOptions,
 } from '../test/support/processes.js';
 
-/** Extra Node flags for the service processes, e.g. `BENCH_NODE_ARGS=--cpu-prof` to profile them. */
+/**
+ * Extra Node flags for the service processes, e.g. `BENCH_NODE_ARGS=--cpu-prof` to profile them;
+ * `BENCH_LOG_DIR=<dir>` keeps what each printed (its log) in `<dir>/<service>.log` at the end.
+ */
+const logDir = process.env.BENCH_LOG_DIR;
 const options: LaunchOptions = {
   nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
-  stdio: 'stderr',
+  stdio: logDir ? 'capture' : 'stderr',
 };
 
 /** The invoice flow's services: created in Sales, posted by Common, mailed by Notification. */
@@ -25,8 +31,11 @@ export interface Launched<S extends ServiceName = FlowService> {
   stop(): Promise<void>;
 }
 
-const stopAll = async (processes: Process[]): Promise<void> => {
+const stopAll = async (processes: Process[], names: readonly string[]): Promise<void> => {
   await Promise.all(processes.map((p) => terminate(p)));
+  if (!logDir) return;
+  mkdirSync(logDir, { recursive: true });
+  processes.forEach((p, i) => writeFileSync(path.join(logDir, `${names[i]}.log`), p.output()));
 };
 
 const pick = <S extends ServiceName, V>(names: readonly S[], of: (name: S) => V) =>
@@ -65,10 +74,10 @@ export async function launchDistributed<S extends ServiceName = FlowService>(
       await waitReady(urls[name], proc, 180_000);
     }
   } catch (err) {
-    await stopAll(processes);
+    await stopAll(processes, services);
     throw err;
   }
-  return { urls, pids, stop: () => stopAll(processes) };
+  return { urls, pids, stop: () => stopAll(processes, services) };
 }
 
 /** `npm start`'s process: every service embedded (PGlite + in-process bus), as a user runs it. */
@@ -82,8 +91,12 @@ export async function launchEmbedded(baseEnv: Record<string, string | undefined>
   try {
     for (const url of Object.values<string>(urls)) await waitReady(url, proc, 240_000);
   } catch (err) {
-    await stopAll([proc]);
+    await stopAll([proc], ['embedded']);
     throw err;
   }
-  return { urls, pids: pick(FLOW_SERVICES, () => proc.child.pid!), stop: () => stopAll([proc]) };
+  return {
+    urls,
+    pids: pick(FLOW_SERVICES, () => proc.child.pid!),
+    stop: () => stopAll([proc], ['embedded']),
+  };
 }

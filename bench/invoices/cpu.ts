@@ -1,8 +1,12 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { descendantsOf } from '../../test/harness/process-cleanup.js';
 
 /**
  * CPU seconds used per process group during a run (Linux /proc): each Dhanman service process,
- * PostgreSQL, RabbitMQ and the bench itself. Elsewhere it reports nothing.
+ * PostgreSQL, RabbitMQ and the bench itself. Only the bench's own processes count (the machine may
+ * run other servers): its descendants, and the PostgreSQL cluster in `postgresDir` (pg_ctl detaches
+ * it). Elsewhere it reports nothing.
  */
 export type CpuSample = Map<string, number>;
 
@@ -18,11 +22,18 @@ function groupOf(pid: string, comm: string, cmdline: string): string | undefined
   return undefined;
 }
 
-export function sampleCpu(): CpuSample {
+export function sampleCpu(postgresDir?: string): CpuSample {
   const out: CpuSample = new Map();
   let pids: string[];
   try {
-    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+    const own = [process.pid, ...descendantsOf(process.pid)];
+    if (postgresDir) {
+      const postmaster = Number(
+        readFileSync(path.join(postgresDir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0],
+      );
+      own.push(postmaster, ...descendantsOf(postmaster));
+    }
+    pids = own.map(String);
   } catch {
     return out;
   }
@@ -42,16 +53,12 @@ export function sampleCpu(): CpuSample {
   return out;
 }
 
-/** CPU milliseconds per invoice for each group, biggest first. */
-export function cpuPerInvoice(
-  before: CpuSample,
-  after: CpuSample,
-  invoices: number,
-): Array<[string, number]> {
+/** CPU milliseconds per item (invoice, payment) for each group, biggest first. */
+export function cpuPerItem(before: CpuSample, after: CpuSample, items: number): Array<[string, number]> {
   return [...after.entries()]
     .map(([group, seconds]): [string, number] => [
       group,
-      ((seconds - (before.get(group) ?? 0)) * 1000) / invoices,
+      ((seconds - (before.get(group) ?? 0)) * 1000) / items,
     ])
     .filter(([, ms]) => ms > 0.01)
     .sort((a, b) => b[1] - a[1]);
