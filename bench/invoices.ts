@@ -11,14 +11,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SMTPServer } from 'smtp-server';
 import { BENCH_SETTINGS, startPostgres, startRabbit } from '../test/harness/servers.js';
 import { DEFAULT_DEMO_PASSWORD } from '#contracts/demo.js';
-import { freePort } from '../test/harness/ports.js';
-import { launchDistributed, launchEmbedded, type Launched } from './invoices/launch.js';
-import { cpuPerInvoice, postmasterPid, sampleCpu } from './invoices/cpu.js';
+import { launchDistributed, launchEmbedded, type Launched } from './launch.js';
+import { cpuPerItem, sampleCpu } from './invoices/cpu.js';
 import { runInvoices, type RunResult } from './invoices/load.js';
 import { startOtlpSink } from './otlp-sink.js';
+import { startSmtpSink } from './rig.js';
 import { tracingShareInDir } from './tracing-share.js';
 
 const num = (name: string, def: number) => Number(process.env[name] ?? def);
@@ -42,26 +41,6 @@ const baseEnv: Record<string, string | undefined> = {
   DHANMAN_DEMO_PASSWORD: password,
 };
 
-/** A real SMTP server on loopback that accepts and counts (the bench measures the sender, not a mail store). */
-async function smtpSink(): Promise<{ port: number; received: () => number; close: () => Promise<void> }> {
-  let received = 0;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _session, callback) {
-      stream.on('data', () => undefined);
-      stream.on('end', () => {
-        received += 1;
-        callback();
-      });
-    },
-  });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { port, received: () => received, close: () => new Promise((r) => server.close(() => r())) };
-}
-
 interface Measured extends RunResult {
   /** CPU time of the system's processes per invoice (ms), summed over them. */
   cpuMsPerInvoice: number;
@@ -82,9 +61,9 @@ async function measure(
       customers: Math.min(customers, 10),
       password,
     });
-    const before = sampleCpu(serverPids());
+    const before = sampleCpu(postgres.dir);
     const result = await runInvoices(system.urls, { invoices: n, concurrency, customers, password });
-    const cpu = cpuPerInvoice(before, sampleCpu(serverPids()), result.invoices);
+    const cpu = cpuPerItem(before, sampleCpu(postgres.dir), result.invoices);
     print(label, result);
     const total = cpu.reduce((t, [, ms]) => t + ms, 0);
     if (cpu.length > 0) {
@@ -112,11 +91,7 @@ function print(label: string, r: RunResult): void {
 
 const postgres = await startPostgres({ settings: BENCH_SETTINGS });
 const rabbit = await startRabbit();
-/** The servers this bench started (their CPU counts; other programs' on the machine do not). */
-function serverPids(): number[] {
-  return [postmasterPid(path.join(postgres.dir, 'data')), rabbit.pid].filter((p) => p !== undefined);
-}
-const sink = await smtpSink();
+const sink = await startSmtpSink();
 const otlp = await startOtlpSink();
 const traced = (ratio: number) => ({
   OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
@@ -154,7 +129,7 @@ try {
   if (tracingRuns) {
     await measure(
       'RabbitMQ + PostgreSQL, tracing off, profiled',
-      () => launchDistributed(distributedEnv({}), ['--cpu-prof', `--cpu-prof-dir=${profiles}`]),
+      () => launchDistributed(distributedEnv({}), undefined, ['--cpu-prof', `--cpu-prof-dir=${profiles}`]),
       Math.min(invoices, 1000),
       concurrency,
     );

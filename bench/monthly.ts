@@ -9,16 +9,13 @@
  * sequence. Prints both rates, the ratio, each process's peak RSS and the CPU a resident costs the
  * stack in each (a figure a machine shared with other work disturbs much less); last line JSON.
  */
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { SMTPServer } from 'smtp-server';
-import { Pool } from 'undici';
 import { BENCH_SETTINGS, startPostgres, startRabbit } from '../test/harness/servers.js';
-import { freePort } from '../test/harness/ports.js';
+import { launchDistributed } from './launch.js';
+import { progress, serviceClients, serviceDb, startSmtpSink, until, type Json } from './rig.js';
 import { populate } from '../test/support/residents.js';
 import { cpuPerResident, stackCpu } from './monthly/cpu.js';
-import { launchMonthly, serviceDb, type MonthlyService } from './monthly/launch.js';
 import { rssSampler } from './monthly/rss.js';
 
 const { values: args } = parseArgs({
@@ -33,93 +30,26 @@ const organizations = Number(args.organizations);
 const sample = Number(args.sample);
 const password = 'bench-password-1';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = Record<string, any>;
-
-async function smtpSink() {
-  let received = 0;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _session, callback) {
-      stream.on('data', () => undefined);
-      stream.on('end', () => {
-        received += 1;
-        callback();
-      });
-    },
-  });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { port, received: () => received, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-function client(urls: Record<MonthlyService, string>) {
-  const pools = Object.fromEntries(
-    Object.entries(urls).map(([n, u]) => [n, new Pool(u, { connections: 8 })]),
-  );
-  const call = async (
-    service: MonthlyService,
-    method: 'GET' | 'POST',
-    path: string,
-    token?: string,
-    body?: unknown,
-  ) => {
-    const res = await pools[service]!.request({
-      method,
-      path,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body === undefined
-          ? {}
-          : { 'content-type': 'application/json', 'idempotency-key': randomUUID() }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.body.text();
-    return { status: res.statusCode, body: (text ? JSON.parse(text) : {}) as Json };
-  };
-  return { call, close: () => Promise.all(Object.values(pools).map((p) => p.close())) };
-}
-
-let lastProgress = 0;
-/** A line every 5 s while waiting (stderr: the last stdout line stays the JSON). */
-const progress = (line: string) => {
-  if (Date.now() - lastProgress < 5000) return;
-  lastProgress = Date.now();
-  console.error(`  ... ${line}`);
-};
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    // Once a second: each look counts every invoice and reminder so far, which at 100k residents
-    // is PostgreSQL work of its own (the phases' times are read to this resolution).
-    await sleep(1000);
-  }
-}
-
 const postgres = await startPostgres({ settings: BENCH_SETTINGS });
 const rabbit = await startRabbit();
-const sink = await smtpSink();
+const sink = await startSmtpSink();
 const prefix = `benchm${Date.now().toString(36)}`;
-const system = await launchMonthly({
-  ...process.env,
-  LOG_LEVEL: 'warn',
-  DATABASE_URL: postgres.url,
-  AMQP_URL: rabbit.url,
-  DATABASE_PREFIX: prefix,
-  SMTP_HOST: '127.0.0.1',
-  SMTP_PORT: String(sink.port),
-  SMTP_POOL_SIZE: process.env.SMTP_POOL_SIZE ?? '16',
-});
+const system = await launchDistributed(
+  {
+    ...process.env,
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: postgres.url,
+    AMQP_URL: rabbit.url,
+    DATABASE_PREFIX: prefix,
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(sink.port),
+    SMTP_POOL_SIZE: process.env.SMTP_POOL_SIZE ?? '16',
+  },
+  ['common', 'community', 'sales', 'notification'],
+);
 const rss = rssSampler(system.pids);
 const cpu = stackCpu(system.pids, rabbit.pid, postgres.dir);
-const api = client(system.urls);
+const api = serviceClients(system.urls, 8);
 const dbs = {
   common: serviceDb(postgres.url, prefix, 'common'),
   community: serviceDb(postgres.url, prefix, 'community'),
@@ -157,8 +87,8 @@ try {
   const orgIds = orgs.map((o) => o.organizationId);
 
   // --- The run: every organization's run started at once; measured until fully settled.
-  const t0 = performance.now();
   const cpu0 = cpu();
+  const t0 = performance.now();
   const runs = await Promise.all(
     orgs.map((o) => api.call('sales', 'POST', '/api/invoice-runs', o.token, { period })),
   );
@@ -201,6 +131,8 @@ try {
       return a && b && c && d;
     },
     30 * 60_000,
+    // Once a second: each look counts every invoice and reminder so far, PostgreSQL work of its own.
+    1000,
   );
   const settledSeconds = (performance.now() - t0) / 1000;
   const runCpu = cpuPerResident(cpu0, cpu(), residents);
@@ -218,8 +150,8 @@ try {
 
   // --- The seed's loop on a sample: residents read from Community, then one invoice at a time.
   const mailsBefore = sink.received();
-  const s0 = performance.now();
   const seedCpu0 = cpu();
+  const s0 = performance.now();
   const list: Json[] = [];
   let cursor: string | null = null;
   do {
@@ -267,6 +199,11 @@ try {
     `seed loop      ${sample} residents in sequence: ${seedSeconds.toFixed(1)} s = ${seedLoopResidentsPerSecond.toFixed(1)} residents/s`,
   );
   console.log(`ratio          ${ratio.toFixed(1)}x (target >= 10x: ${ratio >= 10 ? 'met' : 'MISSED'})`);
+  console.log(
+    `peak RSS (MB)  ${Object.entries(peak)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')} (target <= 1024: ${Object.values(peak).every((v) => v <= 1024) ? 'met' : 'MISSED'})`,
+  );
   const cpuRatio = seedCpu.total! / runCpu.total!;
   const parts = (c: Record<string, number>) =>
     Object.entries(c)
@@ -279,11 +216,6 @@ try {
   );
   console.log(`  run (ms)       ${parts(runCpu)}`);
   console.log(`  seed loop (ms) ${parts(seedCpu)}`);
-  console.log(
-    `peak RSS (MB)  ${Object.entries(peak)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ')} (target <= 1024: ${Object.values(peak).every((v) => v <= 1024) ? 'met' : 'MISSED'})`,
-  );
   if (residents >= 100_000) {
     console.log(
       `100k target (< 300 s): ${settledSeconds < 300 ? 'met' : 'MISSED'} (${settledSeconds.toFixed(1)} s)`,

@@ -1,10 +1,12 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { descendantsOf } from '../../test/harness/process-cleanup.js';
 
 /**
  * CPU seconds used per process group during a run (Linux /proc): each Dhanman service process,
- * PostgreSQL, RabbitMQ and the bench itself, counting only the bench's own process trees (the
- * `roots` and their descendants), so another program's services and databases on the same
- * machine are not counted. Elsewhere it reports nothing.
+ * PostgreSQL, RabbitMQ and the bench itself. Only the bench's own processes count (the machine may
+ * run other servers): its descendants, and the PostgreSQL cluster in `postgresDir` (pg_ctl detaches
+ * it). Elsewhere it reports nothing.
  */
 export type CpuSample = Map<string, number>;
 
@@ -20,83 +22,43 @@ function groupOf(pid: string, comm: string, cmdline: string): string | undefined
   return undefined;
 }
 
-interface ProcStat {
-  comm: string;
-  ppid: string;
-  seconds: number;
-}
-
-function readStat(pid: string): ProcStat | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return {
-      comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
-      ppid: fields[1]!,
-      seconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND,
-    };
-  } catch {
-    return undefined; // The process ended meanwhile.
-  }
-}
-
-/** Samples the process trees under `roots` (the bench's own pid is always one). */
-export function sampleCpu(roots: readonly number[] = []): CpuSample {
+export function sampleCpu(postgresDir?: string): CpuSample {
   const out: CpuSample = new Map();
   let pids: string[];
   try {
-    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+    const own = [process.pid, ...descendantsOf(process.pid)];
+    if (postgresDir) {
+      const postmaster = Number(
+        readFileSync(path.join(postgresDir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0],
+      );
+      own.push(postmaster, ...descendantsOf(postmaster));
+    }
+    pids = own.map(String);
   } catch {
     return out;
   }
-  const stats = new Map<string, ProcStat>();
   for (const pid of pids) {
-    const stat = readStat(pid);
-    if (stat) stats.set(pid, stat);
-  }
-  const ours = new Set([String(process.pid), ...roots.map(String)]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const [pid, stat] of stats)
-      if (!ours.has(pid) && ours.has(stat.ppid)) {
-        ours.add(pid);
-        grew = true;
-      }
-  }
-  for (const pid of ours) {
-    const stat = stats.get(pid);
-    if (!stat) continue;
-    let cmdline = '';
     try {
-      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const group = groupOf(pid, comm, readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '));
+      if (!group) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      out.set(group, (out.get(group) ?? 0) + ticks / TICKS_PER_SECOND);
     } catch {
-      continue;
+      // The process ended meanwhile.
     }
-    const group = groupOf(pid, stat.comm, cmdline);
-    if (group) out.set(group, (out.get(group) ?? 0) + stat.seconds);
   }
   return out;
 }
 
-/** The postmaster's pid, from the first line of `postmaster.pid` in its data directory. */
-export function postmasterPid(dataDir: string): number | undefined {
-  try {
-    return Number(readFileSync(`${dataDir}/postmaster.pid`, 'utf8').split('\n')[0]) || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPU milliseconds per invoice for each group, biggest first. */
-export function cpuPerInvoice(
-  before: CpuSample,
-  after: CpuSample,
-  invoices: number,
-): Array<[string, number]> {
+/** CPU milliseconds per item (invoice, payment) for each group, biggest first. */
+export function cpuPerItem(before: CpuSample, after: CpuSample, items: number): Array<[string, number]> {
   return [...after.entries()]
     .map(([group, seconds]): [string, number] => [
       group,
-      ((seconds - (before.get(group) ?? 0)) * 1000) / invoices,
+      ((seconds - (before.get(group) ?? 0)) * 1000) / items,
     ])
     .filter(([, ms]) => ms > 0.01)
     .sort((a, b) => b[1] - a[1]);

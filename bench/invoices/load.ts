@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'undici';
-import type { FlowService } from './launch.js';
+import type { FlowService } from '../launch.js';
 import { percentile } from '../latency.js';
+import { serviceClients, sleep, type Json } from '../rig.js';
 
 export interface RunResult {
   invoices: number;
@@ -15,39 +15,8 @@ export interface RunResult {
   endToEndPerSecond: number;
   latencyMs: { p50: number; p95: number; p99: number };
   errors: number;
-}
-
-// The bench reads a few fields of each answer; it does not type the API.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = Record<string, any>;
-
-/** A keep-alive client per service, JSON in and out. */
-function clients(urls: Record<FlowService, string>, connections: number) {
-  const pools = Object.fromEntries(
-    Object.entries(urls).map(([name, url]) => [name, new Pool(url, { connections, pipelining: 1 })]),
-  ) as Record<FlowService, Pool>;
-  const call = async (
-    service: FlowService,
-    method: 'GET' | 'POST',
-    path: string,
-    token?: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ) => {
-    const res = await pools[service].request({
-      method,
-      path,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...headers,
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.body.text();
-    return { status: res.statusCode, body: (text ? JSON.parse(text) : {}) as Json };
-  };
-  return { call, close: () => Promise.all(Object.values(pools).map((p) => p.close())) };
+  /** The invoices created, in the order their requests were sent. */
+  ids: string[];
 }
 
 /**
@@ -58,7 +27,7 @@ export async function runInvoices(
   urls: Record<FlowService, string>,
   opts: { invoices: number; concurrency: number; customers: number; password: string },
 ): Promise<RunResult> {
-  const { call, close } = clients(urls, opts.concurrency);
+  const { call, close } = serviceClients(urls, opts.concurrency);
   try {
     const login = await call('common', 'POST', '/api/auth/login', undefined, {
       email: 'admin@demo.dhanman.local',
@@ -94,6 +63,7 @@ export async function runInvoices(
     const mailedBefore = await mailed(since);
 
     const latencies: number[] = [];
+    const ids: Array<string | undefined> = [];
     let errors = 0;
     let next = 0;
     const started = performance.now();
@@ -110,7 +80,8 @@ export async function runInvoices(
           { 'idempotency-key': randomUUID() },
         );
         latencies.push(performance.now() - t);
-        if (res.status !== 201) {
+        if (res.status === 201) ids[i] = res.body.id as string;
+        else {
           errors += 1;
           if (errors <= 3) console.error(`invoice ${i}: ${res.status} ${JSON.stringify(res.body)}`);
         }
@@ -134,7 +105,7 @@ export async function runInvoices(
           `not complete after 10 minutes: posted ${posted - before}, mailed ${sent - mailedBefore}`,
         );
       // Polled gently: the poll itself must not slow what it measures.
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     }
     const endToEndSeconds = (performance.now() - started) / 1000;
     latencies.sort((a, b) => a - b);
@@ -153,6 +124,7 @@ export async function runInvoices(
         p99: percentile(latencies, 99),
       },
       errors,
+      ids: ids.filter((id) => id !== undefined),
     };
   } finally {
     await close();

@@ -10,11 +10,11 @@ import {
   isActive,
   transition,
   type AnySagaDefinition,
+  type Progress,
   type SagaStatus,
   type StepResult,
 } from './saga.js';
 import {
-  beginStep,
   claimInstance,
   countByStatus,
   dueInstances,
@@ -23,7 +23,9 @@ import {
   insertInstance,
   releaseLease,
   renewLease,
+  type Begun,
   type InstanceRecord,
+  type StepAt,
 } from './store.js';
 
 /** What a watcher sees after each recorded change of an instance. */
@@ -65,6 +67,13 @@ export const SAGA_SWEEP_JOB = 'sagas-sweep';
 
 class LeaseLost extends Error {}
 
+/** Where an instance is, as the step to record an attempt of. */
+const stepAt = (def: AnySagaDefinition, p: Progress): StepAt => ({
+  phase: p.phase,
+  index: p.stepIndex,
+  name: def.steps[p.stepIndex]!.name,
+});
+
 /**
  * Runs saga instances: one step at a time, each attempt and outcome recorded before the next
  * starts. A runner holds an instance by a lease (renewed while a step runs) and writes only at the
@@ -75,6 +84,9 @@ class LeaseLost extends Error {}
 export class SagaEngine implements Sagas {
   private readonly owner: string;
   private readonly byType: Map<string, AnySagaDefinition>;
+  private readonly stepNames: Record<string, string[]>;
+  /** The last snapshot of each instance this process runs now (what a new watcher has missed). */
+  private readonly snapshots = new Map<string, SagaSnapshot>();
   private readonly running = new Map<string, Promise<void>>();
   private readonly watchers = new Map<string, Set<(s: SagaSnapshot) => void>>();
   private readonly leaseMs: number;
@@ -85,6 +97,7 @@ export class SagaEngine implements Sagas {
   constructor(private readonly opts: SagaEngineOptions) {
     this.owner = `${opts.service}-${process.pid}-${randomUUID().slice(0, 8)}`;
     this.byType = new Map(opts.definitions.map((d) => [d.type, d]));
+    this.stepNames = Object.fromEntries(opts.definitions.map((d) => [d.type, d.steps.map((s) => s.name)]));
     if (this.byType.size !== opts.definitions.length) throw new Error('a saga type is declared twice');
     this.leaseMs = opts.leaseMs ?? 30_000;
   }
@@ -106,19 +119,13 @@ export class SagaEngine implements Sagas {
     type: string,
     init: { id: string; state: S; organizationId?: string | null; correlationId?: string | null },
   ): Promise<void> {
-    const def = this.definition(type);
+    this.definition(type); // an unknown type fails here, in the caller's transaction
     await insertInstance(tx, {
       id: init.id,
       type,
       state: init.state,
       organizationId: init.organizationId ?? null,
       correlationId: init.correlationId ?? null,
-    });
-    await def.onStatus?.(tx, {
-      id: init.id,
-      status: 'running',
-      state: init.state as Record<string, unknown>,
-      failureReason: null,
     });
     tx.afterCommit(() => void this.run(init.id));
   }
@@ -140,11 +147,16 @@ export class SagaEngine implements Sagas {
     this.watchers.set(id, set);
     const timer = setTimeout(() => resolveWith(latest), timeoutMs);
     // What happened before the watch began, and now and then what another runner (process) did.
-    const look = () =>
-      getInstance(this.opts.db, id).then(
-        (current) => current && listener(this.snapshot(current)),
-        () => undefined,
-      );
+    // While this process runs the instance, its runner tells every change: nothing to read.
+    const look = async () => {
+      if (this.running.has(id)) {
+        const known = this.snapshots.get(id);
+        if (known) listener(known);
+        return;
+      }
+      const current = await getInstance(this.opts.db, id).catch(() => null);
+      if (current) listener(this.snapshot(current));
+    };
     const poll = setInterval(() => void look(), 500);
     try {
       await look();
@@ -194,101 +206,125 @@ export class SagaEngine implements Sagas {
       .catch((err: unknown) => {
         if (!(err instanceof LeaseLost)) this.opts.log.error({ err, sagaId: id }, 'saga runner failed');
       })
-      .finally(() => this.running.delete(id));
+      .finally(() => {
+        this.running.delete(id);
+        this.snapshots.delete(id);
+      });
     this.running.set(id, work);
     return work;
   }
 
+  /**
+   * Claims the instance with its step's attempt, and runs step after step: each outcome is
+   * recorded with the next step's attempt in one statement (in one transaction with the document's
+   * status and a delayed retry when there are any), so a step costs one round trip of bookkeeping.
+   */
   private async drive(id: string): Promise<void> {
-    const { db, log, service } = this.opts;
-    let instance = await claimInstance(db, id, this.owner, this.leaseMs);
-    if (!instance) return;
+    const { db } = this.opts;
+    const claimed = await claimInstance(db, id, this.owner, this.leaseMs, this.stepNames);
+    if (!claimed) return;
+    let { instance, begun } = claimed;
     const def = this.definition(instance.type);
     const ctx = {
       correlationId: instance.correlationId ?? id,
       organizationId: instance.organizationId ?? undefined,
     };
     await runWithContext(ctx, async () => {
-      while (instance && isActive(instance.status)) {
-        if (this.stopping) {
-          await releaseLease(db, id, this.owner);
-          return;
-        }
-        const at = instance;
-        const step = def.steps[at.stepIndex]!;
-        const begun = await db.transaction((tx) =>
-          beginStep(tx, {
-            id,
-            owner: this.owner,
-            version: at.version,
-            phase: at.phase,
-            index: at.stepIndex,
-            name: step.name,
-          }),
-        );
-        if (!begun) throw new LeaseLost();
-        const started = performance.now();
-        const stepLog = log.child({ sagaId: id, sagaType: def.type, step: step.name, phase: at.phase });
-        const result = await this.attempt(id, () => {
-          const run = at.phase === 'forward' ? step.run : step.compensate;
-          if (!run) return Promise.resolve({ outcome: 'done' } as StepResult<Record<string, unknown>>);
-          return run.call(step, { sagaId: id, state: at.state, attempt: begun.attempts, log: stepLog });
-        });
-        if (this.opts.crashAfter === `${def.type}.${step.name}`) {
-          stepLog.warn('test hook: crashing after the step, before its outcome is recorded');
-          process.kill(process.pid, 'SIGKILL');
-        }
-        const labels = { service, type: def.type, step: step.name };
-        sagaMetrics.stepDuration.observe(
-          { ...labels, outcome: result.outcome },
-          (performance.now() - started) / 1000,
-        );
-        const t = transition(def, at, result, {
-          count: begun.attempts,
-          firstAt: begun.firstAttemptAt.getTime(),
-          now: Date.now(),
-        });
-        const state = 'state' in result && result.state ? { ...at.state, ...result.state } : at.state;
-        const note = result.outcome === 'done' ? (result.note ?? null) : null;
-        if (t.step.status === 'retrying') {
-          sagaMetrics.stepRetries.inc(labels);
-          stepLog.warn(
-            { reason: t.step.error, retryInMs: t.retryInMs, attempt: begun.attempts },
-            'saga step will retry',
-          );
-        }
-        const version = await db.transaction(async (tx) => {
-          const v = await finishStep(
-            tx,
-            { id, owner: this.owner, version: begun.version, phase: at.phase, index: at.stepIndex },
-            { ...t.step, note },
-            { progress: t.progress, state, retryInMs: t.retryInMs, release: t.retryInMs !== null },
-          );
-          if (v === null) return null;
-          if (t.progress.status !== at.status) {
-            await def.onStatus?.(tx, {
-              id,
-              status: t.progress.status,
-              state,
-              failureReason: t.progress.failureReason,
-            });
-          }
-          if (t.retryInMs !== null) {
-            await this.opts.jobs.enqueue(
-              SAGA_RESUME_JOB,
-              { id },
-              { startAfter: new Date(Date.now() + t.retryInMs), tx },
-            );
-          }
-          return v;
-        });
-        if (version === null) throw new LeaseLost();
-        instance = { ...at, ...t.progress, state, version };
-        this.notify(instance, def);
-        if (t.progress.status !== at.status) this.scheduleGauge();
-        if (t.retryInMs !== null) return;
+      for (;;) {
+        const after = await this.step(def, instance, begun);
+        if (!after) return;
+        [instance, begun] = after;
       }
     });
+  }
+
+  /**
+   * Runs the begun step and records its outcome; returns the instance and the next step's begun
+   * attempt when it goes on at once, or null when it finished, waits for a retry, or is let go
+   * because the engine stops.
+   */
+  private async step(
+    def: AnySagaDefinition,
+    at: InstanceRecord,
+    begun: Begun,
+  ): Promise<[InstanceRecord, Begun] | null> {
+    const { db, log, service } = this.opts;
+    const id = at.id;
+    const step = def.steps[at.stepIndex]!;
+    const started = performance.now();
+    const stepLog = log.child({ sagaId: id, sagaType: def.type, step: step.name, phase: at.phase });
+    const result = await this.attempt(id, () => {
+      const run = at.phase === 'forward' ? step.run : step.compensate;
+      if (!run) return Promise.resolve({ outcome: 'done' } as StepResult<Record<string, unknown>>);
+      return run.call(step, { sagaId: id, state: at.state, attempt: begun.attempts, log: stepLog });
+    });
+    if (this.opts.crashAfter === `${def.type}.${step.name}`) {
+      stepLog.warn('test hook: crashing after the step, before its outcome is recorded');
+      process.kill(process.pid, 'SIGKILL');
+    }
+    const labels = { service, type: def.type, step: step.name };
+    sagaMetrics.stepDuration.observe(
+      { ...labels, outcome: result.outcome },
+      (performance.now() - started) / 1000,
+    );
+    const t = transition(def, at, result, {
+      count: begun.attempts,
+      firstAt: begun.firstAttemptAt.getTime(),
+      now: Date.now(),
+    });
+    const state = 'state' in result && result.state ? { ...at.state, ...result.state } : at.state;
+    const note = result.outcome === 'done' ? (result.note ?? null) : null;
+    if (t.step.status === 'retrying') {
+      sagaMetrics.stepRetries.inc(labels);
+      stepLog.warn(
+        { reason: t.step.error, retryInMs: t.retryInMs, attempt: begun.attempts },
+        'saga step will retry',
+      );
+    }
+    const goesOn = isActive(t.progress.status) && t.retryInMs === null;
+    const mark = { id, owner: this.owner, version: begun.version, phase: at.phase, index: at.stepIndex };
+    const then = {
+      progress: t.progress,
+      state,
+      retryInMs: t.retryInMs,
+      release: t.retryInMs !== null,
+      next: goesOn && !this.stopping ? stepAt(def, t.progress) : null,
+    };
+    const statusChanged = t.progress.status !== at.status;
+    const recorded =
+      statusChanged || t.retryInMs !== null
+        ? await db.transaction(async (tx) => {
+            const r = await finishStep(tx, mark, { ...t.step, note }, then);
+            if (r === null) return null;
+            if (statusChanged) {
+              await def.onStatus?.(tx, {
+                id,
+                status: t.progress.status,
+                state,
+                failureReason: t.progress.failureReason,
+              });
+            }
+            if (t.retryInMs !== null) {
+              await this.opts.jobs.enqueue(
+                SAGA_RESUME_JOB,
+                { id },
+                { startAfter: new Date(Date.now() + t.retryInMs), tx },
+              );
+            }
+            return r;
+          })
+        : await finishStep(db, mark, { ...t.step, note }, then);
+    if (recorded === null) throw new LeaseLost();
+    const instance: InstanceRecord = { ...at, ...t.progress, state, version: recorded.version };
+    this.notify(instance);
+    if (statusChanged) this.scheduleGauge();
+    if (!goesOn) return null;
+    if (!recorded.next) {
+      // The engine is stopping: the next step is left for another runner (or the next start).
+      await releaseLease(db, id, this.owner);
+      return null;
+    }
+    return [instance, recorded.next];
   }
 
   /** One run of a step with the lease renewed meanwhile; a throw is an unknown outcome (retry). */
@@ -327,11 +363,10 @@ export class SagaEngine implements Sagas {
     };
   }
 
-  private notify(i: InstanceRecord, _def: AnySagaDefinition): void {
-    const listeners = this.watchers.get(i.id);
-    if (!listeners) return;
+  private notify(i: InstanceRecord): void {
     const s = this.snapshot(i);
-    for (const l of [...listeners]) l(s);
+    this.snapshots.set(i.id, s);
+    for (const l of [...(this.watchers.get(i.id) ?? [])]) l(s);
   }
 
   private definition(type: string): AnySagaDefinition {

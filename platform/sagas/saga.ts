@@ -66,8 +66,9 @@ export interface SagaDefinition<S = Record<string, unknown>> {
   type: string;
   steps: ReadonlyArray<StepDefinition<S>>;
   /**
-   * Called in the transaction that records a change of status (and at the start), so the
-   * service's own documents can follow the saga's status atomically.
+   * Called in the transaction that records a change of status, so the service's own documents
+   * can follow the saga's status atomically. Not at the start: the caller writes its document
+   * (as `running` means) in the transaction that starts the instance.
    */
   onStatus?(
     tx: Tx,

@@ -1,4 +1,4 @@
-import type { Queryable, Tx } from '../data/db.js';
+import type { Queryable } from '../data/db.js';
 import type { Progress, SagaStatus, StepPhase } from './saga.js';
 
 /** An instance as the engine reads it. */
@@ -84,25 +84,43 @@ export async function insertInstance(
 }
 
 /**
- * Takes an active, due instance whose lease is free (or expired: its runner died). Exactly one
- * runner wins: the row is updated under its own lock, and the loser's condition no longer holds.
+ * Takes an active, due instance whose lease is free (or expired: its runner died), and records the
+ * attempt of the step it is at, in one statement (`stepNames`: each type's step names, by index).
+ * Exactly one runner wins: the row is updated under its own lock, and the loser's condition no
+ * longer holds.
  */
 export async function claimInstance(
   q: Queryable,
   id: string,
   owner: string,
   leaseMs: number,
-): Promise<InstanceRecord | null> {
-  const { rows } = await q.query<InstanceRow>(
-    `UPDATE saga_instance
-        SET lease_owner = $2, lease_until = now() + $3::integer * interval '1 millisecond', version = version + 1
-      WHERE id = $1 AND ${ACTIVE}
-        AND (next_run_at IS NULL OR next_run_at <= now())
-        AND (lease_until IS NULL OR lease_until < now())
-      RETURNING *`,
-    [id, owner, leaseMs],
+  stepNames: Record<string, string[]>,
+): Promise<{ instance: InstanceRecord; begun: Begun } | null> {
+  const { rows } = await q.query<InstanceRow & { begun_attempts: number; begun_first_attempt_at: Date }>(
+    `WITH held AS (
+       UPDATE saga_instance
+          SET lease_owner = $2, lease_until = now() + $3::integer * interval '1 millisecond', version = version + 1
+        WHERE id = $1 AND ${ACTIVE}
+          AND (next_run_at IS NULL OR next_run_at <= now())
+          AND (lease_until IS NULL OR lease_until < now())
+        RETURNING *
+     ), attempt AS (
+       INSERT INTO saga_step (saga_id, phase, step_index, name, status, attempts)
+       SELECT id, phase, step_index, $4::jsonb -> type ->> step_index, 'running', 1 FROM held
+       ON CONFLICT (saga_id, phase, step_index) DO UPDATE
+         SET status = 'running', attempts = saga_step.attempts + 1, last_attempt_at = now()
+       RETURNING attempts, first_attempt_at
+     )
+     SELECT held.*, attempt.attempts AS begun_attempts, attempt.first_attempt_at AS begun_first_attempt_at
+       FROM held, attempt`,
+    [id, owner, leaseMs, JSON.stringify(stepNames)],
   );
-  return rows[0] ? toInstance(rows[0]) : null;
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    instance: toInstance(r),
+    begun: { version: r.version, attempts: r.begun_attempts, firstAttemptAt: r.begun_first_attempt_at },
+  };
 }
 
 /** Renews the lease while a step runs; false when it was lost (taken over after expiring). */
@@ -115,55 +133,72 @@ export async function renewLease(q: Queryable, id: string, owner: string, leaseM
   return rowCount === 1;
 }
 
-/** Records that a step starts another attempt; returns its count and first attempt, or null if the lease is gone. */
-export async function beginStep(
-  tx: Tx,
-  at: { id: string; owner: string; version: number; phase: StepPhase; index: number; name: string },
-): Promise<{ version: number; attempts: number; firstAttemptAt: Date } | null> {
-  const bumped = await tx.query<{ version: number }>(
-    `UPDATE saga_instance SET version = version + 1, updated_at = now()
-      WHERE id = $1 AND lease_owner = $2 AND version = $3 RETURNING version`,
-    [at.id, at.owner, at.version],
-  );
-  if (bumped.rowCount !== 1) return null;
-  const { rows } = await tx.query<{ attempts: number; first_attempt_at: Date }>(
-    `INSERT INTO saga_step (saga_id, phase, step_index, name, status, attempts)
-     VALUES ($1, $2, $3, $4, 'running', 1)
-     ON CONFLICT (saga_id, phase, step_index) DO UPDATE
-       SET status = 'running', attempts = saga_step.attempts + 1, last_attempt_at = now()
-     RETURNING attempts, first_attempt_at`,
-    [at.id, at.phase, at.index, at.name],
-  );
-  return {
-    version: bumped.rows[0]!.version,
-    attempts: rows[0]!.attempts,
-    firstAttemptAt: rows[0]!.first_attempt_at,
-  };
+/** A step about to run: where it is in the saga, and its name (for the history). */
+export interface StepAt {
+  phase: StepPhase;
+  index: number;
+  name: string;
 }
 
+/** A step's attempt as recorded before it runs: the instance's new version, and the attempt's count. */
+export interface Begun {
+  version: number;
+  attempts: number;
+  firstAttemptAt: Date;
+}
+
+/** Inserts (or counts again) the attempt of saga `$1`'s step ($n..$n+2: phase, index, name) if `held` has its row. */
+const attemptOf = (n: number) => `
+  INSERT INTO saga_step (saga_id, phase, step_index, name, status, attempts)
+  SELECT $1::uuid, $${n}::text, $${n + 1}::integer, $${n + 2}::text, 'running', 1 FROM held WHERE $${n + 2}::text IS NOT NULL
+  ON CONFLICT (saga_id, phase, step_index) DO UPDATE
+    SET status = 'running', attempts = saga_step.attempts + 1, last_attempt_at = now()
+  RETURNING attempts, first_attempt_at`;
+
+type BegunRow = { version: number; attempts: number | null; first_attempt_at: Date | null };
+const begunOf = (r: BegunRow): Begun | null =>
+  r.attempts === null
+    ? null
+    : { version: r.version, attempts: r.attempts, firstAttemptAt: r.first_attempt_at! };
+
 /**
- * Records a step's outcome and where the instance goes, in one transaction, only if this runner
- * still holds the instance at the version it read; false otherwise (nothing written).
+ * Records a step's outcome and where the instance goes, in one statement, only if this runner
+ * still holds the instance at the version it read; and, when the instance goes on at once with
+ * `next`, that step's attempt too (so it is recorded before it runs, without a round trip of its
+ * own). Null when the lease is gone (nothing written).
  */
 export async function finishStep(
-  tx: Tx,
+  q: Queryable,
   at: { id: string; owner: string; version: number; phase: StepPhase; index: number },
   outcome: { status: 'done' | 'failed' | 'retrying'; error: string | null; note: string | null },
-  next: { progress: Progress; state: unknown; retryInMs: number | null; release: boolean },
-): Promise<number | null> {
-  const p = next.progress;
+  then: {
+    progress: Progress;
+    state: unknown;
+    retryInMs: number | null;
+    release: boolean;
+    next: StepAt | null;
+  },
+): Promise<{ version: number; next: Begun | null } | null> {
+  const p = then.progress;
   const finished = !['running', 'compensating', 'needs-attention'].includes(p.status);
-  const { rows } = await tx.query<{ version: number }>(
-    `UPDATE saga_instance
-        SET status = $4, phase = $5, step_index = $6, completed_steps = $7::integer[], failure_reason = $8,
-            state = $9::jsonb,
-            next_run_at = CASE WHEN $10::integer IS NULL THEN NULL ELSE now() + $10::integer * interval '1 millisecond' END,
-            lease_owner = CASE WHEN $11 THEN NULL ELSE lease_owner END,
-            lease_until = CASE WHEN $11 THEN NULL ELSE lease_until END,
-            finished_at = CASE WHEN $12 THEN now() ELSE NULL END,
-            version = version + 1, updated_at = now()
-      WHERE id = $1 AND lease_owner = $2 AND version = $3
-      RETURNING version`,
+  const { rows } = await q.query<BegunRow>(
+    `WITH held AS (
+       UPDATE saga_instance
+          SET status = $4, phase = $5, step_index = $6, completed_steps = $7::integer[], failure_reason = $8,
+              state = $9::jsonb,
+              next_run_at = CASE WHEN $10::integer IS NULL THEN NULL ELSE now() + $10::integer * interval '1 millisecond' END,
+              lease_owner = CASE WHEN $11 THEN NULL ELSE lease_owner END,
+              lease_until = CASE WHEN $11 THEN NULL ELSE lease_until END,
+              finished_at = CASE WHEN $12 THEN now() ELSE NULL END,
+              version = version + 1, updated_at = now()
+        WHERE id = $1 AND lease_owner = $2 AND version = $3
+        RETURNING version
+     ), recorded AS (
+       UPDATE saga_step SET status = $15, last_error = $16, note = coalesce($17, note),
+              finished_at = CASE WHEN $15 IN ('done', 'failed') THEN now() ELSE NULL END
+        WHERE saga_id = $1 AND phase = $13 AND step_index = $14 AND EXISTS (SELECT 1 FROM held)
+     ), attempt AS (${attemptOf(18)})
+     SELECT held.version, attempt.attempts, attempt.first_attempt_at FROM held LEFT JOIN attempt ON true`,
     [
       at.id,
       at.owner,
@@ -173,20 +208,22 @@ export async function finishStep(
       p.stepIndex,
       `{${p.completed.join(',')}}`,
       p.failureReason,
-      JSON.stringify(next.state),
-      next.retryInMs,
-      next.release || finished,
+      JSON.stringify(then.state),
+      then.retryInMs,
+      then.release || finished,
       finished,
+      at.phase,
+      at.index,
+      outcome.status,
+      outcome.error,
+      outcome.note,
+      then.next?.phase ?? null,
+      then.next?.index ?? null,
+      then.next?.name ?? null,
     ],
   );
-  if (rows.length !== 1) return null;
-  await tx.query(
-    `UPDATE saga_step SET status = $4, last_error = $5, note = coalesce($6, note),
-            finished_at = CASE WHEN $4 IN ('done', 'failed') THEN now() ELSE NULL END
-      WHERE saga_id = $1 AND phase = $2 AND step_index = $3`,
-    [at.id, at.phase, at.index, outcome.status, outcome.error, outcome.note],
-  );
-  return rows[0]!.version;
+  const r = rows[0];
+  return r ? { version: r.version, next: begunOf(r) } : null;
 }
 
 /** Gives an instance back without running it (the runner is stopping). */

@@ -38,9 +38,14 @@ async function misbehave(faults: FaultSettings, random: () => number): Promise<v
   }
 }
 
+/** After booking: the answer is lost (held past any client's timeout) when the fault says so. */
+async function loseAnswer(faults: FaultSettings, random: () => number): Promise<void> {
+  if (faults.lostAnswerRate > 0 && random() < faults.lostAnswerRate) await sleep(HANG_MS);
+}
+
 /**
  * The simulated payment gateway: charges with idempotency keys, and faults an operator or a test
- * can switch on (latency, 5xx, hangs, declines) to see how callers cope.
+ * can switch on (latency, 5xx, hangs, declines, answers lost after booking) to see how callers cope.
  */
 export function gatewayRoutes(app: HttpApp, chargeLog: ChargeLog, random: () => number = Math.random): void {
   const book = new ChargeBook(chargeLog);
@@ -68,6 +73,7 @@ export function gatewayRoutes(app: HttpApp, chargeLog: ChargeLog, random: () => 
           detail: 'This Idempotency-Key was used with a different request.',
         });
       }
+      await loseAnswer(faults, random);
       return reply.code(outcome.charge.status === 'succeeded' ? 201 : 402).send(outcome.charge);
     },
   );
@@ -94,6 +100,7 @@ export function gatewayRoutes(app: HttpApp, chargeLog: ChargeLog, random: () => 
           detail: 'Only a succeeded charge can be refunded.',
         });
       }
+      await loseAnswer(faults, random);
       return outcome.charge;
     },
   );

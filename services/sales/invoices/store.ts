@@ -27,7 +27,7 @@ export interface Invoice {
   lines: InvoiceLine[];
 }
 
-interface InvoiceRow {
+export interface InvoiceRow {
   id: string;
   organization_id: string;
   company_id: string | null;
@@ -47,7 +47,8 @@ interface InvoiceRow {
   created_at: Date;
 }
 
-const COLUMNS = `id, organization_id, company_id, number, customer_id, customer_name, customer_email,
+/** Every column of an invoice row, unqualified (for callers that join it with another row). */
+export const INVOICE_COLUMNS = `id, organization_id, company_id, number, customer_id, customer_name, customer_email,
                  amount::text AS amount, issue_date, due_date, description, status, journal_id, posted_at,
                  paid_at, correlation_id, created_at`;
 
@@ -64,7 +65,7 @@ export async function invoiceHeader(
 ): Promise<Invoice | null> {
   const [column, value] = 'id' in by ? ['id', by.id] : ['idempotency_key', by.idempotencyKey];
   const { rows } = await q.query<InvoiceRow>(
-    `SELECT ${COLUMNS} FROM invoice WHERE organization_id = $1 AND ${column} = $2${opts.lock ? ' FOR UPDATE' : ''}`,
+    `SELECT ${INVOICE_COLUMNS} FROM invoice WHERE organization_id = $1 AND ${column} = $2${opts.lock ? ' FOR UPDATE' : ''}`,
     [organizationId, value],
   );
   return rows[0] ? toInvoice(rows[0], []) : null;
@@ -97,7 +98,7 @@ export async function listInvoices(
   }
   params.push(filter.limit);
   const { rows } = await q.query<InvoiceRow & { position: string }>(
-    `SELECT ${COLUMNS}, created_at::text AS position FROM invoice
+    `SELECT ${INVOICE_COLUMNS}, created_at::text AS position FROM invoice
       WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
     params,
   );
@@ -155,6 +156,9 @@ async function linesOf(q: Queryable, invoiceId: string): Promise<InvoiceLine[]> 
     amount: l.amount,
   }));
 }
+
+/** An invoice from its row, without its lines. */
+export const invoiceFromRow = (r: InvoiceRow): Invoice => toInvoice(r, []);
 
 function toInvoice(r: InvoiceRow, lines: Invoice['lines']): Invoice {
   return {

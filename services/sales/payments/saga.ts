@@ -5,7 +5,13 @@ import { recordActivity } from '#platform/observability/activity.js';
 import type { SagaDefinition, SagaStatus } from '#platform/sagas/saga.js';
 import { PaymentReceived } from '#contracts/sales.js';
 import type { PaymentGateway } from './gateway.js';
-import { lockInvoice, recordPaid, setPaymentStatus, type PaymentStatus } from './store.js';
+import {
+  lockInvoice,
+  lockInvoiceForPayment,
+  recordPaid,
+  setPaymentStatus,
+  type PaymentStatus,
+} from './store.js';
 import { moveCustomerBalance } from './customer-balance.js';
 
 export const PAYMENT_SAGA = 'payment';
@@ -118,22 +124,23 @@ export function paymentSaga(deps: PaymentSagaDeps): SagaDefinition<PaymentState>
         name: 'record',
         async run({ state }) {
           return db.transaction(async (tx) => {
-            const invoice = await lockInvoice(tx, state.organizationId, state.invoiceId);
-            const paid = await tx.query<{ status: string; paid_at: Date | null }>(
-              'SELECT status, paid_at FROM payment WHERE id = $1',
-              [state.paymentId],
+            const locked = await lockInvoiceForPayment(
+              tx,
+              state.organizationId,
+              state.invoiceId,
+              state.paymentId,
             );
-            if (paid.rows[0]?.status === 'succeeded') {
+            if (locked?.payment.status === 'succeeded') {
               return {
                 outcome: 'done' as const,
-                state: { paidAt: new Date(paid.rows[0].paid_at!).toISOString() },
+                state: { paidAt: new Date(locked.payment.paidAt!).toISOString() },
               };
             }
-            if (!invoice || invoice.status !== 'issued') {
+            if (!locked || locked.invoice.status !== 'issued') {
               // Voided while the charge was in flight: the money goes back (the charge's compensation).
               return {
                 outcome: 'fail' as const,
-                reason: `invoice is ${invoice?.status ?? 'gone'}: refunding`,
+                reason: `invoice is ${locked?.invoice.status ?? 'gone'}: refunding`,
               };
             }
             const paidAt = await recordPaid(tx, state.paymentId, state.invoiceId, state.transactionId!);

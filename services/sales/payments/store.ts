@@ -1,6 +1,12 @@
 import type { Queryable } from '#platform/data/db.js';
 import { equalityConditions } from '#platform/data/where.js';
-import { invoiceHeader, type Invoice } from '../invoices/store.js';
+import {
+  INVOICE_COLUMNS,
+  invoiceFromRow,
+  invoiceHeader,
+  type Invoice,
+  type InvoiceRow,
+} from '../invoices/store.js';
 
 export type PaymentStatus = 'pending' | 'succeeded' | 'failed' | 'refunded' | 'needs-attention';
 
@@ -39,6 +45,28 @@ export const lockInvoice = (
   organizationId: string,
   invoiceId: string,
 ): Promise<PayableInvoice | null> => invoiceHeader(q, organizationId, { id: invoiceId }, { lock: true });
+
+/** The invoice under a row lock, with what its payment `paymentId` recorded so far (one round trip). */
+export async function lockInvoiceForPayment(
+  q: Queryable,
+  organizationId: string,
+  invoiceId: string,
+  paymentId: string,
+): Promise<{ invoice: PayableInvoice; payment: { status: PaymentStatus; paidAt: Date | null } } | null> {
+  const { rows } = await q.query<
+    InvoiceRow & { payment_status: PaymentStatus; payment_paid_at: Date | null }
+  >(
+    `SELECT ${INVOICE_COLUMNS}, p.payment_status, p.payment_paid_at
+       FROM invoice,
+            LATERAL (SELECT status AS payment_status, paid_at AS payment_paid_at FROM payment WHERE id = $3) AS p
+      WHERE organization_id = $1 AND id = $2 FOR UPDATE OF invoice`,
+    [organizationId, invoiceId, paymentId],
+  );
+  const r = rows[0];
+  return r
+    ? { invoice: invoiceFromRow(r), payment: { status: r.payment_status, paidAt: r.payment_paid_at } }
+    : null;
+}
 
 /** The payment of an invoice that is in progress or made, if any. */
 export async function openPaymentOf(

@@ -119,7 +119,9 @@ export class PaymentSystem {
   }
 
   /** The gateway's book: the charges made for one payment. */
-  async charges(paymentId: string): Promise<Array<{ status: string; refund: unknown }>> {
+  async charges(
+    paymentId: string,
+  ): Promise<Array<{ transactionId: string; status: string; refund: unknown }>> {
     const res = await this.api(
       'gateway',
       'GET',
