@@ -39,6 +39,7 @@ export class RunLease {
     const run = await claimRun(db, runId, lease.owner, ms);
     if (!run) return null;
     lease.timer = setInterval(() => void lease.renew(), Math.max(100, Math.floor(ms / 3)));
+    lease.timer.unref(); // a process stopping mid-run is not held up by it: the lease then lapses
     return { run, lease };
   }
 

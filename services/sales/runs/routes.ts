@@ -20,7 +20,12 @@ const runSchema = z.object({
   skipped: z.number(),
   failed: z.number(),
   failures: z.array(z.object({ residentId: z.uuid(), reason: z.string() })),
-  reason: z.string().nullable().describe('Why a failed run stopped'),
+  reason: z
+    .string()
+    .nullable()
+    .describe(
+      'Why a failed run stopped, or what a running run is waiting for (Community or Common unavailable)',
+    ),
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
 });
