@@ -115,6 +115,8 @@ try {
     SMTP_PORT: String(sink.port),
     // As many SMTP connections as message handlers run at once (the default 5 suits a provider's limits).
     SMTP_POOL_SIZE: process.env.SMTP_POOL_SIZE ?? '16',
+    // Each mail in flight holds a database connection (its record commits with the inbox's).
+    DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '24',
   });
   const distributed = await measure(
     'RabbitMQ + PostgreSQL (3 processes)',

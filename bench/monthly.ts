@@ -44,6 +44,8 @@ const system = await launchDistributed(
     SMTP_HOST: '127.0.0.1',
     SMTP_PORT: String(sink.port),
     SMTP_POOL_SIZE: process.env.SMTP_POOL_SIZE ?? '16',
+    // Each mail in flight holds a database connection (its record commits with the inbox's).
+    DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '24',
   },
   ['common', 'community', 'sales', 'notification'],
 );

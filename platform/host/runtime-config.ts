@@ -18,6 +18,8 @@ export const runtimeConfigSchema = z.object({
     .string()
     .regex(/^[a-z][a-z0-9_]{0,30}$/, 'expected a lower-case identifier (letters, digits, _)')
     .default('dhanman'),
+  /** Connections each service keeps to PostgreSQL: what bounds its transactions in flight. */
+  DATABASE_POOL_SIZE: env.int(10, 2),
   DHANMAN_DATA_DIR: z.string().min(1).default('./.dhanman'),
   HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -41,6 +41,7 @@ export async function createRuntime(config: RuntimeConfig, log: Logger): Promise
   const databases: DatabaseSource = await openDatabases({
     ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}),
     databasePrefix: config.DATABASE_PREFIX,
+    poolSize: config.DATABASE_POOL_SIZE,
     dataDir:
       config.DHANMAN_DATA_DIR === 'memory://' ? 'memory://' : path.resolve(config.DHANMAN_DATA_DIR, 'pgdata'),
     log,

@@ -40,14 +40,22 @@ export interface SagaSnapshot {
 
 /** What a service's code uses: start an instance with its own writes, and watch it. */
 export interface Sagas {
-  /** Writes a new instance in the caller's transaction; it runs once that transaction commits. */
-  start<S>(
-    tx: Tx,
-    type: string,
-    init: { id: string; state: S; organizationId?: string | null; correlationId?: string | null },
-  ): Promise<void>;
+  /**
+   * Writes a new instance in the caller's transaction; it runs once that transaction commits.
+   * `done` names the leading steps the caller did in that transaction (validation, typically):
+   * they are recorded done and the instance starts at the step after them.
+   */
+  start<S>(tx: Tx, type: string, init: SagaStart<S>): Promise<void>;
   /** Resolves with the first snapshot that satisfies `until`, or the latest one after `timeoutMs`. */
   watch(id: string, until: (s: SagaSnapshot) => boolean, timeoutMs: number): Promise<SagaSnapshot | null>;
+}
+
+export interface SagaStart<S> {
+  id: string;
+  state: S;
+  organizationId?: string | null;
+  correlationId?: string | null;
+  done?: readonly string[];
 }
 
 export interface SagaEngineOptions {
@@ -114,18 +122,19 @@ export class SagaEngine implements Sagas {
     ];
   }
 
-  async start<S>(
-    tx: Tx,
-    type: string,
-    init: { id: string; state: S; organizationId?: string | null; correlationId?: string | null },
-  ): Promise<void> {
-    this.definition(type); // an unknown type fails here, in the caller's transaction
+  async start<S>(tx: Tx, type: string, init: SagaStart<S>): Promise<void> {
+    // An unknown type, or steps named done out of order, fail here, in the caller's transaction.
+    const def = this.definition(type);
+    const done = init.done ?? [];
+    if (done.length >= def.steps.length || done.some((name, i) => def.steps[i]!.name !== name))
+      throw new Error(`${type}: [${done.join(', ')}] are not leading steps with one left to run`);
     await insertInstance(tx, {
       id: init.id,
       type,
       state: init.state,
       organizationId: init.organizationId ?? null,
       correlationId: init.correlationId ?? null,
+      done,
     });
     tx.afterCommit(() => void this.run(init.id));
   }

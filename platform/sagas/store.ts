@@ -74,12 +74,31 @@ export async function insertInstance(
     state: unknown;
     organizationId: string | null;
     correlationId: string | null;
+    /** Names of the leading steps the starting transaction did itself: recorded done, not run. */
+    done: readonly string[];
   },
 ): Promise<void> {
+  // One statement either way: a data-modifying CTE inserts the done steps (none, usually).
   await tx.query(
-    `INSERT INTO saga_instance (id, type, status, state, organization_id, correlation_id, next_run_at)
-     VALUES ($1, $2, 'running', $3::jsonb, $4, $5, now())`,
-    [i.id, i.type, JSON.stringify(i.state), i.organizationId, i.correlationId],
+    `WITH instance AS (
+       INSERT INTO saga_instance (id, type, status, state, organization_id, correlation_id, next_run_at,
+                                 step_index, completed_steps)
+       VALUES ($1, $2, 'running', $3::jsonb, $4, $5, now(), $6, $7::integer[])
+       RETURNING id
+     )
+     INSERT INTO saga_step (saga_id, phase, step_index, name, status, attempts, finished_at, note)
+     SELECT instance.id, 'forward', s.ord - 1, s.name, 'done', 1, now(), 'done in the transaction that started the saga'
+       FROM instance, unnest($8::text[]) WITH ORDINALITY AS s(name, ord)`,
+    [
+      i.id,
+      i.type,
+      JSON.stringify(i.state),
+      i.organizationId,
+      i.correlationId,
+      i.done.length,
+      `{${i.done.map((_, n) => n).join(',')}}`,
+      i.done,
+    ],
   );
 }
 

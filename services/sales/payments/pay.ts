@@ -73,7 +73,10 @@ export async function payInvoice(db: Db, sagas: Sagas, req: PayRequest): Promise
         currency: req.currency,
         paymentMethodId: req.paymentMethodId,
       };
+      // The checks above are the saga's validate step, done under the invoice's lock with the
+      // payment's insert: recorded done, not run again.
       await sagas.start(tx, PAYMENT_SAGA, {
+        done: ['validate'],
         id: paymentId,
         state,
         organizationId: invoice.organizationId,

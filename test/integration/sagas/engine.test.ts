@@ -123,6 +123,31 @@ describe.each(backends())('saga engine on $name', (backend) => {
     expect(steps[1]!.finishedAt!.getTime()).toBeLessThanOrEqual(steps[2]!.firstAttemptAt.getTime());
   });
 
+  it('records the leading steps the starting transaction did as done, runs the rest, and refuses steps out of order', async () => {
+    const e = await engine();
+    const id = randomUUID();
+    const watched = e.watch(id, (s) => s.status === 'completed', 10_000);
+    await db.transaction((tx) => e.start(tx, 'three', { id, state: {}, done: ['a'] }));
+    expect(await watched).toMatchObject({ status: 'completed', completedSteps: ['a', 'b', 'c'] });
+    expect(runs.get(`${id}:a`)).toBeUndefined();
+    expect(runs.get(`${id}:b`)).toBe(1);
+    const steps = await stepsOf(db, id);
+    expect(steps.map((s) => [s.name, s.status, s.attempts])).toEqual([
+      ['a', 'done', 1],
+      ['b', 'done', 1],
+      ['c', 'done', 1],
+    ]);
+    expect(steps[0]!.note).toMatch(/transaction that started/);
+
+    const refused = randomUUID();
+    for (const done of [['b'], ['a', 'b', 'c']]) {
+      await expect(
+        db.transaction((tx) => e.start(tx, 'three', { id: refused, state: {}, done })),
+      ).rejects.toThrow(/leading steps/);
+    }
+    expect(await getInstance(db, refused)).toBeNull();
+  });
+
   it('retries a step after its delays through the job queue, counting the retries', async () => {
     const e = await engine();
     const id = randomUUID();
