@@ -57,6 +57,7 @@ export function startSendSpans(service: string, rows: readonly RelayedRow[]): Sp
         'messaging.message.id': r.message_id,
       }),
     });
+    if (!span.isRecording()) return span;
     const correlationId = CORRELATION_IN_BODY.exec(r.body)?.[1];
     if (correlationId !== undefined) span.setAttribute(CORRELATION_ATTRIBUTE, correlationId);
     return span;

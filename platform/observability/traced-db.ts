@@ -35,26 +35,24 @@ function query<T>(
 
 /**
  * The database with a client span (database semantic conventions) around each statement of a
- * traced unit of work, in and out of transactions. Used only when tracing is on.
+ * traced unit of work, in and out of transactions. Used only when tracing is on. Plain wrappers
+ * rather than a Proxy: every statement goes through here, and a Proxy's trap made a closure (and
+ * bound a method) on every property read.
  */
 export function tracedDb(db: Db): Db {
-  const wrapTx = (tx: Tx): Tx =>
-    new Proxy(tx, {
-      get(target, key, receiver) {
-        if (key === 'query')
-          return <T = Row>(sql: string, params?: readonly unknown[]) => query<T>(db, target, sql, params);
-        const value: unknown = Reflect.get(target, key, receiver);
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
-    });
-  return new Proxy(db, {
-    get(target, key, receiver) {
-      if (key === 'query')
-        return <T = Row>(sql: string, params?: readonly unknown[]) => query<T>(db, target, sql, params);
-      if (key === 'transaction')
-        return <T>(fn: (tx: Tx) => Promise<T>) => target.transaction((tx) => fn(wrapTx(tx)));
-      const value: unknown = Reflect.get(target, key, receiver);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
+  const wrapTx = (tx: Tx): Tx => ({
+    query: <T = Row>(sql: string, params?: readonly unknown[]) => query<T>(db, tx, sql, params),
+    exec: (sql) => tx.exec(sql),
+    afterCommit: (fn) => tx.afterCommit(fn),
   });
+  return {
+    kind: db.kind,
+    service: db.service,
+    query: <T = Row>(sql: string, params?: readonly unknown[]) => query<T>(db, db, sql, params),
+    exec: (sql) => db.exec(sql),
+    transaction: <T>(fn: (tx: Tx) => Promise<T>) => db.transaction((tx) => fn(wrapTx(tx))),
+    ping: () => db.ping(),
+    ...(db.openSession ? { openSession: () => db.openSession!() } : {}),
+    close: () => db.close(),
+  };
 }

@@ -56,10 +56,14 @@ export function startSpan(service: string, name: string, o: SpanOptions): Span {
     const passed = trace.getSpanContext(parent);
     return passed === undefined ? NOOP_SPAN : trace.wrapSpanContext(passed);
   }
-  const span = tracerOf(service).startSpan(name, { kind: o.kind, attributes: o.attributes?.() }, parent);
+  // Attributes after the sampling decision, and only for a span that records: none of the
+  // specification's samplers (tracing-sdk.ts) reads them, and a dropped trace should cost no more
+  // than its span ids.
+  const span = tracerOf(service).startSpan(name, { kind: o.kind }, parent);
+  if (!span.isRecording()) return span;
+  if (o.attributes) span.setAttributes(o.attributes());
   const correlationId = currentContext()?.correlationId;
-  if (correlationId !== undefined && span.isRecording())
-    span.setAttribute(CORRELATION_ATTRIBUTE, correlationId);
+  if (correlationId !== undefined) span.setAttribute(CORRELATION_ATTRIBUTE, correlationId);
   return span;
 }
 
