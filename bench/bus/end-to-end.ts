@@ -28,6 +28,8 @@ export interface EndToEndResult {
    * unlike the rates, it barely moves when the machine is busy with other work.
    */
   cpuMsPerEvent: number;
+  /** Events written in both phases (what a trace collector receives spans for). */
+  totalEvents: number;
 }
 
 export interface EndToEndOptions {
@@ -181,6 +183,7 @@ export async function measureEndToEnd(o: EndToEndOptions): Promise<EndToEndResul
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
       cpuMsPerEvent,
+      totalEvents: o.events + latencyEvents,
     };
   } finally {
     for (const n of nodes) {
