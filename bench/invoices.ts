@@ -11,13 +11,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BENCH_SETTINGS, startPostgres, startRabbit } from '../test/harness/servers.js';
 import { DEFAULT_DEMO_PASSWORD } from '#contracts/demo.js';
 import { launchDistributed, launchEmbedded, type Launched } from './launch.js';
 import { cpuPerItem, sampleCpu } from './invoices/cpu.js';
 import { runInvoices, type RunResult } from './invoices/load.js';
+import { flowEnv } from './load/flow-run.js';
+import { startBenchServers } from './load/servers.js';
 import { startOtlpSink } from './otlp-sink.js';
-import { startSmtpSink } from './rig.js';
 import { tracingShareInDir } from './tracing-share.js';
 
 const num = (name: string, def: number) => Number(process.env[name] ?? def);
@@ -33,13 +33,7 @@ const tracingRuns = process.env.BENCH_TRACING !== 'off';
 /** The shares of traces kept in the tracing runs: every one, and what ops/ recommends for production. */
 const traceRatios = (process.env.BENCH_TRACE_RATIOS ?? '1,0.1').split(',').map(Number);
 
-const baseEnv: Record<string, string | undefined> = {
-  ...process.env,
-  LOG_LEVEL: 'warn',
-  // Throughput is measured here, not the per-caller limits (one client sends everything).
-  RATE_LIMIT_ENABLED: process.env.RATE_LIMIT_ENABLED ?? 'false',
-  DHANMAN_DEMO_PASSWORD: password,
-};
+const baseEnv = flowEnv(password);
 
 interface Measured extends RunResult {
   /** CPU time of the system's processes per invoice (ms), summed over them. */
@@ -106,9 +100,8 @@ function print(label: string, r: RunResult): void {
   );
 }
 
-const postgres = await startPostgres({ settings: BENCH_SETTINGS });
-const rabbit = await startRabbit();
-const sink = await startSmtpSink();
+const servers = await startBenchServers();
+const { postgres, sink } = servers;
 const otlp = await startOtlpSink();
 const traced = (ratio: number) => ({
   OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
@@ -125,15 +118,7 @@ try {
   const distributedEnv = (extra: Record<string, string>) => ({
     ...baseEnv,
     ...extra,
-    DATABASE_URL: postgres.url,
-    AMQP_URL: rabbit.url,
-    DATABASE_PREFIX: `bench${Date.now().toString(36)}`,
-    SMTP_HOST: '127.0.0.1',
-    SMTP_PORT: String(sink.port),
-    // As many SMTP connections as message handlers run at once (the default 5 suits a provider's limits).
-    SMTP_POOL_SIZE: process.env.SMTP_POOL_SIZE ?? '16',
-    // Each mail in flight holds a database connection (its record commits with the inbox's).
-    DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '24',
+    ...servers.env(`bench${Date.now().toString(36)}`),
   });
   const distributed = await measure(
     'RabbitMQ + PostgreSQL (3 processes)',
@@ -250,10 +235,8 @@ try {
     }),
   );
 } finally {
-  await sink.close();
   await otlp.close();
-  await rabbit.stop();
-  await postgres.stop();
+  await servers.stop();
   rmSync(dataDir, { recursive: true, force: true });
   for (const i of traceRatios.keys()) rmSync(`${dataDir}-traced${i}`, { recursive: true, force: true });
 }

@@ -11,9 +11,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { BENCH_SETTINGS, startPostgres, startRabbit } from '../test/harness/servers.js';
 import { launchDistributed } from './launch.js';
-import { progress, serviceClients, serviceDb, startSmtpSink, until, type Json } from './rig.js';
+import { startBenchServers } from './load/servers.js';
+import { progress, serviceClients, serviceDb, until, type Json } from './rig.js';
 import { populate } from '../test/support/residents.js';
 import { cpuPerResident, stackCpu } from './monthly/cpu.js';
 import { rssSampler } from './monthly/rss.js';
@@ -30,22 +30,14 @@ const organizations = Number(args.organizations);
 const sample = Number(args.sample);
 const password = 'bench-password-1';
 
-const postgres = await startPostgres({ settings: BENCH_SETTINGS });
-const rabbit = await startRabbit();
-const sink = await startSmtpSink();
+const servers = await startBenchServers();
+const { postgres, rabbit, sink } = servers;
 const prefix = `benchm${Date.now().toString(36)}`;
 const system = await launchDistributed(
   {
     ...process.env,
     LOG_LEVEL: 'warn',
-    DATABASE_URL: postgres.url,
-    AMQP_URL: rabbit.url,
-    DATABASE_PREFIX: prefix,
-    SMTP_HOST: '127.0.0.1',
-    SMTP_PORT: String(sink.port),
-    SMTP_POOL_SIZE: process.env.SMTP_POOL_SIZE ?? '16',
-    // Each mail in flight holds a database connection (its record commits with the inbox's).
-    DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '24',
+    ...servers.env(prefix),
   },
   ['common', 'community', 'sales', 'notification'],
 );
@@ -251,7 +243,5 @@ try {
   await api.close();
   await Promise.all(Object.values(dbs).map((p) => p.end()));
   await system.stop();
-  await sink.close();
-  await rabbit.stop();
-  await postgres.stop();
+  await servers.stop();
 }

@@ -16,12 +16,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DEMO_PASSWORD } from '#contracts/demo.js';
-import { BENCH_SETTINGS, startPostgres, startRabbit } from '../test/harness/servers.js';
 import { cpuPerItem, sampleCpu } from './invoices/cpu.js';
-import { runInvoices, type RunResult } from './invoices/load.js';
+import { runInvoices } from './invoices/load.js';
 import { launchDistributed } from './launch.js';
-import { runPayments, type PaymentRun, type PaymentService } from './payments/load.js';
-import { serviceClients, startSmtpSink } from './rig.js';
+import { flowEnv, type FlowRun } from './load/flow-run.js';
+import { startBenchServers } from './load/servers.js';
+import { runPayments, type PaymentService } from './payments/load.js';
+import { serviceClients } from './rig.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -46,25 +47,13 @@ const WARM_UP = Math.min(200, n);
 const LIGHT = 200;
 const LIGHT_CONCURRENCY = 4;
 
-const postgres = await startPostgres({ settings: BENCH_SETTINGS });
-const rabbit = await startRabbit();
-const sink = await startSmtpSink();
+const servers = await startBenchServers();
+const { postgres, sink } = servers;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'dhanman-bench-payments-'));
 const system = await launchDistributed(
   {
-    ...process.env,
-    LOG_LEVEL: 'warn',
-    // Throughput is measured here, not the per-caller limits (one client sends everything).
-    RATE_LIMIT_ENABLED: process.env.RATE_LIMIT_ENABLED ?? 'false',
-    DHANMAN_DEMO_PASSWORD: password,
-    DATABASE_URL: postgres.url,
-    AMQP_URL: rabbit.url,
-    DATABASE_PREFIX: `benchp${Date.now().toString(36)}`,
-    SMTP_HOST: '127.0.0.1',
-    SMTP_PORT: String(sink.port),
-    SMTP_POOL_SIZE: process.env.SMTP_POOL_SIZE ?? '16',
-    // Each mail in flight holds a database connection (its record commits with the inbox's).
-    DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '24',
+    ...flowEnv(password),
+    ...servers.env(`benchp${Date.now().toString(36)}`),
     GATEWAY_DATA_FILE: path.join(dataDir, 'charges.jsonl'),
   },
   SERVICES,
@@ -85,7 +74,7 @@ const createInvoices = (count: number) =>
 const pay = (invoiceIds: string[], c: number) =>
   runPayments(system.urls, { invoiceIds, amount: 100, concurrency: c, password, receipts: sink.received });
 
-const row = (label: string, r: RunResult | PaymentRun, count: number, c: number) =>
+const row = (label: string, r: FlowRun, count: number, c: number) =>
   [
     label.padEnd(10),
     r.endToEndPerSecond.toFixed(0).padStart(9),
@@ -186,8 +175,6 @@ try {
   );
 } finally {
   await system.stop();
-  await sink.close();
-  await rabbit.stop();
-  await postgres.stop();
+  await servers.stop();
   rmSync(dataDir, { recursive: true, force: true });
 }

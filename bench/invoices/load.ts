@@ -1,20 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { FlowService } from '../launch.js';
-import { percentile } from '../latency.js';
+import { latencyQuantiles } from '../latency.js';
+import { demoAdminToken, type FlowRun } from '../load/flow-run.js';
 import { serviceClients, sleep, type Json } from '../rig.js';
 
-export interface RunResult {
+/** Ledger: every invoice posted (trial balance); mail: every invoice mailed (Notification's log). */
+export interface RunResult extends FlowRun {
   invoices: number;
-  concurrency: number;
-  httpSeconds: number;
-  /** When the last ledger posting and the last mail were seen (from the first request). */
-  ledgerSeconds: number;
-  mailSeconds: number;
-  endToEndSeconds: number;
-  httpPerSecond: number;
-  endToEndPerSecond: number;
-  latencyMs: { p50: number; p95: number; p99: number };
-  errors: number;
   /** The invoices created, in the order their requests were sent. */
   ids: string[];
 }
@@ -29,12 +21,7 @@ export async function runInvoices(
 ): Promise<RunResult> {
   const { call, close } = serviceClients(urls, opts.concurrency);
   try {
-    const login = await call('common', 'POST', '/api/auth/login', undefined, {
-      email: 'admin@demo.dhanman.local',
-      password: opts.password,
-    });
-    if (login.status !== 200) throw new Error(`login failed: ${login.status}`);
-    const token = login.body.accessToken as string;
+    const token = await demoAdminToken(call, opts.password);
     const customers: string[] = [];
     for (let i = 0; i < opts.customers; i++) {
       const c = await call('common', 'POST', '/api/customers', token, {
@@ -108,7 +95,6 @@ export async function runInvoices(
       await sleep(200);
     }
     const endToEndSeconds = (performance.now() - started) / 1000;
-    latencies.sort((a, b) => a - b);
     return {
       invoices: created,
       concurrency: opts.concurrency,
@@ -118,11 +104,7 @@ export async function runInvoices(
       endToEndSeconds,
       httpPerSecond: created / httpSeconds,
       endToEndPerSecond: created / endToEndSeconds,
-      latencyMs: {
-        p50: percentile(latencies, 50),
-        p95: percentile(latencies, 95),
-        p99: percentile(latencies, 99),
-      },
+      latencyMs: latencyQuantiles(latencies),
       errors,
       ids: ids.filter((id) => id !== undefined),
     };

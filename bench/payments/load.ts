@@ -1,23 +1,15 @@
 import type { ServiceName } from '#contracts/services.js';
-import { percentile } from '../latency.js';
+import { latencyQuantiles } from '../latency.js';
+import { demoAdminToken, type FlowRun } from '../load/flow-run.js';
 import { progress, serviceClients, until, type Json } from '../rig.js';
 
 export type PaymentService = Extract<ServiceName, 'common' | 'sales' | 'notification' | 'gateway'>;
 
-export interface PaymentRun {
+/** Ledger: every payment's journal (Dr 1100) in Common's ledger; mail: every receipt at the SMTP server. */
+export interface PaymentRun extends FlowRun {
   payments: number;
-  concurrency: number;
   /** Answered 202 pending (the saga went on after the settle wait): counted once their receipt is in. */
   pending: number;
-  errors: number;
-  httpSeconds: number;
-  /** When the ledger held every payment's journal and the SMTP server every receipt (from the first request). */
-  ledgerSeconds: number;
-  mailSeconds: number;
-  endToEndSeconds: number;
-  httpPerSecond: number;
-  endToEndPerSecond: number;
-  latencyMs: { p50: number; p95: number; p99: number };
 }
 
 /**
@@ -36,12 +28,7 @@ export async function runPayments(
 ): Promise<PaymentRun> {
   const { call, close } = serviceClients(urls, opts.concurrency);
   try {
-    const login = await call('common', 'POST', '/api/auth/login', undefined, {
-      email: 'admin@demo.dhanman.local',
-      password: opts.password,
-    });
-    if (login.status !== 200) throw new Error(`login failed: ${login.status}`);
-    const token = login.body.accessToken as string;
+    const token = await demoAdminToken(call, opts.password);
     const cash = async () => {
       const tb = await call('common', 'GET', '/api/ledger/trial-balance', token);
       return Number((tb.body.accounts as Json[]).find((a) => a.accountCode === '1100')?.debit ?? 0);
@@ -87,7 +74,6 @@ export async function runPayments(
       600_000,
     );
     const endToEndSeconds = at();
-    latencies.sort((a, b) => a - b);
     return {
       payments: paid,
       concurrency: opts.concurrency,
@@ -99,11 +85,7 @@ export async function runPayments(
       endToEndSeconds,
       httpPerSecond: paid / httpSeconds,
       endToEndPerSecond: paid / endToEndSeconds,
-      latencyMs: {
-        p50: percentile(latencies, 50),
-        p95: percentile(latencies, 95),
-        p99: percentile(latencies, 99),
-      },
+      latencyMs: latencyQuantiles(latencies),
     };
   } finally {
     await close();

@@ -1,42 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Db, Tx } from '../data/db.js';
 import type { JobDefinition, Jobs } from '../jobs/jobs.js';
-import { runWithContext } from '../observability/context.js';
-import { sagaMetrics } from './metrics.js';
-import {
-  SAGA_STATUSES,
-  isActive,
-  transition,
-  type AnySagaDefinition,
-  type Progress,
-  type SagaStatus,
-  type StepResult,
-} from './saga.js';
-import {
-  claimInstance,
-  countByStatus,
-  dueInstances,
-  finishStep,
-  getInstance,
-  insertInstance,
-  releaseLease,
-  renewLease,
-  type Begun,
-  type InstanceRecord,
-  type StepAt,
-} from './store.js';
+import { InstanceRunner, LeaseLost } from './runner.js';
+import type { AnySagaDefinition } from './saga.js';
+import { InstanceGauge } from './status-gauge.js';
+import { dueInstances, insertInstance } from './store.js';
+import { SagaWatchers, type SagaSnapshot } from './watchers.js';
 
-/** What a watcher sees after each recorded change of an instance. */
-export interface SagaSnapshot {
-  id: string;
-  status: SagaStatus;
-  state: Record<string, unknown>;
-  failureReason: string | null;
-  /** Names of the forward steps done so far. */
-  completedSteps: string[];
-}
+// Services see the engine's API in this one module.
+export type { SagaSnapshot } from './watchers.js';
 
 /** What a service's code uses: start an instance with its own writes, and watch it. */
 export interface Sagas {
@@ -73,41 +46,50 @@ export interface SagaEngineOptions {
 export const SAGA_RESUME_JOB = 'sagas-resume';
 export const SAGA_SWEEP_JOB = 'sagas-sweep';
 
-class LeaseLost extends Error {}
-
-/** Where an instance is, as the step to record an attempt of. */
-const stepAt = (def: AnySagaDefinition, p: Progress): StepAt => ({
-  phase: p.phase,
-  index: p.stepIndex,
-  name: def.steps[p.stepIndex]!.name,
-});
-
 /**
  * Runs saga instances: one step at a time, each attempt and outcome recorded before the next
  * starts. A runner holds an instance by a lease (renewed while a step runs) and writes only at the
  * version it read, so two runners (two processes of one service) never run one instance at once.
  * Delayed retries are jobs on the service's queue, written in the transaction that records the
  * retry; a periodic sweep (a cron job, and once at start) picks up anything left behind by a crash.
+ * The steps themselves run in `runner.ts`, watchers are told in `watchers.ts`, the gauge of
+ * instances is kept in `status-gauge.ts`.
  */
 export class SagaEngine implements Sagas {
-  private readonly owner: string;
   private readonly byType: Map<string, AnySagaDefinition>;
-  private readonly stepNames: Record<string, string[]>;
-  /** The last snapshot of each instance this process runs now (what a new watcher has missed). */
-  private readonly snapshots = new Map<string, SagaSnapshot>();
   private readonly running = new Map<string, Promise<void>>();
-  private readonly watchers = new Map<string, Set<(s: SagaSnapshot) => void>>();
+  private readonly runner: InstanceRunner;
+  private readonly watchers: SagaWatchers;
+  private readonly gauge: InstanceGauge;
   private readonly leaseMs: number;
   private stopping = false;
-  private gaugeTimer: NodeJS.Timeout | undefined;
   private leaseTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: SagaEngineOptions) {
-    this.owner = `${opts.service}-${process.pid}-${randomUUID().slice(0, 8)}`;
+    const { service, db, log } = opts;
     this.byType = new Map(opts.definitions.map((d) => [d.type, d]));
-    this.stepNames = Object.fromEntries(opts.definitions.map((d) => [d.type, d.steps.map((s) => s.name)]));
     if (this.byType.size !== opts.definitions.length) throw new Error('a saga type is declared twice');
     this.leaseMs = opts.leaseMs ?? 30_000;
+    this.watchers = new SagaWatchers(db, this.byType, (id) => this.running.has(id));
+    this.gauge = new InstanceGauge({ service, db, log, types: [...this.byType.keys()] });
+    this.runner = new InstanceRunner({
+      db,
+      log,
+      service,
+      owner: `${service}-${process.pid}-${randomUUID().slice(0, 8)}`,
+      leaseMs: this.leaseMs,
+      crashAfter: opts.crashAfter,
+      definition: (type) => this.definition(type),
+      stepNames: Object.fromEntries(opts.definitions.map((d) => [d.type, d.steps.map((s) => s.name)])),
+      stopping: () => this.stopping,
+      resumeLater: async (tx, id, delayMs) => {
+        await opts.jobs.enqueue(SAGA_RESUME_JOB, { id }, { startAfter: new Date(Date.now() + delayMs), tx });
+      },
+      recorded: (instance, statusChanged) => {
+        this.watchers.notify(instance);
+        if (statusChanged) this.gauge.schedule();
+      },
+    });
   }
 
   /** The jobs the engine runs on: delayed resumes and the periodic sweep. */
@@ -139,43 +121,8 @@ export class SagaEngine implements Sagas {
     tx.afterCommit(() => void this.run(init.id));
   }
 
-  async watch(
-    id: string,
-    until: (s: SagaSnapshot) => boolean,
-    timeoutMs: number,
-  ): Promise<SagaSnapshot | null> {
-    let latest: SagaSnapshot | null = null;
-    let resolveWith: (s: SagaSnapshot | null) => void = () => undefined;
-    const done = new Promise<SagaSnapshot | null>((resolve) => (resolveWith = resolve));
-    const listener = (s: SagaSnapshot) => {
-      latest = s;
-      if (until(s)) resolveWith(s);
-    };
-    const set = this.watchers.get(id) ?? new Set();
-    set.add(listener);
-    this.watchers.set(id, set);
-    const timer = setTimeout(() => resolveWith(latest), timeoutMs);
-    // What happened before the watch began, and now and then what another runner (process) did.
-    // While this process runs the instance, its runner tells every change: nothing to read.
-    const look = async () => {
-      if (this.running.has(id)) {
-        const known = this.snapshots.get(id);
-        if (known) listener(known);
-        return;
-      }
-      const current = await getInstance(this.opts.db, id).catch(() => null);
-      if (current) listener(this.snapshot(current));
-    };
-    const poll = setInterval(() => void look(), 500);
-    try {
-      await look();
-      return await done;
-    } finally {
-      clearTimeout(timer);
-      clearInterval(poll);
-      set.delete(listener);
-      if (set.size === 0) this.watchers.delete(id);
-    }
+  watch(id: string, until: (s: SagaSnapshot) => boolean, timeoutMs: number): Promise<SagaSnapshot | null> {
+    return this.watchers.watch(id, until, timeoutMs);
   }
 
   /** Resumes every due instance nobody holds; called at start and by the sweep job. */
@@ -199,7 +146,7 @@ export class SagaEngine implements Sagas {
   /** Takes no new work and waits (up to `timeoutMs`) for the steps in progress. */
   async stop(timeoutMs = 10_000): Promise<void> {
     this.stopping = true;
-    clearTimeout(this.gaugeTimer);
+    this.gauge.stop();
     clearTimeout(this.leaseTimer);
     await Promise.race([
       Promise.allSettled([...this.running.values()]),
@@ -211,201 +158,26 @@ export class SagaEngine implements Sagas {
   run(id: string): Promise<void> {
     const existing = this.running.get(id);
     if (existing || this.stopping) return existing ?? Promise.resolve();
-    const work = this.drive(id)
+    const work = this.runner
+      .drive(id)
       .catch((err: unknown) => {
         if (!(err instanceof LeaseLost)) this.opts.log.error({ err, sagaId: id }, 'saga runner failed');
       })
       .finally(() => {
         this.running.delete(id);
-        this.snapshots.delete(id);
+        this.watchers.forget(id);
       });
     this.running.set(id, work);
     return work;
   }
 
-  /**
-   * Claims the instance with its step's attempt, and runs step after step: each outcome is
-   * recorded with the next step's attempt in one statement (in one transaction with the document's
-   * status and a delayed retry when there are any), so a step costs one round trip of bookkeeping.
-   */
-  private async drive(id: string): Promise<void> {
-    const { db } = this.opts;
-    const claimed = await claimInstance(db, id, this.owner, this.leaseMs, this.stepNames);
-    if (!claimed) return;
-    let { instance, begun } = claimed;
-    const def = this.definition(instance.type);
-    const ctx = {
-      correlationId: instance.correlationId ?? id,
-      organizationId: instance.organizationId ?? undefined,
-    };
-    await runWithContext(ctx, async () => {
-      for (;;) {
-        const after = await this.step(def, instance, begun);
-        if (!after) return;
-        [instance, begun] = after;
-      }
-    });
-  }
-
-  /**
-   * Runs the begun step and records its outcome; returns the instance and the next step's begun
-   * attempt when it goes on at once, or null when it finished, waits for a retry, or is let go
-   * because the engine stops.
-   */
-  private async step(
-    def: AnySagaDefinition,
-    at: InstanceRecord,
-    begun: Begun,
-  ): Promise<[InstanceRecord, Begun] | null> {
-    const { db, log, service } = this.opts;
-    const id = at.id;
-    const step = def.steps[at.stepIndex]!;
-    const started = performance.now();
-    const stepLog = log.child({ sagaId: id, sagaType: def.type, step: step.name, phase: at.phase });
-    const result = await this.attempt(id, () => {
-      const run = at.phase === 'forward' ? step.run : step.compensate;
-      if (!run) return Promise.resolve({ outcome: 'done' } as StepResult<Record<string, unknown>>);
-      return run.call(step, { sagaId: id, state: at.state, attempt: begun.attempts, log: stepLog });
-    });
-    if (this.opts.crashAfter === `${def.type}.${step.name}`) {
-      stepLog.warn('test hook: crashing after the step, before its outcome is recorded');
-      process.kill(process.pid, 'SIGKILL');
-    }
-    const labels = { service, type: def.type, step: step.name };
-    sagaMetrics.stepDuration.observe(
-      { ...labels, outcome: result.outcome },
-      (performance.now() - started) / 1000,
-    );
-    const t = transition(def, at, result, {
-      count: begun.attempts,
-      firstAt: begun.firstAttemptAt.getTime(),
-      now: Date.now(),
-    });
-    const state = 'state' in result && result.state ? { ...at.state, ...result.state } : at.state;
-    const note = result.outcome === 'done' ? (result.note ?? null) : null;
-    if (t.step.status === 'retrying') {
-      sagaMetrics.stepRetries.inc(labels);
-      stepLog.warn(
-        { reason: t.step.error, retryInMs: t.retryInMs, attempt: begun.attempts },
-        'saga step will retry',
-      );
-    }
-    const goesOn = isActive(t.progress.status) && t.retryInMs === null;
-    const mark = { id, owner: this.owner, version: begun.version, phase: at.phase, index: at.stepIndex };
-    const then = {
-      progress: t.progress,
-      state,
-      retryInMs: t.retryInMs,
-      release: t.retryInMs !== null,
-      next: goesOn && !this.stopping ? stepAt(def, t.progress) : null,
-    };
-    const statusChanged = t.progress.status !== at.status;
-    const recorded =
-      statusChanged || t.retryInMs !== null
-        ? await db.transaction(async (tx) => {
-            const r = await finishStep(tx, mark, { ...t.step, note }, then);
-            if (r === null) return null;
-            if (statusChanged) {
-              await def.onStatus?.(tx, {
-                id,
-                status: t.progress.status,
-                state,
-                failureReason: t.progress.failureReason,
-              });
-            }
-            if (t.retryInMs !== null) {
-              await this.opts.jobs.enqueue(
-                SAGA_RESUME_JOB,
-                { id },
-                { startAfter: new Date(Date.now() + t.retryInMs), tx },
-              );
-            }
-            return r;
-          })
-        : await finishStep(db, mark, { ...t.step, note }, then);
-    if (recorded === null) throw new LeaseLost();
-    const instance: InstanceRecord = { ...at, ...t.progress, state, version: recorded.version };
-    this.notify(instance);
-    if (statusChanged) this.scheduleGauge();
-    if (!goesOn) return null;
-    if (!recorded.next) {
-      // The engine is stopping: the next step is left for another runner (or the next start).
-      await releaseLease(db, id, this.owner);
-      return null;
-    }
-    return [instance, recorded.next];
-  }
-
-  /** One run of a step with the lease renewed meanwhile; a throw is an unknown outcome (retry). */
-  private async attempt(
-    id: string,
-    run: () => Promise<StepResult<Record<string, unknown>>>,
-  ): Promise<StepResult<Record<string, unknown>>> {
-    let lost = false;
-    const heartbeat = setInterval(
-      () => {
-        renewLease(this.opts.db, id, this.owner, this.leaseMs).then(
-          (held) => (lost ||= !held),
-          () => undefined,
-        );
-      },
-      Math.max(50, Math.floor(this.leaseMs / 3)),
-    );
-    try {
-      return await run();
-    } catch (err) {
-      return { outcome: 'retry', reason: err instanceof Error ? err.message : String(err) };
-    } finally {
-      clearInterval(heartbeat);
-      if (lost) this.opts.log.warn({ sagaId: id }, 'saga lease was lost during a step');
-    }
-  }
-
-  private snapshot(i: InstanceRecord): SagaSnapshot {
-    const def = this.byType.get(i.type);
-    return {
-      id: i.id,
-      status: i.status,
-      state: i.state,
-      failureReason: i.failureReason,
-      completedSteps: i.completed.map((n) => def?.steps[n]?.name ?? String(n)),
-    };
-  }
-
-  private notify(i: InstanceRecord): void {
-    const s = this.snapshot(i);
-    this.snapshots.set(i.id, s);
-    for (const l of [...(this.watchers.get(i.id) ?? [])]) l(s);
+  refreshGauge(): Promise<void> {
+    return this.gauge.refresh();
   }
 
   private definition(type: string): AnySagaDefinition {
     const def = this.byType.get(type);
     if (!def) throw new Error(`unknown saga type ${type} in ${this.opts.service}`);
     return def;
-  }
-
-  /** The gauge is recounted at most once a second, after a change of status. */
-  private scheduleGauge(): void {
-    if (this.gaugeTimer || this.stopping) return;
-    this.gaugeTimer = setTimeout(() => {
-      this.gaugeTimer = undefined;
-      void this.refreshGauge();
-    }, 1_000);
-    this.gaugeTimer.unref();
-  }
-
-  async refreshGauge(): Promise<void> {
-    const { service } = this.opts;
-    try {
-      const counts = await countByStatus(this.opts.db);
-      for (const type of this.byType.keys()) {
-        for (const status of SAGA_STATUSES) {
-          const n = counts.find((c) => c.type === type && c.status === status)?.n ?? 0;
-          sagaMetrics.instances.set({ service, type, status }, n);
-        }
-      }
-    } catch (err) {
-      this.opts.log.warn({ err }, 'could not count saga instances');
-    }
   }
 }

@@ -47,6 +47,11 @@ export function Badge({ value }: { value: string }) {
   return <span className={`badge badge-${value.replace(/[^a-z-]/g, '')}`}>{value}</span>;
 }
 
+export interface Column<T> {
+  title: string;
+  cell(row: T): ReactNode;
+}
+
 /** A table that turns into stacked cards at phone width (see styles.css). */
 export function Table<T>({
   rows,
@@ -55,7 +60,7 @@ export function Table<T>({
   label,
 }: {
   rows: T[];
-  columns: { title: string; cell(row: T): ReactNode }[];
+  columns: Column<T>[];
   empty: string;
   label: string;
 }) {
@@ -119,6 +124,32 @@ export function LoadedSection<T>({
       <ErrorBox error={loaded.error} />
       {loaded.data !== undefined ? children(loaded.data) : loaded.loading ? <Loading what={what} /> : null}
     </Section>
+  );
+}
+
+/**
+ * A loaded list (invoices, bills, runs, mails) as a table under its own Refresh: `label` names the
+ * table when it differs from the section's title.
+ */
+export function ListSection<T>({
+  title,
+  label = title,
+  loaded,
+  what,
+  empty,
+  columns,
+}: {
+  title: string;
+  label?: string;
+  loaded: Loaded<{ items: T[] }>;
+  what: string;
+  empty: string;
+  columns: Column<T>[];
+}) {
+  return (
+    <LoadedSection title={title} loaded={loaded} what={what}>
+      {(data) => <Table label={label} rows={data.items} empty={empty} columns={columns} />}
+    </LoadedSection>
   );
 }
 

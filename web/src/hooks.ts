@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { call, type Service } from './api';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -31,8 +32,14 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
   };
 }
 
+export interface Action {
+  error: Error | undefined;
+  busy: boolean;
+  run(action: () => Promise<unknown>): Promise<void>;
+}
+
 /** Runs one action at a time and keeps its problem, if any, to show where the person clicked. */
-export function useAction(after: () => void) {
+export function useAction(after: () => void): Action {
   const [error, setError] = useState<Error>();
   const [busy, setBusy] = useState(false);
   const run = async (action: () => Promise<unknown>) => {
@@ -48,6 +55,27 @@ export function useAction(after: () => void) {
     }
   };
   return { error, busy, run };
+}
+
+export interface Counterparty {
+  options: { id: string; name: string }[];
+  /** What the picker shows as chosen: '' until someone picks. */
+  value: string;
+  /** The one to send: the picked one, or the first (a select shows its first option as chosen). */
+  id: string | undefined;
+  choose(id: string): void;
+  error: Error | undefined;
+}
+
+/** The vendors or customers a new document may be for, loaded once from `path` of `service`. */
+export function useCounterparty(service: Service, path: string): Counterparty {
+  const loaded = useLoad(
+    () => call<{ items: { id: string; name: string }[] }>(service, path),
+    [service, path],
+  );
+  const [value, choose] = useState('');
+  const options = loaded.data?.items ?? [];
+  return { options, value, id: value || options[0]?.id, choose, error: loaded.error };
 }
 
 /** The current hash route: `#/invoices/abc` -> ['invoices', 'abc']. */

@@ -1,4 +1,5 @@
 import type { Queryable } from '#platform/data/db.js';
+import { documentLines, type LineTable } from '#platform/data/document-lines.js';
 import type { PricedLine, PurchaseOrderStatus } from './rules.js';
 
 export interface Approval {
@@ -176,26 +177,14 @@ export async function markReserved(
   return rowCount === 1;
 }
 
-async function linesOf(q: Queryable, id: string): Promise<PricedLine[]> {
-  const { rows } = await q.query<{
-    position: number;
-    description: string;
-    quantity: number;
-    unit_price: string;
-    amount: string;
-  }>(
-    `SELECT position, description, quantity, unit_price::text AS unit_price, amount::text AS amount
-       FROM purchase_order_line WHERE purchase_order_id = $1 ORDER BY position`,
-    [id],
-  );
-  return rows.map((l) => ({
-    position: l.position,
-    description: l.description,
-    quantity: l.quantity,
-    unitPrice: l.unit_price,
-    amount: l.amount,
-  }));
-}
+/** Read back as written in `numbered-insert.ts`. */
+const ORDER_LINES: LineTable<PricedLine> = {
+  table: 'purchase_order_line',
+  documentColumn: 'purchase_order_id',
+  fields: ['position', 'description', 'quantity', 'unitPrice', 'amount'],
+};
+
+const linesOf = (q: Queryable, id: string) => documentLines(q, ORDER_LINES, id);
 
 /** The approvals of some orders (one query for a whole page), by order id. */
 async function approvalsOf(q: Queryable, ids: string[]): Promise<Map<string, Approval[]>> {

@@ -1,4 +1,5 @@
 import type { Queryable } from '#platform/data/db.js';
+import { documentLines, type LineTable } from '#platform/data/document-lines.js';
 import { equalityConditions } from '#platform/data/where.js';
 import { activityCte } from '#platform/observability/activity.js';
 import type { InvoiceLine } from './request.js';
@@ -136,26 +137,14 @@ export async function markPosted(
   return rows.length === 1;
 }
 
-async function linesOf(q: Queryable, invoiceId: string): Promise<InvoiceLine[]> {
-  const { rows } = await q.query<{
-    position: number;
-    description: string;
-    quantity: number;
-    unit_price: string;
-    amount: string;
-  }>(
-    `SELECT position, description, quantity, unit_price::text AS unit_price, amount::text AS amount
-       FROM invoice_line WHERE invoice_id = $1 ORDER BY position`,
-    [invoiceId],
-  );
-  return rows.map((l) => ({
-    position: l.position,
-    description: l.description,
-    quantity: l.quantity,
-    unitPrice: l.unit_price,
-    amount: l.amount,
-  }));
-}
+/** Read back as written in `numbered-insert.ts`. */
+const INVOICE_LINES: LineTable<InvoiceLine> = {
+  table: 'invoice_line',
+  documentColumn: 'invoice_id',
+  fields: ['position', 'description', 'quantity', 'unitPrice', 'amount'],
+};
+
+const linesOf = (q: Queryable, invoiceId: string) => documentLines(q, INVOICE_LINES, invoiceId);
 
 /** An invoice from its row, without its lines. */
 export const invoiceFromRow = (r: InvoiceRow): Invoice => toInvoice(r, []);

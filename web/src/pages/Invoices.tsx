@@ -1,7 +1,8 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { call, can, type Session } from '../api';
-import { Badge, ErrorBox, LoadedSection, Section, Table, money } from '../components';
-import { useLoad } from '../hooks';
+import { Badge, ListSection, Section, money } from '../components';
+import { ActionForm, AmountField, CounterpartyField, DueDateField, inDays } from '../forms';
+import { useAction, useCounterparty, useLoad } from '../hooks';
 
 interface Invoice {
   id: string;
@@ -12,77 +13,30 @@ interface Invoice {
   dueDate: string;
   posted: boolean;
 }
-interface Customer {
-  id: string;
-  name: string;
-  email: string;
-}
-
-const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 
 function NewInvoice({ onCreated }: { onCreated(): void }) {
-  const customers = useLoad(() => call<{ items: Customer[] }>('common', '/api/customers?limit=100'), []);
-  const [customerId, setCustomerId] = useState('');
+  const customer = useCounterparty('common', '/api/customers?limit=100');
   const [amount, setAmount] = useState('');
-  const [dueDate, setDueDate] = useState(inDays(15));
-  const [error, setError] = useState<Error>();
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await call('sales', '/api/invoices', {
-        body: { customerId: customerId || customers.data?.items[0]?.id, amount, dueDate },
-        idempotencyKey: true,
-      });
-      setAmount('');
-      onCreated();
-    } catch (err) {
-      setError(err as Error);
-    } finally {
-      setBusy(false);
-    }
-  };
-
+  const [dueDate, setDueDate] = useState(() => inDays(15));
+  const action = useAction(onCreated);
   return (
-    <form onSubmit={submit} className="inline-form" aria-label="New invoice">
-      <label>
-        Customer
-        <select name="customer" value={customerId} onChange={(e) => setCustomerId(e.target.value)}>
-          {(customers.data?.items ?? []).map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.name}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Amount
-        <input
-          name="amount"
-          inputMode="decimal"
-          value={amount}
-          onChange={(e) => setAmount(e.target.value)}
-          required
-        />
-      </label>
-      <label>
-        Due
-        <input
-          name="dueDate"
-          type="date"
-          value={dueDate}
-          onChange={(e) => setDueDate(e.target.value)}
-          required
-        />
-      </label>
-      <button type="submit" disabled={busy}>
-        {busy ? 'Creating…' : 'Create invoice'}
-      </button>
-      <ErrorBox error={error ?? customers.error} />
-    </form>
+    <ActionForm
+      label="New invoice"
+      action={action}
+      submit={action.busy ? 'Creating…' : 'Create invoice'}
+      loadError={customer.error}
+      run={async () => {
+        await call('sales', '/api/invoices', {
+          body: { customerId: customer.id, amount, dueDate },
+          idempotencyKey: true,
+        });
+        setAmount('');
+      }}
+    >
+      <CounterpartyField label="Customer" name="customer" counterparty={customer} />
+      <AmountField value={amount} onChange={setAmount} />
+      <DueDateField value={dueDate} onChange={setDueDate} />
+    </ActionForm>
   );
 }
 
@@ -95,23 +49,20 @@ export function Invoices({ session }: { session: Session }) {
           <NewInvoice onCreated={list.reload} />
         </Section>
       )}
-      <LoadedSection title="Invoices" loaded={list} what="invoices">
-        {(data) => (
-          <Table
-            label="Invoices"
-            rows={data.items}
-            empty="No invoices yet."
-            columns={[
-              { title: 'Number', cell: (i) => <a href={`#/invoices/${i.id}`}>{i.number}</a> },
-              { title: 'Customer', cell: (i) => i.customerName },
-              { title: 'Amount', cell: (i) => money(i.amount) },
-              { title: 'Due', cell: (i) => i.dueDate },
-              { title: 'Status', cell: (i) => <Badge value={i.status} /> },
-              { title: 'Ledger', cell: (i) => <Badge value={i.posted ? 'posted' : 'pending'} /> },
-            ]}
-          />
-        )}
-      </LoadedSection>
+      <ListSection
+        title="Invoices"
+        loaded={list}
+        what="invoices"
+        empty="No invoices yet."
+        columns={[
+          { title: 'Number', cell: (i) => <a href={`#/invoices/${i.id}`}>{i.number}</a> },
+          { title: 'Customer', cell: (i) => i.customerName },
+          { title: 'Amount', cell: (i) => money(i.amount) },
+          { title: 'Due', cell: (i) => i.dueDate },
+          { title: 'Status', cell: (i) => <Badge value={i.status} /> },
+          { title: 'Ledger', cell: (i) => <Badge value={i.posted ? 'posted' : 'pending'} /> },
+        ]}
+      />
     </>
   );
 }

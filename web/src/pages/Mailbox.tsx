@@ -1,5 +1,5 @@
 import { call } from '../api';
-import { ErrorBox, LoadedSection, Loading, Section, Table, when } from '../components';
+import { ErrorBox, ListSection, Loading, Section, when } from '../components';
 import { useLoad } from '../hooks';
 
 interface Email {
@@ -40,21 +40,19 @@ export function Mailbox({ id }: { id: string | undefined }) {
   return (
     <>
       {id && <Mail id={id} />}
-      <LoadedSection title="Mailbox" loaded={list} what="mail">
-        {(data) => (
-          <Table
-            label="Mails"
-            rows={data.items}
-            empty="No mail sent yet."
-            columns={[
-              { title: 'Subject', cell: (m) => <a href={`#/mailbox/${m.id}`}>{m.subject}</a> },
-              { title: 'To', cell: (m) => m.to },
-              { title: 'Template', cell: (m) => m.template },
-              { title: 'Sent', cell: (m) => when(m.sentAt) },
-            ]}
-          />
-        )}
-      </LoadedSection>
+      <ListSection
+        title="Mailbox"
+        label="Mails"
+        loaded={list}
+        what="mail"
+        empty="No mail sent yet."
+        columns={[
+          { title: 'Subject', cell: (m) => <a href={`#/mailbox/${m.id}`}>{m.subject}</a> },
+          { title: 'To', cell: (m) => m.to },
+          { title: 'Template', cell: (m) => m.template },
+          { title: 'Sent', cell: (m) => when(m.sentAt) },
+        ]}
+      />
     </>
   );
 }

@@ -1,9 +1,9 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { call, can, type Session } from '../api';
 import {
   Badge,
   ErrorBox,
-  LoadedSection,
+  ListSection,
   Loading,
   Section,
   Table,
@@ -11,13 +11,10 @@ import {
   money,
   when,
 } from '../components';
-import { useAction, useLoad } from '../hooks';
+import { ActionForm, CounterpartyField, Field } from '../forms';
+import { useAction, useCounterparty, useLoad } from '../hooks';
 import { BillForOrder } from './Bills';
 
-interface Vendor {
-  id: string;
-  name: string;
-}
 interface PurchaseOrder {
   id: string;
   number: string;
@@ -36,69 +33,39 @@ interface PurchaseOrder {
 }
 
 function NewPurchaseOrder({ onCreated }: { onCreated(): void }) {
-  const vendors = useLoad(() => call<{ items: Vendor[] }>('purchase', '/api/vendors?limit=100'), []);
-  const [vendorId, setVendorId] = useState('');
+  const vendor = useCounterparty('purchase', '/api/vendors?limit=100');
   const [description, setDescription] = useState('');
   const [quantity, setQuantity] = useState('1');
   const [unitPrice, setUnitPrice] = useState('');
   const action = useAction(onCreated);
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    void action.run(() =>
-      call('purchase', '/api/purchase-orders', {
-        body: {
-          vendorId: vendorId || vendors.data?.items[0]?.id,
-          items: [{ description, quantity: Number(quantity), unitPrice }],
-        },
-        idempotencyKey: true,
-      }),
-    );
-  };
   return (
-    <form onSubmit={submit} className="inline-form" aria-label="New purchase order">
-      <label>
-        Vendor
-        <select name="vendor" value={vendorId} onChange={(e) => setVendorId(e.target.value)}>
-          {(vendors.data?.items ?? []).map((v) => (
-            <option key={v.id} value={v.id}>
-              {v.name}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Item
-        <input
-          name="description"
-          value={description}
-          onChange={(e) => setDescription(e.target.value)}
-          required
-        />
-      </label>
-      <label>
-        Quantity
-        <input
-          name="quantity"
-          inputMode="numeric"
-          value={quantity}
-          onChange={(e) => setQuantity(e.target.value)}
-        />
-      </label>
-      <label>
-        Unit price
-        <input
-          name="unitPrice"
-          inputMode="decimal"
-          value={unitPrice}
-          onChange={(e) => setUnitPrice(e.target.value)}
-          required
-        />
-      </label>
-      <button type="submit" disabled={action.busy}>
-        Create purchase order
-      </button>
-      <ErrorBox error={action.error ?? vendors.error} />
-    </form>
+    <ActionForm
+      label="New purchase order"
+      action={action}
+      submit="Create purchase order"
+      loadError={vendor.error}
+      run={() =>
+        call('purchase', '/api/purchase-orders', {
+          body: {
+            vendorId: vendor.id,
+            items: [{ description, quantity: Number(quantity), unitPrice }],
+          },
+          idempotencyKey: true,
+        })
+      }
+    >
+      <CounterpartyField label="Vendor" name="vendor" counterparty={vendor} />
+      <Field label="Item" name="description" value={description} onChange={setDescription} required />
+      <Field label="Quantity" name="quantity" inputMode="numeric" value={quantity} onChange={setQuantity} />
+      <Field
+        label="Unit price"
+        name="unitPrice"
+        inputMode="decimal"
+        value={unitPrice}
+        onChange={setUnitPrice}
+        required
+      />
+    </ActionForm>
   );
 }
 
@@ -175,10 +142,7 @@ export function PurchaseOrderDetail({ id, session }: { id: string; session: Sess
         )}
         {p.status === 'submitted' && can(session, 'purchase-orders:approve') && (
           <>
-            <label>
-              Comments
-              <input name="comments" value={comments} onChange={(e) => setComments(e.target.value)} />
-            </label>
+            <Field label="Comments" name="comments" value={comments} onChange={setComments} />
             <button
               type="button"
               onClick={() => post('approve', comments ? { comments } : {})}
@@ -223,22 +187,19 @@ export function PurchaseOrders({ session }: { session: Session }) {
           <NewPurchaseOrder onCreated={list.reload} />
         </Section>
       )}
-      <LoadedSection title="Purchase orders" loaded={list} what="purchase orders">
-        {(data) => (
-          <Table
-            label="Purchase orders"
-            rows={data.items}
-            empty="No purchase orders yet."
-            columns={[
-              { title: 'Number', cell: (p) => <a href={`#/purchase-orders/${p.id}`}>{p.number}</a> },
-              { title: 'Vendor', cell: (p) => p.vendorName },
-              { title: 'Amount', cell: (p) => money(p.amount) },
-              { title: 'Status', cell: (p) => <Badge value={p.status} /> },
-              { title: 'Budget', cell: (p) => (p.budgetReserved ? 'reserved' : '—') },
-            ]}
-          />
-        )}
-      </LoadedSection>
+      <ListSection
+        title="Purchase orders"
+        loaded={list}
+        what="purchase orders"
+        empty="No purchase orders yet."
+        columns={[
+          { title: 'Number', cell: (p) => <a href={`#/purchase-orders/${p.id}`}>{p.number}</a> },
+          { title: 'Vendor', cell: (p) => p.vendorName },
+          { title: 'Amount', cell: (p) => money(p.amount) },
+          { title: 'Status', cell: (p) => <Badge value={p.status} /> },
+          { title: 'Budget', cell: (p) => (p.budgetReserved ? 'reserved' : '—') },
+        ]}
+      />
     </>
   );
 }

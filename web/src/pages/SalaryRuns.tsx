@@ -1,6 +1,7 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { call, can, type Session } from '../api';
 import { Badge, ErrorBox, Loading, Section, Table, TimelineLink, money } from '../components';
+import { MonthRunForm } from '../forms';
 import { useAction, useLoad } from '../hooks';
 
 /** A run as the list shows it: its totals (the list leaves the payslips out). */
@@ -21,8 +22,6 @@ interface Payslip {
   deductions: string;
   net: string;
 }
-
-const thisMonth = () => new Date().toISOString().slice(0, 7);
 
 /** One run's payslips, loaded when asked for. */
 function Payslips({ run }: { run: SalaryRun }) {
@@ -106,32 +105,18 @@ function Run({
 
 export function SalaryRuns({ session }: { session: Session }) {
   const list = useLoad(() => call<{ items: SalaryRun[] }>('payroll', '/api/salary-runs?limit=24'), []);
-  const [period, setPeriod] = useState(thisMonth);
-  const create = useAction(list.reload);
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    void create.run(() => call('payroll', '/api/salary-runs', { body: { period }, idempotencyKey: true }));
-  };
   return (
     <>
       {can(session, 'payroll:write') && (
         <Section title="New salary run">
-          <form onSubmit={submit} className="inline-form" aria-label="New salary run">
-            <label>
-              Month
-              <input
-                name="period"
-                type="month"
-                value={period}
-                onChange={(e) => setPeriod(e.target.value)}
-                required
-              />
-            </label>
-            <button type="submit" disabled={create.busy}>
-              Compute payslips
-            </button>
-            <ErrorBox error={create.error} />
-          </form>
+          <MonthRunForm
+            label="New salary run"
+            submit="Compute payslips"
+            start={(period) =>
+              call('payroll', '/api/salary-runs', { body: { period }, idempotencyKey: true })
+            }
+            onStarted={list.reload}
+          />
         </Section>
       )}
       <ErrorBox error={list.error} />

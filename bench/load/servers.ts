@@ -1,0 +1,48 @@
+import {
+  BENCH_SETTINGS,
+  startPostgres,
+  startRabbit,
+  type PostgresServer,
+  type RabbitServer,
+} from '../../test/harness/servers.js';
+import { startSmtpSink, type SmtpSink } from '../rig.js';
+
+/**
+ * The servers the end-to-end benches run the services on (invoices, payments, monthly):
+ * PostgreSQL with the bench settings, RabbitMQ, and a real SMTP server on loopback.
+ */
+export interface BenchServers {
+  postgres: PostgresServer;
+  rabbit: RabbitServer;
+  sink: SmtpSink;
+  /** The services' settings that point them at these servers, their databases named `<prefix>_<service>`. */
+  env(prefix: string): Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export async function startBenchServers(): Promise<BenchServers> {
+  const postgres = await startPostgres({ settings: BENCH_SETTINGS });
+  const rabbit = await startRabbit();
+  const sink = await startSmtpSink();
+  return {
+    postgres,
+    rabbit,
+    sink,
+    env: (prefix) => ({
+      DATABASE_URL: postgres.url,
+      AMQP_URL: rabbit.url,
+      DATABASE_PREFIX: prefix,
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(sink.port),
+      // As many SMTP connections as message handlers run at once (the default 5 suits a provider's limits).
+      SMTP_POOL_SIZE: process.env.SMTP_POOL_SIZE ?? '16',
+      // Each mail in flight holds a database connection (its record commits with the inbox's).
+      DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '24',
+    }),
+    async stop() {
+      await sink.close();
+      await rabbit.stop();
+      await postgres.stop();
+    },
+  };
+}
