@@ -185,6 +185,18 @@ try {
       ),
     );
   }
+  // The same bracket as the distributed runs': off before and after the traced runs, averaged.
+  const embeddedOff = tracingRuns
+    ? meanOf(
+        embedded,
+        await measure(
+          'embedded default, tracing off again',
+          () => launchEmbedded({ ...baseEnv, DHANMAN_DATA_DIR: `${dataDir}-again` }),
+          embeddedInvoices,
+          embeddedConcurrency,
+        ),
+      )
+    : embedded;
   const spans = await otlp.spans();
   const round = (x: number) => Math.round(x * 10) / 10;
   const round2 = (x: number) => Math.round(x * 100) / 100;
@@ -199,7 +211,7 @@ try {
   const signed = (x: number) => `${x >= 0 ? '+' : ''}${pct(x)}`;
   for (const [i, ratio] of (tracingRuns ? traceRatios : []).entries()) {
     const d = cost(distributedTraced[i]!, distributedOff);
-    const e = cost(embeddedTraced[i]!, embedded);
+    const e = cost(embeddedTraced[i]!, embeddedOff);
     console.log(
       `tracing exporting over OTLP, ${kept(ratio)}: RabbitMQ + PostgreSQL at ${pct(d.rate)} of the rate with it off ` +
         `(mean of the two runs), services' CPU per invoice ${signed(d.cpu - 1)} (all processes ${signed(d.cpuAllProcesses - 1)}); ` +
@@ -226,7 +238,7 @@ try {
         embedded: round(embeddedTraced[i]!.endToEndPerSecond),
         onVsOff: {
           rabbitPostgres: cost(distributedTraced[i]!, distributedOff),
-          embedded: cost(embeddedTraced[i]!, embedded),
+          embedded: cost(embeddedTraced[i]!, embeddedOff),
         },
       })),
       tracedSpans: spans,
@@ -238,5 +250,6 @@ try {
   await otlp.close();
   await servers.stop();
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(`${dataDir}-again`, { recursive: true, force: true });
   for (const i of traceRatios.keys()) rmSync(`${dataDir}-traced${i}`, { recursive: true, force: true });
 }
