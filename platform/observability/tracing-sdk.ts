@@ -87,7 +87,9 @@ export function startTracing(opts: TracingOptions): TracingHandle {
     tracers.set(service, tracer);
     return tracer;
   };
-  installTracers(tracerOf);
+  installTracers(tracerOf, {
+    followsParent: (opts.sampler ?? 'parentbased_always_on').startsWith('parentbased_'),
+  });
   const handle: TracingHandle = {
     async shutdown() {
       if (!active || --active.users > 0) return;

@@ -1,7 +1,10 @@
 import { ROOT_CONTEXT, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
 import { SamplingDecision } from '@opentelemetry/sdk-trace-base';
-import { describe, expect, it } from 'vitest';
-import { samplerOf } from '#platform/observability/tracing-sdk.js';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSpan } from '#platform/observability/tracing.js';
+import { samplerOf, startTracing, type SamplerName } from '#platform/observability/tracing-sdk.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const parentWith = (flags: TraceFlags) =>
@@ -32,5 +35,54 @@ describe('head sampling (OTEL_TRACES_SAMPLER)', () => {
     expect(decide('parentbased_traceidratio', 0)).toBe(SamplingDecision.NOT_RECORD);
     expect(decide('parentbased_traceidratio', 1)).toBe(SamplingDecision.RECORD_AND_SAMPLED);
     expect(decide('always_off', 1, parentWith(TraceFlags.SAMPLED))).toBe(SamplingDecision.NOT_RECORD);
+  });
+});
+
+describe('spans inside a dropped trace', () => {
+  // A collector that takes whatever it is sent: the recorded spans are exported at shutdown.
+  let collector: Server;
+  let endpoint = '';
+  beforeAll(async () => {
+    collector = createServer((req, res) => req.resume().on('end', () => res.end('{}')));
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((resolve) => collector.close(resolve)));
+
+  const childOf = async (sampler: SamplerName, flags: TraceFlags) => {
+    const tracing = startTracing({ endpoint, sampler, samplerRatio: 1 });
+    try {
+      const span = startSpan('sales', 'POST /api/invoices', {
+        kind: SpanKind.SERVER,
+        parent: parentWith(flags),
+      });
+      const recording = span.isRecording();
+      span.end();
+      return { recording, context: span.spanContext() };
+    } finally {
+      await tracing.shutdown();
+    }
+  };
+
+  it('parent-based: carry the dropped trace on unchanged and record nothing', async () => {
+    const child = await childOf('parentbased_always_on', TraceFlags.NONE);
+    expect(child.recording).toBe(false);
+    expect(child.context).toMatchObject({
+      traceId: TRACE_ID,
+      spanId: '00f067aa0ba902b7',
+      traceFlags: TraceFlags.NONE,
+    });
+  });
+
+  it('parent-based: a kept trace gets a recorded child of its own', async () => {
+    const child = await childOf('parentbased_always_on', TraceFlags.SAMPLED);
+    expect(child.recording).toBe(true);
+    expect(child.context.traceId).toBe(TRACE_ID);
+    expect(child.context.spanId).not.toBe('00f067aa0ba902b7');
+  });
+
+  it('a sampler that ignores the parent decides afresh', async () => {
+    const child = await childOf('traceidratio', TraceFlags.NONE);
+    expect(child.recording).toBe(true);
   });
 });
