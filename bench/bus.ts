@@ -23,7 +23,7 @@ import { tracingShareOf } from './tracing-share.js';
 import { rascalSubject } from './bus/rascal.js';
 import { rawAmqplib } from './bus/raw-amqplib.js';
 import { measureSubject, type Rates, type Subject } from './bus/workload.js';
-import { report, type Traced } from './bus/report.js';
+import { meanOf, report, type Traced } from './bus/report.js';
 
 const N = Number(process.env.BENCH_BUS_MESSAGES ?? 30_000);
 const LATENCY_N = Number(process.env.BENCH_BUS_LATENCY_MESSAGES ?? 10_000);
@@ -80,14 +80,8 @@ async function main(): Promise<void> {
     for (const s of subjects) await s.close();
     const [raw, bus, peer] = subjects.map((s) => best(runs.get(s.name)!)) as [Rates, Rates, Rates];
 
-    const e2e: EndToEndResult = await measureEndToEnd({
-      amqpUrl: rabbit.url,
-      databaseUrl: pg.url,
-      queueType,
-      events: E2E_N,
-      log,
-    });
-    // What tracing off costs: its code's share of the CPU samples of a profiled run without it.
+    // What tracing off costs: its code's share of the CPU samples of a profiled run without it
+    // (first: it also warms the process and the servers up for the runs that are compared).
     const offShare = TRACING
       ? await tracingShareOf(async () => {
           await measureEndToEnd({
@@ -99,6 +93,18 @@ async function main(): Promise<void> {
           });
         })
       : undefined;
+    const untraced = (label: string) =>
+      measureEndToEnd({
+        amqpUrl: rabbit!.url,
+        databaseUrl: pg!.url,
+        queueType,
+        events: E2E_N,
+        log: (m) => log(`${label}${m}`),
+      });
+    const e2e = await untraced('');
+    // Each traced run is followed by one with tracing off and compared with the mean of the off runs
+    // on either side: the servers fill and the machine drifts between runs by as much as tracing costs.
+    const offAgain: EndToEndResult[] = [];
     const traced: Traced[] = [];
     for (const ratio of TRACING ? [1, SAMPLED_RATIO] : []) {
       const sink = await startOtlpSink();
@@ -117,23 +123,16 @@ async function main(): Promise<void> {
           traced: true,
         });
         await tracing.shutdown();
-        traced.push({ ratio, e2e: result, spans: await sink.spans() });
+        const spans = await sink.spans();
+        const before = offAgain.at(-1) ?? e2e;
+        const after = await untraced('tracing off again: ');
+        offAgain.push(after);
+        traced.push({ ratio, e2e: result, spans, offBeside: meanOf(before, after) });
       } finally {
         await tracing.shutdown();
         await sink.close();
       }
     }
-    // PostgreSQL and RabbitMQ slow down as they fill with every run's databases and queues: tracing
-    // off once more after the traced runs, the two averaged, keeps that drift out of the comparison.
-    const offAgain = TRACING
-      ? await measureEndToEnd({
-          amqpUrl: rabbit.url,
-          databaseUrl: pg.url,
-          queueType,
-          events: E2E_N,
-          log: (m) => log(`tracing off again: ${m}`),
-        })
-      : undefined;
     // The SDK's own cost per span, measured alone: kept spans per event times it is a floor.
     const sdkSpanMs = TRACING ? await sdkCpuMsPerSpan() : undefined;
     const machine = `${cpus().length} cores, load average ${loadBefore.toFixed(1)} before / ${loadavg()[0]!.toFixed(1)} after`;

@@ -10,7 +10,10 @@ import { createMessaging, type Messaging } from '#platform/messaging/messaging.j
 import { messagingMigrations } from '#platform/messaging/migrations.js';
 import { createRabbitTransport, type RabbitTransport } from '#platform/messaging/rabbitmq/transport.js';
 import { DEFAULT_CONCURRENCY } from '#platform/messaging/transport.js';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
+import { runWithContext } from '#platform/observability/context.js';
 import { tracedDb } from '#platform/observability/traced-db.js';
+import { SpanKind, contextWith, inSpan } from '#platform/observability/tracing.js';
 import { percentile } from '../latency.js';
 import { counter, nowMs, pacedPublish } from './workload.js';
 
@@ -119,17 +122,28 @@ export async function measureEndToEnd(o: EndToEndOptions): Promise<EndToEndResul
     await startNode('mailer', true),
   ];
   const producer = nodes[0]!;
-  const write = async (n: number) => {
+  const writeTx = async (n: number, correlationId: string) => {
     await producer.db.transaction(async (tx) => {
       for (let i = 0; i < EVENTS_PER_TX; i++) {
         await producer.messaging.bus.publish(
           tx,
           thingHappened,
           { n: n + i, sentAt: nowMs(), note: 'monthly maintenance charge for unit A-101' },
-          { organizationId: org, companyId: company, correlationId: randomUUID() },
+          { organizationId: org, companyId: company, correlationId },
         );
       }
     });
+  };
+  // Traced, each write is one operation with its own root span, as a request or a job is in a
+  // service: its statements and publishes are that trace's children, kept or dropped with it.
+  const write = async (n: number) => {
+    const correlationId = randomUUID();
+    if (!o.traced) return writeTx(n, correlationId);
+    await inSpan('producer', 'bench write', { kind: SpanKind.INTERNAL }, (span) =>
+      runWithContext({ correlationId, trace: contextWith(span, ROOT_CONTEXT) }, () =>
+        writeTx(n, correlationId),
+      ),
+    );
   };
 
   try {

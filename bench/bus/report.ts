@@ -6,6 +6,18 @@ export interface Traced {
   ratio: number;
   e2e: EndToEndResult;
   spans: number;
+  /** The off runs on either side of this one, averaged: what it is compared with. */
+  offBeside: Pick<EndToEndResult, 'deliveredRate' | 'cpuMsPerEvent'>;
+}
+
+export function meanOf(
+  a: EndToEndResult,
+  b: EndToEndResult,
+): Pick<EndToEndResult, 'deliveredRate' | 'cpuMsPerEvent'> {
+  return {
+    deliveredRate: (a.deliveredRate + b.deliveredRate) / 2,
+    cpuMsPerEvent: (a.cpuMsPerEvent + b.cpuMsPerEvent) / 2,
+  };
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -20,8 +32,8 @@ export interface BusFigures {
   bus: Rates;
   peer: Rates;
   e2e: EndToEndResult;
-  /** (c) with tracing off once more, after the traced runs. */
-  offAgain: EndToEndResult | undefined;
+  /** (c) with tracing off again, after each traced run. */
+  offAgain: EndToEndResult[];
   traced: Traced[];
   offShare: number | undefined;
   sdkSpanMs: number | undefined;
@@ -38,12 +50,15 @@ export function report(f: BusFigures): void {
   const { queueType } = f;
   // A message's rate through a path is bounded by its slower half.
   const through = (r: Rates) => Math.min(r.publish, r.consume);
-  // Tracing off, as the traced runs are compared with it: the mean of the runs before and after them.
-  const offs = offAgain ? [e2e, offAgain] : [e2e];
-  const off = {
-    deliveredRate: offs.reduce((t, r) => t + r.deliveredRate, 0) / offs.length,
-    cpuMsPerEvent: offs.reduce((t, r) => t + r.cpuMsPerEvent, 0) / offs.length,
-  };
+  const e2eRow = (label: string, r: EndToEndResult) => [
+    label,
+    int(r.writeRate),
+    int(r.deliveredRate),
+    `${int(r.latencyRate)}/s`,
+    ms(r.p50Ms),
+    ms(r.p99Ms),
+    cpuMs(r.cpuMsPerEvent),
+  ];
   const rows: string[][] = [
     ['phase', 'publish msg/s', 'consume msg/s', 'latency at', 'p50', 'p99', 'CPU/event'],
     [
@@ -64,36 +79,11 @@ export function report(f: BusFigures): void {
       ms(bus.p99Ms),
       '',
     ],
-    [
-      '(c) end to end',
-      int(e2e.writeRate),
-      int(e2e.deliveredRate),
-      `${int(e2e.latencyRate)}/s`,
-      ms(e2e.p50Ms),
-      ms(e2e.p99Ms),
-      cpuMs(e2e.cpuMsPerEvent),
-    ],
-    ...(offAgain
-      ? [
-          [
-            '(c) tracing off again',
-            int(offAgain.writeRate),
-            int(offAgain.deliveredRate),
-            `${int(offAgain.latencyRate)}/s`,
-            ms(offAgain.p50Ms),
-            ms(offAgain.p99Ms),
-            cpuMs(offAgain.cpuMsPerEvent),
-          ],
-        ]
-      : []),
-    ...traced.map((t) => [
-      `(c) tracing, ${pct(t.ratio)} kept`,
-      int(t.e2e.writeRate),
-      int(t.e2e.deliveredRate),
-      `${int(t.e2e.latencyRate)}/s`,
-      ms(t.e2e.p50Ms),
-      ms(t.e2e.p99Ms),
-      cpuMs(t.e2e.cpuMsPerEvent),
+    e2eRow('(c) end to end', e2e),
+    // In the order they ran: each traced run, then tracing off again.
+    ...traced.flatMap((t, i) => [
+      e2eRow(`(c) tracing, ${pct(t.ratio)} kept`, t.e2e),
+      ...(offAgain[i] ? [e2eRow('(c) tracing off again', offAgain[i])] : []),
     ]),
     [
       '(d) rascal (peer)',
@@ -123,8 +113,8 @@ export function report(f: BusFigures): void {
     ...traced.map(
       (t) =>
         `(c) tracing exporting over OTLP, ${pct(t.ratio)} of traces kept (${int(t.spans)} spans): ` +
-        `rate ${pct(t.e2e.deliveredRate / off.deliveredRate)} of off; CPU per event ${signed(t.e2e.cpuMsPerEvent / off.cpuMsPerEvent - 1)} ` +
-        `(off: the mean of the runs before and after; target: cost <= 10%)`,
+        `rate ${pct(t.e2e.deliveredRate / t.offBeside.deliveredRate)} of off; CPU per event ${signed(t.e2e.cpuMsPerEvent / t.offBeside.cpuMsPerEvent - 1)} ` +
+        `(off: the mean of the off runs before and after it; target: cost <= 10%)`,
     ),
     ...(sdkSpanMs === undefined
       ? []
@@ -134,7 +124,7 @@ export function report(f: BusFigures): void {
           return (
             `(c) the OpenTelemetry SDK alone: ${cpuMs(sdkSpanMs)} CPU per span; ${pct(t.ratio)} kept = ` +
             `${perEvent.toFixed(1)} spans per event = ${cpuMs(floor)} per event at the least ` +
-            `(+${pct(floor / off.cpuMsPerEvent)} of the event's CPU with tracing off)`
+            `(+${pct(floor / t.offBeside.cpuMsPerEvent)} of the event's CPU with tracing off)`
           );
         })),
     ...(offShare === undefined
@@ -163,7 +153,7 @@ export function report(f: BusFigures): void {
     endToEndP99Ms: round1(e2e.p99Ms),
     endToEndLatencyRate: Math.round(e2e.latencyRate),
     endToEndCpuMsPerEvent: round3(e2e.cpuMsPerEvent),
-    ...(offAgain ? { endToEndOffAgain: Math.round(offAgain.deliveredRate) } : {}),
+    endToEndOffAgain: offAgain.map((r) => Math.round(r.deliveredRate)),
     ...(offShare === undefined ? {} : { tracingOffCpuShare: round3(offShare) }),
     ...(sdkSpanMs === undefined ? {} : { sdkCpuMsPerSpan: Math.round(sdkSpanMs * 10_000) / 10_000 }),
     tracing: traced.map((t) => ({
@@ -172,8 +162,8 @@ export function report(f: BusFigures): void {
       p99Ms: round1(t.e2e.p99Ms),
       spans: t.spans,
       cpuMsPerEvent: round3(t.e2e.cpuMsPerEvent),
-      rateOnVsOff: round2(t.e2e.deliveredRate / off.deliveredRate),
-      cpuOnVsOff: round2(t.e2e.cpuMsPerEvent / off.cpuMsPerEvent),
+      rateOnVsOff: round2(t.e2e.deliveredRate / t.offBeside.deliveredRate),
+      cpuOnVsOff: round2(t.e2e.cpuMsPerEvent / t.offBeside.cpuMsPerEvent),
     })),
     busVsRaw: round2(through(bus) / through(raw)),
     busVsPeer: round2(through(bus) / through(peer)),
