@@ -19,6 +19,7 @@ import { busTransport } from './bus/bus-transport.js';
 import { sdkCpuMsPerSpan } from './bus/span-floor.js';
 import { startOtlpSink } from './otlp-sink.js';
 import { measureEndToEnd, type EndToEndResult } from './bus/end-to-end.js';
+import { bracketed } from './tracing-bracket.js';
 import { tracingShareOf } from './tracing-share.js';
 import { rascalSubject } from './bus/rascal.js';
 import { rawAmqplib } from './bus/raw-amqplib.js';
@@ -93,20 +94,15 @@ async function main(): Promise<void> {
           });
         })
       : undefined;
-    const untraced = (label: string) =>
+    const untraced = (n: number) =>
       measureEndToEnd({
         amqpUrl: rabbit!.url,
         databaseUrl: pg!.url,
         queueType,
         events: E2E_N,
-        log: (m) => log(`${label}${m}`),
+        log: (m) => log(`${n > 0 ? 'tracing off again: ' : ''}${m}`),
       });
-    const e2e = await untraced('');
-    // Each traced run is followed by one with tracing off and compared with the mean of the off runs
-    // on either side: the servers fill and the machine drifts between runs by as much as tracing costs.
-    const offAgain: EndToEndResult[] = [];
-    const traced: Traced[] = [];
-    for (const ratio of TRACING ? [1, SAMPLED_RATIO] : []) {
+    const traceOnce = async (ratio: number) => {
       const sink = await startOtlpSink();
       const tracing = startTracing({
         endpoint: sink.endpoint,
@@ -114,25 +110,28 @@ async function main(): Promise<void> {
         samplerRatio: ratio,
       });
       try {
-        const result = await measureEndToEnd({
-          amqpUrl: rabbit.url,
-          databaseUrl: pg.url,
+        const e2e = await measureEndToEnd({
+          amqpUrl: rabbit!.url,
+          databaseUrl: pg!.url,
           queueType,
           events: E2E_N,
           log: (m) => log(`tracing on, ${Math.round(ratio * 100)}% of traces kept: ${m}`),
           traced: true,
         });
         await tracing.shutdown();
-        const spans = await sink.spans();
-        const before = offAgain.at(-1) ?? e2e;
-        const after = await untraced('tracing off again: ');
-        offAgain.push(after);
-        traced.push({ ratio, e2e: result, spans, offBeside: meanOf(before, after) });
+        return { e2e, spans: await sink.spans() };
       } finally {
         await tracing.shutdown();
         await sink.close();
       }
-    }
+    };
+    const { offs, brackets } = await bracketed(TRACING ? [1, SAMPLED_RATIO] : [], untraced, traceOnce);
+    const [e2e, ...offAgain] = offs as [EndToEndResult, ...EndToEndResult[]];
+    const traced: Traced[] = brackets.map((b) => ({
+      ratio: b.ratio,
+      ...b.on,
+      offBeside: meanOf(b.before, b.after),
+    }));
     // The SDK's own cost per span, measured alone: kept spans per event times it is a floor.
     const sdkSpanMs = TRACING ? await sdkCpuMsPerSpan() : undefined;
     const machine = `${cpus().length} cores, load average ${loadBefore.toFixed(1)} before / ${loadavg()[0]!.toFixed(1)} after`;

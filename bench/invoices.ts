@@ -18,6 +18,7 @@ import { runInvoices, type RunResult } from './invoices/load.js';
 import { flowEnv } from './load/flow-run.js';
 import { startBenchServers } from './load/servers.js';
 import { startOtlpSink } from './otlp-sink.js';
+import { bracketed } from './tracing-bracket.js';
 import { tracingShareInDir } from './tracing-share.js';
 
 const num = (name: string, def: number) => Number(process.env[name] ?? def);
@@ -54,31 +55,17 @@ function meanOf(a: Measured, b: Measured): Measured {
   };
 }
 
-interface Bracketed {
-  /** The first run with tracing off: the headline figures. */
-  first: Measured;
-  traced: Measured[];
-  /** For each traced run, the mean of the off runs on either side of it. */
-  offBeside: Measured[];
-}
-
-/**
- * Tracing off, then each traced variant followed by tracing off again. The servers fill with every
- * run's databases and queues and the machine warms: in one run of this bench, tracing off measured
- * 24% more CPU per invoice after the traced runs than before them, more than the cost being
- * measured. Compared with the off runs on either side, a traced run carries no more drift than they.
- */
-async function bracketed(
+/** The headline run (the first with tracing off), and each traced run with the mean of its neighbours. */
+async function bracketedRuns(
   off: (n: number) => Promise<Measured>,
   on: (ratio: number, i: number) => Promise<Measured>,
-): Promise<Bracketed> {
-  const offs = [await off(0)];
-  const traced: Measured[] = [];
-  for (const [i, ratio] of (tracingRuns ? traceRatios : []).entries()) {
-    traced.push(await on(ratio, i));
-    offs.push(await off(i + 1));
-  }
-  return { first: offs[0]!, traced, offBeside: traced.map((_, i) => meanOf(offs[i]!, offs[i + 1]!)) };
+): Promise<{ first: Measured; traced: Measured[]; offBeside: Measured[] }> {
+  const { offs, brackets } = await bracketed(tracingRuns ? traceRatios : [], off, on);
+  return {
+    first: offs[0]!,
+    traced: brackets.map((b) => b.on),
+    offBeside: brackets.map((b) => meanOf(b.before, b.after)),
+  };
 }
 
 async function measure(
@@ -164,7 +151,7 @@ try {
     );
   }
   rmSync(profiles, { recursive: true, force: true });
-  const distributed = await bracketed(
+  const distributed = await bracketedRuns(
     (n) =>
       measure(
         `RabbitMQ + PostgreSQL (3 processes)${n > 0 ? ', tracing off again' : ''}`,
@@ -181,7 +168,7 @@ try {
       ),
   );
   console.log(`SMTP server received ${sink.received()} mails`);
-  const embedded = await bracketed(
+  const embedded = await bracketedRuns(
     (n) =>
       measure(
         `embedded default (1 process, mailbox)${n > 0 ? ', tracing off again' : ''}`,

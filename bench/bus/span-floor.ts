@@ -1,4 +1,5 @@
 import { SpanKind } from '@opentelemetry/api';
+import { messagingAttributes } from '#platform/messaging/tracing.js';
 import { startSpan } from '#platform/observability/tracing.js';
 import { startTracing } from '#platform/observability/tracing-sdk.js';
 import { startOtlpSink } from '../otlp-sink.js';
@@ -14,10 +15,7 @@ export async function sdkCpuMsPerSpan(spans = 20_000): Promise<number> {
   const tracing = startTracing({ endpoint: sink.endpoint, sampler: 'always_on' });
   try {
     const attributes = () => ({
-      'messaging.system': 'rabbitmq',
-      'messaging.operation.type': 'process',
-      'messaging.destination.name': 'sales.invoice-created',
-      'messaging.rabbitmq.destination.routing_key': 'sales.invoice-created.v1',
+      ...messagingAttributes('process', 'process', 'sales.invoice-created', 'sales.invoice-created.v1'),
       'messaging.message.id': '3f7a1c52-9d0e-4b7e-8a8f-0c3b1d2e4f5a',
       'messaging.message.conversation_id': '9b2e4d61-7c1a-4f3e-b5d8-2a6c0e9f1b37',
     });

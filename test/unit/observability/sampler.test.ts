@@ -1,10 +1,9 @@
 import { ROOT_CONTEXT, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
 import { SamplingDecision } from '@opentelemetry/sdk-trace-base';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSpan } from '#platform/observability/tracing.js';
 import { samplerOf, startTracing, type SamplerName } from '#platform/observability/tracing-sdk.js';
+import { startOtlpReceiver, type OtlpReceiver } from '../../support/otlp-receiver.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const parentWith = (flags: TraceFlags) =>
@@ -39,18 +38,15 @@ describe('head sampling (OTEL_TRACES_SAMPLER)', () => {
 });
 
 describe('spans inside a dropped trace', () => {
-  // A collector that takes whatever it is sent: the recorded spans are exported at shutdown.
-  let collector: Server;
-  let endpoint = '';
+  // A real collector: the recorded spans are exported to it at shutdown.
+  let collector: OtlpReceiver;
   beforeAll(async () => {
-    collector = createServer((req, res) => req.resume().on('end', () => res.end('{}')));
-    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
-    endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+    collector = await startOtlpReceiver();
   });
-  afterAll(() => new Promise((resolve) => collector.close(resolve)));
+  afterAll(() => collector.close());
 
   const childOf = async (sampler: SamplerName, flags: TraceFlags) => {
-    const tracing = startTracing({ endpoint, sampler, samplerRatio: 1 });
+    const tracing = startTracing({ endpoint: collector.endpoint, sampler, samplerRatio: 1 });
     try {
       const span = startSpan('sales', 'POST /api/invoices', {
         kind: SpanKind.SERVER,
