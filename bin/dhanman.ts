@@ -1,6 +1,7 @@
 /**
  * `npm run dhanman -- <command>`: operator commands.
  *   dead-letters ...   list, inspect, replay and discard a service's dead letters (see --help)
+ *   operators add EMAIL   make EMAIL an operator of the deployment (Common's database only)
  * They work on a service's own database and broker, given by DATABASE_URL and AMQP_URL. The embedded
  * database belongs to the running `npm start` process (PGlite has one owner), so there use the same
  * operations over HTTP: /api/ops/dead-letters on each service.
@@ -9,15 +10,19 @@ import { ConfigError, exitOnConfigError } from '#platform/config/env.js';
 import { loadRuntimeConfig } from '#platform/host/runtime-config.js';
 import { createRuntime } from '#platform/host/runtime.js';
 import { DeadLetterStore } from '#platform/messaging/dead-letter-store.js';
+import { runMigrations } from '#platform/data/migrate.js';
+import { serviceMigrationSources } from '#platform/host/migration-sources.js';
 import { DEAD_LETTER_USAGE, runDeadLetterCli } from './dead-letters.js';
+import { OPERATORS_USAGE, runOperatorsCli } from './operators.js';
 import { createLogger } from '#platform/observability/logger.js';
 import { SERVICE_PORTS } from '#contracts/services.js';
 import { serviceNameOf } from './services.js';
 
-const USAGE = `Usage: npm run dhanman -- <command>\n\nCommands:\n  dead-letters   ${DEAD_LETTER_USAGE.split('\n')[0]}\n`;
+const USAGE = `Usage: npm run dhanman -- <command>\n\nCommands:\n  dead-letters   ${DEAD_LETTER_USAGE.split('\n')[0]}\n  operators      ${OPERATORS_USAGE.split('\n')[0]}\n`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'operators') return operators(rest);
   if (command !== 'dead-letters') {
     process.stderr.write(USAGE);
     return command === undefined || command === '--help' ? 0 : 2;
@@ -48,6 +53,45 @@ async function main(argv: string[]): Promise<number> {
       },
       out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
       err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    });
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** `operators add EMAIL`: on Common's database, migrated first (the command may run before Common's upgrade). */
+async function operators(argv: string[]): Promise<number> {
+  const err = (text: string) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+  if (argv.length === 0 || argv.includes('--help')) {
+    process.stdout.write(OPERATORS_USAGE);
+    return argv.length === 0 ? 2 : 0;
+  }
+  const config = loadRuntimeConfig(process.env, SERVICE_PORTS);
+  if (!config.DATABASE_URL) {
+    throw new ConfigError([
+      "DATABASE_URL: expected the deployment's PostgreSQL (Common's database); the embedded demo has operator@demo.dhanman.local",
+    ]);
+  }
+  const runtime = await createRuntime(
+    config,
+    createLogger(
+      'dhanman-cli',
+      config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL,
+      undefined,
+      config.LOG_FORMAT,
+    ),
+  );
+  try {
+    return await runOperatorsCli(argv, {
+      async open() {
+        const db = await runtime.openDatabase('common');
+        const { commonService } = await import('#services/common/index.js');
+        await runMigrations(db, serviceMigrationSources(commonService));
+        return { db, close: () => db.close() };
+      },
+      env: process.env,
+      out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+      err,
     });
   } finally {
     await runtime.close();

@@ -6,7 +6,7 @@ import { onShutdownSignal } from '#platform/host/shutdown.js';
 import { createLogger } from '#platform/observability/logger.js';
 import { asyncApiFor } from './message-catalogue.js';
 import { allContracts } from '#contracts/index.js';
-import { DEFAULT_DEMO_PASSWORD, DEMO_ORGANIZATION, DEMO_USERS } from '#contracts/demo.js';
+import { DEFAULT_DEMO_PASSWORD, DEMO_OPERATOR, DEMO_ORGANIZATION, DEMO_USERS } from '#contracts/demo.js';
 import { SERVICE_PORTS, type ServiceName } from '#contracts/services.js';
 import { SERVICE_SUBSCRIPTIONS } from '#contracts/subscriptions.js';
 import { ensureConsoleBuilt } from '../web/server/build.js';
@@ -129,6 +129,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
         // The default demo password is public (README); one set by the operator is never printed.
         `Demo logins (password: ${config.DHANMAN_DEMO_PASSWORD === DEFAULT_DEMO_PASSWORD ? DEFAULT_DEMO_PASSWORD : 'the one in DHANMAN_DEMO_PASSWORD'}), POST ${services.find((s) => s.name === 'common')?.url ?? ''}/api/auth/login:`,
         ...DEMO_USERS.map((u) => `  ${u.email.padEnd(32)} ${u.roles.join(', ')}`),
+        `  ${DEMO_OPERATOR.email.padEnd(32)} operator (the platform's: every organization's operations)`,
         '',
       ];
       process.stdout.write(`${lines.join('\n')}\n`);

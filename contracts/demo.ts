@@ -46,6 +46,16 @@ export const DEMO_USERS = [
   },
 ] as const;
 
+/**
+ * The demo's operator: a platform user (in no society) with the `operator` platform role, who sees
+ * every organization's operations and holds the shared switches. Same password as the demo users.
+ */
+export const DEMO_OPERATOR = {
+  id: '1c0e7a52-3b1f-4d0a-8e61-0000000000f0',
+  email: 'operator@demo.dhanman.local',
+  name: 'Omkar Operator',
+} as const;
+
 export interface DemoResident {
   residentId: string;
   customerId: string;

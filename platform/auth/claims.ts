@@ -17,7 +17,15 @@ export interface Principal {
    * bills): services show such a caller only that party's documents.
    */
   customerId?: string;
+  /**
+   * Roles on the deployment itself, not in any organization: `operator` (the people who run it)
+   * sees across organizations under `/api/ops/*` and holds the shared switches. Users only.
+   */
+  platformRoles?: string[];
 }
+
+/** The platform role of the people who run the deployment (see `isOperator`). */
+export const OPERATOR = 'operator';
 
 /** A permission is `resource:action`, e.g. `invoices:write`. */
 export const PERMISSION_PATTERN = /^[a-z][a-z0-9-]*:[a-z][a-z0-9-]*$/;
@@ -39,6 +47,7 @@ export const accessClaimsSchema = z
     scope: z.string().max(10_000).optional(),
     kind: z.enum(['user', 'service']).default('user'),
     cust: z.string().min(1).max(200).optional(),
+    platformRoles: z.array(z.string().min(1).max(100)).max(20).optional(),
   })
   .refine((c) => c.permissions !== undefined || c.scope !== undefined, {
     message: 'expected permissions (or scope)',
@@ -56,6 +65,7 @@ export interface PrincipalClaims {
   permissions: string[];
   kind?: 'user' | 'service';
   customerId?: string | null;
+  platformRoles?: string[];
 }
 
 export function claimsOf(p: PrincipalClaims): AccessClaims {
@@ -67,6 +77,7 @@ export function claimsOf(p: PrincipalClaims): AccessClaims {
     permissions: p.permissions,
     kind: p.kind ?? 'user',
     ...(p.customerId ? { cust: p.customerId } : {}),
+    ...(p.platformRoles?.length ? { platformRoles: p.platformRoles } : {}),
   };
 }
 
@@ -84,9 +95,16 @@ export function principalFromPayload(payload: unknown): Principal | undefined {
     roles: c.roles,
     permissions: c.permissions ?? fromScope,
     ...(c.cust ? { customerId: c.cust } : {}),
+    // A service acts for an organization's request or message, never as the platform.
+    ...(c.platformRoles?.length && c.kind === 'user' ? { platformRoles: c.platformRoles } : {}),
   };
 }
 
 export function hasPermission(p: Principal, needed: string): boolean {
   return p.permissions.includes(needed);
+}
+
+/** An operator of the deployment: sees every organization's operations and the shared switches. */
+export function isOperator(p: Principal): boolean {
+  return p.kind === 'user' && (p.platformRoles ?? []).includes(OPERATOR);
 }

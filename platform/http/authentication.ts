@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { hasPermission, type Principal } from '../auth/claims.js';
+import { hasPermission, isOperator, type Principal } from '../auth/claims.js';
 import type { TokenVerifier } from '../auth/verifier.js';
 import { forbidden, unauthorized } from './problem.js';
 import './route-config.js';
@@ -13,7 +13,7 @@ const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,8192})$/i;
 
 /**
  * Checks the caller before the body is read: 401 without a valid token, 403 without the route's
- * permission. The verified principal goes on the request and into the work context, so queries
+ * permission (or without the operator role on operator-only routes). The verified principal goes on the request and into the work context, so queries
  * and published messages are scoped to the caller's organization.
  */
 async function authentication(app: FastifyInstance, opts: { auth: AuthOptions | false }): Promise<void> {
@@ -34,6 +34,9 @@ async function authentication(app: FastifyInstance, opts: { auth: AuthOptions | 
     });
     if (cfg.permission !== undefined && !hasPermission(principal, cfg.permission)) {
       throw forbidden(`This needs the ${cfg.permission} permission.`);
+    }
+    if (cfg.operatorOnly === true && !isOperator(principal)) {
+      throw forbidden('Only an operator of the deployment may do this: it acts for every organization.');
     }
   });
 }

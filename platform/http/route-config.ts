@@ -11,6 +11,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** `resource:action` the caller's token must grant (e.g. `customers:read`). */
     permission?: string;
+    /**
+     * Only an operator of the deployment (a platform role, not an organization's): for what every
+     * organization shares, such as the mail delivery switch. Anyone else gets 403.
+     */
+    operatorOnly?: boolean;
     /** Open to anyone: health, metrics, JWKS, login. */
     public?: boolean;
     /** Takes an `Idempotency-Key` header: `required` answers 400 without one. */

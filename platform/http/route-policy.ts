@@ -6,7 +6,12 @@ import './route-config.js';
 export interface RouteEntry {
   method: string;
   url: string;
-  config: { permission?: string; public?: boolean; idempotency?: 'required' | 'optional' };
+  config: {
+    permission?: string;
+    public?: boolean;
+    operatorOnly?: boolean;
+    idempotency?: 'required' | 'optional';
+  };
   hasBodySchema: boolean;
 }
 

@@ -1,4 +1,5 @@
 import type { Db } from '../data/db.js';
+import type { OpsScope } from '../http/ops-scope.js';
 
 /** A job as an operator sees it; pg-boss's created and retry are both "scheduled" (waiting to run). */
 export const JOB_STATES = ['scheduled', 'active', 'completed', 'failed', 'cancelled'] as const;
@@ -28,15 +29,14 @@ const PGBOSS_STATES: Record<JobState, string[]> = {
 };
 
 /**
- * Whose jobs a caller sees: an organization's operator sees its own jobs (data naming it) and the
- * service's jobs that name no organization; another organization's jobs answer 404.
+ * Whose jobs a caller sees: an organization's admin the jobs whose data names its organization
+ * (another organization's answer 404); an operator every job (`organizationId: null`), those that
+ * name no organization (sweeps, global schedules) included.
  */
-export interface JobScope {
-  organizationId: string;
-}
+export type JobScope = OpsScope;
 
 const IN_SCOPE = (param: string) =>
-  `(data->>'organizationId' IS NULL OR data->>'organizationId' = ${param}::text)`;
+  `(${param}::text IS NULL OR lower(data->>'organizationId') = lower(${param}::text))`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -90,11 +90,13 @@ export function jobOperations(deps: {
         lastRunAt: r.lastRunAt,
         lastState: r.lastState ? stateOf(r.lastState) : null,
       }));
-      return [...ours, ...(await definitionSchedules())];
+      // pg-boss's schedules (sweeps) belong to no organization: an operator's, unfiltered.
+      return scope.organizationId === null ? [...ours, ...(await definitionSchedules())] : ours;
     },
     async trigger(scope, name) {
       const id = await recurring.trigger(scope.organizationId, name);
       if (id) return id;
+      if (scope.organizationId !== null) return null;
       const { rows } = await db.query<{ data: unknown }>(
         `SELECT data FROM ${schema}.schedule WHERE name = $1`,
         [name],

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { principalOf } from '../http/authentication.js';
+import { callerScopeOf, opsScopeOf, organizationFilter } from '../http/ops-scope.js';
 import { conflict, notFound } from '../http/problem.js';
 import { JOB_STATES, type JobAction, type JobScope } from './job-admin.js';
 import type { JobOperations } from './operations.js';
@@ -34,10 +34,8 @@ const recurring = z.object({
 });
 const idParams = z.object({ id: z.string().max(100) });
 
-/** An operator acts within their organization (jobs name theirs in `data.organizationId`). */
-const scopeOf = (request: FastifyRequest): JobScope => ({
-  organizationId: principalOf(request).organizationId,
-});
+/** An organization's admin acts on its own jobs (`data.organizationId`), an operator on all. */
+const scopeOf = (request: FastifyRequest): JobScope => callerScopeOf(request);
 
 function answer(id: string, result: JobAction, verb: string) {
   if (result.outcome === 'done') return result.job;
@@ -61,10 +59,14 @@ export const jobOpsRoutes: FastifyPluginAsync<{ ops: JobOperations }> = async (a
       schema: {
         tags,
         summary: 'Recurring jobs with next and last run',
+        querystring: organizationFilter,
         response: { 200: z.object({ items: z.array(recurring) }) },
       },
     },
-    async (request) => ({ items: await ops.recurring(scopeOf(request)) }),
+    async (request) => {
+      const scope = opsScopeOf(request, request.query.organizationId);
+      return { items: scope ? await ops.recurring(scope) : [] };
+    },
   );
 
   r.post(
@@ -92,7 +94,7 @@ export const jobOpsRoutes: FastifyPluginAsync<{ ops: JobOperations }> = async (a
       schema: {
         tags,
         summary: 'Jobs by queue and state, newest first',
-        querystring: z.object({
+        querystring: organizationFilter.extend({
           queue: z.string().min(1).max(200).optional(),
           state: state.optional(),
           limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -101,9 +103,11 @@ export const jobOpsRoutes: FastifyPluginAsync<{ ops: JobOperations }> = async (a
       },
     },
     async (request) => {
-      const { queue, state: s, limit } = request.query;
+      const { queue, state: s, limit, organizationId } = request.query;
+      const scope = opsScopeOf(request, organizationId);
+      if (!scope) return { items: [] };
       return {
-        items: await ops.list(scopeOf(request), {
+        items: await ops.list(scope, {
           limit,
           ...(queue ? { queue } : {}),
           ...(s ? { state: s } : {}),

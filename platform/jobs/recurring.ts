@@ -79,7 +79,8 @@ export class RecurringSchedules {
     await this.db.query(`DELETE FROM ${this.schema}.${TABLE} WHERE name = $1`, [name]);
   }
 
-  async list(organizationId: string): Promise<RecurringJobView[]> {
+  /** The recurring jobs of one organization (data naming it), or all of them (null: an operator). */
+  async list(organizationId: string | null): Promise<RecurringJobView[]> {
     const { rows } = await this.db.query<{
       name: string;
       queue: string;
@@ -95,7 +96,7 @@ export class RecurringSchedules {
          FROM ${this.schema}.${TABLE} r
          LEFT JOIN ${this.schema}.job j ON j.id = r.last_job_id
          LEFT JOIN ${this.schema}.archive a ON j.id IS NULL AND a.id = r.last_job_id
-        WHERE r.data->>'organizationId' IS NULL OR r.data->>'organizationId' = $1
+        WHERE $1::text IS NULL OR lower(r.data->>'organizationId') = lower($1::text)
         ORDER BY r.name`,
       [organizationId],
     );
@@ -112,11 +113,11 @@ export class RecurringSchedules {
   }
 
   /** Queues a run now ("trigger now"); the schedule stays as it is. Null when there is no such job. */
-  async trigger(organizationId: string, name: string): Promise<string | null> {
+  async trigger(organizationId: string | null, name: string): Promise<string | null> {
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ queue: string; data: unknown }>(
         `SELECT queue, data FROM ${this.schema}.${TABLE}
-          WHERE name = $1 AND (data->>'organizationId' IS NULL OR data->>'organizationId' = $2) FOR UPDATE`,
+          WHERE name = $1 AND ($2::text IS NULL OR lower(data->>'organizationId') = lower($2::text)) FOR UPDATE`,
         [name, organizationId],
       );
       const row = rows[0];

@@ -17,12 +17,12 @@ export async function archiveDeadLetter(
 ): Promise<void> {
   const text = textSafe(typeof body === 'string' ? body : body.toString('utf8'));
   const info = readDeadLetterHeaders(headers);
-  const { messageId, type } = peek(text);
+  const { messageId, type, organizationId } = peek(text);
   const { [DEAD_LETTER_HEADERS.stack]: _stack, ...kept } = headers;
   await db.query(
     `INSERT INTO dead_letter (dead_letter_key, message_id, type, original_queue, category, reason, error, stack,
-       attempts, body, headers, dead_lettered_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, COALESCE($12::timestamptz, now()))
+       attempts, body, headers, dead_lettered_at, organization_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, COALESCE($12::timestamptz, now()), $13)
      ON CONFLICT (dead_letter_key) DO NOTHING`,
     [
       info.id ?? brokerDeathKey(text, headers),
@@ -37,24 +37,28 @@ export async function archiveDeadLetter(
       text,
       JSON.stringify(jsonSafe(kept)),
       validTime(info.at),
+      organizationId,
     ],
   );
 }
 
-function peek(body: string): { messageId: string | null; type: string | null } {
+/** What the envelope says of itself; its organization decides who may see the dead letter. */
+function peek(body: string): {
+  messageId: string | null;
+  type: string | null;
+  organizationId: string | null;
+} {
+  const text = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v.slice(0, 200) : null);
   try {
     const json = JSON.parse(body) as unknown;
     if (json && typeof json === 'object') {
-      const { messageId, type } = json as Record<string, unknown>;
-      return {
-        messageId: typeof messageId === 'string' ? messageId.slice(0, 200) : null,
-        type: typeof type === 'string' ? type.slice(0, 200) : null,
-      };
+      const { messageId, type, organizationId } = json as Record<string, unknown>;
+      return { messageId: text(messageId), type: text(type), organizationId: text(organizationId) };
     }
   } catch {
-    // Not JSON: that is often why it is here.
+    // Not JSON: that is often why it is here (and then it belongs to no organization: operators only).
   }
-  return { messageId: null, type: null };
+  return { messageId: null, type: null, organizationId: null };
 }
 
 /** A broker-made dead letter has no id of ours; its first x-death entry tells deaths apart. */

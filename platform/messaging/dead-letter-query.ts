@@ -9,6 +9,8 @@ export interface DeadLetterFilter {
   since?: string;
   /** ISO time: dead-lettered before. */
   until?: string;
+  /** The envelope's organization; absent: every organization and the dead letters of none. */
+  organizationId?: string;
 }
 
 export type DeadLetterStatus = 'open' | 'replayed' | 'discarded';
@@ -29,6 +31,7 @@ export function deadLetterWhere(filter: DeadLetterFilter, first = 1): { sql: str
   if (filter.messageId) add('message_id = ?', filter.messageId);
   if (filter.since) add('dead_lettered_at >= ?::timestamptz', filter.since);
   if (filter.until) add('dead_lettered_at < ?::timestamptz', filter.until);
+  if (filter.organizationId) add('lower(organization_id) = lower(?)', filter.organizationId);
   return { sql: clauses.length ? clauses.join(' AND ') : 'TRUE', params };
 }
 

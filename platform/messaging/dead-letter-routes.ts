@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { callerScopeOf, opsScopeOf, organizationFilter, type OpsScope } from '../http/ops-scope.js';
 import { conflict, dependencyUnavailable, notFound } from '../http/problem.js';
 import { DEAD_LETTER_STATUSES } from './dead-letter-query.js';
 import type { DeadLetterAction, DeadLetterStore } from './dead-letter-store.js';
@@ -18,7 +19,7 @@ const tags = ['operations'];
 
 const id = z.object({ id: z.string().regex(/^\d{1,18}$/, 'expected a dead letter id (digits)') });
 const isoTime = z.iso.datetime({ offset: true });
-const filter = z.object({
+const filter = organizationFilter.extend({
   category: z.string().min(1).max(100).optional(),
   type: z.string().min(1).max(200).optional(),
   originalQueue: z.string().min(1).max(255).optional(),
@@ -36,6 +37,7 @@ const listQuery = filter.extend({
 });
 const summary = z.object({
   id: z.string(),
+  organizationId: z.string().nullable(),
   messageId: z.string().nullable(),
   type: z.string().nullable(),
   originalQueue: z.string(),
@@ -77,9 +79,18 @@ async function viaBroker<T>(send: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The filter narrowed to the caller's scope; null when the caller may see none of it. */
+function scoped<F extends { organizationId?: string | undefined }>(scope: OpsScope | null, f: F): F | null {
+  if (!scope) return null;
+  const { organizationId: _asked, ...rest } = f;
+  return { ...rest, ...(scope.organizationId ? { organizationId: scope.organizationId } : {}) } as F;
+}
+
 /**
  * `/api/ops/dead-letters`: list (filters, newest first, cursor paging), inspect, replay one or all
  * matching, discard. Registered per service on its own store; each route needs `ops:dead-letters`.
+ * An organization's admin reaches the dead letters whose envelope names its organization (another's
+ * answer 404 and are absent from lists); an operator all of them, `organizationId` filtering.
  */
 export const deadLetterRoutes: FastifyPluginAsync<DeadLetterRoutesOptions> = async (parent, { store }) => {
   parent.setValidatorCompiler(validatorCompiler);
@@ -97,7 +108,11 @@ export const deadLetterRoutes: FastifyPluginAsync<DeadLetterRoutesOptions> = asy
         response: { 200: z.object({ items: z.array(summary), nextCursor: z.string().nullable() }) },
       },
     },
-    async (req) => store.list(req.query as z.infer<typeof listQuery> & { status?: 'open' }),
+    async (req) => {
+      const query = req.query as z.infer<typeof listQuery> & { status?: 'open' };
+      const f = scoped(opsScopeOf(req, query.organizationId), query);
+      return f ? store.list(f) : { items: [], nextCursor: null };
+    },
   );
 
   app.get(
@@ -112,7 +127,7 @@ export const deadLetterRoutes: FastifyPluginAsync<DeadLetterRoutesOptions> = asy
       },
     },
     async (req) => {
-      const dl = await store.get(req.params.id);
+      const dl = await store.get(req.params.id, callerScopeOf(req));
       if (!dl) throw notFound(`no dead letter ${req.params.id}`);
       return dl;
     },
@@ -129,7 +144,12 @@ export const deadLetterRoutes: FastifyPluginAsync<DeadLetterRoutesOptions> = asy
         response: { 200: full },
       },
     },
-    async (req) => answer(req.params.id, await viaBroker(() => store.replay(req.params.id)), 'replayed'),
+    async (req) =>
+      answer(
+        req.params.id,
+        await viaBroker(() => store.replay(req.params.id, callerScopeOf(req))),
+        'replayed',
+      ),
   );
 
   app.post(
@@ -143,7 +163,10 @@ export const deadLetterRoutes: FastifyPluginAsync<DeadLetterRoutesOptions> = asy
         response: { 200: z.object({ replayed: z.number() }) },
       },
     },
-    async (req) => viaBroker(() => store.replayAll(req.body ?? {})),
+    async (req) => {
+      const f = scoped(opsScopeOf(req, req.body?.organizationId), req.body ?? {});
+      return f ? viaBroker(() => store.replayAll(f)) : { replayed: 0 };
+    },
   );
 
   app.delete(
@@ -157,6 +180,6 @@ export const deadLetterRoutes: FastifyPluginAsync<DeadLetterRoutesOptions> = asy
         response: { 200: full },
       },
     },
-    async (req) => answer(req.params.id, await store.discard(req.params.id), 'discarded'),
+    async (req) => answer(req.params.id, await store.discard(req.params.id, callerScopeOf(req)), 'discarded'),
   );
 };

@@ -1,4 +1,5 @@
 import type { Db } from '../data/db.js';
+import { EVERY_ORGANIZATION, inOpsScope, type OpsScope } from '../http/ops-scope.js';
 import { archiveDeadLetter, UNKNOWN_QUEUE } from './dead-letter-archive.js';
 import { DeadLetterGauge } from './dead-letter-gauge.js';
 import { deadLetterWhere, type DeadLetterFilter, type DeadLetterStatus } from './dead-letter-query.js';
@@ -10,6 +11,8 @@ export { UNKNOWN_QUEUE };
 
 export interface DeadLetterSummary {
   id: string;
+  /** The envelope's organization; null when it names none (or is not an envelope). */
+  organizationId: string | null;
   messageId: string | null;
   type: string | null;
   originalQueue: string;
@@ -44,7 +47,7 @@ export type DeadLetterAction =
   /** Its original queue is unknown (a message that reached the DLQ without our headers). */
   | { outcome: 'not-replayable'; deadLetter: DeadLetter };
 
-const SUMMARY = `id::text AS id, message_id, type, original_queue, category, reason, attempts, status,
+const SUMMARY = `id::text AS id, organization_id, message_id, type, original_queue, category, reason, attempts, status,
   dead_lettered_at, replayed_at, discarded_at`;
 const FULL = `${SUMMARY}, error, stack, body, headers, archived_at`;
 
@@ -52,7 +55,9 @@ const FULL = `${SUMMARY}, error, stack, body, headers, archived_at`;
  * A service's dead letters, archived from `<service>.dlq` into its own database so operators can
  * list, filter, inspect, replay (back to the original queue with a fresh attempt count) and
  * discard them. Replay sends first and marks after: a crash between the two replays again later,
- * which the inbox makes harmless; marking first could lose the message.
+ * which the inbox makes harmless; marking first could lose the message. Every operation takes the
+ * caller's scope: an organization's admin reaches its own dead letters only (another's answer
+ * not-found), an operator every one (the command line acts as one).
  */
 export class DeadLetterStore {
   private readonly log: MessagingLog;
@@ -83,14 +88,15 @@ export class DeadLetterStore {
     return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
   }
 
-  async get(id: string): Promise<DeadLetter | null> {
+  async get(id: string, scope: OpsScope = EVERY_ORGANIZATION): Promise<DeadLetter | null> {
     if (!/^\d{1,18}$/.test(id)) return null;
     const { rows } = await this.opts.db.query(`SELECT ${FULL} FROM dead_letter WHERE id = $1::bigint`, [id]);
-    return rows[0] ? toDeadLetter(rows[0]) : null;
+    const dl = rows[0] ? toDeadLetter(rows[0]) : null;
+    return dl && inOpsScope(scope, dl.organizationId) ? dl : null;
   }
 
-  async replay(id: string): Promise<DeadLetterAction> {
-    const dl = await this.get(id);
+  async replay(id: string, scope: OpsScope = EVERY_ORGANIZATION): Promise<DeadLetterAction> {
+    const dl = await this.get(id, scope);
     if (!dl) return { outcome: 'not-found' };
     if (dl.status !== 'open') return { outcome: 'not-open', deadLetter: dl };
     if (dl.originalQueue === UNKNOWN_QUEUE) return { outcome: 'not-replayable', deadLetter: dl };
@@ -124,8 +130,8 @@ export class DeadLetterStore {
     }
   }
 
-  async discard(id: string): Promise<DeadLetterAction> {
-    const dl = await this.get(id);
+  async discard(id: string, scope: OpsScope = EVERY_ORGANIZATION): Promise<DeadLetterAction> {
+    const dl = await this.get(id, scope);
     if (!dl) return { outcome: 'not-found' };
     const { rows } = await this.opts.db.query(
       `UPDATE dead_letter SET status = 'discarded', discarded_at = now() WHERE id = $1::bigint AND status = 'open'
@@ -169,6 +175,7 @@ const isoOrNull = (v: unknown): string | null => (v === null || v === undefined 
 function toSummary(r: Record<string, unknown>): DeadLetterSummary {
   return {
     id: String(r.id),
+    organizationId: (r.organization_id as string | null) ?? null,
     messageId: (r.message_id as string | null) ?? null,
     type: (r.type as string | null) ?? null,
     originalQueue: String(r.original_queue),

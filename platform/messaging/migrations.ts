@@ -70,5 +70,25 @@ CREATE TABLE delivery_attempt (
 CREATE INDEX delivery_attempt_last_seen_idx ON delivery_attempt (last_seen_at);
 `,
     },
+    {
+      version: 2,
+      name: "dead letters keep the envelope's organization",
+      // Text, not uuid: a dead letter is kept as it came, even when its envelope is not valid.
+      // Bodies that are not JSON (often why they are here) keep no organization: operator-only.
+      sql: `
+ALTER TABLE dead_letter ADD COLUMN organization_id text;
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT id, body FROM dead_letter LOOP
+    BEGIN
+      UPDATE dead_letter SET organization_id = left(r.body::jsonb ->> 'organizationId', 200) WHERE id = r.id;
+    EXCEPTION WHEN others THEN NULL;
+    END;
+  END LOOP;
+END $$;
+CREATE INDEX dead_letter_organization_idx ON dead_letter (organization_id, id);
+`,
+    },
   ],
 };

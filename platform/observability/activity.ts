@@ -101,7 +101,8 @@ export async function traceOf(
   q: Queryable,
   service: string,
   correlationId: string,
-  organizationId: string,
+  /** Null: whichever organization (an operator's view). */
+  organizationId: string | null,
 ): Promise<TraceEntry[]> {
   const { rows } = await q.query<{
     at: Date | string;
@@ -110,12 +111,12 @@ export async function traceOf(
   }>(
     // Within one transaction the work comes before the messages it published.
     `SELECT at, 0 AS kind, id, action, detail FROM activity
-      WHERE correlation_id = $1 AND organization_id::text = $2
+      WHERE correlation_id = $1 AND ($2::text IS NULL OR organization_id::text = $2::text)
      UNION ALL
      SELECT created_at AS at, 1 AS kind, id, 'published ' || type AS action,
             jsonb_build_object('messageId', message_id, 'routingKey', routing_key, 'sentAt', sent_at) AS detail
        FROM outbox
-      WHERE body::jsonb ->> 'correlationId' = $1 AND body::jsonb ->> 'organizationId' = $2
+      WHERE body::jsonb ->> 'correlationId' = $1 AND ($2::text IS NULL OR body::jsonb ->> 'organizationId' = $2::text)
      ORDER BY at, kind, id`,
     [correlationId, organizationId],
   );

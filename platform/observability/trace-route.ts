@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Queryable } from '../data/db.js';
-import { principalOf } from '../http/authentication.js';
+import { callerScopeOf } from '../http/ops-scope.js';
 import { traceOf } from './activity.js';
 
 /** Read a service's trace (and other operations views). */
@@ -10,7 +10,8 @@ export const TRACE_PERMISSION = 'ops:read';
 
 /**
  * `GET /api/ops/trace/{correlationId}`: what this service did with one correlation id, in order
- * (its activity log and the messages it published), for the caller's organization only.
+ * (its activity log and the messages it published), for the caller's organization only (an
+ * operator's: whichever organization the thread belongs to).
  */
 export function traceRoute(app: FastifyInstance, opts: { service: string; db: Queryable }): void {
   app.withTypeProvider<ZodTypeProvider>().get(
@@ -46,7 +47,7 @@ export function traceRoute(app: FastifyInstance, opts: { service: string; db: Qu
         opts.db,
         opts.service,
         request.params.correlationId,
-        principalOf(request).organizationId,
+        callerScopeOf(request).organizationId,
       ),
     }),
   );

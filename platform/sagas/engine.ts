@@ -82,8 +82,10 @@ export class SagaEngine implements Sagas {
       definition: (type) => this.definition(type),
       stepNames: Object.fromEntries(opts.definitions.map((d) => [d.type, d.steps.map((s) => s.name)])),
       stopping: () => this.stopping,
-      resumeLater: async (tx, id, delayMs) => {
-        await opts.jobs.enqueue(SAGA_RESUME_JOB, { id }, { startAfter: new Date(Date.now() + delayMs), tx });
+      resumeLater: async (tx, { id, organizationId }, delayMs) => {
+        // The organization in the job's data puts the resume in its admin's view (an operator's otherwise).
+        const data = organizationId ? { id, organizationId } : { id };
+        await opts.jobs.enqueue(SAGA_RESUME_JOB, data, { startAfter: new Date(Date.now() + delayMs), tx });
       },
       recorded: (instance, statusChanged) => {
         this.watchers.notify(instance);

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../data/db.js';
-import { principalOf } from '../http/authentication.js';
+import { callerScopeOf, inOpsScope, opsScopeOf, organizationFilter } from '../http/ops-scope.js';
 import { decodeCursor, pageQuery, pageSchema, toPage } from '../http/pagination.js';
 import { notFound } from '../http/problem.js';
 import { SAGA_STATUSES } from './saga.js';
@@ -26,6 +26,7 @@ const stepSchema = z.object({
 });
 const summarySchema = z.object({
   id: z.uuid(),
+  organizationId: z.string().nullable(),
   type: z.string(),
   status: z.enum(SAGA_STATUSES),
   currentStep: z.string().nullable(),
@@ -64,7 +65,8 @@ export interface SagaRoutesOptions {
 
 /**
  * `/api/ops/sagas`: instances by type and status (newest first), and one instance with its state
- * and the history of its steps. An operator sees the instances of their own organization.
+ * and the history of its steps. An organization's admin sees its own instances (another's answer
+ * 404); an operator every one, `organizationId` filtering the list.
  */
 export const sagaRoutes: FastifyPluginAsync<SagaRoutesOptions> = async (parent, { db, stepNames }) => {
   parent.setValidatorCompiler(validatorCompiler);
@@ -72,6 +74,7 @@ export const sagaRoutes: FastifyPluginAsync<SagaRoutesOptions> = async (parent, 
   const app = parent.withTypeProvider<ZodTypeProvider>();
   const summary = (i: InstanceRecord) => ({
     id: i.id,
+    organizationId: i.organizationId,
     type: i.type,
     status: i.status,
     currentStep: ['completed', 'failed', 'compensated'].includes(i.status)
@@ -93,6 +96,7 @@ export const sagaRoutes: FastifyPluginAsync<SagaRoutesOptions> = async (parent, 
         tags,
         summary: 'Saga instances, newest first, by type and status',
         querystring: pageQuery().extend({
+          ...organizationFilter.shape,
           type: z.string().min(1).max(100).optional(),
           status: z.enum(SAGA_STATUSES).optional(),
         }),
@@ -102,8 +106,10 @@ export const sagaRoutes: FastifyPluginAsync<SagaRoutesOptions> = async (parent, 
     async (req) => {
       const q = req.query;
       const after = decodeCursor(q.cursor, cursorSchema);
+      const scope = opsScopeOf(req, q.organizationId);
+      if (!scope) return { items: [], nextCursor: null };
       const rows = await listInstances(db, {
-        organizationId: principalOf(req).organizationId,
+        organizationId: scope.organizationId,
         type: q.type,
         status: q.status,
         limit: q.limit + 1,
@@ -126,8 +132,7 @@ export const sagaRoutes: FastifyPluginAsync<SagaRoutesOptions> = async (parent, 
     },
     async (req) => {
       const i = await getInstance(db, req.params.id);
-      const org = principalOf(req).organizationId;
-      if (!i || (i.organizationId !== null && i.organizationId !== org)) {
+      if (!i || !inOpsScope(callerScopeOf(req), i.organizationId)) {
         throw notFound(`no saga ${req.params.id}`);
       }
       return { ...summary(i), state: i.state, steps: (await stepsOf(db, i.id)).map(stepView) };

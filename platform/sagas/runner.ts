@@ -33,7 +33,11 @@ export interface InstanceRunnerOptions {
   /** True once the engine stops: the step after the one running is left to another runner. */
   stopping: () => boolean;
   /** Queues the instance to run again after `delayMs`, in the transaction that records the retry. */
-  resumeLater: (tx: Tx, id: string, delayMs: number) => Promise<void>;
+  resumeLater: (
+    tx: Tx,
+    instance: Pick<InstanceRecord, 'id' | 'organizationId'>,
+    delayMs: number,
+  ) => Promise<void>;
   /** Told after each recorded change of an instance, and whether its status changed. */
   recorded: (instance: InstanceRecord, statusChanged: boolean) => void;
 }
@@ -143,7 +147,7 @@ export class InstanceRunner {
                 failureReason: t.progress.failureReason,
               });
             }
-            if (t.retryInMs !== null) await this.opts.resumeLater(tx, id, t.retryInMs);
+            if (t.retryInMs !== null) await this.opts.resumeLater(tx, at, t.retryInMs);
             return r;
           })
         : await finishStep(db, mark, { ...t.step, note }, then);

@@ -314,9 +314,10 @@ export async function listInstances(
 ): Promise<Array<InstanceRecord & { position: string }>> {
   const params: unknown[] = [];
   const where: string[] = [];
-  if (filter.organizationId) {
+  // null: every organization's and those of none (an operator's view).
+  if (filter.organizationId !== null) {
     params.push(filter.organizationId);
-    where.push(`(organization_id = $${params.length} OR organization_id IS NULL)`);
+    where.push(`organization_id = $${params.length}::uuid`);
   }
   if (filter.type) {
     params.push(filter.type);

@@ -2,14 +2,22 @@ import { hashPassword } from '#platform/auth/passwords.js';
 import type { Db } from '#platform/data/db.js';
 import type { Bus } from '#platform/messaging/bus.js';
 import { CustomerCreated } from '#contracts/common.js';
-import { DEMO_COMPANY, DEMO_ORGANIZATION, DEMO_RESIDENTS, DEMO_USERS } from '#contracts/demo.js';
+import {
+  DEMO_COMPANY,
+  DEMO_OPERATOR,
+  DEMO_ORGANIZATION,
+  DEMO_RESIDENTS,
+  DEMO_USERS,
+} from '#contracts/demo.js';
 import { customerFacts, insertCustomer } from './customers/store.js';
 import { userByEmail } from './organizations/store.js';
 import { registerOrganization, registerUser } from './organizations/registration.js';
+import { addOperator } from './operators/add.js';
 
 /**
  * The demo organization: its company, default chart, the demo users (password from
- * DHANMAN_DEMO_PASSWORD) and the residents as customers, with their events. Safe on every start.
+ * DHANMAN_DEMO_PASSWORD) and the residents as customers, with their events; and the platform's demo
+ * operator (in no organization). Safe on every start.
  */
 export async function seedCommon(db: Db, bus: Bus, demoPassword: string): Promise<void> {
   const org = DEMO_ORGANIZATION.id;
@@ -55,5 +63,12 @@ export async function seedCommon(db: Db, bus: Bus, demoPassword: string): Promis
        ON CONFLICT DO NOTHING`,
       [org],
     );
+  });
+  await addOperator(db, {
+    id: DEMO_OPERATOR.id,
+    email: DEMO_OPERATOR.email,
+    name: DEMO_OPERATOR.name,
+    passwordHash: () => hashPassword(demoPassword),
+    grantedBy: 'demo seed',
   });
 }

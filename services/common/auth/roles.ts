@@ -49,9 +49,23 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   resident: [P.invoicesRead, P.paymentsWrite],
 };
 
+/**
+ * What the platform role `operator` adds (it is no organization's role, and its holder belongs to
+ * none): the operations of every service across organizations and every organization's mail log.
+ * Whether the operations reach across organizations is the token's platform role, not these.
+ */
+export const OPERATOR_PERMISSIONS: readonly Permission[] = [
+  P.opsRead,
+  P.opsDeadLetters,
+  P.opsJobs,
+  P.opsSagas,
+  P.opsMailDelivery,
+  P.emailsRead,
+];
+
 /** The permissions a set of roles grants (unknown roles grant nothing), sorted and unique. */
-export function permissionsFor(roles: readonly string[]): Permission[] {
-  const granted = new Set<Permission>();
+export function permissionsFor(roles: readonly string[], operator = false): Permission[] {
+  const granted = new Set<Permission>(operator ? OPERATOR_PERMISSIONS : []);
   for (const role of roles) {
     for (const p of ROLE_PERMISSIONS[role as Role] ?? []) granted.add(p);
   }

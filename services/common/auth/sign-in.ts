@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { needsRehash, verifyPassword, hashPassword } from '#platform/auth/passwords.js';
+import { OPERATOR } from '#platform/auth/claims.js';
 import type { SignedToken, TokenSigner } from '#platform/auth/signer.js';
 import type { Db } from '#platform/data/db.js';
 import { PROBLEM_TYPES, ProblemError, unauthorized } from '#platform/http/problem.js';
@@ -34,7 +35,9 @@ export const accessTokenFor = (signer: TokenSigner, user: UserRecord): Promise<S
     organizationId: user.organizationId,
     companies: user.companies,
     roles: user.roles,
-    permissions: permissionsFor(user.roles),
+    permissions: permissionsFor(user.roles, user.operator === true),
+    // The platform role rides beside the organization's roles, never among them.
+    ...(user.operator ? { platformRoles: [OPERATOR] } : {}),
     kind: 'user',
     // A resident's token names the customer they are, so Sales shows them only their own invoices.
     customerId: user.customerId ?? null,

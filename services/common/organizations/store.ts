@@ -12,6 +12,8 @@ export interface UserRecord {
   companies: string[];
   /** The customer this user is (a resident paying their own bills), if linked. */
   customerId?: string | null;
+  /** An operator of the deployment (services/common/operators): a platform role, not a role here. */
+  operator?: boolean;
 }
 
 /** Creates the organization with its companies and default chart; false when it already existed. */
@@ -71,12 +73,14 @@ interface UserRow {
   active: boolean;
   companies: string[] | null;
   customer_id: string | null;
+  operator: boolean;
 }
 
 const USER_SELECT = `
   SELECT u.id, u.organization_id, u.email, u.name, u.roles, u.password_hash, u.active,
          array(SELECT uc.company_id::text FROM user_company uc WHERE uc.user_id = u.id ORDER BY uc.company_id) AS companies,
-         (SELECT ul.customer_id FROM user_customer ul WHERE ul.user_id = u.id) AS customer_id
+         (SELECT ul.customer_id FROM user_customer ul WHERE ul.user_id = u.id) AS customer_id,
+         EXISTS (SELECT 1 FROM platform_operator po WHERE po.user_id = u.id) AS operator
     FROM app_user u`;
 
 const toUser = (r: UserRow): UserRecord => ({
@@ -89,6 +93,7 @@ const toUser = (r: UserRow): UserRecord => ({
   active: r.active,
   companies: r.companies ?? [],
   customerId: r.customer_id,
+  operator: r.operator === true,
 });
 
 export async function userByEmail(q: Queryable, email: string): Promise<UserRecord | null> {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { HttpApp } from '#platform/http/app.js';
 import type { Db } from '#platform/data/db.js';
-import { principalOf } from '#platform/http/authentication.js';
+import { callerScopeOf, opsScopeOf, organizationFilter } from '#platform/http/ops-scope.js';
 import { decodeCursor, pageQuery, pageSchema, toPage } from '#platform/http/pagination.js';
 import { notFound } from '#platform/http/problem.js';
 import { PERMISSIONS } from '#contracts/permissions.js';
@@ -61,6 +61,7 @@ export function emailRoutes(app: HttpApp, deps: { db: Db }): void {
         tags: ['emails'],
         summary: 'Mail sent, newest first (filter by recipient or correlation id)',
         querystring: pageQuery().extend({
+          ...organizationFilter.shape,
           to: z.string().trim().min(1).max(320).optional(),
           correlationId: z.string().min(1).max(128).optional(),
           template: z.string().min(1).max(100).optional(),
@@ -71,8 +72,11 @@ export function emailRoutes(app: HttpApp, deps: { db: Db }): void {
     },
     async (request) => {
       const q = request.query;
-      const params: unknown[] = [principalOf(request).organizationId];
-      let where = 'organization_id = $1';
+      // An operator reads every organization's mail and the platform's own (sign-up links).
+      const scope = opsScopeOf(request, q.organizationId);
+      if (!scope) return { items: [], nextCursor: null };
+      const params: unknown[] = [scope.organizationId];
+      let where = '($1::uuid IS NULL OR organization_id = $1::uuid)';
       if (q.to) {
         params.push(q.to.toLowerCase());
         where += ` AND lower(recipient) = $${params.length}`;
@@ -115,9 +119,10 @@ export function emailRoutes(app: HttpApp, deps: { db: Db }): void {
     async (request) => {
       const { rows } = await db.query<{ template: string; n: string }>(
         `SELECT template, count(*) AS n FROM outgoing_email
-          WHERE organization_id = $1 AND ($2::timestamptz IS NULL OR sent_at >= $2::timestamptz)
+          WHERE ($1::uuid IS NULL OR organization_id = $1::uuid)
+            AND ($2::timestamptz IS NULL OR sent_at >= $2::timestamptz)
           GROUP BY template ORDER BY template`,
-        [principalOf(request).organizationId, request.query.since ?? null],
+        [callerScopeOf(request).organizationId, request.query.since ?? null],
       );
       const byTemplate = Object.fromEntries(rows.map((r) => [r.template, Number(r.n)]));
       return { total: rows.reduce((t, r) => t + Number(r.n), 0), byTemplate };
@@ -149,8 +154,8 @@ export function emailRoutes(app: HttpApp, deps: { db: Db }): void {
                 e.attachments, m.sender, m.html, m.text
            FROM outgoing_email e
            LEFT JOIN mailbox m ON m.message_id = e.message_id AND m.recipient = e.recipient
-          WHERE e.organization_id = $1 AND e.id = $2::bigint`,
-        [principalOf(request).organizationId, request.params.id],
+          WHERE ($1::uuid IS NULL OR e.organization_id = $1::uuid) AND e.id = $2::bigint`,
+        [callerScopeOf(request).organizationId, request.params.id],
       );
       const row = rows[0];
       if (!row) throw notFound(`email ${request.params.id} does not exist`);
@@ -176,8 +181,8 @@ export function emailRoutes(app: HttpApp, deps: { db: Db }): void {
         `SELECT a.filename, a.content_type, a.content
            FROM outgoing_email e
            JOIN mailbox_attachment a ON a.message_id = e.message_id AND a.recipient = e.recipient
-          WHERE e.organization_id = $1 AND e.id = $2::bigint AND a.position = $3`,
-        [principalOf(request).organizationId, request.params.id, request.params.position],
+          WHERE ($1::uuid IS NULL OR e.organization_id = $1::uuid) AND e.id = $2::bigint AND a.position = $3`,
+        [callerScopeOf(request).organizationId, request.params.id, request.params.position],
       );
       const file = rows[0];
       if (!file)

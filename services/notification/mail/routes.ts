@@ -15,7 +15,9 @@ const statusSchema = z.object({
 /**
  * `/api/ops/mail-delivery`: whether this instance delivers mail, and the operator's switch to stop
  * and restore it. While it is down every mail fails, goes through the retry ladder and ends in the
- * dead letters with the reason; replaying them once it is up sends the mails.
+ * dead letters with the reason; replaying them once it is up sends the mails. The switch stops mail
+ * for every organization, so only an operator of the deployment turns it; an organization's admin
+ * may see its state (it explains why their mails wait).
  */
 export function mailDeliveryRoutes(
   app: HttpApp,
@@ -40,10 +42,10 @@ export function mailDeliveryRoutes(
   app.put(
     '/api/ops/mail-delivery',
     {
-      config,
+      config: { ...config, operatorOnly: true },
       schema: {
         tags: ['operations'],
-        summary: 'Stop (down) or restore (up) mail delivery',
+        summary: "Stop (down) or restore (up) mail delivery (operators only: it is every organization's)",
         description:
           'Down, every mail fails as with the SMTP server gone: its message is retried, then dead-lettered ' +
           'with the reason. Up again, replay the dead letters to send them. In memory, per instance: a restart ' +

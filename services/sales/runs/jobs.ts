@@ -53,7 +53,7 @@ export function invoiceRunJobs(deps: RunDeps): JobDefinition[] {
         // A worker still alive renews its lease: the queued job then finds it held and does nothing.
         await deps.jobs.enqueue<InvoiceRunJobData>(
           INVOICE_RUN_JOB,
-          { runId: run.id },
+          { runId: run.id, organizationId: run.organizationId },
           { singletonKey: `run:${run.id}`, ...(lapses ? { startAfter: lapses } : {}) },
         );
       }

@@ -8,6 +8,8 @@ export const INVOICE_RUN_JOB = 'invoice-run';
 
 export interface InvoiceRunJobData {
   runId: string;
+  /** Whose run it is: the job shows in that organization's admin's view of jobs. */
+  organizationId: string;
 }
 
 /**
@@ -25,7 +27,7 @@ export async function startRun(
     if (opened) {
       await jobs.enqueue<InvoiceRunJobData>(
         INVOICE_RUN_JOB,
-        { runId: id },
+        { runId: id, organizationId: req.organizationId },
         { tx, singletonKey: `run:${id}` },
       );
       await recordActivity(

@@ -226,11 +226,11 @@ export async function listRuns(
 export async function resumableRuns(
   q: Queryable,
   opts: { held: boolean },
-): Promise<Array<{ id: string; leaseUntil: Date | null }>> {
-  const { rows } = await q.query<{ id: string; lease_until: Date | null }>(
-    `SELECT id, lease_until FROM invoice_run
+): Promise<Array<{ id: string; organizationId: string; leaseUntil: Date | null }>> {
+  const { rows } = await q.query<{ id: string; organization_id: string; lease_until: Date | null }>(
+    `SELECT id, organization_id, lease_until FROM invoice_run
       WHERE status = 'running' AND ($1 OR lease_until IS NULL OR lease_until < now())`,
     [opts.held],
   );
-  return rows.map((r) => ({ id: r.id, leaseUntil: r.lease_until }));
+  return rows.map((r) => ({ id: r.id, organizationId: r.organization_id, leaseUntil: r.lease_until }));
 }

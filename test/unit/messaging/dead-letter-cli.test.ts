@@ -53,6 +53,7 @@ describe('formatList', () => {
       [
         {
           id: '12',
+          organizationId: null,
           messageId: null,
           type: null,
           originalQueue: 'sales.events',
