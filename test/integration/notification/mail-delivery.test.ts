@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_USERS } from '#contracts/demo.js';
+import { DEMO_OPERATOR, DEMO_ORGANIZATION, DEMO_USERS } from '#contracts/demo.js';
 import { apiOf } from '../../support/api.js';
 import { dbOf, FAST_SETTINGS, startTestSystem, type TestSystem } from '../../support/system.js';
 import { waitFor } from '../../support/wait.js';
@@ -14,16 +14,19 @@ describe('mail delivery switch (PUT /api/ops/mail-delivery)', () => {
   let api: ReturnType<typeof apiOf>;
   let admin: string;
   let accountant: string;
+  let operator: string;
 
   beforeAll(async () => {
     system = await startTestSystem({ mode: 'embedded', only: ['common', 'sales', 'notification'] });
     api = apiOf(system);
     admin = await system.login(ADMIN.email);
     accountant = await system.login('accountant@demo.dhanman.local');
+    operator = await system.login(DEMO_OPERATOR.email);
   }, 180_000);
   afterAll(() => system?.stop());
 
-  const switchTo = (body: unknown, token: string | null = admin) =>
+  // The switch stops every organization's mail: only an operator of the deployment turns it.
+  const switchTo = (body: unknown, token: string | null = operator) =>
     api('notification', 'PUT', '/api/ops/mail-delivery', { body, ...(token ? { token } : {}) });
   const status = () => api('notification', 'GET', '/api/ops/mail-delivery', { token: admin });
 
@@ -35,6 +38,11 @@ describe('mail delivery switch (PUT /api/ops/mail-delivery)', () => {
       403,
     );
     expect((await switchTo({ state: 'down' }, accountant)).status).toBe(403);
+    // An organization's admin sees the state (why their mails wait) but holds no shared switch.
+    expect((await status()).status).toBe(200);
+    const refused = await switchTo({ state: 'down' }, admin);
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('content-type')).toContain('application/problem+json');
 
     for (const body of [
       {},
@@ -55,7 +63,7 @@ describe('mail delivery switch (PUT /api/ops/mail-delivery)', () => {
   it('down: a mail goes through the retry ladder into the dead letters; up and replayed, it arrives once', async () => {
     const down = await switchTo({ state: 'down' });
     expect(down.status).toBe(200);
-    expect(down.body).toMatchObject({ state: 'down', changedBy: ADMIN.id });
+    expect(down.body).toMatchObject({ state: 'down', changedBy: DEMO_OPERATOR.id });
 
     const email = `${randomUUID().slice(0, 8)}@residents.example`;
     const customer = await api('common', 'POST', '/api/customers', {
@@ -86,6 +94,8 @@ describe('mail delivery switch (PUT /api/ops/mail-delivery)', () => {
       );
       return res.body.items[0];
     });
+    // The dead letter keeps the envelope's organization: it is the demo admin's to see and replay.
+    expect(letter.organizationId).toBe(DEMO_ORGANIZATION.id);
     expect(letter.reason).toContain('notification.invoices.invoice-created');
     expect(letter.reason).toContain(DOWN_REASON);
     // Every step of the ladder was tried before giving up.
@@ -95,7 +105,7 @@ describe('mail delivery switch (PUT /api/ops/mail-delivery)', () => {
     expect((await mails()).body.items).toEqual([]);
 
     const up = await switchTo({ state: 'up' });
-    expect(up.body).toMatchObject({ state: 'up', changedBy: ADMIN.id });
+    expect(up.body).toMatchObject({ state: 'up', changedBy: DEMO_OPERATOR.id });
     const replay = await api('notification', 'POST', '/api/ops/dead-letters/replay', {
       token: admin,
       body: { messageId },
