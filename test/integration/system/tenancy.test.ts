@@ -1,232 +1,259 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DEMO_COMPANY,
-  DEMO_EMPLOYEES,
-  DEMO_ORGANIZATION,
-  DEMO_RESIDENTS,
-  DEMO_USERS,
-  DEMO_VENDORS,
-} from '#contracts/demo.js';
+import { DEMO_COMPANY, DEMO_ORGANIZATION, DEMO_USERS } from '#contracts/demo.js';
 import { listRoutes } from '#platform/http/route-policy.js';
-import { waitFor } from '../../support/wait.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
-
-const OTHER_ADMIN = { email: 'admin@other-society.test', name: 'Olga Other', password: 'other-society-pass' };
+import { buildTenancyFixture, type Society, type TenancyFixture } from './tenancy-fixture.js';
 
 /** Routes whose `:id` names something other than an organization's business record. */
 const NOT_TENANT_RECORDS = new Set(['/api/charges/:transactionId', '/api/ops/trace/:correlationId']);
-const OPS_PREFIX = '/api/ops/dead-letters';
+const DEAD_LETTERS = '/api/ops/dead-letters';
+/** Ops routes that are no list of records: the mail switch's state. */
+const NOT_LISTS = new Set(['/api/ops/mail-delivery']);
+
+const BODIES: Record<string, unknown> = {
+  'POST /api/customers/:id/update-balance': { amountDelta: '10.00' },
+  'POST /api/invoices/:id/send-email': {},
+  'POST /api/invoices/:id/payments': { paymentMethodId: 'pm_card_visa' },
+  'PATCH /api/customers/:id': { name: 'Renamed By Another Organization' },
+  'POST /api/purchase-orders/:id/approve': { comments: 'approved by another organization' },
+  'POST /api/purchase-orders/:id/reject': { comments: 'rejected by another organization' },
+};
 
 /**
- * Every route of every service, called by another organization's admin: a record of the demo
- * organization answers 404 (never 200 or 403, which would confirm it exists), and no list shows
- * any of the demo organization's ids.
+ * Every route of every service, `/api/ops/*` included, between two organizations and the
+ * deployment's operator: another organization's record answers 404 (never 200 or 403, which would
+ * confirm it exists) and appears in no list; the operator sees both and filters by organization.
  */
 describe('tenancy across every service', () => {
   let system: TestSystem;
-  let demoToken: string;
-  let otherToken: string;
-  const demoIds = new Map<string, string>();
+  let f: TenancyFixture;
+  let demo: Society;
+  let other: Society;
 
   beforeAll(async () => {
     system = await startTestSystem({ mode: 'embedded' });
-    const registered = await fetch(`${system.url('common')}/api/organizations`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Other Society', companyName: 'Other Maintenance', admin: OTHER_ADMIN }),
-    });
-    expect(registered.status).toBe(201);
-    demoToken = await system.login(DEMO_USERS[0].email);
-    otherToken = await system.login(OTHER_ADMIN.email, OTHER_ADMIN.password);
-
-    const invoice = await call('sales', 'POST', '/api/invoices', demoToken, {
-      body: { customerId: DEMO_RESIDENTS[0].customerId, amount: '1500.00', dueDate: '2030-01-31' },
-      headers: { 'idempotency-key': randomUUID() },
-    });
-    expect(invoice.status).toBe(201);
-    const invoiceId = ((await invoice.json()) as { id: string }).id;
-    const emails = await waitFor(
-      'the demo invoice mail',
-      async () => {
-        const page = (await (await call('notification', 'GET', '/api/emails', demoToken)).json()) as {
-          items: { id: string }[];
-        };
-        return page.items.length > 0 && page;
-      },
-      15_000,
-      100,
-    );
-
-    // A purchase order, a bill and a posted salary run (whose payslip mail has a PDF attached).
-    const created = async (service: string, path: string, body: unknown) => {
-      const res = await call(service, 'POST', path, demoToken, {
-        body,
-        headers: { 'idempotency-key': randomUUID() },
-      });
-      expect(res.status, `${service} POST ${path}`).toBe(201);
-      return ((await res.json()) as { id: string }).id;
-    };
-    const po = await created('purchase', '/api/purchase-orders', {
-      vendorId: DEMO_VENDORS[0].id,
-      items: [{ description: 'Brooms', quantity: 10, unitPrice: '150.00' }],
-    });
-    const bill = await created('purchase', '/api/bills', {
-      vendorId: DEMO_VENDORS[1].id,
-      amount: '1200.00',
-      dueDate: '2030-02-28',
-    });
-    const run = await created('payroll', '/api/salary-runs', { period: '2030-01' });
-    expect((await call('payroll', 'POST', `/api/salary-runs/${run}/post`, demoToken)).status).toBe(200);
-    const payslip = await waitFor('the demo payslip mail', async () => {
-      const res = await call('notification', 'GET', `/api/emails?to=${DEMO_EMPLOYEES[0].email}`, demoToken);
-      const page = (await res.json()) as { items: { id: string }[] };
-      return page.items[0];
-    });
-    demoIds.set('/api/purchase-orders/:id', po);
-    demoIds.set('/api/bills/:id', bill);
-    demoIds.set('/api/salary-runs/:id', run);
-    demoIds.set('/api/emails/:id/attachments/:position', payslip.id);
-    // A second invoice, paid: its payment and the payment's saga are records of the organization too.
-    const toPay = await call('sales', 'POST', '/api/invoices', demoToken, {
-      body: { customerId: DEMO_RESIDENTS[0].customerId, amount: '99.00', dueDate: '2030-01-31' },
-      headers: { 'idempotency-key': randomUUID() },
-    });
-    const paid = await call(
-      'sales',
-      'POST',
-      `/api/invoices/${((await toPay.json()) as { id: string }).id}/payments`,
-      demoToken,
-      {
-        body: { paymentMethodId: 'pm_card_visa' },
-        headers: { 'idempotency-key': randomUUID() },
-      },
-    );
-    expect(paid.status).toBe(201);
-    const paymentId = ((await paid.json()) as { paymentId: string }).paymentId;
-    demoIds.set('/api/payments/:id', paymentId);
-    demoIds.set('/api/ops/sagas/:id', paymentId);
-    demoIds.set('/api/customers/:id', DEMO_RESIDENTS[0].customerId);
-    demoIds.set('/api/residents/:id', DEMO_RESIDENTS[0].residentId);
-    demoIds.set('/api/users/:id', DEMO_USERS[1].id);
-    demoIds.set('/api/invoices/:id', invoiceId);
-    demoIds.set('/api/emails/:id', emails.items[0]!.id);
-    // The invoice's reminder job, and a monthly run of the demo.
-    const jobs = (await (
-      await call('sales', 'GET', '/api/ops/jobs?queue=payment-reminder', demoToken)
-    ).json()) as {
-      items: { id: string }[];
-    };
-    demoIds.set('/api/ops/jobs/:id', jobs.items[0]!.id);
-    const period = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata' })
-      .format(new Date())
-      .slice(0, 7);
-    const invoiceRun = await call('sales', 'POST', '/api/invoice-runs', demoToken, { body: { period } });
-    expect(invoiceRun.status).toBe(202);
-    demoIds.set('/api/invoice-runs/:id', ((await invoiceRun.json()) as { id: string }).id);
-  }, 180_000);
+    f = await buildTenancyFixture(system);
+    ({ demo, other } = f);
+  }, 240_000);
 
   afterAll(async () => {
     await system?.stop();
   });
 
-  function call(
-    service: string,
-    method: string,
-    path: string,
-    token: string,
-    opts: { body?: unknown; headers?: Record<string, string> } = {},
-  ) {
-    return fetch(`${system.url(service as never)}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...opts.headers,
-      },
-      ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
-    });
+  /** The society's record a route names on a service (dead letters are numbered per service). */
+  function idFor(s: Society, service: string, url: string): string | undefined {
+    if (url.startsWith(`${DEAD_LETTERS}/:id`)) return s.deadLetters.get(service);
+    if (s.ids.has(url)) return s.ids.get(url);
+    const key = [...s.ids.keys()].find((k) => url.startsWith(k.replace(/:id$/, '')) && url.includes(':id'));
+    return key ? s.ids.get(key) : undefined;
   }
 
-  const BODIES: Record<string, unknown> = {
-    'POST /api/customers/:id/update-balance': { amountDelta: '10.00' },
-    'POST /api/invoices/:id/send-email': {},
-    'POST /api/invoices/:id/payments': { paymentMethodId: 'pm_card_visa' },
-    'PATCH /api/customers/:id': { name: 'Renamed By Another Organization' },
-    'POST /api/purchase-orders/:id/approve': { comments: 'approved by another organization' },
-    'POST /api/purchase-orders/:id/reject': { comments: 'rejected by another organization' },
-  };
+  /** The GET routes of every service that list things (no path parameter). */
+  function lists(filter: (url: string) => boolean) {
+    return system.services.flatMap((service) =>
+      listRoutes(service.app)
+        .filter((r) => r.method === 'GET' && !r.config.public && !r.url.includes(':') && filter(r.url))
+        .map((r) => ({ service: service.name, url: r.url })),
+    );
+  }
+  const opsLists = () => lists((url) => url.startsWith('/api/ops/') && !NOT_LISTS.has(url));
 
-  it("answers 404 for another organization's records on every route that names one", async () => {
+  it("answers 404 for another organization's records on every route that names one, ops included", async () => {
     let checked = 0;
     for (const service of system.services) {
       for (const route of listRoutes(service.app)) {
-        const paramNames = [...route.url.matchAll(/:(\w+)/g)].map((m) => m[1]);
-        if (paramNames.length === 0 || route.config.public) continue;
-        if (NOT_TENANT_RECORDS.has(route.url) || route.url.startsWith(OPS_PREFIX)) continue;
-        const key = demoIds.has(route.url)
-          ? route.url
-          : [...demoIds.keys()].find(
-              (k) => route.url.startsWith(k.replace(/:id$/, '')) && route.url.includes(':id'),
-            );
+        if (!route.url.includes(':') || route.config.public || NOT_TENANT_RECORDS.has(route.url)) continue;
         if (route.url === '/api/ops/jobs/recurring/:name/trigger') {
           // Each organization's monthly run is its own recurring job: another's is not there.
           const name = `monthly-invoice-run.${DEMO_ORGANIZATION.id}`;
-          const res = await call(service.name, 'POST', `/api/ops/jobs/recurring/${name}/trigger`, otherToken);
-          expect(res.status, route.url).toBe(404);
+          const path = `/api/ops/jobs/recurring/${name}/trigger`;
+          expect((await f.call(service.name, 'POST', path, other.token)).status, route.url).toBe(404);
           checked++;
           continue;
         }
         if (route.url === '/api/ledger/accounts/:code/statement') {
           // Accounts are per organization: the other organization's 1200 has none of the demo's lines.
-          const res = await call(service.name, 'GET', '/api/ledger/accounts/1200/statement', otherToken);
+          const res = await f.call(service.name, 'GET', '/api/ledger/accounts/1200/statement', other.token);
           expect(res.status, route.url).toBe(200);
           expect(await res.text()).not.toContain(DEMO_ORGANIZATION.id);
           checked++;
           continue;
         }
-        expect(key, `${route.method} ${route.url}: add its record kind to this test`).toBeDefined();
-        const path = route.url.replace(':id', demoIds.get(key!)!).replace(':position', '1');
+        const id = idFor(demo, service.name, route.url);
+        expect(id, `${route.method} ${route.url}: add its record kind to this test`).toBeDefined();
+        const path = route.url.replace(':id', id!).replace(':position', '1');
         const body = BODIES[`${route.method} ${route.url}`];
-        const res = await call(service.name, route.method, path, otherToken, {
+        const res = await f.call(service.name, route.method, path, other.token, {
           ...(body !== undefined ? { body } : {}),
           headers: { 'idempotency-key': randomUUID() },
         });
-        expect(res.status, `${route.method} ${route.url} with another organization's id`).toBe(404);
-        // The owner still sees it: the 404 is tenancy, not a broken route.
-        if (route.method === 'GET')
-          expect((await call(service.name, 'GET', path, demoToken)).status, route.url).toBe(200);
+        expect(
+          res.status,
+          `${service.name} ${route.method} ${route.url} with another organization's id`,
+        ).toBe(404);
+        // The owner and the operator still see it: the 404 is tenancy, not a broken route.
+        if (route.method === 'GET') {
+          expect((await f.call(service.name, 'GET', path, demo.token)).status, route.url).toBe(200);
+          if (route.url.startsWith('/api/ops/'))
+            expect((await f.call(service.name, 'GET', path, f.operator)).status, route.url).toBe(200);
+        }
         checked++;
       }
     }
-    expect(checked).toBeGreaterThanOrEqual(6);
+    expect(checked).toBeGreaterThanOrEqual(20);
   });
 
-  it("shows none of another organization's ids in any list, and the caller's token works on every service", async () => {
+  it("shows none of another organization's ids in any list, ops lists included", async () => {
     // uuids only: a short serial id such as "1" would match any text.
-    const secrets = [DEMO_ORGANIZATION.id, DEMO_COMPANY.id, ...demoIds.values()].filter(
+    const secrets = [DEMO_ORGANIZATION.id, DEMO_COMPANY.id, ...demo.ids.values()].filter(
       (id) => id.length === 36,
     );
-    let lists = 0;
-    for (const service of system.services) {
-      for (const route of listRoutes(service.app)) {
-        if (route.method !== 'GET' || route.config.public || route.url.includes(':')) continue;
-        if (route.url.startsWith('/api/ops/')) continue;
-        // The journals: the newest page, and the demo invoice's by its reference.
-        const queries =
-          route.url === '/api/ledger/journals'
-            ? ['', `?referenceId=${demoIds.get('/api/invoices/:id')}`]
-            : [''];
-        for (const query of queries) {
-          const res = await call(service.name, 'GET', `${route.url}${query}`, otherToken);
-          expect(res.status, `${service.name} GET ${route.url}${query}`).toBe(200);
-          const text = await res.text();
-          for (const id of secrets)
-            expect(text, `${service.name} GET ${route.url}${query} leaks ${id}`).not.toContain(id);
-        }
-        lists++;
+    let checked = 0;
+    for (const { service, url } of lists((u) => !NOT_LISTS.has(u))) {
+      // The journals: the newest page, and the demo invoice's by its reference.
+      const queries =
+        url === '/api/ledger/journals' ? ['', `?referenceId=${demo.ids.get('/api/invoices/:id')}`] : [''];
+      // Asking for the demo organization by name gets the other admin nothing either.
+      if (url.startsWith('/api/ops/')) queries.push(`?organizationId=${DEMO_ORGANIZATION.id}`);
+      for (const query of queries) {
+        const res = await f.call(service, 'GET', `${url}${query}`, other.token);
+        expect(res.status, `${service} GET ${url}${query}`).toBe(200);
+        const text = await res.text();
+        for (const id of secrets) expect(text, `${service} GET ${url}${query} leaks ${id}`).not.toContain(id);
+        checked++;
       }
     }
-    expect(lists).toBeGreaterThanOrEqual(5);
+    expect(checked).toBeGreaterThanOrEqual(15);
+    // The other admin's own records are there: the lists are scoped, not empty.
+    const own = await f.call('sales', 'GET', '/api/ops/sagas', other.token);
+    expect(await own.text()).toContain(other.ids.get('/api/ops/sagas/:id'));
+  });
+
+  it('an operator sees both organizations on every ops list and filters by organizationId', async () => {
+    const both = [demo, other];
+    for (const { service, url } of opsLists()) {
+      const all = await (await f.call(service, 'GET', url, f.operator)).text();
+      for (const s of both) expect(all, `${service} ${url}`).toContain(s.organizationId);
+      for (const [s, not] of [
+        [demo, other],
+        [other, demo],
+      ] as const) {
+        const res = await f.call(service, 'GET', `${url}?organizationId=${s.organizationId}`, f.operator);
+        expect(res.status).toBe(200);
+        const text = await res.text();
+        expect(text, `${service} ${url} filtered`).toContain(s.organizationId);
+        expect(text, `${service} ${url} filtered`).not.toContain(not.organizationId);
+      }
+    }
+    expect(opsLists().length).toBeGreaterThanOrEqual(9);
+    // Every organization's mail, filtered the same way.
+    const mail = async (query: string) =>
+      (
+        (await (await f.call('notification', 'GET', `/api/emails${query}`, f.operator)).json()) as {
+          items: { id: string }[];
+        }
+      ).items.map((m) => m.id);
+    const everyone = await mail('?limit=200');
+    for (const s of both) expect(everyone).toContain(s.ids.get('/api/emails/:id'));
+    expect(await mail(`?organizationId=${other.organizationId}`)).not.toContain(
+      demo.ids.get('/api/emails/:id'),
+    );
+    // A thread of the demo: its owner and the operator read it, the other admin finds nothing.
+    const trace = async (token: string) =>
+      (
+        (await (await f.call('sales', 'GET', `/api/ops/trace/${demo.correlationId}`, token)).json()) as {
+          entries: unknown[];
+        }
+      ).entries.length;
+    expect(await trace(demo.token)).toBeGreaterThan(0);
+    expect(await trace(f.operator)).toBe(await trace(demo.token));
+    expect(await trace(other.token)).toBe(0);
+  });
+
+  it('what belongs to no organization is the operator’s alone: global jobs, schedules, dead letters', async () => {
+    const sweeps = (await (
+      await f.call('sales', 'GET', '/api/ops/jobs?queue=invoice-run-sweep', f.operator)
+    ).json()) as { items: { id: string }[] };
+    const sweep = sweeps.items[0]!.id;
+    const runJobs = (await (
+      await f.call(
+        'sales',
+        'GET',
+        `/api/ops/jobs?queue=invoice-run&organizationId=${DEMO_ORGANIZATION.id}`,
+        f.operator,
+      )
+    ).json()) as { items: { id: string }[] };
+    // The demo's run job (its data names the organization now) is the demo's, not the other's.
+    const runJob = runJobs.items[0]!.id;
+    expect((await f.call('sales', 'GET', `/api/ops/jobs/${runJob}`, demo.token)).status).toBe(200);
+    for (const action of ['run-now', 'retry', 'cancel'])
+      for (const id of [sweep, runJob])
+        expect((await f.call('sales', 'POST', `/api/ops/jobs/${id}/${action}`, other.token)).status).toBe(
+          404,
+        );
+    expect((await f.call('sales', 'GET', `/api/ops/jobs/${sweep}`, demo.token)).status).toBe(404);
+    expect(
+      (await f.call('sales', 'POST', '/api/ops/jobs/recurring/invoice-run-sweep/trigger', demo.token)).status,
+    ).toBe(404);
+    expect(
+      (await f.call('sales', 'POST', '/api/ops/jobs/recurring/invoice-run-sweep/trigger', f.operator)).status,
+    ).toBe(202);
+
+    for (const [service, id] of f.orphans) {
+      const path = `${DEAD_LETTERS}/${id}`;
+      expect((await f.call(service, 'GET', path, demo.token)).status, service).toBe(404);
+      expect((await f.call(service, 'DELETE', path, demo.token)).status, service).toBe(404);
+      expect((await f.call(service, 'GET', path, f.operator)).status, service).toBe(200);
+    }
+    // Replaying "all" replays only the caller's own; the demo's dead letter stays open.
+    const replayAll = await f.call('common', 'POST', `${DEAD_LETTERS}/replay`, other.token, { body: {} });
+    expect(await replayAll.json()).toEqual({ replayed: 0 });
+    const demoLetter = await f.call(
+      'common',
+      'GET',
+      `${DEAD_LETTERS}/${demo.deadLetters.get('common')}`,
+      demo.token,
+    );
+    expect(((await demoLetter.json()) as { status: string }).status).toBe('open');
+    const discarded = await f.call(
+      'common',
+      'DELETE',
+      `${DEAD_LETTERS}/${f.orphans.get('common')}`,
+      f.operator,
+    );
+    expect(discarded.status).toBe(200);
+  });
+
+  it('shared switches: 403 for every organization role, 200 for an operator', async () => {
+    const switchTo = (token: string) =>
+      f.call('notification', 'PUT', '/api/ops/mail-delivery', token, { body: { state: 'up' } });
+    for (const user of DEMO_USERS) {
+      const res = await switchTo(await system.login(user.email));
+      expect(res.status, user.email).toBe(403);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+    }
+    expect((await switchTo(other.token)).status).toBe(403);
+    expect((await switchTo(f.operator)).status).toBe(200);
+  });
+
+  it('refuses bad input with a 4xx: a malformed organization filter, an unknown or platform role', async () => {
+    for (const { service, url } of opsLists()) {
+      for (const token of [f.operator, demo.token]) {
+        const res = await f.call(service, 'GET', `${url}?organizationId=not-an-organization`, token);
+        expect(res.status, `${service} ${url}`).toBe(400);
+        expect(res.headers.get('content-type')).toContain('application/problem+json');
+      }
+    }
+    // `operator` is no organization role: /api/users cannot grant it (nor any unknown role).
+    for (const roles of [['operator'], ['admin', 'operator'], ['superuser']]) {
+      const email = `${randomUUID().slice(0, 8)}@demo-additions.test`;
+      const res = await f.call('common', 'POST', '/api/users', demo.token, {
+        body: { email, name: 'Would Be Operator', roles, password: 'a-long-enough-password' },
+      });
+      expect(res.status, roles.join()).toBe(400);
+      const users = await (await f.call('common', 'GET', '/api/users', demo.token)).text();
+      expect(users).not.toContain(email);
+    }
   });
 });
