@@ -66,6 +66,20 @@ describe('dead-letter operations', () => {
         permission: (r.config as { permission?: string } | undefined)?.permission,
       });
     });
+    // The caller the auth hook would have verified: the operator, unless a test says otherwise.
+    app.decorateRequest('principal', undefined);
+    app.addHook('onRequest', async (request) => {
+      const as = request.headers['x-test-caller'];
+      request.principal = {
+        kind: 'user',
+        subject: String(as ?? 'operator'),
+        organizationId: as === 'other-admin' ? randomUUID() : org,
+        companies: [],
+        roles: as ? ['admin'] : [],
+        permissions: ['ops:dead-letters'],
+        ...(as ? {} : { platformRoles: ['operator'] }),
+      };
+    });
     await app.register(deadLetterRoutes, { store: svc.messaging.deadLetters });
     base = await app.listen({ host: '127.0.0.1', port: 0 });
   }, 120_000);
@@ -76,12 +90,14 @@ describe('dead-letter operations', () => {
     await bus?.close();
   });
 
-  const api = async (method: string, path: string, body?: unknown) => {
+  const api = async (method: string, path: string, body?: unknown, caller?: 'admin' | 'other-admin') => {
     const res = await fetch(`${base}/api/ops/dead-letters${path}`, {
       method,
-      ...(body === undefined
-        ? {}
-        : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(caller ? { 'x-test-caller': caller } : {}),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();
     return {
@@ -102,6 +118,23 @@ describe('dead-letter operations', () => {
       'POST /api/ops/dead-letters/replay',
     ]);
     expect(routeConfigs.every((r) => r.permission === 'ops:dead-letters')).toBe(true);
+  });
+
+  it("keeps each envelope's organization: its admin sees those, another's admin none, garbage only the operator", async () => {
+    const all = (await api('GET', '')).json.items as DeadLetter[];
+    const ofOrg = all.filter((d) => d.organizationId === org);
+    expect(ofOrg).toHaveLength(3);
+    expect(all.filter((d) => d.organizationId === null)).toHaveLength(2);
+    const own = await api('GET', '', undefined, 'admin');
+    expect(own.json.items.map((d: DeadLetter) => d.id).sort()).toEqual(ofOrg.map((d) => d.id).sort());
+    expect((await api('GET', '', undefined, 'other-admin')).json.items).toEqual([]);
+    const garbage = all.find((d) => d.organizationId === null)!;
+    expect((await api('GET', `/${garbage.id}`, undefined, 'admin')).status).toBe(404);
+    expect((await api('POST', `/${ofOrg[0]!.id}/replay`, undefined, 'other-admin')).status).toBe(404);
+    expect((await api('DELETE', `/${ofOrg[0]!.id}`, undefined, 'other-admin')).status).toBe(404);
+    expect((await api('POST', '/replay', {}, 'other-admin')).json).toEqual({ replayed: 0 });
+    expect((await api('GET', '?organizationId=nope')).status).toBe(400);
+    expect((await api('GET', `?organizationId=${org}`)).json.items).toHaveLength(3);
   });
 
   it('lists with filters, newest first, a page at a time', async () => {
