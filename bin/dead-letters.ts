@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { organizationFilter } from '#platform/http/ops-scope.js';
 import {
   DEAD_LETTER_STATUSES,
   type DeadLetterFilter,
@@ -26,6 +27,7 @@ Filters (list, replay-all):
   --type <t>        message type, e.g. sales.invoice-created
   --queue <q>       original queue, e.g. notification.events
   --message-id <id>
+  --organization <uuid>   the envelope's organization (the command line sees every one)
   --since <iso>  --until <iso>
   --limit <n>  --cursor <id>   (list only: page size, default 50; next page)
   --json            machine-readable output
@@ -105,6 +107,7 @@ function parse(argv: string[]) {
       type: { type: 'string' },
       queue: { type: 'string' },
       'message-id': { type: 'string' },
+      organization: { type: 'string' },
       since: { type: 'string' },
       until: { type: 'string' },
       limit: { type: 'string' },
@@ -129,7 +132,11 @@ function parse(argv: string[]) {
     if (v !== undefined && Number.isNaN(Date.parse(v)))
       throw new UsageError(`--${key}: expected an ISO time, got "${v}"`);
   }
+  const organization = values.organization;
+  if (organization !== undefined && !organizationFilter.safeParse({ organizationId: organization }).success)
+    throw new UsageError(`--organization: expected an organization id (a uuid), got "${organization}"`);
   const filter: DeadLetterFilter = {
+    ...(organization ? { organizationId: organization } : {}),
     ...(values.category ? { category: values.category } : {}),
     ...(values.type ? { type: values.type } : {}),
     ...(values.queue ? { originalQueue: values.queue } : {}),

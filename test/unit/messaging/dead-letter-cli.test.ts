@@ -38,6 +38,7 @@ describe('dead-letters CLI arguments', () => {
     [['list', 'sales', '--since', 'yesterday-ish'], '--since'],
     [['list', 'sales', 'extra'], 'unexpected argument'],
     [['list', 'sales', '--bogus'], 'bogus'],
+    [['replay-all', 'sales', '--organization', 'demo'], '--organization'],
   ])('refuses %j with exit code 2 and says why', async (argv, why) => {
     const t = io();
     expect(await runDeadLetterCli(argv, t.io)).toBe(2);
