@@ -13,8 +13,9 @@ const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,8192})$/i;
 
 /**
  * Checks the caller before the body is read: 401 without a valid token, 403 without the route's
- * permission (or without the operator role on operator-only routes). The verified principal goes on the request and into the work context, so queries
- * and published messages are scoped to the caller's organization.
+ * permission (or, on operator-only routes, without the operator platform role). The verified
+ * principal goes on the request and into the work context, so queries and published messages are
+ * scoped to the caller's organization.
  */
 async function authentication(app: FastifyInstance, opts: { auth: AuthOptions | false }): Promise<void> {
   const { auth } = opts;

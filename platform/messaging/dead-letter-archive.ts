@@ -53,7 +53,12 @@ function peek(body: string): {
     const json = JSON.parse(body) as unknown;
     if (json && typeof json === 'object') {
       const { messageId, type, organizationId } = json as Record<string, unknown>;
-      return { messageId: text(messageId), type: text(type), organizationId: text(organizationId) };
+      // Kept in lower case, as the filters compare it (uuids are case-insensitive).
+      return {
+        messageId: text(messageId),
+        type: text(type),
+        organizationId: text(organizationId)?.toLowerCase() ?? null,
+      };
     }
   } catch {
     // Not JSON: that is often why it is here (and then it belongs to no organization: operators only).

@@ -31,7 +31,7 @@ export function deadLetterWhere(filter: DeadLetterFilter, first = 1): { sql: str
   if (filter.messageId) add('message_id = ?', filter.messageId);
   if (filter.since) add('dead_lettered_at >= ?::timestamptz', filter.since);
   if (filter.until) add('dead_lettered_at < ?::timestamptz', filter.until);
-  if (filter.organizationId) add('lower(organization_id) = lower(?)', filter.organizationId);
+  if (filter.organizationId) add('organization_id = lower(?)', filter.organizationId);
   return { sql: clauses.length ? clauses.join(' AND ') : 'TRUE', params };
 }
 

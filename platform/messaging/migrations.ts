@@ -82,7 +82,7 @@ DECLARE r record;
 BEGIN
   FOR r IN SELECT id, body FROM dead_letter LOOP
     BEGIN
-      UPDATE dead_letter SET organization_id = left(r.body::jsonb ->> 'organizationId', 200) WHERE id = r.id;
+      UPDATE dead_letter SET organization_id = lower(left(r.body::jsonb ->> 'organizationId', 200)) WHERE id = r.id;
     EXCEPTION WHEN others THEN NULL;
     END;
   END LOOP;
