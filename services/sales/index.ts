@@ -66,7 +66,7 @@ export const salesService: ServiceDefinition = {
         db: deps.db,
         bus: deps.bus,
         http: deps.http,
-        gateway: simulatedGateway(deps.http),
+        gateway: simulatedGateway(deps.http, config.GATEWAY_API_KEY),
         retryDelaysMs: config.PAYMENT_RETRY_DELAYS_MS,
         deadlineMs: config.PAYMENT_DEADLINE_MS,
       }),
