@@ -70,16 +70,31 @@ describe('Common over HTTP (embedded)', () => {
     expect(bad.status).toBe(401);
   });
 
-  it('moves a balance once per Idempotency-Key and validates the amount', async () => {
+  /** A service token for the demo organization, as `clientId` gets it (client credentials). */
+  const serviceToken = async (clientId: string) => {
+    const res = await api('common', 'POST', '/api/auth/token', {
+      body: {
+        grantType: 'client_credentials',
+        clientId,
+        clientSecret: system.env.SERVICE_CLIENT_SECRET ?? 'dhanman-embedded-service-secret',
+        organizationId: '0b6f1d1e-8f3a-4c56-9a21-5d0c7e1a0001',
+      },
+    });
+    expect(res.status).toBe(200);
+    return res.body.accessToken as string;
+  };
+
+  it('moves a balance once per Idempotency-Key for a service, and validates the amount', async () => {
+    const sales = await serviceToken('sales');
     const created = await api('common', 'POST', '/api/customers', {
       token: admin,
       body: { name: 'Balance Test', email: `b-${randomUUID().slice(0, 6)}@example.org` },
     });
     const id = created.body.id as string;
-    const move = (key: string, amountDelta: unknown) =>
+    const move = (key: string, amountDelta: unknown, token = sales, reference?: string) =>
       api('common', 'POST', `/api/customers/${id}/update-balance`, {
-        token: admin,
-        body: { amountDelta },
+        token,
+        body: { amountDelta, ...(reference ? { reference } : {}) },
         headers: { 'idempotency-key': key },
       });
     expect((await move('k1', '100.10')).body).toMatchObject({ balance: '100.10', applied: true });
@@ -92,11 +107,42 @@ describe('Common over HTTP (embedded)', () => {
       balance: '100.00',
     });
     const missing = await api('common', 'POST', `/api/customers/${randomUUID()}/update-balance`, {
-      token: admin,
+      token: sales,
       body: { amountDelta: '1' },
       headers: { 'idempotency-key': 'k5' },
     });
     expect(missing.status).toBe(404);
+  });
+
+  it('refuses a balance move by a user, and system references from any service but their owner', async () => {
+    const customer = '3e209c74-5d31-4f2c-a083-000000000001';
+    const before = (await api('common', 'GET', `/api/customers/${customer}/balance`, { token: admin })).body;
+    const move = (token: string, reference?: string) =>
+      api('common', 'POST', `/api/customers/${customer}/update-balance`, {
+        token,
+        body: { amountDelta: '-500.00', ...(reference ? { reference } : {}) },
+        headers: { 'idempotency-key': randomUUID() },
+      });
+    const accountant = await system.login('accountant@demo.dhanman.local');
+    for (const [who, token] of [
+      ['accountant', accountant],
+      ['admin', admin],
+    ] as const) {
+      const refused = await move(token);
+      expect(refused.status, who).toBe(403);
+      expect(refused.body.detail).toContain('adjusting journal');
+      expect((await move(token, `payment:${randomUUID()}`)).status, who).toBe(403);
+    }
+    // A chosen `payment:<id>` would pre-empt the real payment's movement: only Sales may name one
+    // (Community's token lacks customers:write too); Common's own prefixes are nobody's over HTTP.
+    const community = await serviceToken('community');
+    expect((await move(community, `payment:${randomUUID()}`)).status).toBe(403);
+    const sales = await serviceToken('sales');
+    expect((await move(sales, `invoice:${randomUUID()}`)).status).toBe(403);
+    expect((await move(sales, `Idempotency:${randomUUID()}`)).status).toBe(403);
+    expect((await api('common', 'GET', `/api/customers/${customer}/balance`, { token: admin })).body).toEqual(
+      before,
+    );
   });
 
   it('pages through customers with a cursor, in creation order, without repeats', async () => {
