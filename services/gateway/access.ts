@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import type { Principal } from '#platform/auth/claims.js';
 import type { TokenVerifier } from '#platform/auth/verifier.js';
 import { forbidden, unauthorized } from '#platform/http/problem.js';
 
@@ -8,6 +9,15 @@ export type Caller = 'merchant' | 'operator';
 
 /** The platform role of the people who run the deployment (a claim in Common's tokens). */
 export const OPERATOR_ROLE = 'operator';
+
+/**
+ * An operator's token: a user holding the `operator` role, read from the platform roles claim
+ * where the token has one, else from its roles. Services never act as operators.
+ */
+export function isGatewayOperator(p: Principal & { platformRoles?: string[] }): boolean {
+  if (p.kind !== 'user') return false;
+  return (p.platformRoles ?? p.roles).includes(OPERATOR_ROLE);
+}
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,8192})$/i;
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -36,7 +46,7 @@ export function gatewayAccess(apiKey: string, verifier: TokenVerifier) {
       }
       // Not the key: it must be a token Common signed (401 otherwise), held by an operator (403).
       const principal = await verifier.verify(presented);
-      if (principal.roles.includes(OPERATOR_ROLE) && allowed.includes('operator')) return;
+      if (isGatewayOperator(principal) && allowed.includes('operator')) return;
       throw forbidden('The payment gateway answers only the merchant key and operators.');
     };
 }
