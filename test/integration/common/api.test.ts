@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSystem, type TestSystem } from '../../support/system.js';
+import { dbOf, startTestSystem, type TestSystem } from '../../support/system.js';
 import { apiOf } from '../../support/api.js';
 import { waitFor } from '../../support/wait.js';
 import { restartCommon } from './restart.js';
@@ -234,6 +234,88 @@ describe('Common over HTTP (embedded)', () => {
       return mails.body.items.length >= 1 ? r : undefined;
     });
     expect(resend.status).toBe(202);
+  });
+
+  it('posts an adjusting journal that moves the customer’s balance, keeps the trial balance, once per key', async () => {
+    const accountant = await system.login('accountant@demo.dhanman.local');
+    const created = await api('common', 'POST', '/api/customers', {
+      token: admin,
+      body: { name: 'Adjusted Resident', email: `adj-${randomUUID().slice(0, 6)}@example.org` },
+    });
+    const customerId: string = created.body.id;
+    const journals = async () =>
+      Number(
+        (await dbOf(system, 'common').query<{ n: string }>('SELECT count(*) AS n FROM journal')).rows[0]!.n,
+      );
+    const adjust = (body: unknown, key: string = randomUUID(), token = accountant) =>
+      api('common', 'POST', '/api/ledger/journals', { token, body, headers: { 'idempotency-key': key } });
+    const waiver = {
+      date: '2031-01-15',
+      reason: 'Late fee charged by hand',
+      lines: [
+        { accountCode: '1200', customerId, debit: '250.00', credit: '0' },
+        { accountCode: '4000', debit: '0', credit: '250.00' },
+      ],
+    };
+
+    const key = randomUUID();
+    const posted = await adjust(waiver, key);
+    expect(posted.status, JSON.stringify(posted.body)).toBe(201);
+    expect(posted.body.balances).toEqual([{ customerId, balance: '250.00' }]);
+    const again = await adjust(waiver, key);
+    expect(again.status).toBe(201);
+    expect(again.body.id).toBe(posted.body.id);
+    const customer = await api('common', 'GET', `/api/customers/${customerId}`, { token: admin });
+    expect(customer.body.balance).toBe('250.00');
+    const byReference = await api(
+      'common',
+      'GET',
+      `/api/ledger/journals?referenceId=${posted.body.referenceId}`,
+      {
+        token: admin,
+      },
+    );
+    expect(byReference.body.items).toHaveLength(1);
+    expect(byReference.body.items[0]).toMatchObject({
+      referenceType: 'adjustment',
+      description: expect.stringContaining('Late fee'),
+    });
+    const trial = await api('common', 'GET', '/api/ledger/trial-balance', { token: admin });
+    expect(trial.body.balanced).toBe(true);
+    expect(trial.body.totalDebit).toBe(trial.body.totalCredit);
+
+    // Refused, and nothing written: unbalanced, an unknown account, a customer on a non-receivable
+    // line, another organization's customer; a role without ledger:adjust.
+    const stranger = randomUUID();
+    const other = { org: randomUUID(), company: randomUUID() };
+    await dbOf(system, 'common').query(
+      `WITH o AS (INSERT INTO organization (id, name) VALUES ($1, 'Elsewhere Society') RETURNING id),
+            c AS (INSERT INTO company (id, organization_id, name) SELECT $2, id, 'Elsewhere' FROM o RETURNING id, organization_id)
+       INSERT INTO customer (id, organization_id, company_id, name, email)
+       SELECT $3, organization_id, id, 'Not Yours', 'not-yours@example.org' FROM c`,
+      [other.org, other.company, stranger],
+    );
+    const count = await journals();
+    const withLines = (lines: unknown[]) => ({ ...waiver, lines });
+    const refusals = [
+      withLines([waiver.lines[0], { accountCode: '4000', debit: '0', credit: '249.99' }]),
+      withLines([waiver.lines[0], { accountCode: '9999', debit: '0', credit: '250.00' }]),
+      withLines([waiver.lines[0], { accountCode: '4000', customerId, debit: '0', credit: '250.00' }]),
+      withLines([{ ...waiver.lines[0], customerId: stranger }, waiver.lines[1]]),
+      withLines([waiver.lines[0], { accountCode: '4000', debit: '-250.00', credit: '0' }]),
+    ];
+    for (const body of refusals) {
+      const res = await adjust(body);
+      expect(res.status, JSON.stringify(body)).toBe(422);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+    }
+    expect((await adjust({ ...waiver, reason: '' })).status).toBe(400);
+    const manager = await system.login('manager@demo.dhanman.local');
+    expect((await adjust(waiver, randomUUID(), manager)).status).toBe(403);
+    expect(await journals()).toBe(count);
+    expect((await api('common', 'GET', `/api/customers/${customerId}`, { token: admin })).body.balance).toBe(
+      '250.00',
+    );
   });
 
   it('keeps the signing key across a restart of Common (tokens stay valid)', async () => {
