@@ -204,6 +204,25 @@ describe('tenancy across every service', () => {
     expect(checked).toBeGreaterThanOrEqual(6);
   });
 
+  it("refuses an adjusting journal that names another organization's customer, and moves nothing", async () => {
+    const customer = `/api/customers/${DEMO_RESIDENTS[0].customerId}`;
+    const before = (await (await call('common', 'GET', customer, demoToken)).json()) as { balance: string };
+    const res = await call('common', 'POST', '/api/ledger/journals', otherToken, {
+      body: {
+        date: '2030-01-31',
+        reason: 'Reaching into another society',
+        lines: [
+          { accountCode: '1200', customerId: DEMO_RESIDENTS[0].customerId, debit: '0', credit: '500.00' },
+          { accountCode: '4000', debit: '500.00', credit: '0' },
+        ],
+      },
+      headers: { 'idempotency-key': randomUUID() },
+    });
+    expect(res.status).toBe(422);
+    const after = (await (await call('common', 'GET', customer, demoToken)).json()) as { balance: string };
+    expect(after.balance).toBe(before.balance);
+  });
+
   it("shows none of another organization's ids in any list, and the caller's token works on every service", async () => {
     // uuids only: a short serial id such as "1" would match any text.
     const secrets = [DEMO_ORGANIZATION.id, DEMO_COMPANY.id, ...demoIds.values()].filter(
