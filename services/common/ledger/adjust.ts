@@ -42,7 +42,8 @@ function linesOf(body: AdjustingJournalBody): LineInput[] {
       accountCode: l.accountCode,
       debit: money(l.debit),
       credit: money(l.credit),
-      customerId: l.customerId ?? null,
+      // As the database writes uuids, so one customer is one key however the caller cased it.
+      customerId: l.customerId?.toLowerCase() ?? null,
     };
   });
   try {
