@@ -17,7 +17,7 @@ const OTHER_ADMIN = { email: 'admin@other-society.test', name: 'Olga Other', pas
 /** Routes whose `:id` names something other than an organization's business record. */
 const NOT_TENANT_RECORDS = new Set(['/api/charges/:transactionId', '/api/ops/trace/:correlationId']);
 const OPS_PREFIX = '/api/ops/dead-letters';
-/** Routes no user may call, whoever's the record (403 for any user: test/integration/common/api.test.ts). */
+/** Routes no user may call, whoever's the record (403 for any user: test/integration/common/balances.test.ts). */
 const SERVICE_ONLY = new Set(['/api/customers/:id/update-balance']);
 
 /**
