@@ -89,8 +89,14 @@ const row = (label: string, r: FlowRun, count: number, c: number) =>
   ].join(' ');
 
 try {
-  const gateway = serviceClients({ gateway: system.urls.gateway }, 1);
-  const faults = await gateway.call('gateway', 'PUT', '/api/faults', undefined, {
+  // The gateway's faults are an operator's switch (docs/adr/0023): the demo operator turns it.
+  const gateway = serviceClients({ gateway: system.urls.gateway, common: system.urls.common }, 1);
+  const login = await gateway.call('common', 'POST', '/api/auth/login', undefined, {
+    email: 'operator@demo.dhanman.local',
+    password,
+  });
+  if (login.status !== 200) throw new Error(`the demo operator's sign-in failed: ${login.status}`);
+  const faults = await gateway.call('gateway', 'PUT', '/api/faults', login.body.accessToken as string, {
     latencyMs: gatewayLatencyMs,
   });
   await gateway.close();

@@ -8,6 +8,8 @@ export const PERMISSIONS = {
   customersRead: 'customers:read',
   customersWrite: 'customers:write',
   ledgerRead: 'ledger:read',
+  /** Post an adjusting journal (the only way a person moves a customer's balance). */
+  ledgerAdjust: 'ledger:adjust',
   usersRead: 'users:read',
   usersWrite: 'users:write',
   residentsRead: 'residents:read',

@@ -11,3 +11,9 @@ export const SERVICE_PORTS = {
 
 export type ServiceName = keyof typeof SERVICE_PORTS;
 export const SERVICE_NAMES = Object.keys(SERVICE_PORTS) as ServiceName[];
+
+/**
+ * The embedded default of `GATEWAY_API_KEY`, the credential Sales presents to the payment gateway
+ * and the gateway accepts. Only the embedded mode may run with it: a deployment sets its own.
+ */
+export const EMBEDDED_GATEWAY_API_KEY = 'dhanman-embedded-gateway-key';

@@ -1,6 +1,8 @@
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { HttpApp } from '#platform/http/app.js';
 import { notFound, PROBLEM_TYPES, ProblemError } from '#platform/http/problem.js';
+import type { Caller } from './access.js';
 import type { ChargeLog } from './charge-log.js';
 import { ChargeBook } from './charges.js';
 import { faultSettingsSchema, HANG_MS, NO_FAULTS, type FaultSettings } from './faults.js';
@@ -43,20 +45,47 @@ async function loseAnswer(faults: FaultSettings, random: () => number): Promise<
   if (faults.lostAnswerRate > 0 && random() < faults.lostAnswerRate) await sleep(HANG_MS);
 }
 
+/** Checks the caller of a route before anything else (see access.ts). */
+export type CallerCheck = (allowed: readonly Caller[]) => (request: FastifyRequest) => Promise<void>;
+
+/**
+ * Every route is checked by the gateway itself (access.ts), not by the platform's token check: the
+ * merchant's API key is not a token Common signed. `public` tells the platform to leave the route
+ * to that check; `security` documents the bearer it takes.
+ */
+const guarded = (check: CallerCheck, allowed: readonly Caller[]) => ({
+  config: { public: true },
+  onRequest: check(allowed),
+});
+const BEARER_REQUIRED = [{ bearerAuth: [] }];
+const MERCHANT_OR_OPERATOR: readonly Caller[] = ['merchant', 'operator'];
+const OPERATOR_ONLY: readonly Caller[] = ['operator'];
+
 /**
  * The simulated payment gateway: charges with idempotency keys, and faults an operator or a test
  * can switch on (latency, 5xx, hangs, declines, answers lost after booking) to see how callers cope.
+ * The merchant (Sales, by its API key) charges, refunds and reads a charge; only an operator lists
+ * the book (every organization's charges) and switches faults.
  */
-export function gatewayRoutes(app: HttpApp, chargeLog: ChargeLog, random: () => number = Math.random): void {
-  const book = new ChargeBook(chargeLog);
+export function gatewayRoutes(
+  app: HttpApp,
+  deps: { chargeLog: ChargeLog; check: CallerCheck; random?: () => number },
+): void {
+  const { check } = deps;
+  const random = deps.random ?? Math.random;
+  const book = new ChargeBook(deps.chargeLog);
   let faults: FaultSettings = { ...NO_FAULTS };
 
   app.post(
     '/api/charges',
     {
-      config: { public: true },
+      ...guarded(check, MERCHANT_OR_OPERATOR),
       schema: {
         summary: 'Charge a payment method (idempotent per Idempotency-Key)',
+        description:
+          'The merchant API key or an operator token. 201 with the charge when it succeeded, 402 with the ' +
+          'charge when it was declined; a repeat of the key answers the first charge.',
+        security: BEARER_REQUIRED,
         body: chargeBody,
         headers: z.object({ 'idempotency-key': z.string().min(1).max(255) }).loose(),
         response: { 201: chargeSchema, 402: chargeSchema },
@@ -81,9 +110,11 @@ export function gatewayRoutes(app: HttpApp, chargeLog: ChargeLog, random: () => 
   app.post(
     '/api/charges/:transactionId/refund',
     {
-      config: { public: true },
+      ...guarded(check, MERCHANT_OR_OPERATOR),
       schema: {
         summary: 'Refund a succeeded charge in full (once: a repeat answers the same refund)',
+        description: 'The merchant API key or an operator token.',
+        security: BEARER_REQUIRED,
         params: z.object({ transactionId: z.string().max(100) }),
         response: { 200: chargeSchema },
       },
@@ -108,9 +139,11 @@ export function gatewayRoutes(app: HttpApp, chargeLog: ChargeLog, random: () => 
   app.get(
     '/api/charges',
     {
-      config: { public: true },
+      ...guarded(check, OPERATOR_ONLY),
       schema: {
         summary: 'The charge book, oldest first (optionally the charges made for one reference)',
+        description: 'Operators only: the book holds every organization’s charges.',
+        security: BEARER_REQUIRED,
         querystring: z.object({ reference: z.string().max(200).optional() }),
         response: { 200: z.object({ items: z.array(chargeSchema) }) },
       },
@@ -121,8 +154,14 @@ export function gatewayRoutes(app: HttpApp, chargeLog: ChargeLog, random: () => 
   app.get(
     '/api/charges/:transactionId',
     {
-      config: { public: true },
-      schema: { params: z.object({ transactionId: z.string().max(100) }), response: { 200: chargeSchema } },
+      ...guarded(check, MERCHANT_OR_OPERATOR),
+      schema: {
+        summary: 'One charge',
+        description: 'The merchant API key or an operator token.',
+        security: BEARER_REQUIRED,
+        params: z.object({ transactionId: z.string().max(100) }),
+        response: { 200: chargeSchema },
+      },
     },
     async (request) => {
       const charge = book.get(request.params.transactionId);
@@ -133,15 +172,29 @@ export function gatewayRoutes(app: HttpApp, chargeLog: ChargeLog, random: () => 
 
   app.get(
     '/api/faults',
-    { config: { public: true }, schema: { response: { 200: faultSettingsSchema } } },
+    {
+      ...guarded(check, OPERATOR_ONLY),
+      schema: {
+        summary: 'The faults switched on',
+        description: 'Operators only.',
+        security: BEARER_REQUIRED,
+        response: { 200: faultSettingsSchema },
+      },
+    },
     () => faults,
   );
 
   app.put(
     '/api/faults',
     {
-      config: { public: true },
-      schema: { body: faultSettingsSchema, response: { 200: faultSettingsSchema } },
+      ...guarded(check, OPERATOR_ONLY),
+      schema: {
+        summary: 'Switch faults on (latency, errors, hangs, declines, lost answers)',
+        description: 'Operators only: the switch is shared by every organization.',
+        security: BEARER_REQUIRED,
+        body: faultSettingsSchema,
+        response: { 200: faultSettingsSchema },
+      },
     },
     (request) => {
       faults = request.body;
@@ -151,7 +204,15 @@ export function gatewayRoutes(app: HttpApp, chargeLog: ChargeLog, random: () => 
 
   app.delete(
     '/api/faults',
-    { config: { public: true }, schema: { response: { 200: faultSettingsSchema } } },
+    {
+      ...guarded(check, OPERATOR_ONLY),
+      schema: {
+        summary: 'Switch every fault off',
+        description: 'Operators only.',
+        security: BEARER_REQUIRED,
+        response: { 200: faultSettingsSchema },
+      },
+    },
     () => {
       faults = { ...NO_FAULTS };
       return faults;

@@ -29,7 +29,8 @@ export const salesService: ServiceDefinition = {
   port: SERVICE_PORTS.sales,
   migrations: loadSqlMigrations(new URL('./migrations/', import.meta.url)),
   users: userFeed,
-  // The payment provider takes no service token, and gets a longer breaker (it is slow to recover).
+  // The payment provider takes Sales' API key, not a service token (payments/gateway.ts sends it),
+  // and gets a longer breaker (it is slow to recover).
   httpTargets: (env) => ({
     gateway: { auth: false, breakerOpenMs: loadPaymentConfig(env).GATEWAY_BREAKER_OPEN_MS },
   }),
@@ -66,7 +67,7 @@ export const salesService: ServiceDefinition = {
         db: deps.db,
         bus: deps.bus,
         http: deps.http,
-        gateway: simulatedGateway(deps.http),
+        gateway: simulatedGateway(deps.http, config.GATEWAY_API_KEY),
         retryDelaysMs: config.PAYMENT_RETRY_DELAYS_MS,
         deadlineMs: config.PAYMENT_DEADLINE_MS,
       }),

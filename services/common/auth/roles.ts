@@ -13,6 +13,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
     P.customersRead,
     P.customersWrite,
     P.ledgerRead,
+    P.ledgerAdjust,
     P.residentsRead,
     P.invoicesRead,
     P.invoicesWrite,

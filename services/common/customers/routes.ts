@@ -8,7 +8,7 @@ import type { Db } from '#platform/data/db.js';
 import { runWrite } from '#platform/http/write.js';
 import { moneySchema } from '#contracts/money.js';
 import { PERMISSIONS } from '#contracts/permissions.js';
-import { moveBalance } from './balance.js';
+import { assertBalanceCaller, moveBalance } from './balance.js';
 import { companyForCustomer, createCustomer } from './create.js';
 import { getCustomer, listCustomers } from './store.js';
 import { updateCustomer } from './update.js';
@@ -132,10 +132,14 @@ export function customerRoutes(app: HttpApp, deps: { db: Db; bus: Bus }): void {
     {
       schema: {
         tags: ['customers'],
-        summary: 'Move a customer’s balance (once per Idempotency-Key, or per reference)',
+        summary:
+          'Move a customer’s balance (service tokens only; once per Idempotency-Key, or per reference)',
         description:
           'Positive amountDelta: the customer owes more; negative: less. `reference` (e.g. "payment:<id>") makes ' +
-          'the change once per reference across calls and events; without it the Idempotency-Key is the reference.',
+          'the change once per reference across calls and events; without it the Idempotency-Key is the reference. ' +
+          'Only a service token may call it (a user token, even an admin’s, gets 403: a person adjusts a balance ' +
+          'with an adjusting journal, POST /api/ledger/journals). References with the system’s prefixes are ' +
+          'refused (403) except `payment:` from the Sales service.',
         params: idParams,
         body: z.object({ amountDelta: moneySchema, reference: z.string().trim().min(1).max(200).optional() }),
         response: {
@@ -150,7 +154,9 @@ export function customerRoutes(app: HttpApp, deps: { db: Db; bus: Bus }): void {
       config: { permission: PERMISSIONS.customersWrite, idempotency: 'required' },
     },
     async (request) => {
-      const { organizationId } = principalOf(request);
+      const principal = principalOf(request);
+      assertBalanceCaller(principal, request.body.reference);
+      const { organizationId } = principal;
       const reference = request.body.reference ?? `idempotency:${request.idempotency?.key ?? ''}`;
       const move = moveBalance(organizationId, request.params.id, reference, request.body.amountDelta);
       try {

@@ -82,6 +82,15 @@ export async function getCustomer(
   return rows[0] ? toCustomer(rows[0]) : null;
 }
 
+/** The ids among those given that are this organization's customers. */
+export async function customersOf(q: Queryable, organizationId: string, ids: string[]): Promise<Set<string>> {
+  const { rows } = await q.query<{ id: string }>(
+    'SELECT id FROM customer WHERE organization_id = $1 AND id = ANY($2::uuid[])',
+    [organizationId, ids],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
 /** A page of customers in creation order, after the given position (keyset paging). */
 export async function listCustomers(
   q: Queryable,

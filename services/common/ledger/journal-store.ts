@@ -35,9 +35,9 @@ export async function postJournal(
     correlationId ?? null,
   ];
   const values = input.lines.map((line) => {
-    params.push(line.accountCode, moneyText(line.debit), moneyText(line.credit));
+    params.push(line.accountCode, moneyText(line.debit), moneyText(line.credit), line.customerId ?? null);
     const n = params.length;
-    return `($${n - 2}, $${n - 1}::numeric, $${n}::numeric)`;
+    return `($${n - 3}, $${n - 2}::numeric, $${n - 1}::numeric, $${n}::uuid)`;
   });
   const record =
     activityDetail && correlationId
@@ -53,9 +53,9 @@ export async function postJournal(
        RETURNING id, organization_id
      ), ${record}
      line_rows AS (
-     INSERT INTO journal_line (journal_id, organization_id, account_code, debit, credit)
-     SELECT journal_row.id, journal_row.organization_id, v.account_code, v.debit, v.credit
-       FROM journal_row, (VALUES ${values.join(', ')}) AS v (account_code, debit, credit)
+     INSERT INTO journal_line (journal_id, organization_id, account_code, debit, credit, customer_id)
+     SELECT journal_row.id, journal_row.organization_id, v.account_code, v.debit, v.credit, v.customer_id
+       FROM journal_row, (VALUES ${values.join(', ')}) AS v (account_code, debit, credit, customer_id)
      RETURNING journal_id
      )
      SELECT journal_id FROM line_rows`,
@@ -65,6 +65,19 @@ export async function postJournal(
   const existing = await findPosting(tx, input.organizationId, input.referenceId, input.postingKind);
   if (!existing) throw new Error(`journal for ${input.referenceId}/${input.postingKind} vanished`);
   return { journalId: existing.id, created: false };
+}
+
+/** The codes of the organization's chart among those given. */
+export async function knownAccounts(
+  q: Queryable,
+  organizationId: string,
+  codes: string[],
+): Promise<Set<string>> {
+  const { rows } = await q.query<{ code: string }>(
+    'SELECT code FROM account WHERE organization_id = $1 AND code = ANY($2::text[])',
+    [organizationId, codes],
+  );
+  return new Set(rows.map((r) => r.code));
 }
 
 export async function findPosting(

@@ -6,6 +6,8 @@ export interface LineInput {
   accountCode: string;
   debit: Money;
   credit: Money;
+  /** The customer a receivable line is about (adjusting journals name them). */
+  customerId?: string | null;
 }
 
 export interface JournalInput {
@@ -13,7 +15,8 @@ export interface JournalInput {
   companyId: string | null;
   referenceType: string;
   referenceId: string;
-  postingKind: PostingKind;
+  /** A business fact's kind, or `adjustment` for a journal posted by hand. */
+  postingKind: PostingKind | 'adjustment';
   description: string;
   entryDate: string;
   lines: LineInput[];

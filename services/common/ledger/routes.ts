@@ -2,10 +2,13 @@ import { z } from 'zod';
 import type { HttpApp } from '#platform/http/app.js';
 import type { Db } from '#platform/data/db.js';
 import { principalOf } from '#platform/http/authentication.js';
+import { runWrite } from '#platform/http/write.js';
+import type { Bus } from '#platform/messaging/bus.js';
 import { decodeCursor, pageQuery, pageSchema, toPage } from '#platform/http/pagination.js';
 import { notFound, unprocessable } from '#platform/http/problem.js';
-import { isoDateSchema } from '#contracts/money.js';
+import { isoDateSchema, moneySchema } from '#contracts/money.js';
 import { PERMISSIONS } from '#contracts/permissions.js';
+import { postAdjustingJournal } from './adjust.js';
 import { accountStatement, journalsByReference, recentJournals, trialBalance } from './queries.js';
 
 const lineSchema = z.object({ accountCode: z.string(), debit: z.string(), credit: z.string() });
@@ -41,9 +44,76 @@ function checkPeriod(q: { from?: string | undefined; to?: string | undefined }):
   }
 }
 
-/** The ledger's read side: journals of a document, the trial balance, the chart and account statements. */
-export function ledgerRoutes(app: HttpApp, deps: { db: Db }): void {
+const NUMERIC_OVERFLOW = '22003';
+
+const adjustingLineSchema = z.object({
+  accountCode: z.string().regex(/^\d{4}$/, 'expected a 4-digit account code'),
+  customerId: z
+    .uuid()
+    .optional()
+    .describe('On a receivable (1200) line: the customer whose balance it moves'),
+  debit: moneySchema,
+  credit: moneySchema,
+});
+
+const adjustingJournalSchema = z.object({
+  id: z.uuid(),
+  referenceId: z.uuid(),
+  entryDate: z.string(),
+  reason: z.string(),
+  lines: z.array(
+    z.object({
+      accountCode: z.string(),
+      customerId: z.uuid().nullable(),
+      debit: z.string(),
+      credit: z.string(),
+    }),
+  ),
+  balances: z.array(z.object({ customerId: z.uuid(), balance: z.string() })),
+});
+
+/**
+ * The ledger: journals of a document, the trial balance, the chart and account statements, and
+ * the adjusting journal (the one way a person changes what a customer owes).
+ */
+export function ledgerRoutes(app: HttpApp, deps: { db: Db; bus: Bus }): void {
   const { db } = deps;
+
+  app.post(
+    '/api/ledger/journals',
+    {
+      schema: {
+        tags: ['ledger'],
+        summary: 'Post an adjusting journal (balanced lines, a reason; once per Idempotency-Key)',
+        description:
+          'Each line is a debit or a credit (the other "0"), at most 2 decimals; debits must equal credits ' +
+          '(422 otherwise). An account not in the chart, or a customer that is not the organization’s, is a ' +
+          '422 naming the line. A receivable (1200) line may name a customerId: that customer’s balance moves ' +
+          'by the line’s debit less its credit, in the same transaction, and the answer gives the new balance.',
+        body: z.object({
+          date: isoDateSchema.describe('The entry date (YYYY-MM-DD)'),
+          reason: z.string().trim().min(3).max(500),
+          lines: z.array(adjustingLineSchema).min(2).max(100),
+        }),
+        response: { 201: adjustingJournalSchema },
+      },
+      config: { permission: PERMISSIONS.ledgerAdjust, idempotency: 'required' },
+    },
+    async (request, reply) => {
+      const post = postAdjustingJournal(principalOf(request).organizationId, request.body);
+      try {
+        const { body } = await runWrite(deps, request, post);
+        return reply.code(201).send(body);
+      } catch (err) {
+        if ((err as { code?: string }).code === NUMERIC_OVERFLOW) {
+          throw unprocessable('an amount or a balance would exceed what can be stored', [
+            { in: 'body', path: 'lines', message: 'too large' },
+          ]);
+        }
+        throw err;
+      }
+    },
+  );
 
   app.get(
     '/api/ledger/journals',

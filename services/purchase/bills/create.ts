@@ -5,7 +5,8 @@ import type { Work, Written } from '#platform/http/write.js';
 import { BillCreated } from '#contracts/purchase.js';
 import { getPurchaseOrder } from '../purchase-orders/store.js';
 import { getVendor } from '../vendors/store.js';
-import { billForOrder, getBill, insertBill, type Bill } from './store.js';
+import { checkSmallSpend, checkWithinOrder } from './rules.js';
+import { billForOrder, billedAgainst, getBill, insertBill, type Bill } from './store.js';
 
 export interface CreateBillBody {
   vendorId: string;
@@ -19,8 +20,10 @@ const unknown = (path: string, what: string) =>
 
 /**
  * A vendor's bill, numbered BILL-YYYYMM-0001, optionally for a purchase order: the order must be
- * this vendor's, approved, and not billed yet (409 otherwise). `BillCreated` makes Common release
- * the order's reservation and book the expense.
+ * this vendor's, approved, and not billed yet (409 otherwise), and the bill within what the order
+ * approved less what was billed against it (422 with both figures; the order's row is locked, so
+ * two bills at once cannot both pass). Without an order it is a small spend (rules.ts).
+ * `BillCreated` makes Common release the order's reservation and book the expense.
  */
 export async function createBill(
   work: Work,
@@ -28,6 +31,7 @@ export async function createBill(
   body: CreateBillBody,
   req: { correlationId: string; idempotencyKey: string | null; now: Date },
 ): Promise<Written<Bill>> {
+  if (!body.purchaseOrderId) checkSmallSpend(principal, body.amount);
   const vendor = await getVendor(work.tx, principal.organizationId, body.vendorId);
   if (!vendor) throw unknown('vendorId', `vendor ${body.vendorId}`);
   let companyId: string | null = vendor.companyId;
@@ -47,6 +51,7 @@ export async function createBill(
     if (po.status !== 'approved') throw conflict(`purchase order ${po.number} is ${po.status}, not approved`);
     const billed = await billForOrder(work.tx, po.id);
     if (billed) throw conflict(`purchase order ${po.number} is already billed (${billed})`);
+    checkWithinOrder(po, await billedAgainst(work.tx, po.id), body.amount);
     companyId = po.companyId;
   }
   const id = randomUUID();

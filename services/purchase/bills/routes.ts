@@ -55,8 +55,11 @@ export function billRoutes(app: HttpApp, deps: { db: Db; bus: Bus }): void {
         tags: ['bills'],
         summary: 'Record a vendor bill (numbered BILL-YYYYMM-0001)',
         description:
-          'With purchaseOrderId the order must be the vendor’s and approved (409 otherwise), and not billed yet ' +
-          '(409). Common then releases its reservation and books the expense.',
+          'With purchaseOrderId the order must be the vendor’s and approved (409 otherwise), not billed yet ' +
+          '(409), and the amount at most what the order approved less the bills made against it (422 with ' +
+          '`amount`, `remaining`, `approved` and `billed`). Common then releases its reservation and books the ' +
+          'expense. Without purchaseOrderId the bill is a small spend: by an accountant, CFO or admin (403 ' +
+          'otherwise) and at most 10000.00 (422 with `amount` and `limit`: a larger spend needs a purchase order).',
         body: z.object({
           vendorId: z.uuid(),
           amount: positiveMoneySchema,

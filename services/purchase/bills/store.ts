@@ -128,6 +128,15 @@ export async function billForOrder(q: Queryable, purchaseOrderId: string): Promi
   return rows[0]?.number ?? null;
 }
 
+/** What the bills against a purchase order add up to ("0.00" with none). */
+export async function billedAgainst(q: Queryable, purchaseOrderId: string): Promise<string> {
+  const { rows } = await q.query<{ total: string }>(
+    `SELECT coalesce(sum(amount), 0)::numeric(14, 2)::text AS total FROM bill WHERE purchase_order_id = $1`,
+    [purchaseOrderId],
+  );
+  return rows[0]!.total;
+}
+
 export async function listBills(
   q: Queryable,
   organizationId: string,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { env, loadConfig } from '#platform/config/env.js';
+import { EMBEDDED_GATEWAY_API_KEY } from '#contracts/services.js';
 
 /** Sales' payment settings, validated at start (a wrong value names the variable). */
 export const paymentConfigSchema = z.object({
@@ -15,6 +16,8 @@ export const paymentConfigSchema = z.object({
     .default('INR'),
   /** How long the breaker to the gateway stays open after repeated failures. */
   GATEWAY_BREAKER_OPEN_MS: env.int(60_000, 1),
+  /** Sales' credential at the payment gateway (`Authorization: Bearer`); the default is the embedded one's. */
+  GATEWAY_API_KEY: z.string().min(16, 'expected at least 16 characters').default(EMBEDDED_GATEWAY_API_KEY),
 });
 
 export type PaymentConfig = z.infer<typeof paymentConfigSchema>;

@@ -13,10 +13,12 @@ export interface ChargeRequest {
 
 export type ChargeOutcome =
   | { kind: 'succeeded'; transactionId: string }
+  /** The provider said explicitly that it charged nothing: the only answer that fails a payment. */
   | { kind: 'declined'; reason: string }
-  /** The provider refused the request itself (not the card): retrying cannot help. */
-  | { kind: 'rejected'; reason: string }
-  /** No answer, or an error: money may or may not have moved. */
+  /**
+   * Anything else (no answer, an error, an answer we do not recognise): money may or may not have
+   * moved, so the charge is retried on the same key and the payment stays pending.
+   */
   | { kind: 'unknown'; reason: string };
 
 export type RefundOutcome =
@@ -30,12 +32,29 @@ export interface PaymentGateway {
   refund(req: { transactionId: string; idempotencyKey: string }): Promise<RefundOutcome>;
 }
 
-const chargeBody = z.object({
-  transactionId: z.string(),
-  status: z.enum(['succeeded', 'declined']),
-  declineReason: z.string().nullable(),
-  refund: z.object({ refundId: z.string() }).nullable().optional(),
-});
+const refundBody = z.object({ refund: z.object({ refundId: z.string() }).nullable().optional() });
+
+/** What a success must look like: 201 and a succeeded charge with its transaction. */
+const succeededCharge = z.object({ transactionId: z.string().min(1), status: z.literal('succeeded') });
+/** What a decline must look like: 402 and a declined charge (a 402 of any other shape is unknown). */
+const declinedCharge = z.object({ status: z.literal('declined'), declineReason: z.string().nullable() });
+
+/**
+ * Reads the provider's answer to a charge. Only a recognised success or an explicit decline is an
+ * outcome; a 200, a 2xx with another body, any other 4xx is not: with a real provider it may have
+ * charged, and calling it "nothing charged" would lead to a second charge.
+ */
+export function chargeOutcomeOf(status: number, body: unknown, text: string): ChargeOutcome {
+  if (status === 201) {
+    const ok = succeededCharge.safeParse(body);
+    if (ok.success) return { kind: 'succeeded', transactionId: ok.data.transactionId };
+  }
+  if (status === 402) {
+    const declined = declinedCharge.safeParse(body);
+    if (declined.success) return { kind: 'declined', reason: declined.data.declineReason ?? 'declined' };
+  }
+  return { kind: 'unknown', reason: `unrecognised gateway answer ${status}: ${text.slice(0, 200)}` };
+}
 
 const unknown = (err: unknown) => {
   if (err instanceof DependencyUnavailableError) return { kind: 'unknown' as const, reason: err.message };
@@ -47,7 +66,9 @@ const unknown = (err: unknown) => {
  * Idempotency-Key is retried by the client itself, and the provider answers a repeat with the
  * first charge, so a retry after a timeout never charges twice.
  */
-export function simulatedGateway(http: HttpClient, target = 'gateway'): PaymentGateway {
+export function simulatedGateway(http: HttpClient, apiKey: string, target = 'gateway'): PaymentGateway {
+  // The merchant's key, sent as the provider asks; the target takes no service token (index.ts).
+  const headers = { authorization: `Bearer ${apiKey}` };
   return {
     async charge(req) {
       try {
@@ -60,15 +81,9 @@ export function simulatedGateway(http: HttpClient, target = 'gateway'): PaymentG
             paymentMethodId: req.paymentMethodId,
             reference: req.reference,
           },
-          { idempotencyKey: req.idempotencyKey },
+          { idempotencyKey: req.idempotencyKey, headers },
         );
-        const parsed = chargeBody.safeParse(res.body);
-        if ((res.status === 201 || res.status === 402) && parsed.success) {
-          return parsed.data.status === 'succeeded'
-            ? { kind: 'succeeded', transactionId: parsed.data.transactionId }
-            : { kind: 'declined', reason: parsed.data.declineReason ?? 'declined' };
-        }
-        return { kind: 'rejected', reason: `gateway answered ${res.status}: ${res.text.slice(0, 200)}` };
+        return chargeOutcomeOf(res.status, res.body, res.text);
       } catch (err) {
         return unknown(err);
       }
@@ -78,8 +93,9 @@ export function simulatedGateway(http: HttpClient, target = 'gateway'): PaymentG
         const res = await http.post(target, '/api/charges/{id}/refund', undefined, {
           params: { id: req.transactionId },
           idempotencyKey: req.idempotencyKey,
+          headers,
         });
-        const parsed = chargeBody.safeParse(res.body);
+        const parsed = refundBody.safeParse(res.body);
         if (res.ok && parsed.success && parsed.data.refund) {
           return { kind: 'refunded', refundId: parsed.data.refund.refundId };
         }

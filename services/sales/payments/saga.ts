@@ -103,8 +103,6 @@ export function paymentSaga(deps: PaymentSagaDeps): SagaDefinition<PaymentState>
                 reason: `declined: ${charged.reason}`,
                 state: { declineReason: charged.reason },
               };
-            case 'rejected':
-              return { outcome: 'fail', reason: charged.reason };
             case 'unknown':
               return { outcome: 'retry', reason: charged.reason };
           }

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import type { ServiceName } from '#contracts/services.js';
 import { dbOf, startTestSystem, type Mode, type TestSystem } from '../../support/system.js';
 import { apiOf } from '../../support/api.js';
+import { operatorToken } from '../../support/operator.js';
 import { waitFor } from '../../support/wait.js';
 import { startSmtpSink, type SmtpSink } from '../invoice-flow/smtp-sink.js';
 
@@ -27,6 +28,8 @@ export class PaymentSystem {
   sink!: SmtpSink;
   api!: ReturnType<typeof apiOf>;
   admin = '';
+  /** The gateway's book and fault switches are an operator's. */
+  operator = '';
   dataDir = '';
 
   constructor(readonly mode: Mode) {}
@@ -54,6 +57,7 @@ export class PaymentSystem {
     });
     this.api = apiOf(this.system);
     this.admin = await this.system.login('admin@demo.dhanman.local');
+    this.operator = await operatorToken(this.system);
   }
 
   async stop(): Promise<void> {
@@ -126,14 +130,15 @@ export class PaymentSystem {
       'gateway',
       'GET',
       `/api/charges?reference=${encodeURIComponent(`payment:${paymentId}`)}`,
+      { token: this.operator },
     );
     return res.body.items;
   }
 
   faults(body: Record<string, number> | null) {
     return body
-      ? this.api('gateway', 'PUT', '/api/faults', { body })
-      : this.api('gateway', 'DELETE', '/api/faults');
+      ? this.api('gateway', 'PUT', '/api/faults', { body, token: this.operator })
+      : this.api('gateway', 'DELETE', '/api/faults', { token: this.operator });
   }
 
   async balance(customerId: string): Promise<string> {

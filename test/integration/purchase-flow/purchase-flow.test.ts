@@ -196,13 +196,20 @@ describe.each(CASES)('purchase and payroll flow on $name', (c) => {
   });
 
   it('a bill for the approved PO releases the reservation and books the expense; one for a rejected PO is refused', async () => {
-    const bill = await f.post('purchase', '/api/bills', t('accountant'), {
-      vendorId: vendor.id,
-      amount: '19500.00',
-      dueDate: '2031-03-15',
-      purchaseOrderId: approvedPo,
-    });
-    expect(bill.status, JSON.stringify(bill.body)).toBe(201);
+    const billFor = (amount: string) =>
+      f.post('purchase', '/api/bills', t('accountant'), {
+        vendorId: vendor.id,
+        amount,
+        dueDate: '2031-03-15',
+        purchaseOrderId: approvedPo,
+      });
+    const over = await billFor('20000.01');
+    expect(over.status).toBe(422);
+    expect(over.body).toMatchObject({ amount: '20000.01', remaining: '20000.00' });
+    // Two bills at once for the order: its row lock decides them in turn, one bill only.
+    const both = await Promise.all([billFor('19500.00'), billFor('19500.00')]);
+    expect(both.map((r) => r.status).sort(), JSON.stringify(both.map((r) => r.body))).toEqual([201, 409]);
+    const bill = both.find((r) => r.status === 201)!;
     expect(bill.body.number).toMatch(/^BILL-\d{6}-\d{4}$/);
     expect(bill.body.status).toBe('open');
     await waitFor(

@@ -200,4 +200,37 @@ describe('purchase routes', () => {
     });
     expect(otherVendor.status).toBe(422);
   });
+
+  it('keeps a bill within its approved order (race-safe) and a bill without one to small spends', async () => {
+    const po = await draft();
+    const path = (step: string) => `/api/purchase-orders/${po.id}/${step}`;
+    expect((await post(path('submit'), 'accountant', undefined, null)).status).toBe(200);
+    expect((await post(path('approve'), 'manager', {}, null)).body.status).toBe('approved');
+    const bill = (amount: string) =>
+      post('/api/bills', 'accountant', {
+        vendorId: DEMO_VENDORS[0].id,
+        amount,
+        dueDate: '2031-01-31',
+        purchaseOrderId: po.id,
+      });
+    const before = await stored();
+    const over = await bill('1000.21');
+    expect(over.status).toBe(422);
+    expect(over.headers.get('content-type')).toContain('application/problem+json');
+    expect(over.body).toMatchObject({ amount: '1000.21', remaining: '1000.20', approved: '1000.20' });
+    expect(await stored()).toBe(before);
+
+    // Two bills at once, each within the order: the order's lock lets exactly one through.
+    const both = await Promise.all([bill('600.00'), bill('600.00')]);
+    expect(both.map((r) => r.status).sort()).toEqual([201, 409]);
+    expect(await stored()).toBe(before + 1 + 1); // the bill and its number
+
+    const withoutOrder = (amount: string) =>
+      post('/api/bills', 'accountant', { vendorId: DEMO_VENDORS[2].id, amount, dueDate: '2031-01-31' });
+    const large = await withoutOrder('10000.01');
+    expect(large.status).toBe(422);
+    expect(large.body).toMatchObject({ amount: '10000.01', limit: '10000.00' });
+    expect(large.body.detail).toContain('purchase order');
+    expect((await withoutOrder('10000.00')).status).toBe(201);
+  });
 });

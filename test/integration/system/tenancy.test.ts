@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_COMPANY, DEMO_ORGANIZATION, DEMO_USERS } from '#contracts/demo.js';
+import { DEMO_COMPANY, DEMO_ORGANIZATION, DEMO_RESIDENTS, DEMO_USERS } from '#contracts/demo.js';
 import { listRoutes } from '#platform/http/route-policy.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 import { buildTenancyFixture, type Society, type TenancyFixture } from './tenancy-fixture.js';
@@ -10,9 +10,10 @@ const NOT_TENANT_RECORDS = new Set(['/api/charges/:transactionId', '/api/ops/tra
 const DEAD_LETTERS = '/api/ops/dead-letters';
 /** Ops routes that are no list of records: the mail switch's state. */
 const NOT_LISTS = new Set(['/api/ops/mail-delivery']);
+/** Routes no user may call, whoever's the record (403 for any user: test/integration/common/balances.test.ts). */
+const SERVICE_ONLY = new Set(['/api/customers/:id/update-balance']);
 
 const BODIES: Record<string, unknown> = {
-  'POST /api/customers/:id/update-balance': { amountDelta: '10.00' },
   'POST /api/invoices/:id/send-email': {},
   'POST /api/invoices/:id/payments': { paymentMethodId: 'pm_card_visa' },
   'PATCH /api/customers/:id': { name: 'Renamed By Another Organization' },
@@ -64,6 +65,7 @@ describe('tenancy across every service', () => {
     for (const service of system.services) {
       for (const route of listRoutes(service.app)) {
         if (!route.url.includes(':') || route.config.public || NOT_TENANT_RECORDS.has(route.url)) continue;
+        if (SERVICE_ONLY.has(route.url)) continue;
         if (route.url === '/api/ops/jobs/recurring/:name/trigger') {
           // Each organization's monthly run is its own recurring job: another's is not there.
           const name = `monthly-invoice-run.${DEMO_ORGANIZATION.id}`;
@@ -102,6 +104,27 @@ describe('tenancy across every service', () => {
       }
     }
     expect(checked).toBeGreaterThanOrEqual(20);
+  });
+
+  it("refuses an adjusting journal that names another organization's customer, and moves nothing", async () => {
+    const customer = `/api/customers/${DEMO_RESIDENTS[0].customerId}`;
+    const before = (await (await f.call('common', 'GET', customer, demo.token)).json()) as {
+      balance: string;
+    };
+    const res = await f.call('common', 'POST', '/api/ledger/journals', other.token, {
+      body: {
+        date: '2030-01-31',
+        reason: 'Reaching into another society',
+        lines: [
+          { accountCode: '1200', customerId: DEMO_RESIDENTS[0].customerId, debit: '0', credit: '500.00' },
+          { accountCode: '4000', debit: '500.00', credit: '0' },
+        ],
+      },
+      headers: { 'idempotency-key': randomUUID() },
+    });
+    expect(res.status).toBe(422);
+    const after = (await (await f.call('common', 'GET', customer, demo.token)).json()) as { balance: string };
+    expect(after.balance).toBe(before.balance);
   });
 
   it("shows none of another organization's ids in any list, ops lists included", async () => {
