@@ -45,7 +45,7 @@ export const commonService: ServiceDefinition = {
     });
     const serviceTokens = createServiceTokenIssuer({
       signer,
-      clients: serviceClients(deps.auth.serviceClientSecret),
+      clients: serviceClients(deps.auth.clientSecretOf),
       ttlSeconds: config.SERVICE_TOKEN_TTL_SECONDS,
     });
     authRoutes(app, { db: deps.db, keys, signer, serviceTokens, config });

@@ -1,3 +1,4 @@
+import { clientSecretOf } from '#platform/host/service-credentials.js';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DEMO_PASSWORD, DEMO_ORGANIZATION, DEMO_USERS } from '#contracts/demo.js';
@@ -141,7 +142,7 @@ describe('edge security (embedded, every service)', () => {
       body: {
         grantType: 'client_credentials',
         clientId: 'sales',
-        clientSecret: system.env.SERVICE_CLIENT_SECRET ?? 'dhanman-embedded-service-secret',
+        clientSecret: clientSecretOf('sales', system.env),
         organizationId: DEMO_ORGANIZATION.id,
       },
     });
