@@ -61,6 +61,9 @@ export async function startTestSystem(opts: TestSystemOptions): Promise<TestSyst
   };
   delete env.DATABASE_URL;
   delete env.AMQP_URL;
+  // Embedded only: hashing at OWASP's cost (128 MiB, about a second here) for every test sign-in
+  // would cost minutes; production (PostgreSQL + RabbitMQ) refuses anything cheaper.
+  if (opts.mode === 'embedded') env.PASSWORD_HASH_COST = 'ln=12,r=8,p=1';
   if (opts.mode === 'distributed') {
     env.DATABASE_URL = inject('databaseUrl');
     env.AMQP_URL = await isolatedAmqpUrl();
