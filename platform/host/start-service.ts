@@ -189,6 +189,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
     log,
     auth: { verifier: lazyVerifier },
     ...(db ? { idempotency: { db } } : {}),
+    trustedProxies: security.TRUSTED_PROXIES ?? (runtime.mode === 'embedded' ? ['loopback'] : []),
     security: {
       corsOrigins: security.CORS_ORIGINS,
       connectSources: security.CSP_CONNECT_SOURCES,
