@@ -11,6 +11,7 @@ import {
 import { listRoutes } from '#platform/http/route-policy.js';
 import { waitFor } from '../../support/wait.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
+import { signUpOrganization } from '../../support/sign-up.js';
 
 const OTHER_ADMIN = { email: 'admin@other-society.test', name: 'Olga Other', password: 'other-society-pass' };
 
@@ -31,12 +32,11 @@ describe('tenancy across every service', () => {
 
   beforeAll(async () => {
     system = await startTestSystem({ mode: 'embedded' });
-    const registered = await fetch(`${system.url('common')}/api/organizations`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Other Society', companyName: 'Other Maintenance', admin: OTHER_ADMIN }),
+    await signUpOrganization(system, {
+      name: 'Other Society',
+      companyName: 'Other Maintenance',
+      admin: OTHER_ADMIN,
     });
-    expect(registered.status).toBe(201);
     demoToken = await system.login(DEMO_USERS[0].email);
     otherToken = await system.login(OTHER_ADMIN.email, OTHER_ADMIN.password);
 
