@@ -7,6 +7,8 @@ import { refuseDefaultSecrets, type SecretRule } from '#platform/host/production
 import { DEFAULT_DEMO_PASSWORD } from '#contracts/demo.js';
 import { SERVICE_NAMES, type ServiceName } from '#contracts/services.js';
 
+const EMBEDDED_GATEWAY_API_KEY = 'dhanman-embedded-gateway-key';
+
 /**
  * The secrets a process running `services` holds, which production refuses at their built-in or
  * public value. Light on imports on purpose: entry points check this before loading (let alone
@@ -23,6 +25,16 @@ export function productionSecretRules(services: readonly ServiceName[], seed: bo
     minLength: 32,
     distinctGroup: 'client secrets',
   }));
+  // The merchant key Sales presents to the payment gateway and the gateway checks (the embedded
+  // default is public: contracts/services.ts EMBEDDED_GATEWAY_API_KEY on the gateway's branch).
+  if (services.includes('sales') || services.includes('gateway')) {
+    rules.push({
+      variable: 'GATEWAY_API_KEY',
+      unsetMeans: 'the built-in gateway key (public) would be used',
+      publicValues: [EMBEDDED_GATEWAY_API_KEY],
+      minLength: 32,
+    });
+  }
   if (common) {
     rules.push({
       variable: 'AUTH_KEY_ENCRYPTION_KEY',

@@ -46,6 +46,13 @@ const CASES: Case[] = [
     value: embeddedClientSecret('notification'),
   },
   {
+    name: 'the gateway with the built-in merchant key',
+    script: 'bin/service.ts',
+    args: ['gateway'],
+    variable: 'GATEWAY_API_KEY',
+    value: 'dhanman-embedded-gateway-key',
+  },
+  {
     name: 'Common with unsealed signing keys',
     script: 'bin/service.ts',
     args: ['common'],
