@@ -106,6 +106,11 @@ describe('production mode refuses default secrets', { timeout: 120_000 }, () => 
   });
 
   it('exits 78 naming the variable, as soon as a typo would, with no connection made; a process with real secrets connects', async () => {
+    // A process that refuses a mistyped service name, started first: the yardstick for "at once".
+    const t0 = performance.now();
+    const typo = launch('bin/service.ts', ['billing'], env);
+    running.push(typo);
+    const baseline = typo.exited.then(() => performance.now() - t0);
     const refused = CASES.map((c) => {
       const caseEnv = { ...env, [c.variable]: c.value };
       const started = performance.now();
@@ -113,13 +118,7 @@ describe('production mode refuses default secrets', { timeout: 120_000 }, () => 
       running.push(proc);
       return proc.exited.then((code) => ({ c, code, ms: performance.now() - started, out: proc.output() }));
     });
-    const t0 = performance.now();
-    const typo = launch('bin/service.ts', ['billing'], env);
-    running.push(typo);
-    const [baselineMs, results] = await Promise.all([
-      typo.exited.then(() => performance.now() - t0),
-      Promise.all(refused),
-    ]);
+    const [baselineMs, results] = await Promise.all([baseline, Promise.all(refused)]);
     for (const { c, code, out, ms } of results) {
       expect(code, `${c.name}:\n${out}`).toBe(78);
       expect(out, c.name).toContain(`${c.variable}:`);
@@ -127,13 +126,14 @@ describe('production mode refuses default secrets', { timeout: 120_000 }, () => 
       expect(out.match(/^\s+- [A-Z_]+:/gm), c.name).toHaveLength(1);
       if (c.value) expect(out, c.name).not.toContain(c.value);
       expect(out, c.name).not.toMatch(/\n\s+at /);
-      // Spawning node with the TypeScript loader is most of this; the check itself reads only the environment.
-      // Measured against a process that refuses a mistyped service name, started alongside: node
-      // and the TypeScript loader cost seconds on a loaded machine; what the check adds must not.
+      // Node and the TypeScript loader take ~1 s quiet and many under load, in every process
+      // alike; what the check adds must stay within a second of the typo's refusal (or a quarter
+      // of it when the machine is so loaded that the processes' own spread is larger).
+      const allowed = 1_000 + Math.max(0, baselineMs - 4_000) * 0.25;
       expect(
         ms - baselineMs,
         `${c.name}: ${Math.round(ms)} ms, a typo ${Math.round(baselineMs)} ms`,
-      ).toBeLessThan(1_000);
+      ).toBeLessThan(allowed);
     }
     expect(connections).toHaveLength(0);
 
