@@ -70,7 +70,7 @@ export async function signIn(
     throw unauthorized('Wrong email or password.');
   }
   await recordSuccess(db, attempt);
-  // A hash made with older (weaker) parameters or a shared salt is replaced now that we hold the password.
+  // A hash made with weaker parameters (the demo users' old shared-salt ones among them) is replaced now.
   if (needsRehash(user.passwordHash, cost)) {
     await db.query('UPDATE app_user SET password_hash = $2 WHERE id = $1', [
       user.id,
