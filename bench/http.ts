@@ -8,6 +8,7 @@
  * callers rotate, so drift (GC, JIT, PGlite caches) hits both alike. Target: p50 overhead < 10%.
  * The last line is one JSON object.
  */
+import { clientSecretOf } from '#platform/host/service-credentials.js';
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import { startSystem } from '../bin/system.js';
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
     const client = createServiceHttpClient({
       service: 'sales',
       config,
+      clientSecret: clientSecretOf('sales', env),
       urlOf: (target) => {
         if (target !== 'common') throw new Error(`unexpected target ${target}`);
         return commonUrl;
@@ -83,7 +85,7 @@ async function main(): Promise<void> {
       body: JSON.stringify({
         grantType: 'client_credentials',
         clientId: 'sales',
-        clientSecret: config.SERVICE_CLIENT_SECRET,
+        clientSecret: clientSecretOf('sales', env),
         organizationId,
       }),
     });

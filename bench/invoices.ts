@@ -11,12 +11,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEFAULT_DEMO_PASSWORD } from '#contracts/demo.js';
 import { launchDistributed, launchEmbedded, type Launched } from './launch.js';
 import { cpuPerItem, sampleCpu } from './invoices/cpu.js';
 import { runInvoices, type RunResult } from './invoices/load.js';
 import { flowEnv } from './load/flow-run.js';
-import { startBenchServers } from './load/servers.js';
+import { BENCH_DEMO_PASSWORD, startBenchServers } from './load/servers.js';
 import { startOtlpSink } from './otlp-sink.js';
 import { bracketed } from './tracing-bracket.js';
 import { tracingShareInDir } from './tracing-share.js';
@@ -28,7 +27,7 @@ const concurrency = num('BENCH_CONCURRENCY', 64);
 // One process with one embedded connection: more requests in flight only queue longer.
 const embeddedConcurrency = num('BENCH_EMBEDDED_CONCURRENCY', 16);
 const customers = num('BENCH_CUSTOMERS', 50);
-const password = process.env.DHANMAN_DEMO_PASSWORD ?? DEFAULT_DEMO_PASSWORD;
+const password = process.env.DHANMAN_DEMO_PASSWORD ?? BENCH_DEMO_PASSWORD;
 /** BENCH_TRACING=off skips the runs with tracing exporting to an OTLP collector. */
 const tracingRuns = process.env.BENCH_TRACING !== 'off';
 /** The shares of traces kept in the tracing runs: every one, and what ops/ recommends for production. */

@@ -63,13 +63,18 @@ try {
       companyName: `Society ${tag} Maintenance`,
       admin: { email, name: `Admin ${tag}`, password },
     });
-    if (res.status !== 201) throw new Error(`registering ${tag}: ${res.status} ${JSON.stringify(res.body)}`);
-    await populate(dbs, { organizationId: res.body.organizationId, companyId: res.body.companyId, tag }, n);
+    if (res.status !== 202) throw new Error(`registering ${tag}: ${res.status} ${JSON.stringify(res.body)}`);
+    await until(`the sign-up link to ${email}`, async () => sink.signUpToken(email) !== undefined, 30_000);
+    const token = sink.signUpToken(email);
+    const verified = await api.call('common', 'POST', '/api/organizations/verify', undefined, { token });
+    if (verified.status !== 201) throw new Error(`verifying ${tag}: ${verified.status}`);
+    const ids = verified.body;
+    await populate(dbs, { organizationId: ids.organizationId, companyId: ids.companyId, tag }, n);
     // A token lasts 15 minutes, less than a large run takes: each phase signs in when it starts.
     const signIn = async () =>
       (await api.call('common', 'POST', '/api/auth/login', undefined, { email, password })).body
         .accessToken as string;
-    return { organizationId: res.body.organizationId as string, signIn };
+    return { organizationId: ids.organizationId as string, signIn };
   };
 
   console.log(

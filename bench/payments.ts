@@ -15,12 +15,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_DEMO_PASSWORD } from '#contracts/demo.js';
 import { cpuPerItem, sampleCpu } from './invoices/cpu.js';
 import { runInvoices } from './invoices/load.js';
 import { launchDistributed } from './launch.js';
 import { flowEnv, type FlowRun } from './load/flow-run.js';
-import { startBenchServers } from './load/servers.js';
+import { BENCH_DEMO_PASSWORD, startBenchServers } from './load/servers.js';
 import { runPayments, type PaymentService } from './payments/load.js';
 import { serviceClients } from './rig.js';
 
@@ -40,7 +39,7 @@ const concurrency = Number(args.concurrency);
 const paymentConcurrency = Number(args['payment-concurrency'] ?? concurrency);
 const gatewayLatencyMs = Number(args['gateway-latency']);
 const customers = Number(args.customers);
-const password = process.env.DHANMAN_DEMO_PASSWORD ?? DEFAULT_DEMO_PASSWORD;
+const password = process.env.DHANMAN_DEMO_PASSWORD ?? BENCH_DEMO_PASSWORD;
 const SERVICES: PaymentService[] = ['common', 'gateway', 'sales', 'notification'];
 const WARM_UP = Math.min(200, n);
 /** Payments made a few at a time after the measured run: the POST's latency without queueing. */

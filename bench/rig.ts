@@ -10,22 +10,33 @@ import { Pool } from 'undici';
 
 export interface SmtpSink {
   port: number;
-  /** Mails accepted so far. */
+  /** Mails accepted so far (the sign-up links aside). */
   received(): number;
+  /** The token of the last sign-up link mailed to `to`, once it came. */
+  signUpToken(to: string): string | undefined;
   close(): Promise<void>;
 }
 
 /** A real SMTP server on loopback that accepts and counts (the benches measure the sender, not a mail store). */
 export async function startSmtpSink(): Promise<SmtpSink> {
   let received = 0;
+  const tokens = new Map<string, string>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
-    onData(stream, _session, callback) {
-      stream.on('data', () => undefined);
+    onData(stream, session, callback) {
+      // Only a sign-up link's mail is read (its token, for POST /api/organizations/verify).
+      let head = '';
+      stream.on('data', (chunk: Buffer) => {
+        if (head.length < 64_000) head += chunk.toString('latin1');
+      });
       stream.on('end', () => {
-        received += 1;
+        if (/^x-dhanman-template: sign-up-link/im.test(head)) {
+          // Quoted-printable: soft line breaks and an encoded '='.
+          const token = /token=([\w-]+)/.exec(head.replace(/=\r?\n/g, '').replace(/=3D/g, '='))?.[1];
+          for (const r of session.envelope.rcptTo) if (token) tokens.set(r.address.toLowerCase(), token);
+        } else received += 1;
         callback();
       });
     },
@@ -34,6 +45,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   return {
     port: (server.server.address() as AddressInfo).port,
     received: () => received,
+    signUpToken: (to) => tokens.get(to.toLowerCase()),
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }

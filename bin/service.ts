@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { ConfigError, env as envVar, exitOnConfigError, loadConfig } from '#platform/config/env.js';
+import { refuseDefaultSecretsFor } from './production-secrets.js';
 import { serviceNameOf } from './services.js';
-import { startSystem } from './system.js';
 
 const [name, ...flags] = process.argv.slice(2);
 
@@ -23,12 +23,11 @@ try {
   );
   const env: Record<string, string | undefined> = { ...process.env };
   if (required.PORT !== undefined) env[`${service.toUpperCase()}_PORT`] = String(required.PORT);
-  const system = await startSystem({
-    env,
-    only: [service],
-    seed: flags.includes('--demo') || env.DHANMAN_DEMO === 'true',
-    handleSignals: true,
-  });
+  const seed = flags.includes('--demo') || env.DHANMAN_DEMO === 'true';
+  // Before the system's code is even loaded: a default secret is refused within a second.
+  refuseDefaultSecretsFor([service], seed, env);
+  const { startSystem } = await import('./system.js');
+  const system = await startSystem({ env, only: [service], seed, handleSignals: true });
   process.stdout.write(`${service} listening on ${system.url(service)}\n`);
 } catch (err) {
   exitOnConfigError(err);

@@ -3,9 +3,13 @@
  * (PGlite under ./.dhanman + the in-process bus); seeds the demo organization on first start.
  */
 import { exitOnConfigError } from '#platform/config/env.js';
-import { startSystem } from './system.js';
+import { SERVICE_NAMES } from '#contracts/services.js';
+import { refuseDefaultSecretsFor } from './production-secrets.js';
 
 try {
+  // On PostgreSQL + RabbitMQ: no built-in secret and no public demo password (see the check).
+  refuseDefaultSecretsFor(SERVICE_NAMES, true, process.env);
+  const { startSystem } = await import('./system.js');
   const system = await startSystem({ env: process.env, seed: true, handleSignals: true, console: true });
   system.printWelcome();
 } catch (err) {

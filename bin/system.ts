@@ -11,6 +11,7 @@ import { SERVICE_PORTS, type ServiceName } from '#contracts/services.js';
 import { SERVICE_SUBSCRIPTIONS } from '#contracts/subscriptions.js';
 import { ensureConsoleBuilt } from '../web/server/build.js';
 import { startWebConsole } from '../web/server/web-console.js';
+import { refuseDefaultSecretsFor } from './production-secrets.js';
 import { SERVICE_LOADERS, START_ORDER } from './services.js';
 
 export interface System {
@@ -53,6 +54,9 @@ export function systemStartOptions(runtime: Runtime, env: Record<string, string 
 /** Starts a set of services in one process on one runtime (embedded or distributed). */
 export async function startSystem(opts: SystemOptions): Promise<System> {
   const config = loadRuntimeConfig(opts.env, SERVICE_PORTS);
+  const names = START_ORDER.filter((n) => !opts.only || opts.only.includes(n));
+  // Before anything connects: production runs with no built-in or public secret.
+  refuseDefaultSecretsFor(names, opts.seed, opts.env);
   const log = createLogger('dhanman', config.LOG_LEVEL, undefined, config.LOG_FORMAT);
   const startedAt = Date.now();
   // The console builds (when stale) while the services start; it is served once they are up.
@@ -60,7 +64,6 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
   building?.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
   const runtime = await createRuntime(config, log);
   const services: RunningService[] = [];
-  const names = START_ORDER.filter((n) => !opts.only || opts.only.includes(n));
   const env = { ...opts.env };
 
   let webConsole: { url: string; stop(): Promise<void> } | null = null;

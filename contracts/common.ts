@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent, type PayloadOf } from '#platform/messaging/contract.js';
+import { defineCommand, defineEvent, type PayloadOf } from '#platform/messaging/contract.js';
 import type { Envelope } from '#platform/messaging/envelope.js';
 import type { UserFeed } from '#platform/messaging/user-feed.js';
 import { moneyString } from '#contracts/money.js';
@@ -90,5 +90,37 @@ export const LedgerPosted = defineEvent({
     referenceId: z.uuid(),
     postingKind: postingKindSchema,
     journalId: z.uuid(),
+  }),
+});
+
+/**
+ * The organization of the platform's own messages and mails (sign-up links, the notice that
+ * someone tried an address): none of the tenants' (the nil UUID, which no organization has).
+ */
+export const PLATFORM_ORGANIZATION_ID = '00000000-0000-0000-0000-000000000000';
+
+/** Mail the person signing up the link that proves their address and creates the organization. */
+export const SendSignUpLink = defineCommand({
+  type: 'notification.send-sign-up-link',
+  version: 1,
+  target: 'notification',
+  schema: z.object({
+    email: z.email(),
+    name: z.string().min(1),
+    organizationName: z.string().min(1),
+    link: z.url(),
+    expiresAt: z.iso.datetime(),
+  }),
+});
+
+/** Tell the owner of an address that someone tried to sign up with it (no link: nothing to click). */
+export const SendSignUpAttempted = defineCommand({
+  type: 'notification.send-sign-up-attempted',
+  version: 1,
+  target: 'notification',
+  schema: z.object({
+    email: z.email(),
+    name: z.string().min(1),
+    attemptedAt: z.iso.datetime(),
   }),
 });

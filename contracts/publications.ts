@@ -1,4 +1,5 @@
 import type { MessageContract } from '#platform/messaging/contract.js';
+import { SendSignUpAttempted, SendSignUpLink } from '#contracts/common.js';
 import { SendInvoiceEmail, SendPaymentReminder } from '#contracts/sales.js';
 import { SERVICE_NAMES, type ServiceName } from '#contracts/services.js';
 
@@ -9,6 +10,7 @@ import { SERVICE_NAMES, type ServiceName } from '#contracts/services.js';
  */
 export const COMMAND_SENDERS: Partial<Record<ServiceName, readonly MessageContract[]>> = {
   sales: [SendInvoiceEmail, SendPaymentReminder],
+  common: [SendSignUpLink, SendSignUpAttempted],
 };
 
 /** The service that publishes an event: the first part of its type, when that names a service. */

@@ -6,6 +6,8 @@ import {
   CustomerUpdated,
   LedgerPosted,
   OrganizationRegistered,
+  SendSignUpAttempted,
+  SendSignUpLink,
   UserCreated,
 } from '#contracts/common.js';
 import { SalaryPosted } from '#contracts/payroll.js';
@@ -44,6 +46,8 @@ export const SUBSCRIPTIONS: Record<ServiceName, readonly MessageContract[]> = {
     SalaryPosted,
     SendInvoiceEmail,
     SendPaymentReminder,
+    SendSignUpLink,
+    SendSignUpAttempted,
   ],
   gateway: [],
 };

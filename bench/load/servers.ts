@@ -1,3 +1,4 @@
+import { PRODUCTION_SECRETS } from '../../test/support/secrets.js';
 import {
   BENCH_SETTINGS,
   startPostgres,
@@ -31,6 +32,8 @@ export async function startBenchServers(): Promise<BenchServers> {
     env: (prefix) => ({
       DATABASE_URL: postgres.url,
       AMQP_URL: rabbit.url,
+      // Production mode refuses built-in secrets; the demo password comes from the bench (flowEnv).
+      ...withoutDemoPassword(PRODUCTION_SECRETS),
       DATABASE_PREFIX: prefix,
       SMTP_HOST: '127.0.0.1',
       SMTP_PORT: String(sink.port),
@@ -46,3 +49,11 @@ export async function startBenchServers(): Promise<BenchServers> {
     },
   };
 }
+
+function withoutDemoPassword(secrets: Readonly<Record<string, string>>): Record<string, string> {
+  const { DHANMAN_DEMO_PASSWORD: _demo, ...rest } = secrets;
+  return rest;
+}
+
+/** A demo password production mode accepts (not the public default), for the benches' own runs. */
+export const BENCH_DEMO_PASSWORD = PRODUCTION_SECRETS.DHANMAN_DEMO_PASSWORD!;

@@ -2,22 +2,37 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:c
 
 /**
  * Password hashes with scrypt (memory-hard, built into Node: no native addon to compile or
- * install script to allow). Stored in PHC form, `$scrypt$ln=15,r=8,p=1$<salt>$<hash>`, so the
- * cost can be raised later and old hashes still verify (see `needsRehash`).
+ * install script to allow). Stored in PHC form, `$scrypt$ln=17,r=8,p=1$<salt>$<hash>`, a random
+ * salt per hash, so the cost can be raised later and old hashes still verify (see `needsRehash`).
  */
 export interface ScryptCost {
-  /** log2 of N, the CPU/memory cost (15: 32 MiB and ~50-100 ms per hash on a server core). */
+  /** log2 of N, the CPU/memory cost (17: 128 MiB per hash, and the time that takes). */
   logN: number;
   r: number;
   p: number;
 }
 
-export const DEFAULT_COST: ScryptCost = { logN: 15, r: 8, p: 1 };
+/** The most a stored hash may ask for: bounds the memory a forged hash string could make us spend. */
+const MAX_LOG_N = 20;
+
+/** OWASP's password storage cheat sheet: scrypt with N=2^17, r=8, p=1 at least. */
+export const OWASP_MINIMUM_COST: ScryptCost = { logN: 17, r: 8, p: 1 };
+export const DEFAULT_COST: ScryptCost = OWASP_MINIMUM_COST;
+
+/** True when `cost` is at least OWASP's minimum in every parameter. */
+export const meetsOwaspMinimum = (cost: ScryptCost): boolean =>
+  cost.logN >= OWASP_MINIMUM_COST.logN && cost.r >= OWASP_MINIMUM_COST.r && cost.p >= OWASP_MINIMUM_COST.p;
+
+/** `ln=17,r=8,p=1` (the PHC parameters) as a cost, or undefined when malformed or out of range. */
+export function parseCost(text: string): ScryptCost | undefined {
+  const m = /^ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})$/.exec(text.trim());
+  if (!m) return undefined;
+  const cost = { logN: Number(m[1]), r: Number(m[2]), p: Number(m[3]) };
+  return cost.logN >= 1 && cost.logN <= MAX_LOG_N && cost.r >= 1 && cost.p >= 1 ? cost : undefined;
+}
 
 const KEY_LENGTH = 32;
 const SALT_LENGTH = 16;
-/** The most a stored hash may ask for: bounds the memory a forged hash string could make us spend. */
-const MAX_LOG_N = 20;
 /** Longer passwords are refused rather than hashed (their cost is not the issue; their purpose is). */
 export const MAX_PASSWORD_LENGTH = 1024;
 
@@ -52,7 +67,8 @@ function parse(stored: string): Parsed | undefined {
   return { cost, salt: Buffer.from(m[4]!, 'base64url'), key: Buffer.from(m[5]!, 'base64url') };
 }
 
-let dummy: Promise<string> | undefined;
+/** One per cost: what an unknown account's sign-in is checked against. */
+const dummies = new Map<string, Promise<string>>();
 
 /**
  * True when `password` matches `stored`. With no stored hash (unknown user) it still spends the
@@ -65,7 +81,9 @@ export async function verifyPassword(
 ): Promise<boolean> {
   const parsed = stored ? parse(stored) : undefined;
   if (!parsed || password.length > MAX_PASSWORD_LENGTH) {
-    dummy ??= hashPassword('not a password', cost);
+    const key = `${cost.logN},${cost.r},${cost.p}`;
+    let dummy = dummies.get(key);
+    if (!dummy) dummies.set(key, (dummy = hashPassword('not a password', cost)));
     const fallback = parse(await dummy)!;
     await derive(password.slice(0, MAX_PASSWORD_LENGTH), fallback.salt, fallback.cost);
     return false;

@@ -44,10 +44,6 @@ export const runtimeConfigSchema = z.object({
   AUTH_ISSUER: z.string().min(1).default('dhanman-common'),
   AUTH_AUDIENCE: z.string().min(1).default('dhanman'),
   AUTH_JWKS_URL: env.url(['http', 'https']).optional(),
-  SERVICE_CLIENT_SECRET: z
-    .string()
-    .min(16, 'expected at least 16 characters')
-    .default('dhanman-embedded-service-secret'),
   SHUTDOWN_TIMEOUT_MS: env.int(15_000, 100),
   /** How long a saga runner holds an instance without renewing: how soon another process resumes it after a crash. */
   SAGA_LEASE_MS: env.int(30_000, 100),

@@ -6,6 +6,8 @@ import type { RuntimeConfig } from './runtime-config.js';
 export interface ServiceClientOptions {
   service: string;
   config: RuntimeConfig;
+  /** This service's own client secret (`<NAME>_CLIENT_SECRET`). */
+  clientSecret: string;
   urlOf(target: string): string;
   log: Logger;
   /** Per-target overrides, e.g. an external provider that takes no service token. */
@@ -36,7 +38,7 @@ export function createServiceHttpClient(opts: ServiceClientOptions): HttpClient 
         return `${opts.urlOf('common')}/api/auth/token`;
       },
       clientId: opts.service,
-      clientSecret: config.SERVICE_CLIENT_SECRET,
+      clientSecret: opts.clientSecret,
       timeoutMs: config.HTTP_TIMEOUT_MS,
     }),
     log: opts.log,

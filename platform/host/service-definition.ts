@@ -23,8 +23,11 @@ export interface ServiceDeps {
   log: Logger;
   /** Environment the host was started with (services validate their own variables with loadConfig). */
   env: Record<string, string | undefined>;
-  /** Token issuer and audience every service checks (Common signs with these). */
-  auth: { issuer: string; audience: string; serviceClientSecret: string };
+  /**
+   * Token issuer and audience every service checks (Common signs with these), and a service's
+   * client secret by its name (Common checks every service's; see service-credentials.ts).
+   */
+  auth: { issuer: string; audience: string; clientSecretOf(service: string): string };
   /** The resilient client for calls to other services (and external ones, per `httpTargets`). */
   http: HttpClient;
   /** Base URL of another service or external dependency, by name (from `<NAME>_URL`). */

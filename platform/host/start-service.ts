@@ -18,6 +18,7 @@ import { SagaEngine } from '../sagas/engine.js';
 import { sagaRoutes } from '../sagas/routes.js';
 import { serviceMigrationSources } from './migration-sources.js';
 import { createServiceHttpClient } from './service-client.js';
+import { clientSecretOf } from './service-credentials.js';
 import type { Runtime } from './runtime.js';
 import { portOf, urlOf } from './runtime-config.js';
 import type { ServiceDefinition, ServiceDeps } from './service-definition.js';
@@ -92,6 +93,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
   const http = createServiceHttpClient({
     service: def.name,
     config: runtime.config,
+    clientSecret: clientSecretOf(def.name, env),
     urlOf: urlOfTarget,
     log,
     targets: typeof def.httpTargets === 'function' ? def.httpTargets(env) : def.httpTargets,
@@ -117,7 +119,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
     auth: {
       issuer: runtime.config.AUTH_ISSUER,
       audience: runtime.config.AUTH_AUDIENCE,
-      serviceClientSecret: runtime.config.SERVICE_CLIENT_SECRET,
+      clientSecretOf: (service) => clientSecretOf(service, env),
     },
     http,
     urlOf: urlOfTarget,
@@ -187,6 +189,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
     log,
     auth: { verifier: lazyVerifier },
     ...(db ? { idempotency: { db } } : {}),
+    trustedProxies: security.TRUSTED_PROXIES ?? (runtime.mode === 'embedded' ? ['loopback'] : []),
     security: {
       corsOrigins: security.CORS_ORIGINS,
       connectSources: security.CSP_CONNECT_SOURCES,

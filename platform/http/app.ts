@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { accessLogPlugin } from './access-log.js';
+import { clientAddressPlugin } from './client-address.js';
 import { authenticationPlugin, type AuthOptions } from './authentication.js';
 import { correlationPlugin } from './correlation.js';
 import { corsPlugin } from './cors.js';
@@ -47,6 +48,11 @@ export interface HttpAppOptions {
     connectSources?: readonly string[];
     rateLimits?: Record<RateClass, RateBudget> | false;
   };
+  /**
+   * Peers whose `X-Forwarded-For` is believed (addresses, CIDRs, `loopback`...): the client
+   * address is then the first one no trusted proxy added. Empty or absent: the socket's peer.
+   */
+  trustedProxies?: readonly string[];
   /** Level of the one line logged per answered request (default info). */
   accessLog?: 'info' | 'debug' | false;
 }
@@ -66,6 +72,9 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     genReqId: () => randomUUID(),
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     return503OnClosing: true,
+    ...(opts.trustedProxies && opts.trustedProxies.length > 0
+      ? { trustProxy: [...opts.trustedProxies] }
+      : {}),
     forceCloseConnections: 'idle',
     // Errors Fastify raises before any hook runs (a URL that cannot be decoded): problem+json too.
     frameworkErrors: (err, request, reply) => {
@@ -93,6 +102,8 @@ export function createHttpApp(opts: HttpAppOptions): HttpApp {
     idempotencyEnabled: Boolean(opts.idempotency),
   });
   void root.register(correlationPlugin);
+  // Before the rate limit and sign-in read the client address.
+  if (opts.trustedProxies && opts.trustedProxies.length > 0) void root.register(clientAddressPlugin);
   const security = opts.security ?? {};
   void root.register(securityHeadersPlugin, { connectSources: security.connectSources ?? [] });
   if (security.rateLimits)

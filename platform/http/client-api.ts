@@ -36,7 +36,11 @@ export interface HttpRequest<S extends z.ZodType = z.ZodType> {
   headers?: Record<string, string>;
   /** Makes a POST/PATCH retryable: the target answers a repeat with the first result. */
   idempotencyKey?: string;
-  /** Organization the call is made for (default: the current work context's). */
+  /**
+   * Organization the call is made for (default: the current work context's). Inside a request or
+   * message of one organization, naming another is refused: a service token is only ever for the
+   * organization whose work caused the call.
+   */
   organizationId?: string;
   /** Checks a 2xx JSON body; a body that does not match is a failed call (`invalid-response`). */
   schema?: S;

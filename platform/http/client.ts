@@ -81,7 +81,13 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     req: HttpRequest<S>,
   ): Promise<Answer<S>> => {
     const t = targetOf(targetName);
-    const organizationId = req.organizationId ?? currentContext()?.organizationId;
+    const causing = currentContext()?.organizationId;
+    if (req.organizationId !== undefined && causing !== undefined && req.organizationId !== causing) {
+      throw new Error(
+        `a call for organization ${req.organizationId} from work of organization ${causing}: refused`,
+      );
+    }
+    const organizationId = req.organizationId ?? causing;
     const useToken =
       t.auth && opts.tokens !== undefined && organizationId !== undefined && !req.headers?.authorization;
     const started = performance.now();

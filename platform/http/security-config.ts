@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { env, loadConfig } from '../config/env.js';
+import { isProxyEntry } from './client-address.js';
 
 /** The classes of routes that get their own request budget per caller. */
 export const RATE_CLASSES = ['sign-in', 'writes', 'reads', 'ops'] as const;
@@ -51,6 +52,31 @@ export const securityConfigSchema = z.object({
   RATE_LIMIT_READS: budget('600/60s'),
   RATE_LIMIT_OPS: budget('120/60s'),
   CORS_ORIGINS: origins,
+  /**
+   * Proxies whose X-Forwarded-For is believed: IPs, CIDRs, `loopback`, `linklocal`, `uniquelocal`,
+   * comma-separated, or `none`. Unset: `loopback` in the embedded mode (the console on the same
+   * host), none in production, where the operator names the console's and balancer's addresses.
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined) return undefined;
+      const list = s
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean);
+      if (list.length === 1 && list[0] === 'none') return [];
+      const bad = list.filter((e) => !isProxyEntry(e));
+      if (bad.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected IP addresses, CIDR ranges, loopback, linklocal, uniquelocal or none (not ${bad.join(', ')})`,
+        });
+        return z.NEVER;
+      }
+      return list;
+    }),
   CSP_CONNECT_SOURCES: z
     .string()
     .prefault('http://localhost:* http://127.0.0.1:*')

@@ -1,4 +1,6 @@
 import { ensureSigningKeys } from '#platform/auth/keys.js';
+import { meetsOwaspMinimum } from '#platform/auth/passwords.js';
+import { ConfigError } from '#platform/config/env.js';
 import { dbSigningKeyStore } from '#platform/auth/db-key-store.js';
 import { createServiceTokenIssuer } from '#platform/auth/service-tokens.js';
 import { createTokenSigner } from '#platform/auth/signer.js';
@@ -29,6 +31,11 @@ export const commonService: ServiceDefinition = {
       ...(config.AUTH_KEY_ENCRYPTION_KEY ? { encryptionKey: config.AUTH_KEY_ENCRYPTION_KEY } : {}),
       encryptionKeyName: KEY_ENCRYPTION_KEY_VARIABLE,
     });
+    if (deps.db.kind === 'postgres' && !meetsOwaspMinimum(config.PASSWORD_HASH_COST)) {
+      throw new ConfigError([
+        'PASSWORD_HASH_COST: below OWASP’s minimum (ln=17,r=8,p=1); only the embedded mode may go lower',
+      ]);
+    }
     if (!config.AUTH_KEY_ENCRYPTION_KEY && deps.db.kind === 'postgres') {
       deps.log.warn(
         `signing keys are stored in the clear: set ${KEY_ENCRYPTION_KEY_VARIABLE} to seal them (openssl rand -base64 32)`,
@@ -45,7 +52,7 @@ export const commonService: ServiceDefinition = {
     });
     const serviceTokens = createServiceTokenIssuer({
       signer,
-      clients: serviceClients(deps.auth.serviceClientSecret),
+      clients: serviceClients(deps.auth.clientSecretOf),
       ttlSeconds: config.SERVICE_TOKEN_TTL_SECONDS,
     });
     authRoutes(app, { db: deps.db, keys, signer, serviceTokens, config });
@@ -55,5 +62,8 @@ export const commonService: ServiceDefinition = {
     ledgerRoutes(app, deps);
   },
   handlers: (deps) => ledgerHandlers(deps.bus),
-  seed: (deps) => seedCommon(deps.db, deps.bus, loadAuthConfig(deps.env).DHANMAN_DEMO_PASSWORD),
+  seed: (deps) => {
+    const config = loadAuthConfig(deps.env);
+    return seedCommon(deps.db, deps.bus, config.DHANMAN_DEMO_PASSWORD, config.PASSWORD_HASH_COST);
+  },
 };

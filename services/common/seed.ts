@@ -1,4 +1,4 @@
-import { hashPassword } from '#platform/auth/passwords.js';
+import { hashPassword, type ScryptCost } from '#platform/auth/passwords.js';
 import type { Db } from '#platform/data/db.js';
 import type { Bus } from '#platform/messaging/bus.js';
 import { CustomerCreated } from '#contracts/common.js';
@@ -19,25 +19,26 @@ import { addOperator } from './operators/add.js';
  * DHANMAN_DEMO_PASSWORD) and the residents as customers, with their events; and the platform's demo
  * operator (in no organization). Safe on every start.
  */
-export async function seedCommon(db: Db, bus: Bus, demoPassword: string): Promise<void> {
+export async function seedCommon(db: Db, bus: Bus, demoPassword: string, cost: ScryptCost): Promise<void> {
   const org = DEMO_ORGANIZATION.id;
   const missingUsers: Array<(typeof DEMO_USERS)[number]> = [];
   for (const u of DEMO_USERS) if (!(await userByEmail(db, u.email))) missingUsers.push(u);
-  // One hash for all demo users: they share the demo password, and hashing is deliberately slow.
-  const demoHash = missingUsers.length > 0 ? await hashPassword(demoPassword) : '';
+  // A salt (so a hash) per user, though they share the demo password: one cracked hash must not
+  // open every account. Hashed side by side; each is deliberately slow.
+  const hashes = await Promise.all(missingUsers.map(() => hashPassword(demoPassword, cost)));
   await db.transaction(async (tx) => {
     await registerOrganization(tx, bus, {
       id: org,
       name: DEMO_ORGANIZATION.name,
       companies: [{ id: DEMO_COMPANY.id, name: DEMO_COMPANY.name }],
     });
-    for (const u of missingUsers) {
+    for (const [i, u] of missingUsers.entries()) {
       await registerUser(tx, bus, org, [DEMO_COMPANY.id], {
         id: u.id,
         email: u.email,
         name: u.name,
         roles: [...u.roles],
-        passwordHash: demoHash,
+        passwordHash: hashes[i]!,
       });
     }
     for (const r of DEMO_RESIDENTS) {
@@ -68,7 +69,7 @@ export async function seedCommon(db: Db, bus: Bus, demoPassword: string): Promis
     id: DEMO_OPERATOR.id,
     email: DEMO_OPERATOR.email,
     name: DEMO_OPERATOR.name,
-    passwordHash: () => hashPassword(demoPassword),
+    passwordHash: () => hashPassword(demoPassword, cost),
     grantedBy: 'demo seed',
   });
 }

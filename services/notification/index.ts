@@ -14,6 +14,7 @@ import { payslipMailHandlers } from './payslips/handlers.js';
 import { purchaseOrderMailHandlers } from './purchase-orders/handlers.js';
 import { replicaHandlers } from './replicas/handlers.js';
 import { seedNotification } from './seed.js';
+import { signUpMailHandlers } from './sign-up/handlers.js';
 
 /**
  * What one running instance's routes and handlers share: its mail transport and the operator's
@@ -61,6 +62,7 @@ export const notificationService: ServiceDefinition = {
       ...paymentMailHandlers(mailer),
       ...purchaseOrderMailHandlers(mailer),
       ...payslipMailHandlers(mailer),
+      ...signUpMailHandlers(mailer),
     ];
   },
   seed: (deps) => seedNotification(deps.db),

@@ -6,6 +6,7 @@ import type { Db } from '#platform/data/db.js';
 import { DEFAULT_DEMO_PASSWORD } from '#contracts/demo.js';
 import { uniqueName } from '../harness/unique-name.js';
 import { isolatedAmqpUrl } from './broker.js';
+import { PRODUCTION_SECRETS } from './secrets.js';
 
 export type Mode = 'embedded' | 'distributed';
 
@@ -33,6 +34,8 @@ export interface TestSystem extends System {
   mode: Mode;
   /** The environment the system was started with (URLs of the servers, database prefix...). */
   env: Record<string, string | undefined>;
+  /** The demo users' password: the public default embedded, a random one on PostgreSQL + RabbitMQ. */
+  demoPassword: string;
   /** Signs in a demo user (or any user) at Common and returns the bearer token. */
   login(email: string, password?: string): Promise<string>;
 }
@@ -58,10 +61,15 @@ export async function startTestSystem(opts: TestSystemOptions): Promise<TestSyst
   };
   delete env.DATABASE_URL;
   delete env.AMQP_URL;
+  // Embedded only: hashing at OWASP's cost (128 MiB, about a second here) for every test sign-in
+  // would cost minutes; production (PostgreSQL + RabbitMQ) refuses anything cheaper.
+  if (opts.mode === 'embedded') env.PASSWORD_HASH_COST = 'ln=12,r=8,p=1';
   if (opts.mode === 'distributed') {
     env.DATABASE_URL = inject('databaseUrl');
     env.AMQP_URL = await isolatedAmqpUrl();
     env.DATABASE_PREFIX = uniqueName('t');
+    // Production mode: every secret real (the demo users' password included).
+    Object.assign(env, PRODUCTION_SECRETS);
   }
   Object.assign(env, opts.env);
   const system = await startSystem({
@@ -75,7 +83,8 @@ export async function startTestSystem(opts: TestSystemOptions): Promise<TestSyst
     ...system,
     mode: opts.mode,
     env,
-    async login(email, password = DEFAULT_DEMO_PASSWORD) {
+    demoPassword: env.DHANMAN_DEMO_PASSWORD ?? DEFAULT_DEMO_PASSWORD,
+    async login(email, password = env.DHANMAN_DEMO_PASSWORD ?? DEFAULT_DEMO_PASSWORD) {
       const res = await fetch(`${system.url('common')}/api/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

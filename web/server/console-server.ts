@@ -1,6 +1,7 @@
 import fastifyHttpProxy from '@fastify/http-proxy';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance } from 'fastify';
+import { isIP } from 'node:net';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { DIST } from './build.js';
 
 export interface ConsoleOptions {
@@ -8,6 +9,11 @@ export interface ConsoleOptions {
   port: number;
   /** Where each service answers, by name (`/svc/<name>/...` goes there). */
   services: Record<string, string>;
+  /**
+   * Proxies in front of the console whose X-Forwarded-For it believes (none by default: the
+   * console is the edge, and what a browser sends in that header is not passed on).
+   */
+  trustedProxies?: readonly string[];
 }
 
 export interface RunningConsole {
@@ -19,14 +25,27 @@ export interface RunningConsole {
 /**
  * Serves the built console and passes `/svc/<service>/*` on to that service unchanged (the
  * user's token included), so the browser talks to one origin and each service still checks every
- * call itself. The console holds no data and no secret of its own.
+ * call itself. The console holds no data and no secret of its own. It tells the services who the
+ * client is (X-Forwarded-For), so their sign-in throttling and rate limits count people, not the
+ * console; the services believe it only from the proxies they trust (TRUSTED_PROXIES).
  */
 export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole> {
-  const app = Fastify({ logger: false });
+  const trusted = opts.trustedProxies ?? [];
+  const app = Fastify({ logger: false, ...(trusted.length > 0 ? { trustProxy: [...trusted] } : {}) });
   for (const [name, upstream] of Object.entries(opts.services)) {
     // The payment gateway is a provider, not a service of the console: never reachable through it.
     if (name === 'gateway') continue;
-    await app.register(fastifyHttpProxy, { upstream, prefix: `/svc/${name}`, rewritePrefix: '' });
+    await app.register(fastifyHttpProxy, {
+      upstream,
+      prefix: `/svc/${name}`,
+      rewritePrefix: '',
+      replyOptions: {
+        rewriteRequestHeaders: (request, headers) => ({
+          ...headers,
+          'x-forwarded-for': forwardedFor(request),
+        }),
+      },
+    });
   }
   // The build's gzip copies go to browsers that accept them (build.ts writes them).
   // `index` as a list: with `preCompressed`, @fastify/static 8 finds a directory's index only in a list.
@@ -45,4 +64,14 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
   });
   const address = await app.listen({ host: opts.host, port: opts.port });
   return { url: address, app, stop: () => app.close() };
+}
+
+/**
+ * The chain to pass on: what trusted proxies in front said, then the peer; anything an untrusted
+ * peer wrote in the header itself is dropped.
+ */
+function forwardedFor(request: Pick<FastifyRequest, 'ips' | 'ip'>): string {
+  // With no trusted proxy Fastify has no `ips`; `ip` is then the socket's peer.
+  const chain = request.ips ? [...request.ips].reverse() : [request.ip];
+  return chain.filter((a) => isIP(a) !== 0).join(', ');
 }

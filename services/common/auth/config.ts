@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OWASP_MINIMUM_COST, parseCost } from '#platform/auth/passwords.js';
 import { env, loadConfig } from '#platform/config/env.js';
 
 export const KEY_ENCRYPTION_KEY_VARIABLE = 'AUTH_KEY_ENCRYPTION_KEY';
@@ -42,6 +43,22 @@ export const authConfigSchema = z.object({
   /** How long a lock lasts (seconds); the count starts over afterwards. */
   SIGN_IN_LOCK_SECONDS: env.int(900, 1),
   SERVICE_TOKEN_TTL_SECONDS: env.int(300, 30),
+  /**
+   * scrypt's parameters for new hashes (older ones are rehashed at their next sign-in). Below
+   * OWASP's minimum only in the embedded mode (the tests' speed); production refuses it.
+   */
+  PASSWORD_HASH_COST: z
+    .string()
+    .default(`ln=${OWASP_MINIMUM_COST.logN},r=${OWASP_MINIMUM_COST.r},p=${OWASP_MINIMUM_COST.p}`)
+    .transform((value, ctx) => {
+      const cost = parseCost(value);
+      if (cost) return cost;
+      ctx.addIssue({
+        code: 'custom',
+        message: 'expected ln=<log2 N, at most 20>,r=<r>,p=<p>, e.g. ln=17,r=8,p=1',
+      });
+      return z.NEVER;
+    }),
   DHANMAN_DEMO_PASSWORD: z.string().min(8, 'expected at least 8 characters').default('dhanman-demo'),
   [KEY_ENCRYPTION_KEY_VARIABLE]: keyEncryptionKey,
 });

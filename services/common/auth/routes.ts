@@ -135,19 +135,31 @@ export function authRoutes(app: HttpApp, deps: AuthRouteDeps): void {
       schema: {
         tags: ['auth'],
         summary: 'Client credentials: a service’s token for one organization',
+        description:
+          'Each service has a secret of its own. `permissions` narrows the token to some of what the client holds; asking for more answers 403.',
         body: z.object({
           grantType: z.literal('client_credentials'),
           clientId: z.string().min(1).max(100),
           clientSecret: z.string().min(1).max(500),
           organizationId: z.uuid(),
+          permissions: z
+            .array(z.string().regex(/^[a-z-]+:[a-z-]+$/, 'expected resource:action'))
+            .min(1)
+            .max(50)
+            .optional(),
         }),
         response: { 200: tokenSchema },
       },
       config: { public: true, rateClass: 'sign-in' },
     },
     async (request) => {
-      const { clientId, clientSecret, organizationId } = request.body;
-      return deps.serviceTokens.issue({ clientId, clientSecret, organizationId });
+      const { clientId, clientSecret, organizationId, permissions } = request.body;
+      return deps.serviceTokens.issue({
+        clientId,
+        clientSecret,
+        organizationId,
+        ...(permissions ? { permissions } : {}),
+      });
     },
   );
 }

@@ -16,11 +16,14 @@ export const SERVICE_PERMISSIONS: Readonly<Record<string, readonly Permission[]>
   gateway: [],
 };
 
-/** Every service is a client, by its name, with the deployment's service client secret. */
-export function serviceClients(secret: string): ServiceClient[] {
+/**
+ * Every service is a client, by its name, with a secret of its own (`<NAME>_CLIENT_SECRET`): a
+ * stolen Notification secret cannot ask as Sales, and gets no permission at all.
+ */
+export function serviceClients(secretOf: (service: string) => string): ServiceClient[] {
   return SERVICE_NAMES.map((name) => ({
     clientId: name,
-    secret,
+    secret: secretOf(name),
     permissions: [...(SERVICE_PERMISSIONS[name] ?? [])],
   }));
 }

@@ -8,7 +8,7 @@ import { userByEmail, type UserRecord } from '../organizations/store.js';
 import type { AuthConfig } from './config.js';
 import { permissionsFor } from './roles.js';
 import { startSession, type IssuedRefreshToken } from './sessions.js';
-import { lockedFor, recordFailure, recordLocked, recordSuccess } from './throttle.js';
+import { claimAttempt, recordFailure, recordLocked, recordSuccess } from './throttle.js';
 
 export interface SignInDeps {
   db: Db;
@@ -45,7 +45,8 @@ export const accessTokenFor = (signer: TokenSigner, user: UserRecord): Promise<S
 
 /**
  * Email and password from a client address give an access token and the first refresh token of
- * a new session. Locked accounts and addresses get a 429 before the password is looked at;
+ * a new session. Each attempt is counted first, atomically; locked accounts and addresses get a
+ * 429 before the password is looked at;
  * wrong credentials a 401 (held back once an account keeps failing); neither says whether the
  * email belongs to anyone.
  */
@@ -56,23 +57,27 @@ export async function signIn(
   const { db, config } = deps;
   const attempt = { email: input.email, address: input.address };
   const user = await userByEmail(db, input.email);
-  const lock = await lockedFor(db, attempt);
-  if (lock) {
-    await recordLocked(db, { ...attempt, ...(user ? { userId: user.id } : {}) }, lock.scope);
-    throw tooManySignIns(lock.seconds);
+  // Counted before the password is checked: parallel guesses each take a place in the count.
+  const claimed = await claimAttempt(db, attempt, config);
+  if (claimed.lock) {
+    await recordLocked(db, { ...attempt, ...(user ? { userId: user.id } : {}) }, claimed.lock.scope);
+    throw tooManySignIns(claimed.lock.seconds);
   }
+  const cost = config.PASSWORD_HASH_COST;
   // verifyPassword spends the same time for unknown users: timing tells nothing.
-  const ok = await verifyPassword(input.password, user?.active ? user.passwordHash : null);
+  const ok = await verifyPassword(input.password, user?.active ? user.passwordHash : null, cost);
   if (!user || !user.active || !ok) {
-    const holdMs = await recordFailure(db, { ...attempt, ...(user ? { userId: user.id } : {}) }, config);
+    const failed = { ...attempt, ...(user ? { userId: user.id } : {}) };
+    const holdMs = await recordFailure(db, failed, claimed.accountFailures, config);
     if (holdMs > 0) await sleep(holdMs);
     throw unauthorized('Wrong email or password.');
   }
   await recordSuccess(db, attempt);
-  if (needsRehash(user.passwordHash)) {
+  // A hash made with weaker parameters (the demo users' old shared-salt ones among them) is replaced now.
+  if (needsRehash(user.passwordHash, cost)) {
     await db.query('UPDATE app_user SET password_hash = $2 WHERE id = $1', [
       user.id,
-      await hashPassword(input.password),
+      await hashPassword(input.password, cost),
     ]);
   }
   const access = await accessTokenFor(deps.signer, user);

@@ -5,8 +5,10 @@ import type { AuthConfig } from './config.js';
 /**
  * Sign-in throttling (OWASP authentication cheat sheet): failures are counted per account (the
  * email asked for, existing or not, so the answers cannot tell which exist) and per client
- * address. Past SIGN_IN_SLOW_AFTER an account's answers slow down; at the lock thresholds the key
- * is locked for SIGN_IN_LOCK_SECONDS and sign-ins answer 429 without checking the password.
+ * address. Each attempt is counted before its password is checked (claimAttempt), so parallel
+ * guesses cannot outrun the lock. Past SIGN_IN_SLOW_AFTER an account's answers slow down; past the
+ * lock thresholds the key is locked for SIGN_IN_LOCK_SECONDS and sign-ins answer 429 without
+ * checking the password.
  */
 export type ThrottlePolicy = Pick<
   AuthConfig,
@@ -38,61 +40,98 @@ export interface Attempt {
 const accountKey = (email: string) => `account:${email.trim().toLowerCase()}`;
 const addressKey = (address: string) => `address:${address}`;
 
-/** Seconds until the attempt may be made again when its account or address is locked, else undefined. */
-export async function lockedFor(
-  db: Db,
-  attempt: Attempt,
-): Promise<{ seconds: number; scope: string } | undefined> {
-  const { rows } = await db.query<{ key: string; seconds: string }>(
-    `SELECT key, ceil(extract(epoch FROM locked_until - now()))::text AS seconds
-       FROM sign_in_throttle WHERE key = ANY($1) AND locked_until > now()`,
-    [[accountKey(attempt.email), addressKey(attempt.address)]],
-  );
-  if (rows.length === 0) return undefined;
-  const seconds = Math.max(1, ...rows.map((r) => Number(r.seconds)));
-  return { seconds, scope: rows.length > 1 ? 'both' : rows[0]!.key.split(':')[0]! };
+export interface Claimed {
+  /** Set when the account or the address is locked: refuse without checking the password. */
+  lock?: { seconds: number; scope: string };
+  /** The account's failures in the window, this attempt included. */
+  accountFailures: number;
 }
 
-async function countFailure(db: Db, key: string, lockAfter: number, policy: ThrottlePolicy): Promise<number> {
-  const { rows } = await db.query<{ failures: number }>(
-    `INSERT INTO sign_in_throttle (key, failures, window_started_at) VALUES ($1, 1, now())
+interface Counted {
+  failures: number;
+  locked: boolean;
+  seconds: number;
+  justLocked: boolean;
+}
+
+/**
+ * Counts this attempt as a failure of `key` before the password is checked, in one statement that
+ * also says whether the key is locked: parallel guesses each take a number, and only the first
+ * `lockAfter` get a password check. Past them the key locks; while locked nothing more is counted.
+ * A lock that ran out starts the count over, as does a window that ran out.
+ */
+async function claim(db: Db, key: string, lockAfter: number, policy: ThrottlePolicy): Promise<Counted> {
+  const { rows } = await db.query<{
+    failures: number;
+    locked: boolean;
+    seconds: number;
+    just_locked: boolean;
+  }>(
+    `INSERT INTO sign_in_throttle AS t (key, failures, window_started_at) VALUES ($1, 1, now())
      ON CONFLICT (key) DO UPDATE SET
-       failures = CASE WHEN sign_in_throttle.window_started_at < now() - $2 * interval '1 second'
-                       THEN 1 ELSE sign_in_throttle.failures + 1 END,
-       window_started_at = CASE WHEN sign_in_throttle.window_started_at < now() - $2 * interval '1 second'
-                                THEN now() ELSE sign_in_throttle.window_started_at END
-     RETURNING failures`,
-    [key, policy.SIGN_IN_WINDOW_SECONDS],
+       failures = CASE WHEN t.locked_until > now() THEN t.failures
+                       WHEN t.locked_until IS NOT NULL OR t.window_started_at < now() - $2 * interval '1 second' THEN 1
+                       ELSE t.failures + 1 END,
+       window_started_at = CASE WHEN t.locked_until > now() THEN t.window_started_at
+                                WHEN t.locked_until IS NOT NULL OR t.window_started_at < now() - $2 * interval '1 second' THEN now()
+                                ELSE t.window_started_at END,
+       locked_until = CASE WHEN t.locked_until > now() THEN t.locked_until
+                           WHEN t.locked_until IS NULL AND t.window_started_at >= now() - $2 * interval '1 second'
+                                AND t.failures + 1 > $3 THEN now() + $4 * interval '1 second'
+                           ELSE NULL END
+     RETURNING failures,
+               coalesce(locked_until > now(), false) AS locked,
+               coalesce(ceil(extract(epoch FROM locked_until - now())), 0)::int AS seconds,
+               coalesce(locked_until = now() + $4 * interval '1 second', false) AS just_locked`,
+    [key, policy.SIGN_IN_WINDOW_SECONDS, lockAfter, policy.SIGN_IN_LOCK_SECONDS],
   );
-  const failures = rows[0]!.failures;
-  if (failures >= lockAfter) {
-    // Locked, and counting starts over: after the lock lapses the next sign-in gets a fair try.
-    await db.query(
-      `UPDATE sign_in_throttle SET locked_until = now() + $2 * interval '1 second', failures = 0,
-              window_started_at = now() WHERE key = $1`,
-      [key, policy.SIGN_IN_LOCK_SECONDS],
-    );
-    signInMetrics.locks.inc({ scope: key.split(':')[0]! });
-  }
-  return failures;
+  const row = rows[0]!;
+  return { failures: row.failures, locked: row.locked, seconds: row.seconds, justLocked: row.just_locked };
 }
 
-/** Counts a failed sign-in for its account and address; returns how long to hold the answer (ms). */
+/** Gives back a counted attempt that turned out not to be a failure (refused for the other key, or right). */
+async function giveBack(db: Db, key: string): Promise<void> {
+  await db.query(
+    `UPDATE sign_in_throttle SET failures = greatest(failures - 1, 0)
+      WHERE key = $1 AND (locked_until IS NULL OR locked_until <= now())`,
+    [key],
+  );
+}
+
+/**
+ * Takes this attempt's place in its account's and address's counts, before any password check,
+ * and says whether either is locked (then the attempt is refused and counted nowhere).
+ */
+export async function claimAttempt(db: Db, attempt: Attempt, policy: ThrottlePolicy): Promise<Claimed> {
+  const account = await claim(db, accountKey(attempt.email), policy.SIGN_IN_ACCOUNT_LOCK_AFTER, policy);
+  if (account.justLocked) signInMetrics.locks.inc({ scope: 'account' });
+  if (account.locked)
+    return {
+      lock: { seconds: Math.max(1, account.seconds), scope: 'account' },
+      accountFailures: account.failures,
+    };
+  const address = await claim(db, addressKey(attempt.address), policy.SIGN_IN_ADDRESS_LOCK_AFTER, policy);
+  if (address.justLocked) signInMetrics.locks.inc({ scope: 'address' });
+  if (address.locked) {
+    await giveBack(db, accountKey(attempt.email));
+    return {
+      lock: { seconds: Math.max(1, address.seconds), scope: 'address' },
+      accountFailures: account.failures,
+    };
+  }
+  return { accountFailures: account.failures };
+}
+
+/** A failed sign-in (already counted by claimAttempt): recorded; returns how long to hold the answer (ms). */
 export async function recordFailure(
   db: Db,
   attempt: Attempt & { userId?: string },
+  accountFailures: number,
   policy: ThrottlePolicy,
 ): Promise<number> {
   signInMetrics.failed.inc();
   await recordEvent(db, attempt, 'failed');
-  const account = await countFailure(
-    db,
-    accountKey(attempt.email),
-    policy.SIGN_IN_ACCOUNT_LOCK_AFTER,
-    policy,
-  );
-  await countFailure(db, addressKey(attempt.address), policy.SIGN_IN_ADDRESS_LOCK_AFTER, policy);
-  const beyond = account - policy.SIGN_IN_SLOW_AFTER + 1;
+  const beyond = accountFailures - policy.SIGN_IN_SLOW_AFTER + 1;
   return beyond > 0 ? Math.min(MAX_SLOW_DOWN_MS, beyond * policy.SIGN_IN_SLOW_DELAY_MS) : 0;
 }
 
@@ -105,9 +144,13 @@ export async function recordLocked(
   await recordEvent(db, attempt, 'locked');
 }
 
-/** A successful sign-in clears its account's count (not its address's: one good account must not reset a guesser). */
+/**
+ * A successful sign-in clears its account's count and gives back the address's one attempt (not
+ * the address's whole count: one good account must not reset a guesser).
+ */
 export async function recordSuccess(db: Db, attempt: Attempt): Promise<void> {
   await db.query('DELETE FROM sign_in_throttle WHERE key = $1', [accountKey(attempt.email)]);
+  await giveBack(db, addressKey(attempt.address));
 }
 
 async function recordEvent(db: Db, attempt: Attempt & { userId?: string }, outcome: 'failed' | 'locked') {

@@ -10,7 +10,8 @@ import { runWrite } from '#platform/http/write.js';
 import type { Bus } from '#platform/messaging/bus.js';
 import { PERMISSIONS, ROLES } from '#contracts/permissions.js';
 import { addUser } from './add-user.js';
-import { signUp } from './sign-up.js';
+import { loadSignUpSettings } from './config.js';
+import { hashSignUpPassword, requestSignUp, verifySignUp } from './sign-up.js';
 import { companiesOf, userById } from './store.js';
 
 const password = z.string().min(8, 'at least 8 characters').max(1024);
@@ -24,18 +25,24 @@ const userView = z.object({
 });
 
 /**
- * Sign-up of a new organization (with its first company and admin) and user management inside an
- * organization. Sign-up is public: a society registers itself.
+ * Sign-up of a new organization (with its first company and admin, once the mailed link is used)
+ * and user management inside an organization. Sign-up is public: a society registers itself.
  */
-export function organizationRoutes(app: HttpApp, deps: { db: Db; bus: Bus }): void {
+export function organizationRoutes(
+  app: HttpApp,
+  deps: { db: Db; bus: Bus; env: Record<string, string | undefined> },
+): void {
   const { db, bus } = deps;
 
+  const settings = loadSignUpSettings(deps.env);
   app.post(
     '/api/organizations',
     {
       schema: {
         tags: ['organizations'],
-        summary: 'Register an organization with its first company and admin user',
+        summary: 'Sign up an organization: mails its admin a link that creates it',
+        description:
+          'Public. Always 202 `{status: "verification-sent"}`, whether or not the address has an account: a new address gets a one-time link (valid SIGN_UP_LINK_TTL_SECONDS, 24 h by default) to `POST /api/organizations/verify`; the owner of a known address gets a mail that someone tried it. Nothing is created until the link is used.',
         body: z.object({
           name: z.string().trim().min(1).max(200),
           companyName: z.string().trim().min(1).max(200),
@@ -46,32 +53,35 @@ export function organizationRoutes(app: HttpApp, deps: { db: Db; bus: Bus }): vo
             .optional(),
           admin: z.object({ email: z.email().max(320), name: z.string().trim().min(1).max(200), password }),
         }),
+        response: { 202: z.object({ status: z.literal('verification-sent') }) },
+      },
+      config: { public: true },
+    },
+    async (request, reply) => {
+      const passwordHash = await hashSignUpPassword(request.body, settings);
+      const { body } = await runWrite(deps, request, requestSignUp(request.body, passwordHash, settings));
+      return reply.code(202).send(body);
+    },
+  );
+
+  app.post(
+    '/api/organizations/verify',
+    {
+      schema: {
+        tags: ['organizations'],
+        summary: 'Use a mailed sign-up link: creates the organization, its first company and admin',
+        description:
+          'Public. Works once per link: a used, expired or unknown token answers 400 and creates nothing.',
+        body: z.object({
+          token: z.string().regex(/^[\w-]{20,200}$/, 'expected the token from the mailed link'),
+        }),
         response: { 201: z.object({ organizationId: z.uuid(), companyId: z.uuid(), userId: z.uuid() }) },
       },
       config: { public: true },
     },
     async (request, reply) => {
-      const body = request.body;
-      const passwordHash = await hashPassword(body.admin.password);
-      const { body: ids } = await runWrite(
-        deps,
-        request,
-        signUp(bus, {
-          organizationId: randomUUID(),
-          companyId: randomUUID(),
-          companyName: body.companyName,
-          name: body.name,
-          ...(body.timeZone ? { timeZone: body.timeZone } : {}),
-          admin: {
-            id: randomUUID(),
-            email: body.admin.email,
-            name: body.admin.name,
-            roles: ['admin'],
-            passwordHash,
-          },
-        }),
-      );
-      return reply.code(201).send(ids);
+      const { body } = await runWrite(deps, request, verifySignUp(bus, request.body.token));
+      return reply.code(201).send(body);
     },
   );
 
@@ -98,7 +108,7 @@ export function organizationRoutes(app: HttpApp, deps: { db: Db; bus: Bus }): vo
       const companies = request.body.companies ?? own;
       const foreign = companies.filter((c) => !own.includes(c));
       if (foreign.length > 0) throw notFound(`company ${foreign[0]} does not exist`);
-      const passwordHash = await hashPassword(request.body.password);
+      const passwordHash = await hashPassword(request.body.password, settings.cost);
       const { email, name, roles } = request.body;
       const add = addUser(bus, principal.organizationId, companies, {
         id: randomUUID(),

@@ -16,6 +16,15 @@ export const mailConfigSchema = z.object({
     .min(3)
     .regex(/@/, 'expected an email address, e.g. "Dhanman <no-reply@example.org>"')
     .default('Dhanman <no-reply@dhanman.local>'),
+  /**
+   * STARTTLS required before the password is sent. Unset: required whenever SMTP_USER is set (a
+   * password must not cross the network in the clear); `false` is the explicit opt-out (a relay
+   * on the same host).
+   */
+  SMTP_REQUIRE_TLS: z
+    .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
+    .transform((s) => s === 'true' || s === '1')
+    .optional(),
   SMTP_POOL_SIZE: env.int(5, 1),
   SMTP_TIMEOUT_MS: env.int(10_000, 1),
 });

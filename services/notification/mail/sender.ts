@@ -46,6 +46,8 @@ function smtpSender(config: MailConfig, host: string): SmtpSender {
     host,
     port: config.SMTP_PORT,
     secure: config.SMTP_SECURE,
+    // With credentials, no plain-text fallback: nodemailer fails the send if STARTTLS is not offered.
+    requireTLS: config.SMTP_REQUIRE_TLS ?? Boolean(config.SMTP_USER),
     pool: true,
     maxConnections: config.SMTP_POOL_SIZE,
     maxMessages: Infinity,

@@ -13,6 +13,8 @@ export const TEMPLATE_NAMES = [
   'po-approved',
   'po-rejected',
   'payslip',
+  'sign-up-link',
+  'sign-up-attempted',
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
@@ -47,6 +49,8 @@ export interface TemplateData {
   'po-approved': Common & { po: PoFacts };
   'po-rejected': Common & { po: PoFacts };
   payslip: Common & { payslip: { period: string; netPay: string; gross?: string; deductions?: string } };
+  'sign-up-link': Common & { signUp: { organizationName: string; link: string; expiresAt: string } };
+  'sign-up-attempted': Common & { attempt: { at: string } };
 }
 
 export interface RenderedMail {

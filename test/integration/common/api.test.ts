@@ -1,3 +1,4 @@
+import { clientSecretOf } from '#platform/host/service-credentials.js';
 import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,7 +57,7 @@ describe('Common over HTTP (embedded)', () => {
     const organizationId = '0b6f1d1e-8f3a-4c56-9a21-5d0c7e1a0001';
     const body = { grantType: 'client_credentials', clientId: 'sales', organizationId };
     const good = await api('common', 'POST', '/api/auth/token', {
-      body: { ...body, clientSecret: system.env.SERVICE_CLIENT_SECRET ?? 'dhanman-embedded-service-secret' },
+      body: { ...body, clientSecret: clientSecretOf('sales', system.env) },
     });
     expect(good.status).toBe(200);
     expect(decodeJwt(good.body.accessToken)).toMatchObject({
@@ -68,6 +69,28 @@ describe('Common over HTTP (embedded)', () => {
       body: { ...body, clientSecret: 'guess-guess-guess' },
     });
     expect(bad.status).toBe(401);
+    // Each service has its own credential: Notification's cannot ask as Sales.
+    const notificationSecret = clientSecretOf('notification', system.env);
+    const asSales = await api('common', 'POST', '/api/auth/token', {
+      body: { ...body, clientSecret: notificationSecret },
+    });
+    expect(asSales.status).toBe(401);
+    // Nor get a permission it was not granted; Sales may narrow its own token.
+    const beyond = await api('common', 'POST', '/api/auth/token', {
+      body: {
+        ...body,
+        clientId: 'notification',
+        clientSecret: notificationSecret,
+        permissions: ['customers:write'],
+      },
+    });
+    expect(beyond.status).toBe(403);
+    expect(beyond.body.detail).toContain('customers:write');
+    const narrowed = await api('common', 'POST', '/api/auth/token', {
+      body: { ...body, clientSecret: clientSecretOf('sales', system.env), permissions: ['customers:read'] },
+    });
+    expect(narrowed.status).toBe(200);
+    expect(decodeJwt(narrowed.body.accessToken).permissions).toEqual(['customers:read']);
   });
 
   it('pages through customers with a cursor, in creation order, without repeats', async () => {

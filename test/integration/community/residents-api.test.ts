@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_RESIDENTS } from '#contracts/demo.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 import { apiOf } from '../../support/api.js';
+import { signUpOrganization } from '../../support/sign-up.js';
 
 /** Community's residents over HTTP: reading one, paging the active ones, who may, and whose. */
 describe('Community residents over HTTP (embedded)', () => {
@@ -12,7 +13,7 @@ describe('Community residents over HTTP (embedded)', () => {
   const movedOut = DEMO_RESIDENTS[4];
 
   beforeAll(async () => {
-    system = await startTestSystem({ mode: 'embedded', only: ['common', 'community'] });
+    system = await startTestSystem({ mode: 'embedded', only: ['common', 'community', 'notification'] });
     api = apiOf(system);
     admin = await system.login('admin@demo.dhanman.local');
     const community = system.services.find((s) => s.name === 'community')!.db!;
@@ -66,14 +67,11 @@ describe('Community residents over HTTP (embedded)', () => {
 
   it("hides another organization's residents (404), and lists none of them", async () => {
     const email = `other-admin-${randomUUID().slice(0, 6)}@example.org`;
-    const signUp = await api('common', 'POST', '/api/organizations', {
-      body: {
-        name: 'Other Society',
-        companyName: 'Other Society',
-        admin: { email, name: 'Other Admin', password: 'other-secret-1' },
-      },
+    await signUpOrganization(system, {
+      name: 'Other Society',
+      companyName: 'Other Society',
+      admin: { email, name: 'Other Admin', password: 'other-secret-1' },
     });
-    expect(signUp.status).toBe(201);
     const other = await system.login(email, 'other-secret-1');
     const res = await api('community', 'GET', `/api/residents/${DEMO_RESIDENTS[0].residentId}`, {
       token: other,

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../harness/ports.js';
 import { descendantsOf, isAlive } from '../../harness/process-cleanup.js';
+import { PRODUCTION_SECRETS } from '../../support/secrets.js';
 import { isolatedAmqpUrl } from '../../support/broker.js';
 import { launchNpmScript, terminate, waitReady, type Launched } from '../../support/processes.js';
 import { waitFor } from '../../support/wait.js';
@@ -26,6 +27,7 @@ describe('a service started with npm run', () => {
       HOME: process.env.HOME,
       DATABASE_URL: inject('databaseUrl'),
       AMQP_URL: await isolatedAmqpUrl(),
+      ...PRODUCTION_SECRETS,
       PORT: String(port),
       LOG_LEVEL: 'info',
     });

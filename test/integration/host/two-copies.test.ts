@@ -3,6 +3,7 @@ import { inject } from 'vitest';
 import pg from 'pg';
 import { DEMO_RESIDENTS } from '#contracts/demo.js';
 import { uniqueName } from '../../harness/unique-name.js';
+import { PRODUCTION_SECRETS } from '../../support/secrets.js';
 import { isolatedAmqpUrl } from '../../support/broker.js';
 import { freePort } from '../../harness/ports.js';
 import { launch, terminate, waitReady, type Launched } from '../../support/processes.js';
@@ -24,6 +25,7 @@ describe('one service started twice against the same PostgreSQL and RabbitMQ', (
       HOME: process.env.HOME,
       DATABASE_URL: inject('databaseUrl'),
       AMQP_URL: await isolatedAmqpUrl(),
+      ...PRODUCTION_SECRETS,
       DATABASE_PREFIX: prefix,
       LOG_LEVEL: 'warn',
     };

@@ -251,6 +251,25 @@ describe('resilient HTTP client', () => {
     ]);
   });
 
+  it('refuses a call for another organization from work of one: a service token is only for the causing organization', async () => {
+    const asked: string[] = [];
+    const tokens = cachedServiceTokens(async (org) => {
+      asked.push(org);
+      return { accessToken: `tok-${org}`, expiresIn: 300 };
+    });
+    const { upstream, client } = await setUp({}, { tokens });
+    upstream.script({ status: 200, body: {} });
+    const inOrgA = (organizationId: string) =>
+      runWithContext({ correlationId: 'c-3', organizationId: 'org-a' }, () =>
+        client.get('common', '/x', { organizationId }),
+      );
+    await expect(inOrgA('org-b')).rejects.toThrow(/organization org-b from work of organization org-a/);
+    expect(asked).toEqual([]);
+    expect(upstream.received).toHaveLength(0);
+    await inOrgA('org-a');
+    expect(asked).toEqual(['org-a']);
+  });
+
   it('answers an unreachable dependency with an immediate 503 problem naming it, from the calling endpoint', async () => {
     const { upstream, client } = await setUp({
       retryDelaysMs: [],

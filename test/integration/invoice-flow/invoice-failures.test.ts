@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { stopCommon } from '../common/restart.js';
 import { waitFor } from '../../support/wait.js';
 import { FLOW_CASES, FlowSystem } from './flow-fixture.js';
+import { mailboxReader, signUpOrganization, sinkReader } from '../../support/sign-up.js';
 
 /**
  * What invoice creation refuses and survives: bad input, another organization's data, a failing
@@ -38,14 +39,15 @@ describe.each(FLOW_CASES)('invoice rules and failures on $name', (c) => {
 
   it('keeps organizations apart: another organization’s customer, invoice and ledger are not found', async () => {
     const suffix = randomUUID().slice(0, 8);
-    const signup = await f.api('common', 'POST', '/api/organizations', {
-      body: {
+    await signUpOrganization(
+      f.system,
+      {
         name: `Lakeview Towers ${suffix}`,
         companyName: 'Lakeview Maintenance',
         admin: { email: `admin-${suffix}@lakeview.example`, name: 'Lata', password: 'lakeview-secret' },
       },
-    });
-    expect(signup.status).toBe(201);
+      f.flowCase.smtp ? sinkReader(f.sink) : mailboxReader(f.system),
+    );
     const other = await f.system.login(`admin-${suffix}@lakeview.example`, 'lakeview-secret');
     const theirCustomer = await f.newCustomer(`tenant-${suffix}@lakeview.example`, other);
     const ours = await f.newCustomer();

@@ -7,6 +7,7 @@ import { populate } from '../../support/residents.js';
 import { dbOf, startTestSystem, type TestSystem } from '../../support/system.js';
 import { waitFor } from '../../support/wait.js';
 import { startSmtpSink, type SmtpSink } from '../invoice-flow/smtp-sink.js';
+import { signUpOrganization, sinkReader } from '../../support/sign-up.js';
 
 const RESIDENTS = 5_000;
 
@@ -67,19 +68,20 @@ describe('monthly run across a SIGKILL of Sales', () => {
   it('leaves every resident with one invoice, one journal, one mail and one reminder job', async () => {
     const api = apiOf(system);
     const email = 'admin@crash-society.example';
-    const signUp = await api('common', 'POST', '/api/organizations', {
-      body: {
+    const signUp = await signUpOrganization(
+      system,
+      {
         name: 'Crash Test Society',
         companyName: 'Crash Test Maintenance',
         admin: { email, name: 'Crash Admin', password: 'crash-secret-1' },
       },
-    });
-    expect(signUp.status).toBe(201);
-    const org: string = signUp.body.organizationId;
+      sinkReader(sink),
+    );
+    const org: string = signUp.organizationId;
     const [common, community] = [dbOf(system, 'common'), dbOf(system, 'community')];
     await populate(
       { common, community },
-      { organizationId: org, companyId: signUp.body.companyId, tag: 'crash' },
+      { organizationId: org, companyId: signUp.companyId, tag: 'crash' },
       RESIDENTS,
     );
     const admin = await system.login(email, 'crash-secret-1');

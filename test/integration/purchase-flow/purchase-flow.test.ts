@@ -5,6 +5,7 @@ import type { ServiceName } from '#contracts/services.js';
 import { pdfText } from '../../support/pdf-text.js';
 import { waitFor } from '../../support/wait.js';
 import { duplicatesOf, PurchaseFlow, user, type PurchaseFlowCase } from './fixture.js';
+import { mailboxReader, signUpOrganization, sinkReader } from '../../support/sign-up.js';
 
 const CASES: PurchaseFlowCase[] = [
   { name: 'RabbitMQ + PostgreSQL, SMTP', mode: 'distributed', smtp: true },
@@ -335,10 +336,11 @@ describe.each(CASES)('purchase and payroll flow on $name', (c) => {
       name: 'Olga Other',
       password: 'other-society-pass',
     };
-    const registered = await f.api('common', 'POST', '/api/organizations', {
-      body: { name: 'Other Society', companyName: 'Other Maintenance', admin },
-    });
-    expect(registered.status).toBe(201);
+    await signUpOrganization(
+      f.system,
+      { name: 'Other Society', companyName: 'Other Maintenance', admin },
+      f.flowCase.smtp ? sinkReader(f.sink) : mailboxReader(f.system),
+    );
     const other = await f.system.login(admin.email, admin.password);
     expect((await f.get('purchase', `/api/purchase-orders/${po.id}`, other)).status).toBe(404);
     expect((await approve(po.id, other)).status).toBe(404);

@@ -1,4 +1,6 @@
+import { clientSecretOf } from '#platform/host/service-credentials.js';
 import { decodeJwt } from 'jose';
+import { hashPassword } from '#platform/auth/passwords.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DEMO_PASSWORD, DEMO_ORGANIZATION, DEMO_USERS } from '#contracts/demo.js';
 import { SERVICE_NAMES } from '#contracts/services.js';
@@ -104,6 +106,59 @@ describe('edge security (embedded, every service)', () => {
     expect(metrics).toMatch(/^dhanman_sign_in_locked_total\{scope="account"\} \d+/m);
   });
 
+  it('counts each attempt before its password is checked: of 12 parallel wrong passwords at most the lock threshold are checked, the rest 429', async () => {
+    const call = client('127.0.0.16');
+    // An account no other test signs in with (a missing one goes through the same checks).
+    const email = 'parallel-guess@demo.dhanman.local';
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        call(common('/api/auth/login'), { body: { email, password: 'wrong-password' } }),
+      ),
+    );
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(3);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(9);
+    // The checked ones are the failures on record; every other attempt was refused unchecked.
+    const events = await dbOf(system, 'common').query<{ outcome: string; n: string }>(
+      "SELECT outcome, count(*) AS n FROM sign_in_event WHERE email = $1 AND address LIKE '%127.0.0.16' GROUP BY outcome",
+      [email],
+    );
+    const count = (outcome: string) => Number(events.rows.find((r) => r.outcome === outcome)?.n ?? 0);
+    expect(count('failed')).toBe(statuses.filter((s) => s === 401).length);
+    expect(count('locked')).toBe(statuses.filter((s) => s === 429).length);
+  });
+
+  it('rehashes a password stored with weaker parameters at its next sign-in, with a salt of its own', async () => {
+    const db = dbOf(system, 'common');
+    const email = 'resident@demo.dhanman.local';
+    const hashOf = async () =>
+      (await db.query<{ h: string }>('SELECT password_hash AS h FROM app_user WHERE email = $1', [email]))
+        .rows[0]!.h;
+    // As the demo users were stored before: a cheaper cost (and then a salt shared by all of them).
+    const old = await hashPassword(system.demoPassword, { logN: 10, r: 8, p: 1 });
+    await db.query('UPDATE app_user SET password_hash = $2 WHERE email = $1', [email, old]);
+    const res = await client('127.0.0.17')(common('/api/auth/login'), {
+      body: { email, password: system.demoPassword },
+    });
+    expect(res.status).toBe(200);
+    const now = await hashOf();
+    expect(now).toMatch(/^\$scrypt\$ln=12,r=8,p=1\$/);
+    expect(now.split('$')[3]).not.toBe(old.split('$')[3]);
+    // Every demo user has a salt of their own.
+    const salts = await db.query<{ salt: string }>(
+      "SELECT split_part(password_hash, '$', 4) AS salt FROM app_user WHERE email LIKE '%@demo.dhanman.local'",
+    );
+    expect(new Set(salts.rows.map((r) => r.salt)).size).toBe(salts.rows.length);
+    expect(
+      (
+        await client('127.0.0.17')(common('/api/auth/login'), {
+          body: { email, password: system.demoPassword },
+        })
+      ).status,
+    ).toBe(200);
+  });
+
   it('locks a client address that fails across many accounts, for every account, from that address only', async () => {
     const guesser = client('127.0.0.12');
     for (let i = 0; i < 8; i++) {
@@ -141,7 +196,7 @@ describe('edge security (embedded, every service)', () => {
       body: {
         grantType: 'client_credentials',
         clientId: 'sales',
-        clientSecret: system.env.SERVICE_CLIENT_SECRET ?? 'dhanman-embedded-service-secret',
+        clientSecret: clientSecretOf('sales', system.env),
         organizationId: DEMO_ORGANIZATION.id,
       },
     });

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO_RESIDENTS } from '#contracts/demo.js';
+import { SERVICE_NAMES } from '#contracts/services.js';
+import { clientSecretVariable } from '#platform/host/service-credentials.js';
 import { freeServicePorts, launch, terminate, waitReady, type Launched } from '../../support/processes.js';
 import { waitFor } from '../../support/wait.js';
 
@@ -55,11 +57,13 @@ describe('secrets stay out of the logs', () => {
       DHANMAN_DATA_DIR: 'memory://',
       LOG_LEVEL: 'debug',
       DHANMAN_DEMO_PASSWORD: secrets.demoPassword,
-      SERVICE_CLIENT_SECRET: secrets.serviceSecret,
+      ...Object.fromEntries(SERVICE_NAMES.map((n) => [clientSecretVariable(n), secrets.serviceSecret + n])),
       AUTH_KEY_ENCRYPTION_KEY: secrets.keyEncryptionKey,
       SMTP_HOST: '127.0.0.1',
       SMTP_PORT: String((smtp.server.address() as AddressInfo).port),
       SMTP_USER: 'mailer',
+      // This sink offers no STARTTLS: the explicit opt-out (with SMTP_USER, TLS is required by default).
+      SMTP_REQUIRE_TLS: 'false',
       SMTP_PASSWORD: secrets.smtpPassword,
       ...ports,
     });

@@ -12,6 +12,7 @@ import { archiveDeadLetter } from '#platform/messaging/dead-letter-archive.js';
 import { DEAD_LETTER_HEADERS } from '#platform/messaging/headers.js';
 import type { TestSystem } from '../../support/system.js';
 import { waitFor } from '../../support/wait.js';
+import { signUpOrganization } from '../../support/sign-up.js';
 
 export const OTHER_ADMIN = {
   email: 'admin@other-society.test',
@@ -180,13 +181,12 @@ export async function buildTenancyFixture(system: TestSystem): Promise<TenancyFi
 
 /** The second organization, signed up as any stranger can. */
 async function registerOtherOrganization(system: TestSystem): Promise<string> {
-  const registered = await fetch(`${system.url('common')}/api/organizations`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'Other Society', companyName: 'Other Maintenance', admin: OTHER_ADMIN }),
+  const signedUp = await signUpOrganization(system, {
+    name: 'Other Society',
+    companyName: 'Other Maintenance',
+    admin: OTHER_ADMIN,
   });
-  expect(registered.status).toBe(201);
-  return ((await registered.json()) as { organizationId: string }).organizationId;
+  return signedUp.organizationId;
 }
 
 /**

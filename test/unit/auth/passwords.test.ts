@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { hashPassword, needsRehash, verifyPassword, type ScryptCost } from '#platform/auth/passwords.js';
+import {
+  hashPassword,
+  meetsOwaspMinimum,
+  needsRehash,
+  parseCost,
+  verifyPassword,
+  type ScryptCost,
+} from '#platform/auth/passwords.js';
 
 const CHEAP: ScryptCost = { logN: 10, r: 8, p: 1 };
 
@@ -48,9 +55,18 @@ describe('password hashing (scrypt)', () => {
     expect(needsRehash('garbage', CHEAP)).toBe(true);
   });
 
-  it('uses a cost of at least 2^15 by default', async () => {
+  it('uses OWASP’s minimum (N=2^17, r=8, p=1) by default and asks an older 2^15 hash to be rehashed', async () => {
     const stored = await hashPassword('pw');
-    expect(stored.startsWith('$scrypt$ln=15,r=8,p=1$')).toBe(true);
-    expect(await verifyPassword('pw', stored)).toBe(true);
+    // One derivation of 128 MiB is the point of the cost; verifying it again would only repeat it.
+    expect(stored).toMatch(/^\$scrypt\$ln=17,r=8,p=1\$[\w-]{22}\$[\w-]{43}$/);
+    expect(needsRehash(await hashPassword('pw', { logN: 15, r: 8, p: 1 }))).toBe(true);
+  }, 60_000);
+
+  it('reads a cost as its PHC parameters and tells one below OWASP’s minimum', () => {
+    expect(parseCost('ln=17,r=8,p=1')).toEqual({ logN: 17, r: 8, p: 1 });
+    expect(meetsOwaspMinimum(parseCost('ln=17,r=8,p=1')!)).toBe(true);
+    expect(meetsOwaspMinimum(parseCost('ln=16,r=8,p=1')!)).toBe(false);
+    expect(parseCost('ln=40,r=8,p=1')).toBeUndefined();
+    expect(parseCost('17')).toBeUndefined();
   });
 });

@@ -50,6 +50,8 @@ describe('mail templates', () => {
         'po-approval-required',
         'po-approved',
         'po-rejected',
+        'sign-up-attempted',
+        'sign-up-link',
       ].sort(),
     );
     const po = {
@@ -74,6 +76,14 @@ describe('mail templates', () => {
       'po-approved': { po },
       'po-rejected': { po },
       payslip: { payslip: { period: '2025-01', netPay: '₹45,000.00' } },
+      'sign-up-link': {
+        signUp: {
+          organizationName: 'Hillside',
+          link: 'http://127.0.0.1:8080/sign-up/verify?token=abc',
+          expiresAt: '2025-01-02T00:00:00Z',
+        },
+      },
+      'sign-up-attempted': { attempt: { at: '2025-01-01T00:00:00Z' } },
     } as const;
     for (const [name, data] of Object.entries(samples)) {
       const mail = renderMail(name as 'payslip', { ...base, ...(data as object) } as never);
