@@ -145,6 +145,20 @@ export async function startJobs(opts: StartJobsOptions): Promise<RunningJobs> {
       await recurring.register(job, options.tx);
     },
     unschedule: (name) => recurring.remove(name),
+    async retire(name) {
+      if (ladders.has(name)) throw new Error(`job '${name}' is still defined in ${opts.service}: not retired`);
+      if (!(await boss.getQueue(name))) return 0;
+      // Every job of it goes (nothing would run or retry one again): pg-boss refuses to delete a
+      // queue that still has jobs.
+      const { rows } = await db.query<{ n: number }>(
+        `WITH gone AS (DELETE FROM ${schema}.job WHERE name = $1 RETURNING state)
+         SELECT count(*) FILTER (WHERE state < 'active')::int AS n FROM gone`,
+        [name],
+      );
+      await boss.deleteQueue(name);
+      log?.info({ schema, job: name, waiting: rows[0]?.n ?? 0 }, 'retired a job no longer defined');
+      return rows[0]?.n ?? 0;
+    },
     async enqueue<D>(name: string, data: D, options: ScheduleOptions = {}): Promise<string | null> {
       known(name);
       const send: PgBoss.SendOptions = {};

@@ -80,6 +80,27 @@ describe.each(backends())('jobs on $name', (backend) => {
     await backend.close();
   });
 
+  it.concurrent('retires a queue no longer defined, with the jobs still waiting in it', async () => {
+    const older = await start({ definitions: [job('legacy-reminder')] });
+    const later = new Date(Date.now() + 3_600_000);
+    await older.enqueueMany(
+      'legacy-reminder',
+      [1, 2, 3].map((n) => ({ data: { n }, startAfter: later })),
+    );
+    await older.stop();
+    const waiting = async () =>
+      (
+        await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM ${jobSchemaName(db.service)}.job WHERE name = 'legacy-reminder'`,
+        )
+      ).rows[0]!.n;
+    expect(await waiting()).toBe(3);
+    expect(await jobs.retire('legacy-reminder')).toBe(3);
+    expect(await waiting()).toBe(0);
+    expect(await jobs.retire('legacy-reminder')).toBe(0);
+    await expect(jobs.retire('plain')).rejects.toThrow(/still defined/);
+  });
+
   it.concurrent('runs a queued job with its data', async () => {
     const id = await jobs.enqueue('plain', { invoiceId: 'inv-1', amount: '12.50' });
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
