@@ -98,7 +98,7 @@ describe.each(CASES)('monthly invoice run on $name', ({ mode }) => {
     });
   };
 
-  it('invoices every active resident once: posted, mailed, reminded; a re-run skips them all', async () => {
+  it('invoices every active resident once: posted, mailed, no reminder job per invoice; a re-run skips them all', async () => {
     const first = await run(next);
     expect(first).toMatchObject({
       period: next,
