@@ -31,9 +31,10 @@ CREATE TABLE journal_line (journal_id uuid NOT NULL, account_code text NOT NULL,
 CREATE TABLE outgoing_email (message_id uuid NOT NULL, recipient text NOT NULL, PRIMARY KEY (message_id, recipient));
 CREATE TABLE activity (id bigserial PRIMARY KEY, kind text NOT NULL, detail jsonb NOT NULL);
 `;
-const PER_SERVICE = `
-CREATE TABLE outbox (id bigserial PRIMARY KEY, message_id uuid NOT NULL, body text NOT NULL, sent_at timestamptz);
-CREATE TABLE inbox (message_id uuid NOT NULL, handler text NOT NULL, PRIMARY KEY (message_id, handler));
+const perService = (s: string) => `
+CREATE SCHEMA ${s};
+CREATE TABLE ${s}.outbox (id bigserial PRIMARY KEY, message_id uuid NOT NULL, body text NOT NULL, sent_at timestamptz);
+CREATE TABLE ${s}.inbox (message_id uuid NOT NULL, handler text NOT NULL, PRIMARY KEY (message_id, handler));
 `;
 const SERVICES = ['sales', 'common', 'notification'] as const;
 const EXCHANGE = 'floor.events';
@@ -53,9 +54,11 @@ export async function measureFloor(opts: {
   url.pathname = `/${opts.database}`;
   const db = new pg.Pool({ connectionString: url.toString(), max: 8 });
   await db.query(TABLES);
-  for (const s of SERVICES) await db.query(`CREATE SCHEMA ${s}; SET search_path TO ${s}; ${PER_SERVICE}`);
+  for (const s of SERVICES) await db.query(perService(s));
 
   const conn = await amqplib.connect(opts.amqpUrl);
+  // The servers may stop under a failed floor: its error is the one to report, not the socket's.
+  conn.on('error', () => undefined);
   const pub: ConfirmChannel = await conn.createConfirmChannel();
   await pub.assertExchange(EXCHANGE, 'topic', { durable: true });
   for (const [queue, key] of [
@@ -98,7 +101,11 @@ export async function measureFloor(opts: {
   let mailed = 0;
   let posted = 0;
   let done: () => void = () => undefined;
-  const finished = new Promise<void>((resolve) => (done = resolve));
+  let fail: (err: unknown) => void = () => undefined;
+  const finished = new Promise<void>((resolve, reject) => {
+    done = resolve;
+    fail = reject;
+  });
   const check = () => {
     if (mailed >= opts.residents && posted >= opts.residents) done();
   };
@@ -106,6 +113,7 @@ export async function measureFloor(opts: {
   const consume = async (
     queue: string,
     handle: (bodies: Array<{ id: string; invoiceId: string }>) => Promise<void>,
+    acked?: (n: number) => void,
   ) => {
     const ch: Channel = await conn.createChannel();
     await ch.prefetch(BATCH);
@@ -115,10 +123,15 @@ export async function measureFloor(opts: {
       const batch = pending;
       pending = [];
       if (batch.length === 0) return;
-      chain = chain.then(async () => {
-        await handle(batch.map((m) => JSON.parse(m.content.toString()) as { id: string; invoiceId: string }));
-        for (const m of batch) ch.ack(m);
-      });
+      chain = chain
+        .then(async () => {
+          await handle(
+            batch.map((m) => JSON.parse(m.content.toString()) as { id: string; invoiceId: string }),
+          );
+          for (const m of batch) ch.ack(m);
+          acked?.(batch.length);
+        })
+        .catch(fail);
     };
     await ch.consume(queue, (m) => {
       if (!m) return;
@@ -152,36 +165,46 @@ export async function measureFloor(opts: {
       await c.query(`UPDATE common.outbox SET sent_at = now() WHERE sent_at IS NULL`);
     }),
   );
-  await consume('floor.notification', async (msgs) => {
-    await tx(async (c) => {
-      const ids = msgs.map((m) => m.id);
-      await inboxed(c, 'notification', ids);
-      await c.query(
-        `INSERT INTO outgoing_email (message_id, recipient) SELECT unnest($1::uuid[]), 'r@x.example'`,
-        [ids],
-      );
-      await activity(c, 'email.sent', ids);
-    });
-    mailed += msgs.length;
-    check();
-  });
-  await consume('floor.sales', async (msgs) => {
-    await tx(async (c) => {
-      await inboxed(
-        c,
-        'sales',
-        msgs.map((m) => m.id),
-      );
-      const invoices = msgs.map((m) => m.invoiceId);
-      await c.query(
-        `UPDATE invoice SET posted_at = now(), journal_id = gen_random_uuid() WHERE id = ANY($1::uuid[])`,
-        [invoices],
-      );
-      await activity(c, 'invoice.posted', invoices);
-    });
-    posted += msgs.length;
-    check();
-  });
+  await consume(
+    'floor.notification',
+    async (msgs) => {
+      await tx(async (c) => {
+        const ids = msgs.map((m) => m.id);
+        await inboxed(c, 'notification', ids);
+        await c.query(
+          `INSERT INTO outgoing_email (message_id, recipient) SELECT unnest($1::uuid[]), 'r@x.example'`,
+          [ids],
+        );
+        await activity(c, 'email.sent', ids);
+      });
+    },
+    (n) => {
+      mailed += n;
+      check();
+    },
+  );
+  await consume(
+    'floor.sales',
+    async (msgs) => {
+      await tx(async (c) => {
+        await inboxed(
+          c,
+          'sales',
+          msgs.map((m) => m.id),
+        );
+        const invoices = msgs.map((m) => m.invoiceId);
+        await c.query(
+          `UPDATE invoice SET posted_at = now(), journal_id = gen_random_uuid() WHERE id = ANY($1::uuid[])`,
+          [invoices],
+        );
+        await activity(c, 'invoice.posted', invoices);
+      });
+    },
+    (n) => {
+      posted += n;
+      check();
+    },
+  );
 
   const organizationId = randomUUID();
   const t0 = performance.now();
