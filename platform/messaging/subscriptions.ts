@@ -11,9 +11,7 @@ export function topologyFor(service: string, contracts: readonly MessageContract
   // What a broker may still hold from before the keys narrowed: the bare type of a segmented
   // event, and the segments this service does not take.
   const stale = new Set(
-    events.flatMap((c) =>
-      c.routing ? [c.type, ...c.routing.segments.map((s) => `${c.type}.${s}`)] : [],
-    ),
+    events.flatMap((c) => (c.routing ? [c.type, ...c.routing.segments.map((s) => `${c.type}.${s}`)] : [])),
   );
   for (const k of keys) stale.delete(k);
   return {

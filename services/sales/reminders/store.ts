@@ -80,7 +80,9 @@ export async function claimReminders(
 }
 
 /** Billing organizations and their zones (to schedule each one's sweep). */
-export async function billingZones(q: Queryable): Promise<Array<{ organizationId: string; timeZone: string }>> {
+export async function billingZones(
+  q: Queryable,
+): Promise<Array<{ organizationId: string; timeZone: string }>> {
   const { rows } = await q.query<{ organization_id: string; time_zone: string }>(
     'SELECT organization_id, time_zone FROM billing_organization ORDER BY organization_id',
   );

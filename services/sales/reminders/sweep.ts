@@ -52,7 +52,11 @@ export async function sweepReminders(
             amount: invoice.amount,
             dueDate: invoice.dueDate,
           },
-          { organizationId, companyId: invoice.companyId, correlationId: invoice.correlationId ?? invoice.id },
+          {
+            organizationId,
+            companyId: invoice.companyId,
+            correlationId: invoice.correlationId ?? invoice.id,
+          },
         );
       }
       if (due.length > 0) {
