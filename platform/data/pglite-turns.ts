@@ -1,3 +1,5 @@
+import { AsyncResource } from 'node:async_hooks';
+
 /**
  * Turns on PGlite's single connection. Work runs one piece at a time, first come first served
  * within a service; when the connection is handed over, work of the service that holds it goes
@@ -18,12 +20,14 @@ export class ServiceTurns<K> {
 
   run<T>(key: K, work: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const start = () => {
+      // Bound to the caller's async context: a waiting turn is started from the end of another
+      // caller's work, and must not run in that caller's context (its tenant, its trace).
+      const start = AsyncResource.bind(() => {
         Promise.resolve()
           .then(work)
           .then(resolve, reject)
           .finally(() => this.next());
-      };
+      });
       if (this.busy) {
         this.waiting.push({ key, start });
         return;

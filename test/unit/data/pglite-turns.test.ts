@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { describe, expect, it } from 'vitest';
 import { ServiceTurns } from '#platform/data/pglite-turns.js';
 
@@ -66,5 +67,21 @@ describe('turns on the shared embedded connection', () => {
         throw new Error('sync');
       }),
     ).rejects.toThrow('sync');
+  });
+
+  it("runs each work in its caller's async context, not in the context of the work before it", async () => {
+    const turns = new ServiceTurns<string>();
+    const context = new AsyncLocalStorage<string>();
+    const seen = await Promise.all(
+      ['a', 'b', 'a', 'c', 'b'].map((key, i) =>
+        context.run(`caller-${i}`, () =>
+          turns.run(key, async () => {
+            await new Promise((resolve) => setImmediate(resolve));
+            return context.getStore();
+          }),
+        ),
+      ),
+    );
+    expect(seen).toEqual(['caller-0', 'caller-1', 'caller-2', 'caller-3', 'caller-4']);
   });
 });
