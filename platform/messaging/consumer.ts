@@ -1,6 +1,6 @@
 import type { Db } from '../data/db.js';
 import type { MessageHandler } from './bus.js';
-import { accepts, type ContractRegistry } from './contract.js';
+import { accepts, routingKeyOf, type ContractRegistry } from './contract.js';
 import { checkDeliveryLimit, forgetDelivery, type DeliveryVerdict } from './delivery-guard.js';
 import type { Envelope } from './envelope.js';
 import { HandlerBatcher, runOne } from './handler-batch.js';
@@ -111,7 +111,12 @@ export function createConsumer(opts: ConsumerOptions): (d: Delivery) => Promise<
       await d.ack();
       return;
     }
-    const span = startProcessSpan(service, d, envelope);
+    const span = startProcessSpan(
+      service,
+      d,
+      envelope,
+      routingKeyOf(handlers[0]!.contract, envelope.payload),
+    );
     let outcome: HandlerOutcome;
     try {
       outcome = await dispatch(handlers, envelope);
