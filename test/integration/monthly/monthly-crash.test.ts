@@ -64,7 +64,7 @@ describe('monthly run across a SIGKILL of Sales', () => {
     return proc;
   };
 
-  it('leaves every resident with one invoice, one journal, one mail and one reminder job', async () => {
+  it('leaves every resident with one invoice, one journal, one mail and no reminder job', async () => {
     const api = apiOf(system);
     const email = 'admin@crash-society.example';
     const signUp = await api('common', 'POST', '/api/organizations', {
