@@ -13,7 +13,8 @@ const RESIDENTS = 5_000;
 /**
  * Sales as a process of its own (on the test's PostgreSQL and RabbitMQ), SIGKILLed in the middle
  * of a 5,000-resident run and started again: the run resumes where its last page committed, and
- * every resident ends with exactly one invoice, one journal in Common, one mail, and no reminder job (the daily sweep decides reminders).
+ * every resident ends with exactly one invoice, one journal in Common, one mail, and no reminder
+ * job (the daily sweep decides reminders).
  */
 describe('monthly run across a SIGKILL of Sales', () => {
   let system: TestSystem;
