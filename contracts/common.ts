@@ -81,7 +81,11 @@ export const postingKindSchema = z.enum([
 ]);
 export type PostingKind = z.infer<typeof postingKindSchema>;
 
-/** Common has written the journal for a source document: the source can show "posted". */
+/**
+ * Common has written the journal for a source document: the source can show "posted". Routed by
+ * posting kind (`common.ledger-posted.bill`): each source takes the acknowledgements of its own
+ * documents only (Purchase no invoices', Sales no reversals').
+ */
 export const LedgerPosted = defineEvent({
   type: 'common.ledger-posted',
   version: 1,
@@ -91,6 +95,7 @@ export const LedgerPosted = defineEvent({
     postingKind: postingKindSchema,
     journalId: z.uuid(),
   }),
+  routing: { segments: postingKindSchema.options, of: (p) => p.postingKind },
 });
 
 /**

@@ -1,4 +1,4 @@
-import type { MessageContract } from '#platform/messaging/contract.js';
+import { only, type MessageContract } from '#platform/messaging/contract.js';
 import { topologyFor } from '#platform/messaging/subscriptions.js';
 import type { ServiceTopology } from '#platform/messaging/transport.js';
 import {
@@ -25,14 +25,15 @@ import { SERVICE_NAMES, type ServiceName } from '#contracts/services.js';
  * What each service receives (the design's table, section 1). Every service declares all of these
  * queues when it starts, so an event published before its consumer has ever run waits in the
  * consumer's queue; RabbitMQ would drop it for want of a binding. Each service's line must match
- * its handlers: the host refuses to start a service that drifted from it.
+ * its handlers: the host refuses to start a service that drifted from it. A service takes the
+ * ledger's acknowledgements of its own documents only (`only`: the posting kinds it handles).
  */
 export const SUBSCRIPTIONS: Record<ServiceName, readonly MessageContract[]> = {
   common: [InvoiceCreated, InvoiceVoided, PaymentReceived, POApproved, BillCreated, SalaryPosted],
   community: [UserCreated],
-  sales: [LedgerPosted, OrganizationRegistered, UserCreated],
-  purchase: [UserCreated, LedgerPosted],
-  payroll: [UserCreated, LedgerPosted],
+  sales: [only(LedgerPosted, 'invoice'), OrganizationRegistered, UserCreated],
+  purchase: [UserCreated, only(LedgerPosted, 'po-reservation', 'bill')],
+  payroll: [UserCreated, only(LedgerPosted, 'salary')],
   notification: [
     OrganizationRegistered,
     UserCreated,

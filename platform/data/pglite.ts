@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Db, QueryResult, Row, Tx } from './db.js';
 import { runAfterCommit } from './after-commit.js';
 import { assertServiceName, quoteIdent } from './identifiers.js';
-import { Mutex } from './mutex.js';
+import { ServiceTurns } from './pglite-turns.js';
 import { boot, type EmbeddedOrigin } from './pglite-boot.js';
 
 export interface EmbeddedOptions {
@@ -66,11 +66,12 @@ interface TxScope {
 }
 
 /**
- * The shared connection. Every statement runs under the mutex, as the calling service's role with
- * its schema as search_path; the role is switched only when it differs from the last one.
+ * The shared connection. Every statement takes its turn (ServiceTurns: a service's queued work
+ * runs in a row), as the calling service's role with its schema as search_path; the role is
+ * switched only when it differs from the last one.
  */
 class Instance {
-  private readonly mutex = new Mutex();
+  private readonly turns = new ServiceTurns<string | null>();
   private readonly scope = new AsyncLocalStorage<TxScope>();
   private sessionRole: string | null | typeof UNKNOWN = SUPERUSER;
   private closed = false;
@@ -88,7 +89,7 @@ class Instance {
           'connection; use the transaction (tx) you were given',
       );
     }
-    return this.mutex.run(async () => {
+    return this.turns.run(service, async () => {
       if (this.closed) throw new Error('embedded database is closed');
       await this.switchTo(service);
       return work();
@@ -120,7 +121,7 @@ class Instance {
   }
 
   async close(): Promise<void> {
-    await this.mutex.run(async () => {
+    await this.turns.run(SUPERUSER, async () => {
       if (this.closed) return;
       this.closed = true;
       await this.pglite.close();

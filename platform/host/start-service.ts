@@ -107,6 +107,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
       enqueueMany: (name, list, o) => required(jobs, 'jobs').enqueueMany(name, list, o),
       schedule: (job, o) => required(jobs, 'jobs').schedule(job, o),
       unschedule: (name) => required(jobs, 'jobs').unschedule(name),
+      retire: (name) => required(jobs, 'jobs').retire(name),
       cancel: (id) => required(jobs, 'jobs').cancel(id),
       failed: (name) => required(jobs, 'jobs').failed(name),
     },

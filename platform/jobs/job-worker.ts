@@ -14,8 +14,9 @@ export interface WorkerOptions {
   service: string;
   def: JobDefinition;
   ladder: RetryLadder;
-  pollIntervalMs: number;
   concurrency: number;
+  /** Called after a job failed (its retry, if any, is due later: the dispatcher looks again). */
+  onFailed?: () => void;
   log?: Logger;
 }
 
@@ -26,11 +27,13 @@ type Job = PgBoss.JobWithMetadata<unknown>;
  * fetches up to `concurrency` due jobs, runs them side by side, fails each failure on its own (with
  * its error, into its retry ladder) and completes the rest in one statement, all awaited. After a
  * non-empty batch it fetches again at once, so a backlog drains at database speed; when idle it
- * polls. `stop()` waits for the running jobs and fails over (to a retry) those that outlast it.
+ * waits to be kicked by the service's JobDispatcher (no poll of its own). `stop()` waits for the
+ * running jobs and fails over (to a retry) those that outlast it.
  */
 export class JobWorker {
   private stopping = false;
   private idle = new AbortController();
+  private kicked = true;
   private loop: Promise<void> | undefined;
   /** Handlers in progress, and handlers done whose batch is not completed yet. */
   private readonly running = new Set<string>();
@@ -43,6 +46,12 @@ export class JobWorker {
     jobMetrics.lastSuccess.set(labels, Date.now() / 1000);
     if (this.opts.def.cron) jobMetrics.expectedInterval.set(labels, cronIntervalSeconds(this.opts.def.cron));
     this.loop ??= this.run();
+  }
+
+  /** Its queue has due jobs: fetch them (now, or after the batch in progress). */
+  kick(): void {
+    this.kicked = true;
+    this.idle.abort();
   }
 
   async stop(timeoutMs: number): Promise<void> {
@@ -63,8 +72,9 @@ export class JobWorker {
   }
 
   private async run(): Promise<void> {
-    const { boss, def, concurrency, pollIntervalMs, log } = this.opts;
+    const { boss, def, concurrency, log } = this.opts;
     while (!this.stopping) {
+      this.kicked = false;
       let jobs: Job[] = [];
       try {
         jobs = ((await boss.fetch<unknown>(def.name, { batchSize: concurrency, includeMetadata: true })) ??
@@ -73,7 +83,9 @@ export class JobWorker {
         log?.error({ err, job: def.name }, 'could not fetch jobs');
       }
       if (jobs.length === 0) {
-        await sleep(pollIntervalMs, undefined, { signal: this.idle.signal }).catch(() => undefined);
+        if (this.kicked || this.stopping) continue;
+        this.idle = new AbortController();
+        await untilAborted(this.idle.signal);
         continue;
       }
       const outcomes = await Promise.all(jobs.map((job) => this.runOne(job)));
@@ -128,10 +140,14 @@ export class JobWorker {
         .catch((failErr: unknown) =>
           log?.error({ err: failErr, jobId: job.id }, 'could not record a job failure'),
         );
+      this.opts.onFailed?.();
       return false;
     }
   }
 }
+
+const untilAborted = (signal: AbortSignal) =>
+  new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 
 /** A handler running past its time limit counts as failed, so the worker can go on. */
 async function withinSeconds(work: Promise<void>, seconds: number): Promise<void> {

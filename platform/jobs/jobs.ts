@@ -61,6 +61,11 @@ export interface Jobs {
    */
   schedule(job: RecurringJob, opts?: { tx?: Queryable }): Promise<void>;
   unschedule(name: string): Promise<void>;
+  /**
+   * Deletes the queue of a job the service no longer defines, with the jobs still waiting in it
+   * (none would ever run); returns how many. A queue still defined is refused.
+   */
+  retire(name: string): Promise<number>;
   cancel(id: string): Promise<void>;
   failed(name?: string): Promise<FailedJob[]>;
 }

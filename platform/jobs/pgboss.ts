@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
-import type { Db } from '../data/db.js';
+import type { Db, Queryable, Tx } from '../data/db.js';
 import { assertServiceName } from '../data/identifiers.js';
 import { listFailedJobs } from './failed-jobs.js';
 import {
@@ -12,6 +12,7 @@ import {
 } from './jobs.js';
 import { PgBossExecutor, transactionExecutor } from './pgboss-executor.js';
 import { retryLadder, type RetryLadder } from './retry-ladder.js';
+import { JobDispatcher } from './job-dispatcher.js';
 import { JobWorker } from './job-worker.js';
 import { JobAdmin } from './job-admin.js';
 import { RecurringSchedules } from './recurring.js';
@@ -24,7 +25,10 @@ export interface StartJobsOptions {
   log?: Logger;
   /** The ladder of a job that does not set its own. */
   defaultRetryDelaysSeconds?: number[];
-  /** How often an idle worker looks for due jobs (pg-boss minimum 0.5). */
+  /**
+   * How often the service looks for due jobs it was not told of (queued by another process, or by
+   * pg-boss's cron); jobs queued through this process and delayed jobs are taken when due.
+   */
   pollIntervalSeconds?: number;
   /** How often the cron schedules are checked (1-45; a cron run starts at most this late). */
   cronCheckIntervalSeconds?: number;
@@ -88,15 +92,9 @@ export async function startJobs(opts: StartJobsOptions): Promise<RunningJobs> {
   const recurring = new RecurringSchedules(db, boss, schema);
   await recurring.ensureTable();
   const admin = new JobAdmin(db, schema);
-  const ops = jobOperations({ service: opts.service, db, boss, schema, recurring, admin });
-  // Due recurring jobs are queued (and the job gauges refreshed) every cron check.
-  const ticker = setInterval(() => {
-    void ops.tick().catch((err: unknown) => log?.warn({ err }, 'recurring jobs tick failed'));
-  }, cronCheck * 1000);
-  ticker.unref();
-
-  const workers = opts.definitions.map(
-    (def) =>
+  const workers = new Map<string, JobWorker>(
+    opts.definitions.map((def): [string, JobWorker] => [
+      def.name,
       new JobWorker({
         boss,
         executor,
@@ -104,12 +102,48 @@ export async function startJobs(opts: StartJobsOptions): Promise<RunningJobs> {
         service: opts.service,
         def,
         ladder: ladders.get(def.name) as RetryLadder,
-        pollIntervalMs: pollingIntervalSeconds * 1000,
         concurrency: opts.concurrency ?? 4,
+        onFailed: () => dispatcher.wake(),
         ...(log ? { log } : {}),
       }),
+    ]),
   );
-  for (const worker of workers) worker.start();
+  const dispatcher = new JobDispatcher({
+    db,
+    schema,
+    workers,
+    fallbackPollMs: pollingIntervalSeconds * 1000,
+    ...(log ? { log } : {}),
+  });
+  /** Wakes the dispatcher once `q` (a transaction, when it is one) has committed. */
+  const wakeAfter = (q: Queryable | undefined) => {
+    const tx = q as Partial<Tx> | undefined;
+    if (tx && typeof tx.afterCommit === 'function') tx.afterCommit(() => dispatcher.wake());
+    else dispatcher.wake();
+  };
+  const woken =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const result = await fn(...args);
+      dispatcher.wake();
+      return result;
+    };
+  const baseOps = jobOperations({ service: opts.service, db, boss, schema, recurring, admin });
+  // What an operator does to a job makes it due now: look at once rather than at the next poll.
+  const ops: JobOperations = {
+    ...baseOps,
+    trigger: woken(baseOps.trigger),
+    runNow: woken(baseOps.runNow),
+    retry: woken(baseOps.retry),
+    tick: woken(baseOps.tick),
+  };
+  // Due recurring jobs are queued (and the job gauges refreshed) every cron check.
+  const ticker = setInterval(() => {
+    void ops.tick().catch((err: unknown) => log?.warn({ err }, 'recurring jobs tick failed'));
+  }, cronCheck * 1000);
+  ticker.unref();
+
+  for (const worker of workers.values()) worker.start();
   for (const def of opts.definitions) {
     if (!def.atStart) continue;
     // One waiting copy at most: starts in quick succession (several instances) queue it once.
@@ -117,6 +151,7 @@ export async function startJobs(opts: StartJobsOptions): Promise<RunningJobs> {
       singletonKey: 'at-start',
     });
   }
+  dispatcher.start();
   log?.info({ schema, jobs: opts.definitions.map((d) => d.name) }, 'jobs started');
 
   let stopping: Promise<void> | undefined;
@@ -139,12 +174,28 @@ export async function startJobs(opts: StartJobsOptions): Promise<RunningJobs> {
         })),
         options.tx ? { db: transactionExecutor(options.tx) as PgBoss.Db } : {},
       );
+      wakeAfter(options.tx);
     },
     async schedule(job, options = {}) {
       known(job.queue);
       await recurring.register(job, options.tx);
     },
     unschedule: (name) => recurring.remove(name),
+    async retire(name) {
+      if (ladders.has(name))
+        throw new Error(`job '${name}' is still defined in ${opts.service}: not retired`);
+      if (!(await boss.getQueue(name))) return 0;
+      // Every job of it goes (nothing would run or retry one again): pg-boss refuses to delete a
+      // queue that still has jobs.
+      const { rows } = await db.query<{ n: number }>(
+        `WITH gone AS (DELETE FROM ${schema}.job WHERE name = $1 RETURNING state)
+         SELECT count(*) FILTER (WHERE state < 'active')::int AS n FROM gone`,
+        [name],
+      );
+      await boss.deleteQueue(name);
+      log?.info({ schema, job: name, waiting: rows[0]?.n ?? 0 }, 'retired a job no longer defined');
+      return rows[0]?.n ?? 0;
+    },
     async enqueue<D>(name: string, data: D, options: ScheduleOptions = {}): Promise<string | null> {
       known(name);
       const send: PgBoss.SendOptions = {};
@@ -152,7 +203,9 @@ export async function startJobs(opts: StartJobsOptions): Promise<RunningJobs> {
       if (options.singletonKey) send.singletonKey = options.singletonKey;
       if (options.tx) send.db = transactionExecutor(options.tx) as PgBoss.Db;
       // Always JSON text: a bare string or an array would otherwise reach jsonb unencoded.
-      return boss.send(name, JSON.stringify(data ?? null) as unknown as object, send);
+      const id = await boss.send(name, JSON.stringify(data ?? null) as unknown as object, send);
+      wakeAfter(options.tx);
+      return id;
     },
     async cancel(id: string): Promise<void> {
       if (!UUID.test(id)) return;
@@ -164,7 +217,8 @@ export async function startJobs(opts: StartJobsOptions): Promise<RunningJobs> {
       stopping ??= (async () => {
         const timeout = opts.stopTimeoutMs ?? 30_000;
         clearInterval(ticker);
-        await Promise.all(workers.map((worker) => worker.stop(timeout)));
+        await dispatcher.stop();
+        await Promise.all([...workers.values()].map((worker) => worker.stop(timeout)));
         await boss.stop({ graceful: true, wait: true, close: false, timeout });
         // pg-boss's own timers may still have a statement on its way: let it land before the Db closes.
         const deadline = Date.now() + 5_000;

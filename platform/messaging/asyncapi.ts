@@ -44,10 +44,14 @@ export function asyncApiDocument(cat: MessageCatalogue, service?: string): Doc {
   const types = [...new Set(cat.messages.map((m) => m.type))].sort();
 
   for (const type of types.filter((t) => kindOf(t) === 'event')) {
+    const keys = latest(type)?.routingKeys;
     channels[`event.${type}`] = {
-      address: type,
+      address: keys ? `${type}.{kind}` : type,
       title: `${type} on ${EVENTS_EXCHANGE}`,
-      description: `Published to the topic exchange \`${EVENTS_EXCHANGE}\` with routing key \`${type}\`.`,
+      description: keys
+        ? `Published to the topic exchange \`${EVENTS_EXCHANGE}\` with a routing key per kind: ${keys.map((k) => `\`${k}\``).join(', ')}. A queue is bound to the kinds its service handles.`
+        : `Published to the topic exchange \`${EVENTS_EXCHANGE}\` with routing key \`${type}\`.`,
+      ...(keys ? { parameters: { kind: { enum: keys.map((k) => k.slice(type.length + 1)) } } } : {}),
       messages: channelMessages([type]),
       bindings: {
         amqp: {

@@ -1,6 +1,6 @@
 import type { Db } from '../data/db.js';
 import type { MessageHandler } from './bus.js';
-import type { ContractRegistry } from './contract.js';
+import { accepts, routingKeyOf, type ContractRegistry } from './contract.js';
 import { checkDeliveryLimit, forgetDelivery, type DeliveryVerdict } from './delivery-guard.js';
 import type { Envelope } from './envelope.js';
 import { HandlerBatcher, runOne } from './handler-batch.js';
@@ -102,14 +102,21 @@ export function createConsumer(opts: ConsumerOptions): (d: Delivery) => Promise<
       return;
     }
     const { envelope } = read;
-    const handlers = byType.get(envelope.type) ?? [];
+    // A narrowed subscription's handler sees only its kinds (a copy routed before the keys
+    // narrowed is acknowledged here without an inbox row).
+    const handlers = (byType.get(envelope.type) ?? []).filter((h) => accepts(h.contract, envelope.payload));
     if (handlers.length === 0) {
       messagingMetrics.consumed.inc({ service, type: envelope.type, handler: '(none)', outcome: 'ignored' });
       log.debug({ queue: d.queue, type: envelope.type }, 'no handler for this type here; acknowledged');
       await d.ack();
       return;
     }
-    const span = startProcessSpan(service, d, envelope);
+    const span = startProcessSpan(
+      service,
+      d,
+      envelope,
+      routingKeyOf(handlers[0]!.contract, envelope.payload),
+    );
     let outcome: HandlerOutcome;
     try {
       outcome = await dispatch(handlers, envelope);

@@ -11,6 +11,8 @@ export interface PublishedContract {
   version: number;
   kind: 'event' | 'command';
   target?: string;
+  /** An event routed by kind: every routing key it is published with (type + kind). */
+  routingKeys?: string[];
   /** JSON Schema (draft-07) of the payload as a consumer parses it. */
   payload: JsonSchema;
 }
@@ -27,6 +29,7 @@ export function publishedFormOf(c: MessageContract): PublishedContract {
     version: c.version,
     kind: c.kind,
     ...(c.target ? { target: c.target } : {}),
+    ...(c.routing ? { routingKeys: c.routing.segments.map((s) => `${c.type}.${s}`) } : {}),
     payload,
   };
 }

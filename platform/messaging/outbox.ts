@@ -4,7 +4,7 @@ import { currentContext } from '../observability/context.js';
 import { SpanKind, endSpanWithError, startSpan, traceparentOf } from '../observability/tracing.js';
 import type { Bus, PublishOptions } from './bus.js';
 import { messagingAttributes } from './tracing.js';
-import type { MessageContract, PayloadOf } from './contract.js';
+import { routingKeyOf, type MessageContract, type PayloadOf } from './contract.js';
 import {
   COMMANDS_EXCHANGE,
   EVENTS_EXCHANGE,
@@ -42,7 +42,7 @@ export function createBus(opts: BusOptions): Bus {
   ): Promise<Envelope<PayloadOf<C>>> => {
     const command = contract.kind === 'command';
     const exchange = command ? COMMANDS_EXCHANGE : EVENTS_EXCHANGE;
-    const routingKey = command ? commandRoutingKey(contract.target!) : contract.type;
+    const routingKey = command ? commandRoutingKey(contract.target!) : routingKeyOf(contract, payload);
     // The producer span of the message (messaging conventions: `publish <destination>`); its
     // context travels inside the envelope, so whoever handles the message continues this trace.
     const span = startSpan(opts.service, `publish ${exchange}`, {

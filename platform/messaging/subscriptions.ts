@@ -1,11 +1,23 @@
-import type { MessageContract } from './contract.js';
+import { bindingKeysOf, type MessageContract } from './contract.js';
 import type { ServiceTopology } from './transport.js';
 
-/** The queues and bindings a service needs to receive `contracts`: events by type, commands on its command queue. */
+/**
+ * The queues and bindings a service needs to receive `contracts`: events by routing key (a
+ * segmented event by the kinds subscribed), commands on its command queue.
+ */
 export function topologyFor(service: string, contracts: readonly MessageContract[]): ServiceTopology {
+  const events = contracts.filter((c) => c.kind === 'event');
+  const keys = new Set(events.flatMap(bindingKeysOf));
+  // What a broker may still hold from before the keys narrowed: the bare type of a segmented
+  // event, and the segments this service does not take.
+  const stale = new Set(
+    events.flatMap((c) => (c.routing ? [c.type, ...c.routing.segments.map((s) => `${c.type}.${s}`)] : [])),
+  );
+  for (const k of keys) stale.delete(k);
   return {
     service,
-    eventTypes: [...new Set(contracts.filter((c) => c.kind === 'event').map((c) => c.type))].sort(),
+    eventTypes: [...keys].sort(),
+    ...(stale.size ? { staleKeys: [...stale].sort() } : {}),
     commands: contracts.some((c) => c.kind === 'command'),
   };
 }

@@ -87,9 +87,15 @@ export function handlingContextOf(envelope: Envelope): Context | undefined {
  * The consumer's `process <queue>` span: the child of the relay's send (the delivery's header)
  * or, without one, of the publish (the envelope's field): the same on both transports.
  */
-export function startProcessSpan(service: string, d: Delivery, envelope: Envelope): Span {
+export function startProcessSpan(
+  service: string,
+  d: Delivery,
+  envelope: Envelope,
+  /** The event's routing key (its type, or type and kind); commands travel by their queue's key. */
+  eventKey: string = envelope.type,
+): Span {
   const parent = contextFromTraceparent(headerText(d.headers[TRACEPARENT_HEADER]) ?? envelope.traceparent);
-  const routingKey = d.queue.endsWith('.commands') ? d.queue : envelope.type;
+  const routingKey = d.queue.endsWith('.commands') ? d.queue : eventKey;
   const span = startSpan(service, `process ${d.queue}`, {
     kind: SpanKind.CONSUMER,
     parent,

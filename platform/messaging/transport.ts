@@ -15,8 +15,13 @@ export interface OutgoingMessage {
 
 export interface ServiceTopology {
   service: string;
-  /** Event types (routing keys on `dhanman.events`) bound to `<service>.events`. */
+  /**
+   * Routing keys on `dhanman.events` bound to `<service>.events`: an event's type, or its type
+   * and a kind (`common.ledger-posted.invoice`) for events consumers take by kind.
+   */
   eventTypes: string[];
+  /** Keys an earlier release bound and this one must not: removed when the topology is declared. */
+  staleKeys?: string[];
   /** Whether `<service>.commands` is bound to `dhanman.commands` with key `<service>.commands`. */
   commands: boolean;
 }

@@ -20,7 +20,10 @@ export interface InProcessTransportOptions {
   retryDelaysMs?: readonly number[];
   /** How long a handed-out message stays hidden before it counts as abandoned (a crash). */
   leaseMs?: number;
-  /** Fallback check for messages written by another process. */
+  /**
+   * Fallback check for messages written by another process (default 1 s on PostgreSQL; 10 s on
+   * PGlite, which no other process can open: it only guards against a missed wake).
+   */
   pollIntervalMs?: number;
   log?: MessagingLog;
 }
@@ -98,7 +101,7 @@ class InProcessTransport implements Transport {
     this.assertOpen();
     const consumer = new QueueConsumer(this.store, queue, onDelivery, opts, {
       leaseMs: this.opts.leaseMs ?? 30_000,
-      pollIntervalMs: this.opts.pollIntervalMs ?? 1_000,
+      pollIntervalMs: this.opts.pollIntervalMs ?? (this.opts.db.kind === 'pglite' ? 10_000 : 1_000),
       retryDelaysMs: this.opts.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
       log: this.log,
       assertOpen: () => this.assertOpen(),

@@ -81,7 +81,9 @@ export async function declareServiceTopology(
       await assertQueue(ch, retryQueueName(queue, delay), retryQueueArguments(queue, delay, s));
     }
   }
-  for (const type of new Set(t.eventTypes)) await ch.bindQueue(names.events, EVENTS_EXCHANGE, type);
+  for (const key of new Set(t.eventTypes)) await ch.bindQueue(names.events, EVENTS_EXCHANGE, key);
+  // Unbinding what is not bound is a no-op for RabbitMQ, so this stays idempotent.
+  for (const key of new Set(t.staleKeys ?? [])) await ch.unbindQueue(names.events, EVENTS_EXCHANGE, key);
   if (t.commands) await ch.bindQueue(names.commands, COMMANDS_EXCHANGE, commandRoutingKey(t.service));
 }
 

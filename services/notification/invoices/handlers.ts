@@ -12,10 +12,11 @@ type InvoiceMailPayload = PayloadOf<typeof SendPaymentReminder> &
 
 /** Invoice mails: the new invoice, an invoice mailed again on request, a payment reminder. */
 export function invoiceMailHandlers(mailer: Mailer): MessageHandler[] {
-  // The invoice-created mail and the reminder go once per invoice even if their message comes twice
-  // (a fact published again, a reminder job run again); an explicit SendInvoiceEmail is a mail of its own.
+  // The invoice-created mail goes once per invoice, the reminder once per invoice and due date,
+  // even if their message comes twice (a fact published again, a sweep run again); an explicit
+  // SendInvoiceEmail is a mail of its own.
   const invoiceMail =
-    (template: 'invoice-created' | 'payment-reminder', oncePerInvoice = false) =>
+    (template: 'invoice-created' | 'payment-reminder', once?: (p: InvoiceMailPayload) => string) =>
     async (m: Envelope<InvoiceMailPayload>, tx: Tx) => {
       const p = m.payload;
       const { to, organizationName } = await mailer.customer(tx, m, p);
@@ -33,7 +34,7 @@ export function invoiceMailHandlers(mailer: Mailer): MessageHandler[] {
             issueDate: p.issueDate ?? m.occurredAt.slice(0, 10),
           },
         },
-        oncePerInvoice ? `${template}:${p.invoiceId}` : undefined,
+        once?.(p),
       );
     };
   const options = mailer.handlerOptions;
@@ -41,15 +42,14 @@ export function invoiceMailHandlers(mailer: Mailer): MessageHandler[] {
     on(
       InvoiceCreated,
       'notification.invoices.invoice-created',
-      invoiceMail('invoice-created', true),
+      invoiceMail('invoice-created', (p) => `invoice-created:${p.invoiceId}`),
       options,
     ),
     on(SendInvoiceEmail, 'notification.invoices.send-invoice-email', invoiceMail('invoice-created'), options),
     on(
       SendPaymentReminder,
       'notification.invoices.send-payment-reminder',
-      // Once per invoice, however often the reminder job or its command runs.
-      invoiceMail('payment-reminder', true),
+      invoiceMail('payment-reminder', (p) => `payment-reminder:${p.invoiceId}:${p.dueDate}`),
       options,
     ),
   ];

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Db, Tx } from '#platform/data/db.js';
+import type { Db } from '#platform/data/db.js';
 import { isUniqueViolation } from '#platform/data/postgres.js';
 import type { Bus } from '#platform/messaging/bus.js';
 import type { Context } from '@opentelemetry/api';
@@ -54,19 +54,13 @@ export interface InvoiceWriter {
  * transaction numbers the group consecutively and publishes each invoice's `InvoiceCreated`. The
  * month's counter row is then held once per group rather than once per invoice.
  */
-export function invoiceWriter(
-  db: Db,
-  bus: Bus,
-  /** Written with the invoices, before they take their numbers (the reminders' jobs). */
-  alongside?: (tx: Tx, organizationId: string, invoices: NewInvoice[]) => Promise<void>,
-): InvoiceWriter {
+export function invoiceWriter(db: Db, bus: Bus): InvoiceWriter {
   const batcher = new KeyedBatcher<WriteJob, string>(async (_key, jobs) => {
     // Every job of a batch has the same organization and period: they make its key.
     const { organizationId, draft } = jobs[0]!.invoice;
     const period = periodOf(draft.issueDate);
     return db.transaction(async (tx) => {
       const invoices = jobs.map((j) => j.invoice);
-      if (alongside) await alongside(tx, organizationId, invoices);
       const numbers = await insertNumberedInvoices(tx, organizationId, period, invoices);
       for (const [i, { invoice: inv, causationId, trace }] of jobs.entries()) {
         await bus.publish(

@@ -1,42 +1,49 @@
 import type { Queryable } from '#platform/data/db.js';
 import type { Jobs } from '#platform/jobs/jobs.js';
-import { zonedInstant } from '#platform/jobs/next-run.js';
+import { zonedDate } from '#platform/jobs/next-run.js';
 
-export const PAYMENT_REMINDER_JOB = 'payment-reminder';
-const DAYS_BEFORE_DUE = 3;
-const AT = '09:00';
+/** The sweep's job: one recurring schedule per organization runs it with that organization's id. */
+export const REMINDER_SWEEP_JOB = 'payment-reminder-sweep';
+/** The queue of the old scheme (a job per invoice), deleted with its pending jobs at start. */
+export const RETIRED_REMINDER_JOB = 'payment-reminder';
+/** Daily at 09:00, organization time. */
+export const REMINDER_SWEEP_CRON = '0 9 * * *';
+export const DAYS_BEFORE_DUE = 3;
 
-export interface ReminderData {
-  organizationId: string;
-  invoiceId: string;
+export interface SweepData {
+  organizationId?: string;
+  /** The copy queued at start: schedules organizations registered before the sweep existed. */
+  atStart?: boolean;
 }
 
-/** 09:00 in the organization's zone, three days before the due date; null when that is already past. */
-export function reminderMoment(dueDate: string, timeZone: string, now = new Date()): Date | null {
-  const day = new Date(`${dueDate}T00:00:00Z`);
-  day.setUTCDate(day.getUTCDate() - DAYS_BEFORE_DUE);
-  const at = zonedInstant(day.toISOString().slice(0, 10), AT, timeZone);
-  return at.getTime() > now.getTime() ? at : null;
-}
+export const reminderSweepName = (organizationId: string) => `${REMINDER_SWEEP_JOB}.${organizationId}`;
 
-/**
- * Queues the reminders of new invoices in the transaction that writes them (pg-boss's insert runs
- * on that transaction): an invoice and its reminder exist together or not at all.
- */
-export async function scheduleReminders(
-  tx: Queryable,
+/** The organization's daily sweep in its zone (idempotent; a new zone moves it). */
+export async function scheduleReminderSweep(
   jobs: Jobs,
   organizationId: string,
   timeZone: string,
-  invoices: ReadonlyArray<{ id: string; dueDate: string }>,
-  now = new Date(),
-): Promise<number> {
-  const queued = invoices.flatMap((inv) => {
-    const at = reminderMoment(inv.dueDate, timeZone, now);
-    if (!at) return [];
-    const data: ReminderData = { organizationId, invoiceId: inv.id };
-    return [{ data, startAfter: at, singletonKey: `reminder:${inv.id}` }];
-  });
-  await jobs.enqueueMany(PAYMENT_REMINDER_JOB, queued, { tx });
-  return queued.length;
+  tx?: Queryable,
+): Promise<void> {
+  await jobs.schedule(
+    {
+      name: reminderSweepName(organizationId),
+      queue: REMINDER_SWEEP_JOB,
+      cron: REMINDER_SWEEP_CRON,
+      timezone: timeZone,
+      data: { organizationId },
+    },
+    tx ? { tx } : {},
+  );
+}
+
+/**
+ * The due dates a sweep at `now` reminds of, in the organization's calendar: from today (a missed
+ * day's invoices, not yet due) to `DAYS_BEFORE_DUE` days ahead.
+ */
+export function reminderWindow(timeZone: string, now = new Date()): { from: string; to: string } {
+  const today = zonedDate(now, timeZone);
+  const to = new Date(`${today}T00:00:00Z`);
+  to.setUTCDate(to.getUTCDate() + DAYS_BEFORE_DUE);
+  return { from: today, to: to.toISOString().slice(0, 10) };
 }

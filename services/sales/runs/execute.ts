@@ -7,7 +7,6 @@ import type { Logger } from 'pino';
 import { InvoiceCreated } from '#contracts/sales.js';
 import { insertNumberedInvoices, type NewInvoice } from '../invoices/numbered-insert.js';
 import { periodOf } from '../invoices/numbering.js';
-import { scheduleReminders } from '../reminders/schedule.js';
 import type { ActiveResident, RunCustomer, RunDirectory } from './directory.js';
 import { billingSettings, type BillingSettings } from './organizations.js';
 import { periodDates } from './period.js';
@@ -110,7 +109,7 @@ async function invoicePage(
   residents: ActiveResident[],
   cursor: string | null,
 ): Promise<void> {
-  const { db, bus, jobs, directory } = deps;
+  const { db, bus, directory } = deps;
   const org = run.organization_id;
   lease.check();
   const done = await invoicedResidents(
@@ -159,14 +158,6 @@ async function invoicePage(
         .filter((p) => claimed.has(p.resident.id))
         .map((p) => newInvoice(run, p.invoiceId, p.customer, p.resident.monthlyCharges, issueDate, dueDate));
       if (invoices.length > 0) {
-        // Before the numbers: the month's counter row stays locked from then to the commit.
-        await scheduleReminders(
-          tx,
-          jobs,
-          org,
-          settings.timeZone,
-          invoices.map((i) => ({ id: i.id, dueDate })),
-        );
         const numbers = await insertNumberedInvoices(tx, org, periodOf(issueDate), invoices);
         await publishCreated(tx, bus, invoices, numbers, run.id);
       }

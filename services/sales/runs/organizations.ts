@@ -1,6 +1,7 @@
 import type { Queryable } from '#platform/data/db.js';
 import type { Jobs } from '#platform/jobs/jobs.js';
 import { isTimeZone } from '#platform/jobs/next-run.js';
+import { scheduleReminderSweep } from '../reminders/schedule.js';
 
 export const DEFAULT_TIME_ZONE = 'Asia/Kolkata';
 export const DEFAULT_DUE_DAY = 15;
@@ -17,8 +18,8 @@ export interface BillingSettings {
 export const recurringRunName = (organizationId: string) => `${MONTHLY_RUN_JOB}.${organizationId}`;
 
 /**
- * An organization Sales bills: its settings are kept and its monthly run scheduled in its zone,
- * in the caller's transaction (a handler's: the event is taken once with its schedule).
+ * An organization Sales bills: its settings are kept, and its monthly run and daily reminder
+ * sweep scheduled in its zone, in the caller's transaction (a handler's: the event is taken once with its schedule).
  */
 export async function registerBillingOrganization(
   tx: Queryable,
@@ -45,6 +46,7 @@ export async function registerBillingOrganization(
     },
     { tx },
   );
+  await scheduleReminderSweep(jobs, org.organizationId, zone, tx);
 }
 
 export async function billingSettings(q: Queryable, organizationId: string): Promise<BillingSettings> {

@@ -80,6 +80,44 @@ describe.each(backends())('jobs on $name', (backend) => {
     await backend.close();
   });
 
+  it.concurrent(
+    'an enqueue wakes the service at once, and a delayed job runs when due, with no poll for a minute',
+    async () => {
+      const slow = await start({ pollIntervalSeconds: 60, definitions: [job('woken'), job('woken-later')] });
+      const queuedAt = Date.now();
+      await slow.enqueue('woken', { n: 1 });
+      // Inside a transaction: taken once it commits.
+      await db.transaction((tx) => slow.enqueueMany('woken', [{ data: { n: 2 } }], { tx }));
+      await slow.enqueue('woken-later', { n: 3 }, { startAfter: new Date(queuedAt + 1_500) });
+      await waitUntil(() => expect(runsOf('woken')).toHaveLength(2), 10_000);
+      await waitUntil(() => expect(runsOf('woken-later')).toHaveLength(1), 10_000);
+      expect(runsOf('woken-later')[0]!.at - queuedAt).toBeGreaterThanOrEqual(1_500);
+      // Both well before the first fallback poll (60 s).
+      expect(Date.now() - queuedAt).toBeLessThan(30_000);
+    },
+  );
+
+  it.concurrent('retires a queue no longer defined, with the jobs still waiting in it', async () => {
+    const older = await start({ definitions: [job('legacy-reminder')] });
+    const later = new Date(Date.now() + 3_600_000);
+    await older.enqueueMany(
+      'legacy-reminder',
+      [1, 2, 3].map((n) => ({ data: { n }, startAfter: later })),
+    );
+    await older.stop();
+    const waiting = async () =>
+      (
+        await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM ${jobSchemaName(db.service)}.job WHERE name = 'legacy-reminder'`,
+        )
+      ).rows[0]!.n;
+    expect(await waiting()).toBe(3);
+    expect(await jobs.retire('legacy-reminder')).toBe(3);
+    expect(await waiting()).toBe(0);
+    expect(await jobs.retire('legacy-reminder')).toBe(0);
+    await expect(jobs.retire('plain')).rejects.toThrow(/still defined/);
+  });
+
   it.concurrent('runs a queued job with its data', async () => {
     const id = await jobs.enqueue('plain', { invoiceId: 'inv-1', amount: '12.50' });
     expect(id).toMatch(/^[0-9a-f-]{36}$/);

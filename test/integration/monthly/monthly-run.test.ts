@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService } from '#platform/host/start-service.js';
-import { nextRunAt } from '#platform/jobs/next-run.js';
+import { nextRunAt, zonedDate } from '#platform/jobs/next-run.js';
 import { DEMO_ORGANIZATION, DEMO_RESIDENTS } from '#contracts/demo.js';
 import { communityService } from '#services/community/index.js';
 import { currentPeriod } from '#services/sales/runs/period.js';
@@ -13,8 +13,8 @@ import { startSmtpSink, type SmtpSink } from '../invoice-flow/smtp-sink.js';
 
 /**
  * The seed's scenario 1 end to end: the monthly run reads Community's active residents, invoices
- * each once (Common posts, Notification mails), schedules each invoice's reminder; re-runs skip;
- * an unknown customer is one failure; job operations drive the schedule and the reminders.
+ * each once (Common posts, Notification mails) with no job per invoice; re-runs skip; an unknown
+ * customer is one failure; job operations drive the schedules (the run's, the reminder sweep's).
  */
 const CASES: Array<{ name: string; mode: Mode }> = [
   { name: 'RabbitMQ + PostgreSQL', mode: 'distributed' },
@@ -75,14 +75,30 @@ describe.each(CASES)('monthly invoice run on $name', ({ mode }) => {
   };
   const mails = (to: string, template: string) =>
     sink.mails.filter((m) => m.envelopeTo.includes(to) && m.headers['x-dhanman-template'] === template);
-  const reminders = async (state: string) =>
-    (
-      await api('sales', 'GET', `/api/ops/jobs?queue=payment-reminder&state=${state}&limit=500`, {
-        token: admin,
-      })
-    ).body.items as Array<{ id: string; data: { invoiceId: string }; startAfter: string; state: string }>;
+  const sweepName = `payment-reminder-sweep.${DEMO_ORGANIZATION.id}`;
+  const recurringJob = async (name: string) =>
+    (await api('sales', 'GET', '/api/ops/jobs/recurring', { token: admin })).body.items.find(
+      (r: { name: string }) => r.name === name,
+    ) as {
+      cron: string;
+      timezone: string;
+      nextRunAt: string;
+      lastRunAt: string | null;
+      lastState: string | null;
+    };
+  /** Runs the sweep now and waits for its job to complete. */
+  const sweepNow = async () => {
+    const fired = await api('sales', 'POST', `/api/ops/jobs/recurring/${sweepName}/trigger`, {
+      token: admin,
+    });
+    expect(fired.status).toBe(202);
+    return waitFor(`sweep job ${fired.body.jobId} completed`, async () => {
+      const res = await api('sales', 'GET', `/api/ops/jobs/${fired.body.jobId}`, { token: admin });
+      return res.body.state === 'completed' ? res.body : undefined;
+    });
+  };
 
-  it('invoices every active resident once: posted, mailed, reminded; a re-run skips them all', async () => {
+  it('invoices every active resident once: posted, mailed, no reminder job per invoice; a re-run skips them all', async () => {
     const first = await run(next);
     expect(first).toMatchObject({
       period: next,
@@ -119,11 +135,14 @@ describe.each(CASES)('monthly invoice run on $name', ({ mode }) => {
       () => DEMO_RESIDENTS.every((r) => mails(r.email, 'invoice-created').length === 1),
       30_000,
     );
-    // Reminder: 09:00 Kolkata three days before the 15th.
-    const scheduled = await reminders('scheduled');
-    const ofRun = scheduled.filter((j) => invoices.some((i) => i.id === j.data.invoiceId));
-    expect(ofRun).toHaveLength(invoices.length);
-    expect(new Set(ofRun.map((j) => j.startAfter))).toEqual(new Set([`${next}-12T03:30:00.000Z`]));
+    // Reminders: no job per invoice, one daily sweep per organization at 09:00 its time.
+    const perInvoice = await sales.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pgboss_sales.job WHERE data ? 'invoiceId'`,
+    );
+    expect(perInvoice.rows[0]!.n).toBe(0);
+    const sweep = await recurringJob(sweepName);
+    expect(sweep).toMatchObject({ cron: '0 9 * * *', timezone: ZONE });
+    expect(sweep.nextRunAt).toBe(nextRunAt('0 9 * * *', ZONE, new Date()).toISOString());
 
     const again = await run(next);
     expect(again).toMatchObject({
@@ -139,43 +158,48 @@ describe.each(CASES)('monthly invoice run on $name', ({ mode }) => {
     expect(count.rows[0]!.n).toBe(DEMO_RESIDENTS.length);
   });
 
-  it('a reminder run now mails once however often it runs; a paid invoice gets none', async () => {
-    const scheduled = await reminders('scheduled');
-    expect(scheduled.length).toBeGreaterThanOrEqual(2);
-    const [due, paid] = [scheduled[0]!, scheduled[1]!];
+  it('the reminder sweep run now mails what is due, once however often it runs; a paid invoice gets none', async () => {
     const sales = dbOf(system, 'sales');
-    const emailOf = async (invoiceId: string) =>
-      (await sales.query<{ e: string }>('SELECT customer_email AS e FROM invoice WHERE id = $1', [invoiceId]))
-        .rows[0]!.e;
-    const completed = (id: string) =>
-      waitFor(`job ${id} completed`, async () => {
-        const res = await api('sales', 'GET', `/api/ops/jobs/${id}`, { token: admin });
-        return res.body.state === 'completed' ? res.body : undefined;
+    const customer = await api('common', 'POST', '/api/customers', {
+      token: admin,
+      body: { name: 'Reminded Resident', email: `reminded-${randomUUID().slice(0, 8)}@residents.example` },
+    });
+    expect(customer.status).toBe(201);
+    // Due the day after tomorrow in the organization's calendar: inside the sweep's three days.
+    const due = new Date(`${zonedDate(new Date(), ZONE)}T00:00:00Z`);
+    due.setUTCDate(due.getUTCDate() + 2);
+    const invoice = async () => {
+      const res = await api('sales', 'POST', '/api/invoices', {
+        token: admin,
+        body: { customerId: customer.body.id, amount: '450.00', dueDate: due.toISOString().slice(0, 10) },
+        headers: { 'idempotency-key': randomUUID() },
       });
+      expect(res.status).toBe(201);
+      return res.body as { id: string; number: string };
+    };
+    const [reminded, paid] = [await invoice(), await invoice()];
+    await sales.query(`UPDATE invoice SET status = 'paid' WHERE id = $1`, [paid.id]);
+    const to = customer.body.email as string;
+    const remindersOf = (number: string) =>
+      mails(to, 'payment-reminder').filter((m) => m.subject.includes(number));
 
-    expect((await api('sales', 'POST', `/api/ops/jobs/${due.id}/run-now`, { token: admin })).status).toBe(
-      200,
+    await sweepNow();
+    await waitFor('the reminder mail', () => remindersOf(reminded.number).length === 1, 30_000);
+    await sweepNow();
+    // The second sweep wrote no command: one SendPaymentReminder ever, for the invoice still issued.
+    const commands = await sales.query<{ invoice_id: string }>(
+      `SELECT body::jsonb #>> '{payload,invoiceId}' AS invoice_id FROM outbox
+        WHERE type = 'notification.send-payment-reminder' AND body::jsonb #>> '{payload,invoiceId}' = ANY($1)`,
+      [[reminded.id, paid.id]],
     );
-    const to = await emailOf(due.data.invoiceId);
-    await waitFor('the reminder mail', () => mails(to, 'payment-reminder').length === 1, 30_000);
-    await completed(due.id);
-    expect((await api('sales', 'POST', `/api/ops/jobs/${due.id}/retry`, { token: admin })).status).toBe(200);
-    await waitFor('the job run again', async () => (await completed(due.id)).attempts >= 2);
-    // Give a second mail every chance to arrive: the outbox of Sales is empty and Notification idle.
-    await waitFor(
-      'Sales outbox drained',
-      async () =>
-        (await sales.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL'))
-          .rows[0]!.n === 0,
+    expect(commands.rows).toEqual([{ invoice_id: reminded.id }]);
+    expect(remindersOf(reminded.number)).toHaveLength(1);
+    expect(remindersOf(paid.number)).toHaveLength(0);
+    const claims = await sales.query<{ invoice_id: string }>(
+      'SELECT invoice_id FROM payment_reminder WHERE invoice_id = ANY($1::uuid[])',
+      [[reminded.id, paid.id]],
     );
-    expect(mails(to, 'payment-reminder')).toHaveLength(1);
-
-    await sales.query(`UPDATE invoice SET status = 'paid' WHERE id = $1`, [paid.data.invoiceId]);
-    expect((await api('sales', 'POST', `/api/ops/jobs/${paid.id}/run-now`, { token: admin })).status).toBe(
-      200,
-    );
-    await completed(paid.id);
-    expect(mails(await emailOf(paid.data.invoiceId), 'payment-reminder')).toHaveLength(0);
+    expect(claims.rows).toEqual([{ invoice_id: reminded.id }]);
   });
 
   it('lists the monthly run per organization with its next run; trigger now starts a run', async () => {

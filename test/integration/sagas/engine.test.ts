@@ -74,6 +74,7 @@ describe.each(backends())('saga engine on $name', (backend) => {
       enqueueMany: (n, list, o) => queue.jobs!.enqueueMany(n, list, o),
       schedule: (job, o) => queue.jobs!.schedule(job, o),
       unschedule: (name) => queue.jobs!.unschedule(name),
+      retire: (name) => queue.jobs!.retire(name),
     };
     const e = new SagaEngine({ service: db.service, db, jobs: lazyJobs, log, definitions, leaseMs });
     const jobs = await startJobs({

@@ -80,7 +80,7 @@ export async function buildTenancyFixture(system: TestSystem): Promise<TenancyFi
   const otherToken = await system.login(OTHER_ADMIN.email, OTHER_ADMIN.password);
   const operator = await system.login(DEMO_OPERATOR.email);
 
-  /** An invoice (with its reminder job and mail), a paid one (payment and saga) and a monthly run. */
+  /** An invoice (with its mail), the reminder sweep's job, a paid one (payment and saga) and a monthly run. */
   const society = async (organizationId: string, token: string, customerId: string): Promise<Society> => {
     const ids = new Map<string, string>();
     const invoice = await created(token, 'sales', '/api/invoices', {
@@ -110,11 +110,17 @@ export async function buildTenancyFixture(system: TestSystem): Promise<TenancyFi
     const { paymentId } = (await paid.json()) as { paymentId: string };
     ids.set('/api/payments/:id', paymentId);
     ids.set('/api/ops/sagas/:id', paymentId);
-    const reminders = await json<{ items: { id: string }[] }>(
-      await call('sales', 'GET', '/api/ops/jobs?queue=payment-reminder', token),
-      'reminders',
+    // A job of the organization: its reminder sweep, run now.
+    const sweep = await json<{ jobId: string }>(
+      await call(
+        'sales',
+        'POST',
+        `/api/ops/jobs/recurring/payment-reminder-sweep.${organizationId}/trigger`,
+        token,
+      ),
+      'reminder sweep',
     );
-    ids.set('/api/ops/jobs/:id', reminders.items[0]!.id);
+    ids.set('/api/ops/jobs/:id', sweep.jobId);
     const period = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata' })
       .format(new Date())
       .slice(0, 7);

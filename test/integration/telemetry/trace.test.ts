@@ -106,7 +106,7 @@ describe.each<{ mode: Mode }>([{ mode: 'distributed' }, { mode: 'embedded' }])(
         'dhanman.outcome': 'success',
       });
       expect(chain.sales.attributes['messaging.rabbitmq.destination.routing_key']).toBe(
-        'common.ledger-posted',
+        'common.ledger-posted.invoice',
       );
       // The handlers' statements are spans of the same trace, under the processing span.
       const commonStatements = otlp.spans.filter(

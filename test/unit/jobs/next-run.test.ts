@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assertSchedule, nextRunAt, zonedInstant } from '#platform/jobs/next-run.js';
-import { reminderMoment } from '#services/sales/reminders/schedule.js';
+import { reminderWindow } from '#services/sales/reminders/schedule.js';
 import { periodProblem } from '#services/sales/runs/period.js';
 
 const MONTHLY = '0 6 1 * *';
@@ -43,14 +43,18 @@ describe('next run of a recurring job in its time zone', () => {
   });
 });
 
-describe('payment reminder moment', () => {
-  it('is 09:00 organization time three days before the due date', () => {
-    expect(
-      reminderMoment('2027-01-15', 'Asia/Kolkata', new Date('2026-12-02T00:00:00Z'))?.toISOString(),
-    ).toBe('2027-01-12T03:30:00.000Z');
+describe('payment reminder window', () => {
+  it('runs from today to three days ahead in the organization calendar', () => {
+    const now = new Date('2026-12-11T20:00:00Z');
+    // Already the 12th in Kolkata (01:30), still the 11th in New York (15:00).
+    expect(reminderWindow('Asia/Kolkata', now)).toEqual({ from: '2026-12-12', to: '2026-12-15' });
+    expect(reminderWindow('America/New_York', now)).toEqual({ from: '2026-12-11', to: '2026-12-14' });
   });
-  it('is none when that moment has passed', () => {
-    expect(reminderMoment('2026-12-15', 'Asia/Kolkata', new Date('2026-12-12T03:30:00Z'))).toBeNull();
+  it('crosses a month end', () => {
+    expect(reminderWindow('UTC', new Date('2027-02-27T09:00:00Z'))).toEqual({
+      from: '2027-02-27',
+      to: '2027-03-02',
+    });
   });
 });
 
