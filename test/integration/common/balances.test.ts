@@ -1,3 +1,5 @@
+import { clientSecretOf } from '#platform/host/service-credentials.js';
+import type { ServiceName } from '#contracts/services.js';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiOf } from '../../support/api.js';
@@ -25,7 +27,7 @@ describe('balances in Common (embedded)', () => {
       body: {
         grantType: 'client_credentials',
         clientId,
-        clientSecret: system.env.SERVICE_CLIENT_SECRET ?? 'dhanman-embedded-service-secret',
+        clientSecret: clientSecretOf(clientId as ServiceName, system.env),
         organizationId: '0b6f1d1e-8f3a-4c56-9a21-5d0c7e1a0001',
       },
     });
