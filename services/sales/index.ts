@@ -19,6 +19,7 @@ import { organizationHandlers } from './runs/handlers.js';
 import { invoiceRunJobs } from './runs/jobs.js';
 import { billingSettings, registerBillingOrganization } from './runs/organizations.js';
 import { invoiceRunRoutes } from './runs/routes.js';
+import { reportRoutes } from './reports/routes.js';
 
 /**
  * Sales: invoices (numbered, checked with Common, posted to the ledger by Common), their mail and
@@ -51,6 +52,7 @@ export const salesService: ServiceDefinition = {
       }),
     });
     invoiceRunRoutes(app, { db: deps.db, jobs: deps.jobs });
+    reportRoutes(app, { db: deps.db, customers: customerDirectory(deps.http) });
     paymentRoutes(app, {
       db: deps.db,
       bus: deps.bus,
