@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { call, type Service } from './api';
 
 export interface Loaded<T> {
@@ -35,18 +35,25 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
 export interface Action {
   error: Error | undefined;
   busy: boolean;
-  run(action: () => Promise<unknown>): Promise<void>;
+  /** Runs the action with its Idempotency-Key. */
+  run(action: (idempotencyKey: string) => Promise<unknown>): Promise<void>;
 }
 
-/** Runs one action at a time and keeps its problem, if any, to show where the person clicked. */
+/**
+ * Runs one action at a time and keeps its problem, if any, to show where the person clicked. The
+ * action keeps one Idempotency-Key until it succeeds: trying again after a failure (a timeout, a
+ * 503) is the same action, which the service then does at most once.
+ */
 export function useAction(after: () => void): Action {
   const [error, setError] = useState<Error>();
   const [busy, setBusy] = useState(false);
-  const run = async (action: () => Promise<unknown>) => {
+  const key = useRef<string>(crypto.randomUUID());
+  const run = async (action: (idempotencyKey: string) => Promise<unknown>) => {
     setBusy(true);
     setError(undefined);
     try {
-      await action();
+      await action(key.current);
+      key.current = crypto.randomUUID();
       after();
     } catch (err) {
       setError(err as Error);
@@ -78,18 +85,16 @@ export function useCounterparty(service: Service, path: string): Counterparty {
   return { options, value, id: value || options[0]?.id, choose, error: loaded.error };
 }
 
-/** The current hash route: `#/invoices/abc` -> ['invoices', 'abc']. */
-export function useRoute(): string[] {
-  const read = () => window.location.hash.replace(/^#\/?/, '').split('/').filter(Boolean);
-  const [route, setRoute] = useState(read);
-  useEffect(() => {
-    const onChange = () => setRoute(read());
-    window.addEventListener('hashchange', onChange);
-    return () => window.removeEventListener('hashchange', onChange);
-  }, []);
-  return route;
+/**
+ * The Idempotency-Key of one person's action (Pay, Void, Send again): the same on every try until
+ * one succeeds (`done()`), then a new one for the next action.
+ */
+export function useIdempotencyKey(): { key(): string; done(): void } {
+  const key = useRef(crypto.randomUUID());
+  return {
+    key: () => key.current,
+    done: () => {
+      key.current = crypto.randomUUID();
+    },
+  };
 }
-
-export const go = (path: string): void => {
-  window.location.hash = `#/${path}`;
-};

@@ -42,11 +42,11 @@ export function BillForOrder({
       label="Bill for this order"
       action={action}
       submit={`Record the bill of ${money(order.amount)}`}
-      run={async () =>
+      run={async (key) =>
         setBill(
           await call<Bill>('purchase', '/api/bills', {
             body: { vendorId: order.vendorId, amount: order.amount, dueDate, purchaseOrderId: order.id },
-            idempotencyKey: true,
+            idempotencyKey: key,
             correlationId: order.correlationId ?? undefined,
           }),
         )
@@ -69,10 +69,10 @@ function NewBill({ onCreated }: { onCreated(): void }) {
       action={action}
       submit="Record bill"
       loadError={vendor.error}
-      run={() =>
+      run={(key) =>
         call('purchase', '/api/bills', {
           body: { vendorId: vendor.id, amount, dueDate },
-          idempotencyKey: true,
+          idempotencyKey: key,
         })
       }
     >

@@ -25,7 +25,9 @@ export function InvoiceRuns({ session }: { session: Session }) {
           <MonthRunForm
             label="Start a monthly run"
             submit="Start run"
-            start={(period) => call('sales', '/api/invoice-runs', { body: { period }, idempotencyKey: true })}
+            start={(period, key) =>
+              call('sales', '/api/invoice-runs', { body: { period }, idempotencyKey: key })
+            }
             onStarted={list.reload}
           />
         </Section>

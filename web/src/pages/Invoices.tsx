@@ -25,10 +25,10 @@ function NewInvoice({ onCreated }: { onCreated(): void }) {
       action={action}
       submit={action.busy ? 'Creating…' : 'Create invoice'}
       loadError={customer.error}
-      run={async () => {
+      run={async (key) => {
         await call('sales', '/api/invoices', {
           body: { customerId: customer.id, amount, dueDate },
-          idempotencyKey: true,
+          idempotencyKey: key,
         });
         setAmount('');
       }}

@@ -112,8 +112,8 @@ export function SalaryRuns({ session }: { session: Session }) {
           <MonthRunForm
             label="New salary run"
             submit="Compute payslips"
-            start={(period) =>
-              call('payroll', '/api/salary-runs', { body: { period }, idempotencyKey: true })
+            start={(period, key) =>
+              call('payroll', '/api/salary-runs', { body: { period }, idempotencyKey: key })
             }
             onStarted={list.reload}
           />
