@@ -1,7 +1,9 @@
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
+import { QueryClientProvider } from '@tanstack/react-query';
 import { call, loadSession, signOut as endSession, type Session } from './api';
 import { PageErrorBoundary } from './components';
+import { queryClient } from './hooks';
 import { PAGES } from './pages';
 import { PageFrame, go, landingOf, pageFor, useRoute } from './router';
 import { SignIn } from './pages/SignIn';
@@ -26,6 +28,8 @@ function App() {
   const id = route[1] ? decodeURIComponent(route[1]) : undefined;
   const title = !page ? 'Not found' : typeof page.title === 'string' ? page.title : page.title(id ?? '');
   const signOut = () => {
+    // The next person in this tab must not see this one's answers.
+    queryClient.clear();
     void endSession();
     setSession(null);
   };
@@ -60,6 +64,8 @@ function App() {
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <QueryClientProvider client={queryClient}>
+      <App />
+    </QueryClientProvider>
   </StrictMode>,
 );

@@ -2,7 +2,7 @@ import { useMemo } from 'react';
 import { call, can, download, type Session } from '../api';
 import { BarChart } from '../charts';
 import { Badge, ErrorBox, LoadedSection, Loading, Section, Table, money } from '../components';
-import { useLoad } from '../hooks';
+import { useGet, useLoad } from '../hooks';
 import { monthLabel, monthsBefore, today } from '../zone';
 
 interface Month {
@@ -61,11 +61,11 @@ const centsText = (cents: bigint) => {
 export function Dashboard({ session }: { session: Session }) {
   const thisMonth = today().slice(0, 7);
   const from = monthsBefore(thisMonth, 11);
-  const collections = useLoad(
-    () => call<{ months: Month[] }>('sales', `/api/reports/collections?from=${from}&to=${thisMonth}`),
-    [from, thisMonth],
+  const collections = useGet<{ months: Month[] }>(
+    'sales',
+    `/api/reports/collections?from=${from}&to=${thisMonth}`,
   );
-  const aging = useLoad(() => call<Receivables>('sales', '/api/reports/receivables'), []);
+  const aging = useGet<Receivables>('sales', '/api/reports/receivables');
   return (
     <div className="dashboard">
       <LoadedSection title="Billed and collected" loaded={collections} what="collections">
@@ -172,10 +172,7 @@ export function CsvButton({
 }
 
 function ThisMonthsRun({ period }: { period: string }) {
-  const runs = useLoad(
-    () => call<{ items: Run[] }>('sales', `/api/invoice-runs?period=${period}&limit=1`),
-    [period],
-  );
+  const runs = useGet<{ items: Run[] }>('sales', `/api/invoice-runs?period=${period}&limit=1`);
   const run = runs.data?.items[0];
   return (
     <Section title="This month’s run">
@@ -198,10 +195,7 @@ function ThisMonthsRun({ period }: { period: string }) {
 }
 
 function OrdersWaiting() {
-  const orders = useLoad(
-    () => call<{ items: Order[] }>('purchase', '/api/purchase-orders?status=submitted&limit=50'),
-    [],
-  );
+  const orders = useGet<{ items: Order[] }>('purchase', '/api/purchase-orders?status=submitted&limit=50');
   return (
     <LoadedSection title="Purchase orders waiting" loaded={orders} what="purchase orders">
       {(data) => (

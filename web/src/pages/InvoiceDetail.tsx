@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { call, can, type Session } from '../api';
 import { Badge, ErrorBox, Loading, Section, Table, TimelineLink, money, when } from '../components';
-import { useIdempotencyKey, useLoad } from '../hooks';
+import { useGet, useIdempotencyKey } from '../hooks';
 
 interface Invoice {
   id: string;
@@ -20,7 +20,7 @@ interface Invoice {
 }
 
 export function InvoiceDetail({ id, session }: { id: string; session: Session }) {
-  const invoice = useLoad(() => call<Invoice>('sales', `/api/invoices/${encodeURIComponent(id)}`), [id]);
+  const invoice = useGet<Invoice>('sales', `/api/invoices/${encodeURIComponent(id)}`);
   // Later actions carry the invoice's own correlation id: its timeline then holds its whole life.
   const thread = invoice.data?.correlationId ?? undefined;
   const [notice, setNotice] = useState<string>();

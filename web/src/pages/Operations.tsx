@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { SERVICES, call, can, type Service, type Session } from '../api';
 import { Badge, ErrorBox, Loading, Section, Table, when } from '../components';
-import { useLoad } from '../hooks';
+import { useGet, useLoad } from '../hooks';
 import { Jobs, Sagas, forOrganization } from './Jobs';
 
 interface DeadLetter {
@@ -65,7 +65,7 @@ interface MailDelivery {
 
 /** Notification's switch: stop mail delivery (every mail fails, retries, then dead-letters) or restore it. */
 function MailDeliveryControl() {
-  const status = useLoad(() => call<MailDelivery>('notification', '/api/ops/mail-delivery'), []);
+  const status = useGet<MailDelivery>('notification', '/api/ops/mail-delivery');
   const [error, setError] = useState<Error>();
   const [busy, setBusy] = useState(false);
   const switchTo = async (state: MailDelivery['state']) => {

@@ -12,7 +12,7 @@ import {
   when,
 } from '../components';
 import { ActionForm, CounterpartyField, Field } from '../forms';
-import { useAction, useCounterparty, useLoad } from '../hooks';
+import { useAction, useCounterparty, useGet } from '../hooks';
 import { BillForOrder } from './Bills';
 
 interface PurchaseOrder {
@@ -70,10 +70,7 @@ function NewPurchaseOrder({ onCreated }: { onCreated(): void }) {
 }
 
 export function PurchaseOrderDetail({ id, session }: { id: string; session: Session }) {
-  const po = useLoad(
-    () => call<PurchaseOrder>('purchase', `/api/purchase-orders/${encodeURIComponent(id)}`),
-    [id],
-  );
+  const po = useGet<PurchaseOrder>('purchase', `/api/purchase-orders/${encodeURIComponent(id)}`);
   const action = useAction(po.reload);
   const [comments, setComments] = useState('');
   if (po.loading && !po.data) return <Loading what="the purchase order" />;
@@ -176,10 +173,7 @@ export function PurchaseOrderDetail({ id, session }: { id: string; session: Sess
 }
 
 export function PurchaseOrders({ session }: { session: Session }) {
-  const list = useLoad(
-    () => call<{ items: PurchaseOrder[] }>('purchase', '/api/purchase-orders?limit=50'),
-    [],
-  );
+  const list = useGet<{ items: PurchaseOrder[] }>('purchase', '/api/purchase-orders?limit=50');
   const waiting = (list.data?.items ?? []).filter((p) => waitsFor(p, session));
   return (
     <>

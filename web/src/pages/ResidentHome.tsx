@@ -1,7 +1,7 @@
 import { useRef, useState } from 'react';
 import { call, download, type Session } from '../api';
 import { Badge, ErrorBox, LoadedSection, Loading, Section, Table, money } from '../components';
-import { useLoad } from '../hooks';
+import { useGet, useLoad } from '../hooks';
 import { day, today, when } from '../zone';
 
 interface Invoice {
@@ -34,8 +34,8 @@ const total = (amounts: string[]) => {
 
 /** A resident's first page: what they owe and by when, Pay on each, their payments and receipts, their statement. */
 export function ResidentHome({ session }: { session: Session }) {
-  const invoices = useLoad(() => call<{ items: Invoice[] }>('sales', '/api/invoices?limit=100'), []);
-  const payments = useLoad(() => call<{ items: Payment[] }>('sales', '/api/payments?limit=50'), []);
+  const invoices = useGet<{ items: Invoice[] }>('sales', '/api/invoices?limit=100');
+  const payments = useGet<{ items: Payment[] }>('sales', '/api/payments?limit=50');
   const reload = () => (invoices.reload(), payments.reload());
   const numberOf = new Map((invoices.data?.items ?? []).map((i) => [i.id, i.number]));
   const due = (invoices.data?.items ?? [])
@@ -189,10 +189,7 @@ export function StatementPdfButton({ customerId }: { customerId: string }) {
 
 /** A payment's receipt, as a resident keeps it. */
 export function Receipt({ paymentId }: { paymentId: string }) {
-  const payment = useLoad(
-    () => call<Payment>('sales', `/api/payments/${encodeURIComponent(paymentId)}`),
-    [paymentId],
-  );
+  const payment = useGet<Payment>('sales', `/api/payments/${encodeURIComponent(paymentId)}`);
   const invoice = useLoad(
     () =>
       payment.data

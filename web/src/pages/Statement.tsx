@@ -1,6 +1,6 @@
-import { call, download } from '../api';
+import { download } from '../api';
 import { LoadedSection, Table, money } from '../components';
-import { useLoad } from '../hooks';
+import { useGet } from '../hooks';
 import { day } from '../zone';
 import { StatementPdfButton } from './ResidentHome';
 
@@ -24,9 +24,9 @@ interface StatementBody {
 
 /** A customer's statement of account: opening, each invoice and payment with the balance, closing; PDF and CSV. */
 export function Statement({ customerId }: { customerId: string }) {
-  const statement = useLoad(
-    () => call<StatementBody>('sales', `/api/customers/${encodeURIComponent(customerId)}/statement`),
-    [customerId],
+  const statement = useGet<StatementBody>(
+    'sales',
+    `/api/customers/${encodeURIComponent(customerId)}/statement`,
   );
   return (
     <LoadedSection
