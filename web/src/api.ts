@@ -87,7 +87,7 @@ export interface CallOptions {
 let refreshing: Promise<Session | null> | null = null;
 
 /** A new access token from the refresh token, or null when the session is over. */
-function refreshOnce(expired: Session): Promise<Session | null> {
+export function refreshOnce(expired: Session): Promise<Session | null> {
   const current = loadSession();
   // Another call already renewed the token this one was sent with: use the new one.
   if (current && current.token !== expired.token) return Promise.resolve(current);

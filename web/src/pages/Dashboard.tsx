@@ -3,27 +3,12 @@ import { call, can, download, type Session } from '../api';
 import { BarChart } from '../charts';
 import { Badge, ErrorBox, LoadedSection, Loading, Section, Table, money } from '../components';
 import { useGet, useLoad } from '../hooks';
+import { ok, sales, useTyped, type SalesAnswer } from '../client';
 import { monthLabel, monthsBefore, today } from '../zone';
 
-interface Month {
-  period: string;
-  billed: string;
-  collected: string;
-  outstanding: string;
-}
-interface Aging {
-  balanceDue: string;
-  current: string;
-  days1to30: string;
-  days31to60: string;
-  days61to90: string;
-  over90: string;
-}
-interface Receivables {
-  asOf: string;
-  totals: Aging;
-  customers: Array<Aging & { customerId: string; name: string }>;
-}
+type Month = SalesAnswer<'/api/reports/collections'>['months'][number];
+type Receivables = SalesAnswer<'/api/reports/receivables'>;
+type Aging = Receivables['totals'];
 interface Run {
   id: string;
   period: string;
@@ -61,11 +46,11 @@ const centsText = (cents: bigint) => {
 export function Dashboard({ session }: { session: Session }) {
   const thisMonth = today().slice(0, 7);
   const from = monthsBefore(thisMonth, 11);
-  const collections = useGet<{ months: Month[] }>(
-    'sales',
-    `/api/reports/collections?from=${from}&to=${thisMonth}`,
+  // Typed from Sales' OpenAPI document: a renamed field or parameter fails the build.
+  const collections = useTyped(['sales', 'collections', from, thisMonth], () =>
+    ok(sales.GET('/api/reports/collections', { params: { query: { from, to: thisMonth } } })),
   );
-  const aging = useGet<Receivables>('sales', '/api/reports/receivables');
+  const aging = useTyped(['sales', 'receivables'], () => ok(sales.GET('/api/reports/receivables')));
   return (
     <div className="dashboard">
       <LoadedSection title="Billed and collected" loaded={collections} what="collections">
