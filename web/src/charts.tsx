@@ -23,10 +23,13 @@ export function BarChart({
   categories,
   series,
   height = 220,
+  tick = (c) => c,
 }: {
   title: string;
   /** What the categories are ("Month", "Days past due"): the figures table's first column. */
   categoryLabel: string;
+  /** A category as the axis shows it, when the whole name would not fit ("Dec 2026" -> "Dec"). */
+  tick?: (category: string) => string;
   categories: string[];
   series: BarSeries[];
   height?: number;
@@ -49,7 +52,7 @@ export function BarChart({
         },
         axes: [
           {
-            values: (_u, splits) => splits.map((i) => categories[i] ?? ''),
+            values: (_u, splits) => splits.map((i) => tick(categories[i] ?? '')),
             splits: () => categories.map((_, i) => i),
           },
           { values: (_u, splits) => splits.map(compact), size: 60 },
@@ -77,7 +80,7 @@ export function BarChart({
       resize.disconnect();
       plot.destroy();
     };
-  }, [categories, series, height]);
+  }, [categories, series, height, tick]);
   return (
     <figure className="chart" aria-labelledby={captionId}>
       <figcaption id={captionId}>{title}</figcaption>

@@ -66,6 +66,9 @@ export function Dashboard({ session }: { session: Session }) {
   );
 }
 
+/** "Dec 2026" -> "Dec" on the axis (twelve months side by side); the table names the year. */
+const monthOnly = (label: string) => label.split(' ')[0] ?? label;
+
 function CollectionsChart({ months }: { months: Month[] }) {
   const categories = useMemo(() => months.map((m) => monthLabel(m.period)), [months]);
   const series = useMemo(
@@ -84,6 +87,7 @@ function CollectionsChart({ months }: { months: Month[] }) {
         categoryLabel="Month"
         categories={categories}
         series={series}
+        tick={monthOnly}
       />
       <CsvButton
         path={`/api/reports/collections?from=${first}&to=${last}`}
