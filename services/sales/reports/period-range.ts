@@ -9,8 +9,8 @@ const monthIndex = (period: string) => Number(period.slice(0, 4)) * 12 + Number(
 /** Null when `from`..`to` is a range the report answers, else why not (for a 400). */
 export function rangeProblem(from: string, to: string): string | null {
   for (const [name, p] of [
-    ['from', from],
     ['to', to],
+    ['from', from],
   ] as const) {
     if (!PERIOD.test(p)) return `${name} '${p}' is not a month as YYYY-MM`;
   }
@@ -20,7 +20,7 @@ export function rangeProblem(from: string, to: string): string | null {
   return null;
 }
 
-/** The `months` months up to and including `period`'s, oldest first boundary: `from`. */
+/** The first of `months` months ending with `period` (`monthsBack('2026-12', 12)` is `2026-01`). */
 export function monthsBack(period: string, months: number): string {
   const i = monthIndex(period) - (months - 1);
   return `${Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`;

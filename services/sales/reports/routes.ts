@@ -12,7 +12,7 @@ import type { CustomerDirectory } from '../invoices/create.js';
 import { billingSettings } from '../runs/organizations.js';
 import { collectionsByMonth, organizationName } from './queries.js';
 import { AGING_FIELDS, receivablesAging } from './receivables.js';
-import { rangeProblem } from './period-range.js';
+import { PERIOD, monthsBack, rangeProblem } from './period-range.js';
 import { customerStatement } from './statement.js';
 import { renderStatementPdf } from './statement-pdf.js';
 
@@ -107,17 +107,19 @@ export function reportRoutes(app: HttpApp, deps: { db: Db; customers: CustomerDi
         summary: 'Billed, collected and outstanding by month',
         description:
           'From `from` to `to` (months as YYYY-MM, at most 24). A bad month or range: 400.' + CSV_NOTE,
-        querystring: z.object({ from: z.string().max(16), to: z.string().max(16) }),
+        querystring: z.object({ from: z.string().max(16).optional(), to: z.string().max(16).optional() }),
         response: { 200: collectionsSchema },
       },
       config: { permission: PERMISSIONS.customersRead },
     },
     async (request, reply) => {
-      const { from, to } = request.query;
+      const { organizationId } = principalOf(request);
+      const zone = await zoneOf(organizationId);
+      const to = request.query.to ?? zonedDate(new Date(), zone).slice(0, 7);
+      const from = request.query.from ?? (PERIOD.test(to) ? monthsBack(to, 12) : to);
       const problem = rangeProblem(from, to);
       if (problem) throw badRequest(problem);
-      const { organizationId } = principalOf(request);
-      const months = await collectionsByMonth(db, organizationId, from, to, await zoneOf(organizationId));
+      const months = await collectionsByMonth(db, organizationId, from, to, zone);
       if (!accepts(request, 'text/csv')) return { months };
       const rows = months.map((m) => [m.period, m.billed, m.collected, m.outstanding]);
       return sendCsv(

@@ -260,7 +260,7 @@ describe('Sales reports over HTTP (embedded)', () => {
       '/api/reports/collections?from=2031-1&to=2031-02',
       '/api/reports/collections?from=2030-01&to=2032-01',
       '/api/reports/collections?from=2031-05&to=2031-04',
-      '/api/reports/collections?to=2031-04',
+      '/api/reports/collections?from=2031-04',
       `/api/customers/${customer}/statement?from=2031-05-01&to=2031-04-01`,
       `/api/customers/${customer}/statement?from=2031-5-1`,
       '/api/customers/not-a-uuid/statement',
@@ -270,6 +270,9 @@ describe('Sales reports over HTTP (embedded)', () => {
       expect(res.status, path).toBe(400);
       expect(res.headers.get('content-type'), path).toMatch(/problem\+json/);
     }
+    // Without a range: the twelve months to this one (organization time).
+    const year = await get('/api/reports/collections');
+    expect(year.body.months).toHaveLength(12);
     // 24 months is the most, and still answered.
     const longest = await get('/api/reports/collections?from=2030-01&to=2031-12');
     expect(longest.body.months).toHaveLength(24);

@@ -1760,9 +1760,9 @@ export interface operations {
   };
   getReportsCollections: {
     parameters: {
-      query: {
-        from: string;
-        to: string;
+      query?: {
+        from?: string;
+        to?: string;
       };
       header?: never;
       path?: never;
