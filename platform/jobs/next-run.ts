@@ -84,3 +84,10 @@ export function zonedInstant(date: string, time: string, zone: string): Date {
 export function zonedDate(at: Date, zone: string): string {
   return formatter('date', zone).format(at);
 }
+
+/** The wall-clock date and time (`YYYY-MM-DD HH:MM`) it is in `zone` at `at`. */
+export function zonedDateTime(at: Date, zone: string): string {
+  const parts = formatter('wall', zone).formatToParts(at);
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
+}

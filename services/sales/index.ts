@@ -18,6 +18,7 @@ import { organizationHandlers } from './runs/handlers.js';
 import { invoiceRunJobs } from './runs/jobs.js';
 import { registerBillingOrganization } from './runs/organizations.js';
 import { invoiceRunRoutes } from './runs/routes.js';
+import { reportRoutes } from './reports/routes.js';
 
 /**
  * Sales: invoices (numbered, checked with Common, posted to the ledger by Common), their mail and
@@ -41,6 +42,7 @@ export const salesService: ServiceDefinition = {
       writer: invoiceWriter(deps.db, deps.bus),
     });
     invoiceRunRoutes(app, { db: deps.db, jobs: deps.jobs });
+    reportRoutes(app, { db: deps.db, customers: customerDirectory(deps.http) });
     paymentRoutes(app, {
       db: deps.db,
       bus: deps.bus,

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { DEFAULT_DEMO_PASSWORD } from '#contracts/demo.js';
 import { DIST } from '../../web/server/build.js';
 import { waitFor } from '../support/wait.js';
@@ -107,4 +107,26 @@ export async function openFirstPage(page: Page, consoleUrl: string): Promise<Fir
       .filter((f) => f.endsWith('.js'))
       .reduce((n, f) => n + gzipSync(readFileSync(join(assets, f))).byteLength, 0),
   };
+}
+
+/** Pixels of exactly this colour on a canvas: the chart drew its bars (antialiased edges aside). */
+export async function pixelsOf(canvas: Locator, rgb: [number, number, number]): Promise<number> {
+  return canvas.evaluate((el, [r, g, b]) => {
+    const c = el as unknown as {
+      width: number;
+      height: number;
+      getContext(kind: '2d'): {
+        getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+      };
+    };
+    const { data } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i] === r && data[i + 1] === g && data[i + 2] === b) n++;
+    return n;
+  }, rgb);
+}
+
+export async function downloaded(page: Page, click: () => Promise<void>): Promise<Buffer> {
+  const [download] = await Promise.all([page.waitForEvent('download'), click()]);
+  return readFileSync((await download.path())!);
 }

@@ -70,6 +70,8 @@ describe('the web console', () => {
     await signIn(page, 'accountant@demo.dhanman.local');
     expect(await seriousViolations(page)).toEqual([]);
 
+    // The accountant lands on the dashboard (test/browser/daily.test.ts); invoices are one click away.
+    await page.getByRole('link', { name: 'Invoices', exact: true }).click();
     await page.getByLabel('Amount').fill('1234.50');
     await page.getByRole('button', { name: 'Create invoice' }).click();
     const row = page.getByRole('row').filter({ hasText: '1,234.50' }).first();
@@ -160,6 +162,7 @@ describe('the web console', () => {
 
     const page = await session();
     await signIn(page, 'resident@demo.dhanman.local');
+    await page.getByRole('link', { name: 'Invoices', exact: true }).click();
     const rows = page.getByRole('table', { name: 'Invoices' });
     await rows.getByRole('link', { name: mine }).waitFor();
     expect(await rows.getByRole('link', { name: theirs }).count()).toBe(0);
@@ -318,6 +321,12 @@ describe('the web console', () => {
   it('works at phone width, and the operator sees every service healthy', async () => {
     const page = await session(390);
     await signIn(page, 'admin@demo.dhanman.local');
+    await page.getByRole('link', { name: 'Invoices', exact: true }).click();
+    await page
+      .getByRole('table', { name: 'Invoices' })
+      .or(page.getByText('No invoices yet.'))
+      .first()
+      .waitFor();
     await screenshot(page, 'invoices-phone');
     await page.getByRole('link', { name: 'Operations' }).click();
     const health = page.getByRole('table', { name: 'Service health' });

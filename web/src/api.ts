@@ -23,6 +23,8 @@ export interface Session {
   organizationId: string;
   roles: string[];
   permissions: string[];
+  /** A resident's own customer (the token's `cust` claim), whose dues and statement they see. */
+  customerId?: string;
 }
 
 const SESSION_KEY = 'dhanman.session';
@@ -37,6 +39,7 @@ function decodeClaims(token: string): Omit<Session, 'token' | 'email'> {
     organizationId: String(json.org ?? json.organizationId ?? ''),
     roles: list(json.roles),
     permissions: list(json.permissions),
+    ...(typeof json.cust === 'string' ? { customerId: json.cust } : {}),
   };
 }
 
@@ -65,13 +68,37 @@ async function problemOf(res: Response): Promise<ApiError> {
 export interface CallOptions {
   method?: string;
   body?: unknown;
-  idempotencyKey?: boolean;
+  /**
+   * The Idempotency-Key: a person's action passes its own (useAction keeps one per action across
+   * its retries); `true` makes one for this call alone. The same key goes on the call's resend
+   * after a token refresh.
+   */
+  idempotencyKey?: string | boolean;
   correlationId?: string;
+  /** `text/csv`, `application/pdf`: the answer is then read as a Blob. */
+  accept?: string;
 }
 
+/**
+ * The refresh in flight, if any. The refresh token rotates on every use and Common revokes the
+ * whole family when one is used twice (theft, as far as it can tell): so pages whose calls all
+ * meet a 401 at once must share one refresh rather than each spending the same token.
+ */
+let refreshing: Promise<Session | null> | null = null;
+
 /** A new access token from the refresh token, or null when the session is over. */
-async function refreshed(session: Session): Promise<Session | null> {
-  if (!session.refreshToken) return null;
+export function refreshOnce(expired: Session): Promise<Session | null> {
+  const current = loadSession();
+  // Another call already renewed the token this one was sent with: use the new one.
+  if (current && current.token !== expired.token) return Promise.resolve(current);
+  refreshing ??= refreshed(current).finally(() => {
+    refreshing = null;
+  });
+  return refreshing;
+}
+
+async function refreshed(session: Session | null): Promise<Session | null> {
+  if (!session?.refreshToken) return null;
   const res = await fetch('/svc/common/api/auth/refresh', {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json' },
@@ -86,32 +113,58 @@ async function refreshed(session: Session): Promise<Session | null> {
 
 /** Calls a service's own API with the signed-in user's token (renewed once when it has run out). */
 export async function call<T>(service: Service, path: string, opts: CallOptions = {}): Promise<T> {
-  const first = await send(service, path, opts, loadSession());
-  if (first.status !== 401) return read<T>(first);
+  const key = opts.idempotencyKey === true ? crypto.randomUUID() : opts.idempotencyKey || undefined;
   const session = loadSession();
-  const renewed = session ? await refreshed(session) : null;
-  if (!renewed) return read<T>(first);
-  return read<T>(await send(service, path, opts, renewed));
+  const first = await send(service, path, opts, key, session);
+  if (first.status !== 401 || !session) return read<T>(first, opts.accept);
+  const renewed = await refreshOnce(session);
+  if (!renewed) return read<T>(first, opts.accept);
+  return read<T>(await send(service, path, opts, key, renewed), opts.accept);
 }
 
-async function read<T>(res: Response): Promise<T> {
+async function read<T>(res: Response, accept: string | undefined): Promise<T> {
   if (!res.ok) throw await problemOf(res);
   if (res.status === 204) return undefined as T;
+  if (accept) return (await res.blob()) as T;
   const type = res.headers.get('content-type') ?? '';
   return (type.includes('json') ? await res.json() : await res.text()) as T;
 }
 
-function send(service: Service, path: string, opts: CallOptions, session: Session | null): Promise<Response> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+function send(
+  service: Service,
+  path: string,
+  opts: CallOptions,
+  key: string | undefined,
+  session: Session | null,
+): Promise<Response> {
+  const headers: Record<string, string> = { accept: opts.accept ?? 'application/json' };
   if (session) headers.authorization = `Bearer ${session.token}`;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  if (opts.idempotencyKey) headers['idempotency-key'] = crypto.randomUUID();
+  if (key) headers['idempotency-key'] = key;
   if (opts.correlationId) headers['x-correlation-id'] = opts.correlationId;
   return fetch(`/svc/${service}${path}`, {
     method: opts.method ?? (opts.body === undefined ? 'GET' : 'POST'),
     headers,
     body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
   });
+}
+
+/** Fetches a file (CSV, PDF) with the user's token and hands it to the browser as a download. */
+export async function download(
+  service: Service,
+  path: string,
+  accept: string,
+  filename: string,
+): Promise<void> {
+  const blob = await call<Blob>(service, path, { accept });
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 export async function signIn(email: string, password: string): Promise<Session> {

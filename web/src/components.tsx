@@ -91,11 +91,11 @@ export function Table<T>({
   );
 }
 
-export const money = (value: string | number): string =>
-  `₹ ${Number(value).toLocaleString('en-IN', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+// Intl formats the decimal string itself (exact), never a float made of it.
+const rupees = new Intl.NumberFormat('en-IN', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+export const money = (value: string | number): string => `₹ ${rupees.format(value as number)}`;
 
-export const when = (iso: string | null | undefined): string =>
-  iso ? new Date(iso).toLocaleString('en-IN') : '—';
+export { when } from './zone';
 
 /**
  * A section showing something loaded: a Refresh button, the problem when loading failed, a loading

@@ -1,6 +1,7 @@
 import { useState, type FormEvent, type InputHTMLAttributes, type ReactNode } from 'react';
 import { ErrorBox } from './components';
 import { useAction, type Action, type Counterparty } from './hooks';
+import { addDays, today } from './zone';
 
 /**
  * A one-line form that runs one action on submit: its button is disabled while the action runs and
@@ -16,7 +17,7 @@ export function ActionForm({
 }: {
   label: string;
   action: Action;
-  run(): Promise<unknown>;
+  run(idempotencyKey: string): Promise<unknown>;
   submit: ReactNode;
   loadError?: Error | undefined;
   children: ReactNode;
@@ -78,13 +79,13 @@ export function MonthRunForm({
 }: {
   label: string;
   submit: string;
-  start(period: string): Promise<unknown>;
+  start(period: string, idempotencyKey: string): Promise<unknown>;
   onStarted(): void;
 }) {
   const [period, setPeriod] = useState(thisMonth);
   const action = useAction(onStarted);
   return (
-    <ActionForm label={label} action={action} submit={submit} run={() => start(period)}>
+    <ActionForm label={label} action={action} submit={submit} run={(key) => start(period, key)}>
       <MonthField value={period} onChange={setPeriod} />
     </ActionForm>
   );
@@ -114,9 +115,8 @@ export function CounterpartyField({
   );
 }
 
-/** A date field's default: `days` from today, as `YYYY-MM-DD`. */
-export const inDays = (days: number): string =>
-  new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+/** A date field's default: `days` from today in the organization's zone, as `YYYY-MM-DD`. */
+export const inDays = (days: number): string => addDays(today(), days);
 
-/** A month field's default: this month, as `YYYY-MM`. */
-export const thisMonth = (): string => new Date().toISOString().slice(0, 7);
+/** A month field's default: this month in the organization's zone, as `YYYY-MM`. */
+export const thisMonth = (): string => today().slice(0, 7);

@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { QueryClient, useQuery } from '@tanstack/react-query';
 import { call, type Service } from './api';
 
 export interface Loaded<T> {
@@ -8,7 +9,33 @@ export interface Loaded<T> {
   reload(): void;
 }
 
-/** Loads once per change of `deps`, and again on `reload()`; the last answer wins. */
+/**
+ * The console's cache of GET answers (TanStack Query), keyed by service and path: pages asking the
+ * same thing at once share one request, and a page opened again shows what it had at once while
+ * it asks again. No retries (a failed call shows its problem; the person retries) and no refetch on
+ * window focus (each section has its Refresh).
+ */
+export const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: { retry: false, refetchOnWindowFocus: false, staleTime: 0, gcTime: 5 * 60_000 },
+  },
+});
+
+/** GET `path` of `service`, cached and shared with every other page asking the same. */
+export function useGet<T>(service: Service, path: string): Loaded<T> {
+  const query = useQuery({ queryKey: [service, path], queryFn: () => call<T>(service, path) });
+  return {
+    data: query.data,
+    error: query.error ?? undefined,
+    loading: query.isFetching || query.isPending,
+    reload: () => void query.refetch(),
+  };
+}
+
+/**
+ * Loads what is not one GET (several services, a call that may be absent) once per change of
+ * `deps`, and again on `reload()`; the last answer wins.
+ */
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
   const [state, setState] = useState<{ data?: T; error?: Error; loading: boolean }>({ loading: true });
   const [tick, setTick] = useState(0);
@@ -35,18 +62,25 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
 export interface Action {
   error: Error | undefined;
   busy: boolean;
-  run(action: () => Promise<unknown>): Promise<void>;
+  /** Runs the action with its Idempotency-Key. */
+  run(action: (idempotencyKey: string) => Promise<unknown>): Promise<void>;
 }
 
-/** Runs one action at a time and keeps its problem, if any, to show where the person clicked. */
+/**
+ * Runs one action at a time and keeps its problem, if any, to show where the person clicked. The
+ * action keeps one Idempotency-Key until it succeeds: trying again after a failure (a timeout, a
+ * 503) is the same action, which the service then does at most once.
+ */
 export function useAction(after: () => void): Action {
   const [error, setError] = useState<Error>();
   const [busy, setBusy] = useState(false);
-  const run = async (action: () => Promise<unknown>) => {
+  const key = useRef<string>(crypto.randomUUID());
+  const run = async (action: (idempotencyKey: string) => Promise<unknown>) => {
     setBusy(true);
     setError(undefined);
     try {
-      await action();
+      await action(key.current);
+      key.current = crypto.randomUUID();
       after();
     } catch (err) {
       setError(err as Error);
@@ -69,27 +103,22 @@ export interface Counterparty {
 
 /** The vendors or customers a new document may be for, loaded once from `path` of `service`. */
 export function useCounterparty(service: Service, path: string): Counterparty {
-  const loaded = useLoad(
-    () => call<{ items: { id: string; name: string }[] }>(service, path),
-    [service, path],
-  );
+  const loaded = useGet<{ items: { id: string; name: string }[] }>(service, path);
   const [value, choose] = useState('');
   const options = loaded.data?.items ?? [];
   return { options, value, id: value || options[0]?.id, choose, error: loaded.error };
 }
 
-/** The current hash route: `#/invoices/abc` -> ['invoices', 'abc']. */
-export function useRoute(): string[] {
-  const read = () => window.location.hash.replace(/^#\/?/, '').split('/').filter(Boolean);
-  const [route, setRoute] = useState(read);
-  useEffect(() => {
-    const onChange = () => setRoute(read());
-    window.addEventListener('hashchange', onChange);
-    return () => window.removeEventListener('hashchange', onChange);
-  }, []);
-  return route;
+/**
+ * The Idempotency-Key of one person's action (Pay, Void, Send again): the same on every try until
+ * one succeeds (`done()`), then a new one for the next action.
+ */
+export function useIdempotencyKey(): { key(): string; done(): void } {
+  const key = useRef(crypto.randomUUID());
+  return {
+    key: () => key.current,
+    done: () => {
+      key.current = crypto.randomUUID();
+    },
+  };
 }
-
-export const go = (path: string): void => {
-  window.location.hash = `#/${path}`;
-};

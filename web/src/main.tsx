@@ -1,41 +1,35 @@
-import { StrictMode, useState } from 'react';
+import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { can, loadSession, signOut as endSession, type Session } from './api';
-import { go, useRoute } from './hooks';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { call, loadSession, signOut as endSession, type Session } from './api';
 import { PageErrorBoundary } from './components';
+import { queryClient } from './hooks';
+import { PAGES } from './pages';
+import { PageFrame, go, landingOf, pageFor, useRoute } from './router';
 import { SignIn } from './pages/SignIn';
-import { Invoices } from './pages/Invoices';
-import { InvoiceDetail } from './pages/InvoiceDetail';
-import { Mailbox } from './pages/Mailbox';
-import { Ledger } from './pages/Ledger';
-import { Operations } from './pages/Operations';
-import { Timeline } from './pages/Timeline';
-import { PurchaseOrderDetail, PurchaseOrders } from './pages/PurchaseOrders';
-import { SalaryRuns } from './pages/SalaryRuns';
-import { Bills } from './pages/Bills';
-import { InvoiceRuns } from './pages/InvoiceRuns';
-import { PaymentDetail } from './pages/Payment';
+import { setZone } from './zone';
 import './styles.css';
-
-const PAGES: { path: string; title: string; permission: string }[] = [
-  { path: 'invoices', title: 'Invoices', permission: 'invoices:read' },
-  { path: 'runs', title: 'Monthly runs', permission: 'invoices:write' },
-  { path: 'purchase-orders', title: 'Purchase orders', permission: 'purchase-orders:read' },
-  { path: 'bills', title: 'Bills', permission: 'purchase-orders:read' },
-  { path: 'salary-runs', title: 'Salaries', permission: 'payroll:read' },
-  { path: 'mailbox', title: 'Mailbox', permission: 'emails:read' },
-  { path: 'ledger', title: 'Ledger', permission: 'ledger:read' },
-  { path: 'operations', title: 'Operations', permission: 'ops:read' },
-];
 
 function App() {
   const [session, setSession] = useState<Session | null>(loadSession);
+  const [, setZoneLoaded] = useState(false);
   const route = useRoute();
-  if (!session) return <SignIn onSignedIn={(s) => (setSession(s), go('invoices'))} />;
+  useEffect(() => {
+    if (!session || session.roles.includes('operator')) return;
+    // Dates show in the organization's zone; until it is known, the product's default (Kolkata).
+    call<{ timeZone: string }>('sales', '/api/billing-settings').then(
+      (s) => (setZone(s.timeZone), setZoneLoaded(true)),
+      () => undefined,
+    );
+  }, [session]);
+  if (!session) return <SignIn onSignedIn={(s) => (setSession(s), go(landingOf(s)))} />;
 
-  const pages = PAGES.filter((p) => can(session, p.permission));
-  const [page = pages[0]?.path ?? 'invoices', id] = route;
+  const page = pageFor(PAGES, session, route) ?? pageFor(PAGES, session, [landingOf(session)]);
+  const id = route[1] ? decodeURIComponent(route[1]) : undefined;
+  const title = !page ? 'Not found' : typeof page.title === 'string' ? page.title : page.title(id ?? '');
   const signOut = () => {
+    // The next person in this tab must not see this one's answers.
+    queryClient.clear();
     void endSession();
     setSession(null);
   };
@@ -44,9 +38,9 @@ function App() {
       <header className="top">
         <span className="brand">Dhanman</span>
         <nav aria-label="Main">
-          {pages.map((p) => (
-            <a key={p.path} href={`#/${p.path}`} aria-current={page === p.path ? 'page' : undefined}>
-              {p.title}
+          {PAGES.filter((p) => p.nav && p.allowed(session)).map((p) => (
+            <a key={p.path} href={`#/${p.path}`} aria-current={page?.path === p.path ? 'page' : undefined}>
+              {p.nav}
             </a>
           ))}
         </nav>
@@ -58,20 +52,11 @@ function App() {
         </span>
       </header>
       <main>
-        <PageErrorBoundary key={route.join('/')}>
-          {page === 'invoices' && !id && <Invoices session={session} />}
-          {page === 'invoices' && id && <InvoiceDetail id={id} session={session} />}
-          {page === 'payments' && id && <PaymentDetail id={id} session={session} />}
-          {page === 'runs' && <InvoiceRuns session={session} />}
-          {page === 'purchase-orders' && !id && <PurchaseOrders session={session} />}
-          {page === 'purchase-orders' && id && <PurchaseOrderDetail id={id} session={session} />}
-          {page === 'bills' && <Bills session={session} />}
-          {page === 'salary-runs' && <SalaryRuns session={session} />}
-          {page === 'mailbox' && <Mailbox id={id} />}
-          {page === 'ledger' && <Ledger />}
-          {page === 'operations' && <Operations session={session} />}
-          {page === 'timeline' && id && <Timeline correlationId={decodeURIComponent(id)} />}
-        </PageErrorBoundary>
+        <PageFrame title={title} routeKey={route.join('/')}>
+          <PageErrorBoundary key={route.join('/')}>
+            {page ? page.render({ session, id }) : <p>There is no such page.</p>}
+          </PageErrorBoundary>
+        </PageFrame>
       </main>
     </div>
   );
@@ -79,6 +64,8 @@ function App() {
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <QueryClientProvider client={queryClient}>
+      <App />
+    </QueryClientProvider>
   </StrictMode>,
 );

@@ -26,8 +26,9 @@ const keyEncryptionKey = z
  * signing keys at rest (issuer, audience and the service secret come from the host).
  */
 export const authConfigSchema = z.object({
-  // Short: a stolen access token is good only this long; sessions go on with refresh tokens.
-  ACCESS_TOKEN_TTL_SECONDS: env.int(900, 60),
+  // Short: a stolen access token is good only this long; sessions go on with refresh tokens. As
+  // short as a second, so a browser test can watch many tokens run out (test/browser/daily.test.ts).
+  ACCESS_TOKEN_TTL_SECONDS: env.int(900, 1),
   /** Absolute lifetime of a session (its refresh tokens); then the person signs in again. */
   REFRESH_TOKEN_TTL_SECONDS: env.int(14 * 24 * 3600, 60),
   /** Failed sign-ins counted within this window (seconds). */

@@ -89,8 +89,10 @@ export async function insertNumberedInvoices(
       activityRowsCte('activity_rows', params, 'invoice.created', {
         correlationId: 'd.correlation_id',
         organizationId: '$1::uuid',
-        detail: `jsonb_build_object('invoiceId', d.id, 'amount', d.amount::text)`,
-        from: 'document_data d',
+        // Enough for a timeline to say it in a sentence (number, customer, amount).
+        detail: `jsonb_build_object('invoiceId', d.id, 'number', n.number, 'customerName', d.customer_name,
+                                    'amount', d.amount::text)`,
+        from: 'document_data d JOIN numbered n ON n.id = d.id',
       }),
     ],
   });

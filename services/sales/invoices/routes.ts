@@ -6,8 +6,11 @@ import { decodeCursor, pageQuery, pageSchema, toPage } from '#platform/http/pagi
 import { notFound, unprocessable } from '#platform/http/problem.js';
 import type { Bus } from '#platform/messaging/bus.js';
 import { runWrite } from '#platform/http/write.js';
+import { accepts, sendCsv, toCsv } from '#platform/http/downloads.js';
+import { zonedDateTime } from '#platform/jobs/next-run.js';
 import { PERMISSIONS } from '#contracts/permissions.js';
 import { customerScope, maySee } from '../access.js';
+import { billingSettings } from '../runs/organizations.js';
 import { createInvoice, type CustomerDirectory, type InvoiceWriter } from './create.js';
 import { createInvoiceBodySchema, InvoiceRuleError } from './request.js';
 import { sendInvoiceEmail } from './send-email.js';
@@ -67,6 +70,27 @@ const view = (i: Invoice) => ({
 
 const idParams = z.object({ id: z.uuid() });
 const cursorSchema = z.object({ p: z.string().min(1).max(64), id: z.uuid() });
+
+/** The most rows one CSV export holds. */
+const CSV_ROWS = 10_000;
+
+/** The invoice list as a spreadsheet reads it: times in the organization's zone. */
+function invoicesCsv(invoices: Invoice[], timeZone: string): string {
+  const local = (iso: string | null) => (iso ? zonedDateTime(new Date(iso), timeZone) : '');
+  return toCsv(
+    ['number', 'customer', 'issueDate', 'dueDate', 'amount', 'status', 'paidAt', 'createdAt'],
+    invoices.map((i) => [
+      i.number,
+      i.customerName,
+      i.issueDate,
+      i.dueDate,
+      i.amount,
+      i.status,
+      local(i.paidAt),
+      local(i.createdAt),
+    ]),
+  );
+}
 
 const todayUtc = () => new Date().toISOString().slice(0, 10);
 
@@ -145,6 +169,9 @@ export function invoiceRoutes(
       schema: {
         tags: ['invoices'],
         summary: 'Invoices, newest first',
+        description:
+          '`Accept: text/csv` answers every invoice the filters match (up to 10,000, no paging) as CSV, ' +
+          "times in the organization's time zone.",
         querystring: pageQuery().extend({
           customerId: z.uuid().optional(),
           status: z.enum(['draft', 'issued', 'paid', 'void']).optional(),
@@ -153,13 +180,22 @@ export function invoiceRoutes(
       },
       config: { permission: PERMISSIONS.invoicesRead },
     },
-    async (request) => {
+    async (request, reply) => {
       const q = request.query;
       const principal = principalOf(request);
       const after = decodeCursor(q.cursor, cursorSchema);
       const scope = customerScope(principal);
       if (scope === null || (scope !== undefined && q.customerId !== undefined && q.customerId !== scope)) {
         return { items: [], nextCursor: null };
+      }
+      if (accepts(request, 'text/csv')) {
+        const all = await listInvoices(db, principal.organizationId, {
+          customerId: scope ?? q.customerId,
+          status: q.status,
+          limit: CSV_ROWS,
+        });
+        const { timeZone } = await billingSettings(db, principal.organizationId);
+        return sendCsv(reply, 'invoices.csv', invoicesCsv(all, timeZone));
       }
       const rows = await listInvoices(db, principal.organizationId, {
         customerId: scope ?? q.customerId,

@@ -4,6 +4,7 @@ import { principalOf } from '#platform/http/authentication.js';
 import { notFound, unprocessable } from '#platform/http/problem.js';
 import type { Db } from '#platform/data/db.js';
 import type { Jobs } from '#platform/jobs/jobs.js';
+import { zonedDate } from '#platform/jobs/next-run.js';
 import { PERMISSIONS } from '#contracts/permissions.js';
 import { billingSettings } from './organizations.js';
 import { PERIOD, periodProblem } from './period.js';
@@ -97,6 +98,31 @@ export function invoiceRunRoutes(app: HttpApp, deps: { db: Db; jobs: Jobs }): vo
         ...(p ? { period: p } : {}),
       });
       return { items: runs.map(view) };
+    },
+  );
+
+  app.get(
+    '/api/billing-settings',
+    {
+      config: { permission: PERMISSIONS.invoicesRead },
+      schema: {
+        tags: ['invoice-runs'],
+        summary:
+          "The organization's billing settings: its time zone, the day invoices fall due, and today there",
+        description:
+          "The console shows dates and builds default dates in this zone, not the browser's or UTC.",
+        response: {
+          200: z.object({
+            timeZone: z.string(),
+            dueDay: z.number(),
+            today: z.string().describe('YYYY-MM-DD'),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const { timeZone, dueDay } = await billingSettings(db, principalOf(request).organizationId);
+      return { timeZone, dueDay, today: zonedDate(new Date(), timeZone) };
     },
   );
 }

@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asyncApiFor } from '../../../bin/message-catalogue.js';
+import { TYPED_SERVICES, typesFile, typesOf } from '../../../web/server/api-types.js';
 import { SERVICE_NAMES, type ServiceName } from '#contracts/services.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 
@@ -41,6 +42,13 @@ describe('API documents of all seven services', () => {
   afterAll(async () => {
     await system?.stop();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("the console's types are those of the documents served (else: npm run console:types)", async () => {
+    for (const service of TYPED_SERVICES) {
+      const onDisk = readFileSync(join(root, typesFile(service)), 'utf8');
+      expect(onDisk === (await typesOf(openapi.get(service))), `${typesFile(service)} is stale`).toBe(true);
+    }
   });
 
   it('every /openapi.json passes `redocly lint` with the recommended rules (redocly.yaml), no error or warning', async () => {

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { call, can, type Session } from '../api';
 import { Badge, ListSection, Section, TimelineLink, money, when } from '../components';
 import { ActionForm, AmountField, CounterpartyField, DueDateField, inDays } from '../forms';
-import { useAction, useCounterparty, useLoad } from '../hooks';
+import { useAction, useCounterparty, useGet } from '../hooks';
 
 interface Bill {
   id: string;
@@ -42,11 +42,11 @@ export function BillForOrder({
       label="Bill for this order"
       action={action}
       submit={`Record the bill of ${money(order.amount)}`}
-      run={async () =>
+      run={async (key) =>
         setBill(
           await call<Bill>('purchase', '/api/bills', {
             body: { vendorId: order.vendorId, amount: order.amount, dueDate, purchaseOrderId: order.id },
-            idempotencyKey: true,
+            idempotencyKey: key,
             correlationId: order.correlationId ?? undefined,
           }),
         )
@@ -69,10 +69,10 @@ function NewBill({ onCreated }: { onCreated(): void }) {
       action={action}
       submit="Record bill"
       loadError={vendor.error}
-      run={() =>
+      run={(key) =>
         call('purchase', '/api/bills', {
           body: { vendorId: vendor.id, amount, dueDate },
-          idempotencyKey: true,
+          idempotencyKey: key,
         })
       }
     >
@@ -85,7 +85,7 @@ function NewBill({ onCreated }: { onCreated(): void }) {
 
 /** Vendors' bills, newest first, with whether the ledger has booked them. */
 export function Bills({ session }: { session: Session }) {
-  const list = useLoad(() => call<{ items: Bill[] }>('purchase', '/api/bills?limit=50'), []);
+  const list = useGet<{ items: Bill[] }>('purchase', '/api/bills?limit=50');
   return (
     <>
       {can(session, 'bills:write') && (

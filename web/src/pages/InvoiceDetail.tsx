@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { call, can, type Session } from '../api';
 import { Badge, ErrorBox, Loading, Section, Table, TimelineLink, money, when } from '../components';
-import { useLoad } from '../hooks';
+import { useGet, useIdempotencyKey } from '../hooks';
 
 interface Invoice {
   id: string;
@@ -9,6 +9,7 @@ interface Invoice {
   status: string;
   amount: string;
   customerName: string;
+  customerId: string;
   issueDate: string;
   dueDate: string;
   posted: boolean;
@@ -19,7 +20,7 @@ interface Invoice {
 }
 
 export function InvoiceDetail({ id, session }: { id: string; session: Session }) {
-  const invoice = useLoad(() => call<Invoice>('sales', `/api/invoices/${encodeURIComponent(id)}`), [id]);
+  const invoice = useGet<Invoice>('sales', `/api/invoices/${encodeURIComponent(id)}`);
   // Later actions carry the invoice's own correlation id: its timeline then holds its whole life.
   const thread = invoice.data?.correlationId ?? undefined;
   const [notice, setNotice] = useState<string>();
@@ -27,6 +28,9 @@ export function InvoiceDetail({ id, session }: { id: string; session: Session })
 
   const [paymentMethodId, setPaymentMethodId] = useState('pm_card_visa');
   const [busy, setBusy] = useState(false);
+  const payKey = useIdempotencyKey();
+  const voidKey = useIdempotencyKey();
+  const sendKey = useIdempotencyKey();
   const pay = async () => {
     setError(undefined);
     setBusy(true);
@@ -36,10 +40,11 @@ export function InvoiceDetail({ id, session }: { id: string; session: Session })
         `/api/invoices/${id}/payments`,
         {
           body: { paymentMethodId },
-          idempotencyKey: true,
+          idempotencyKey: payKey.key(),
           correlationId: thread,
         },
       );
+      payKey.done();
       setNotice(`Payment ${paid.status}.`);
       setPaymentId(paid.paymentId);
       invoice.reload();
@@ -56,9 +61,10 @@ export function InvoiceDetail({ id, session }: { id: string; session: Session })
       await call('sales', `/api/invoices/${id}/void`, {
         method: 'POST',
         body: {},
-        idempotencyKey: true,
+        idempotencyKey: voidKey.key(),
         correlationId: thread,
       });
+      voidKey.done();
       invoice.reload();
     } catch (err) {
       setError(err as Error);
@@ -70,9 +76,10 @@ export function InvoiceDetail({ id, session }: { id: string; session: Session })
     try {
       await call('sales', `/api/invoices/${id}/send-email`, {
         method: 'POST',
-        idempotencyKey: true,
+        idempotencyKey: sendKey.key(),
         correlationId: thread,
       });
+      sendKey.done();
       setNotice('The invoice mail is on its way.');
     } catch (err) {
       setError(err as Error);
@@ -100,7 +107,9 @@ export function InvoiceDetail({ id, session }: { id: string; session: Session })
     >
       <dl className="facts">
         <dt>Customer</dt>
-        <dd>{i.customerName}</dd>
+        <dd>
+          <a href={`#/statement/${i.customerId}`}>{i.customerName}</a>
+        </dd>
         <dt>Amount</dt>
         <dd>{money(i.amount)}</dd>
         <dt>Issued / due</dt>

@@ -1,7 +1,7 @@
 import { call, can, type Session } from '../api';
 import { Badge, ListSection, Section, TimelineLink, when } from '../components';
 import { MonthRunForm } from '../forms';
-import { useLoad } from '../hooks';
+import { useGet } from '../hooks';
 
 interface InvoiceRun {
   id: string;
@@ -17,7 +17,7 @@ interface InvoiceRun {
 }
 
 export function InvoiceRuns({ session }: { session: Session }) {
-  const list = useLoad(() => call<{ items: InvoiceRun[] }>('sales', '/api/invoice-runs?limit=24'), []);
+  const list = useGet<{ items: InvoiceRun[] }>('sales', '/api/invoice-runs?limit=24');
   return (
     <>
       {can(session, 'invoices:write') && (
@@ -25,7 +25,9 @@ export function InvoiceRuns({ session }: { session: Session }) {
           <MonthRunForm
             label="Start a monthly run"
             submit="Start run"
-            start={(period) => call('sales', '/api/invoice-runs', { body: { period }, idempotencyKey: true })}
+            start={(period, key) =>
+              call('sales', '/api/invoice-runs', { body: { period }, idempotencyKey: key })
+            }
             onStarted={list.reload}
           />
         </Section>

@@ -2,7 +2,8 @@ import { useState } from 'react';
 import { call, can, type Session } from '../api';
 import { Badge, ListSection, Section, money } from '../components';
 import { ActionForm, AmountField, CounterpartyField, DueDateField, inDays } from '../forms';
-import { useAction, useCounterparty, useLoad } from '../hooks';
+import { useAction, useCounterparty, useGet } from '../hooks';
+import { CsvButton } from './Dashboard';
 
 interface Invoice {
   id: string;
@@ -25,10 +26,10 @@ function NewInvoice({ onCreated }: { onCreated(): void }) {
       action={action}
       submit={action.busy ? 'Creating…' : 'Create invoice'}
       loadError={customer.error}
-      run={async () => {
+      run={async (key) => {
         await call('sales', '/api/invoices', {
           body: { customerId: customer.id, amount, dueDate },
-          idempotencyKey: true,
+          idempotencyKey: key,
         });
         setAmount('');
       }}
@@ -41,7 +42,7 @@ function NewInvoice({ onCreated }: { onCreated(): void }) {
 }
 
 export function Invoices({ session }: { session: Session }) {
-  const list = useLoad(() => call<{ items: Invoice[] }>('sales', '/api/invoices?limit=50'), []);
+  const list = useGet<{ items: Invoice[] }>('sales', '/api/invoices?limit=50');
   return (
     <>
       {can(session, 'invoices:write') && (
@@ -49,6 +50,9 @@ export function Invoices({ session }: { session: Session }) {
           <NewInvoice onCreated={list.reload} />
         </Section>
       )}
+      <div className="actions">
+        <CsvButton path="/api/invoices" filename="invoices.csv" />
+      </div>
       <ListSection
         title="Invoices"
         loaded={list}

@@ -3,6 +3,12 @@ import { ApiError, call, type Service } from '../api';
 import { Badge, ErrorBox, Loading, Section, Table, when } from '../components';
 import { useLoad } from '../hooks';
 
+/** An operator's view of one organization (`?organizationId=`), or of all when none is picked. */
+export const forOrganization = (path: string, organizationId: string | undefined): string =>
+  organizationId
+    ? `${path}${path.includes('?') ? '&' : '?'}organizationId=${encodeURIComponent(organizationId)}`
+    : path;
+
 interface Recurring {
   name: string;
   cron: string;
@@ -40,15 +46,24 @@ async function optional<T>(load: Promise<{ items: T[] }>): Promise<T[] | null> {
 
 const STATES = ['failed', 'scheduled', 'active', 'completed', 'cancelled'];
 
-export function Jobs({ service }: { service: Service }) {
+export function Jobs({ service, organizationId }: { service: Service; organizationId?: string | undefined }) {
   const recurring = useLoad(
-    () => optional(call<{ items: Recurring[] }>(service, '/api/ops/jobs/recurring')),
-    [service],
+    () =>
+      optional(
+        call<{ items: Recurring[] }>(service, forOrganization('/api/ops/jobs/recurring', organizationId)),
+      ),
+    [service, organizationId],
   );
   const [state, setState] = useState('failed');
   const jobs = useLoad(
-    () => optional(call<{ items: Job[] }>(service, `/api/ops/jobs?state=${state}&limit=50`)),
-    [service, state],
+    () =>
+      optional(
+        call<{ items: Job[] }>(
+          service,
+          forOrganization(`/api/ops/jobs?state=${state}&limit=50`, organizationId),
+        ),
+      ),
+    [service, state, organizationId],
   );
   const [error, setError] = useState<Error>();
   const act = async (path: string) => {
@@ -156,10 +171,17 @@ export function Jobs({ service }: { service: Service }) {
   );
 }
 
-export function Sagas({ service }: { service: Service }) {
+export function Sagas({
+  service,
+  organizationId,
+}: {
+  service: Service;
+  organizationId?: string | undefined;
+}) {
   const sagas = useLoad(
-    () => optional(call<{ items: Saga[] }>(service, '/api/ops/sagas?limit=50')),
-    [service],
+    () =>
+      optional(call<{ items: Saga[] }>(service, forOrganization('/api/ops/sagas?limit=50', organizationId))),
+    [service, organizationId],
   );
   if (sagas.data === null) return null;
   return (

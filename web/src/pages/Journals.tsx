@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { call } from '../api';
 import { ErrorBox, Loading, Section, Table, money, when } from '../components';
-import { useAction, useLoad } from '../hooks';
+import { useAction, useGet } from '../hooks';
 
 interface Journal {
   id: string;
@@ -54,7 +54,7 @@ function Lines({ journal, names }: { journal: Journal; names: Map<string, string
 
 /** The newest journals with their lines, older ones a page at a time. */
 export function Journals({ names }: { names: Map<string, string> }) {
-  const first = useLoad(() => call<Page>('common', `/api/ledger/journals?limit=${PAGE}`), []);
+  const first = useGet<Page>('common', `/api/ledger/journals?limit=${PAGE}`);
   const [older, setOlder] = useState<Page[]>([]);
   const more = useAction(() => undefined);
   const pages = first.data ? [first.data, ...older] : [];

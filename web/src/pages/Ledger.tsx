@@ -1,7 +1,6 @@
 import { useState } from 'react';
-import { call } from '../api';
 import { ErrorBox, Loading, Section, Table, money } from '../components';
-import { useLoad } from '../hooks';
+import { useGet } from '../hooks';
 import { Journals } from './Journals';
 
 interface TrialBalance {
@@ -25,10 +24,7 @@ interface Statement {
 }
 
 function AccountStatement({ code }: { code: string }) {
-  const statement = useLoad(
-    () => call<Statement>('common', `/api/ledger/accounts/${code}/statement`),
-    [code],
-  );
+  const statement = useGet<Statement>('common', `/api/ledger/accounts/${code}/statement`);
   if (statement.loading && !statement.data) return <Loading what="the statement" />;
   if (!statement.data) return <ErrorBox error={statement.error} />;
   const s = statement.data;
@@ -54,7 +50,7 @@ function AccountStatement({ code }: { code: string }) {
 }
 
 export function Ledger() {
-  const tb = useLoad(() => call<TrialBalance>('common', '/api/ledger/trial-balance'), []);
+  const tb = useGet<TrialBalance>('common', '/api/ledger/trial-balance');
   const [account, setAccount] = useState<string>();
   return (
     <>

@@ -1,6 +1,5 @@
-import { call } from '../api';
 import { ErrorBox, ListSection, Loading, Section, when } from '../components';
-import { useLoad } from '../hooks';
+import { useGet } from '../hooks';
 
 interface Email {
   id: string;
@@ -12,9 +11,9 @@ interface Email {
 }
 
 function Mail({ id }: { id: string }) {
-  const mail = useLoad(
-    () => call<Email & { html: string | null; text: string | null }>('notification', `/api/emails/${id}`),
-    [id],
+  const mail = useGet<Email & { html: string | null; text: string | null }>(
+    'notification',
+    `/api/emails/${id}`,
   );
   if (mail.loading && !mail.data) return <Loading what="the mail" />;
   if (!mail.data) return <ErrorBox error={mail.error} />;
@@ -36,7 +35,7 @@ function Mail({ id }: { id: string }) {
 }
 
 export function Mailbox({ id }: { id: string | undefined }) {
-  const list = useLoad(() => call<{ items: Email[] }>('notification', '/api/emails?limit=50'), []);
+  const list = useGet<{ items: Email[] }>('notification', '/api/emails?limit=50');
   return (
     <>
       {id && <Mail id={id} />}

@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { SERVICES, call, can, type Service, type Session } from '../api';
 import { Badge, ErrorBox, Loading, Section, Table, when } from '../components';
-import { useLoad } from '../hooks';
-import { Jobs, Sagas } from './Jobs';
+import { useGet, useLoad } from '../hooks';
+import { Jobs, Sagas, forOrganization } from './Jobs';
 
 interface DeadLetter {
   id: string;
@@ -65,7 +65,7 @@ interface MailDelivery {
 
 /** Notification's switch: stop mail delivery (every mail fails, retries, then dead-letters) or restore it. */
 function MailDeliveryControl() {
-  const status = useLoad(() => call<MailDelivery>('notification', '/api/ops/mail-delivery'), []);
+  const status = useGet<MailDelivery>('notification', '/api/ops/mail-delivery');
   const [error, setError] = useState<Error>();
   const [busy, setBusy] = useState(false);
   const switchTo = async (state: MailDelivery['state']) => {
@@ -109,10 +109,14 @@ function MailDeliveryControl() {
  * Dead letters of one service, grouped by what failed (category and message type): replay or
  * discard one, or replay a whole group (the same filter the API replays by).
  */
-function DeadLetters({ service }: { service: Service }) {
+function DeadLetters({ service, organizationId }: { service: Service; organizationId?: string | undefined }) {
   const list = useLoad(
-    () => call<{ items: DeadLetter[] }>(service, '/api/ops/dead-letters?status=open&limit=200'),
-    [service],
+    () =>
+      call<{ items: DeadLetter[] }>(
+        service,
+        forOrganization('/api/ops/dead-letters?status=open&limit=200', organizationId),
+      ),
+    [service, organizationId],
   );
   const [error, setError] = useState<Error>();
   const act = async (path: string, method: string, body?: unknown) => {
@@ -191,21 +195,40 @@ function DeadLetters({ service }: { service: Service }) {
 
 export function Operations({ session }: { session: Session }) {
   const [service, setService] = useState<Service>('sales');
+  // Operators see every organization's; `?organizationId=` narrows the ops lists to one.
+  const operator = session.roles.includes('operator');
+  const [organization, setOrganization] = useState('');
+  const organizationId = operator && UUID.test(organization.trim()) ? organization.trim() : undefined;
   return (
     <>
       <Health />
       {can(session, 'ops:mail-delivery') && <MailDeliveryControl />}
-      <label className="picker">
-        Service
-        <select value={service} onChange={(e) => setService(e.target.value as Service)}>
-          {SERVICES.map((s) => (
-            <option key={s}>{s}</option>
-          ))}
-        </select>
-      </label>
-      <DeadLetters service={service} />
-      <Jobs service={service} />
-      <Sagas service={service} />
+      <div className="pickers">
+        <label className="picker">
+          Service
+          <select value={service} onChange={(e) => setService(e.target.value as Service)}>
+            {SERVICES.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        {operator && (
+          <label className="picker">
+            Organization (id; empty for all)
+            <input
+              name="organizationId"
+              value={organization}
+              onChange={(e) => setOrganization(e.target.value)}
+              placeholder="all organizations"
+            />
+          </label>
+        )}
+      </div>
+      <DeadLetters service={service} organizationId={organizationId} />
+      <Jobs service={service} organizationId={organizationId} />
+      <Sagas service={service} organizationId={organizationId} />
     </>
   );
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,6 +1,6 @@
-import { call, type Session } from '../api';
+import { type Session } from '../api';
 import { Badge, ErrorBox, Loading, Section, Table, TimelineLink, money, when } from '../components';
-import { useLoad } from '../hooks';
+import { useGet } from '../hooks';
 
 interface Payment {
   id: string;
@@ -15,7 +15,7 @@ interface Payment {
 
 /** A payment and its saga's steps: what ran, how often, with what outcome. */
 export function PaymentDetail({ id, session }: { id: string; session: Session }) {
-  const payment = useLoad(() => call<Payment>('sales', `/api/payments/${encodeURIComponent(id)}`), [id]);
+  const payment = useGet<Payment>('sales', `/api/payments/${encodeURIComponent(id)}`);
   if (payment.loading && !payment.data) return <Loading what="the payment" />;
   if (!payment.data) return <ErrorBox error={payment.error} />;
   const p = payment.data;

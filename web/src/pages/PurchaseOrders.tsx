@@ -12,7 +12,7 @@ import {
   when,
 } from '../components';
 import { ActionForm, CounterpartyField, Field } from '../forms';
-import { useAction, useCounterparty, useLoad } from '../hooks';
+import { useAction, useCounterparty, useGet } from '../hooks';
 import { BillForOrder } from './Bills';
 
 interface PurchaseOrder {
@@ -44,13 +44,13 @@ function NewPurchaseOrder({ onCreated }: { onCreated(): void }) {
       action={action}
       submit="Create purchase order"
       loadError={vendor.error}
-      run={() =>
+      run={(key) =>
         call('purchase', '/api/purchase-orders', {
           body: {
             vendorId: vendor.id,
             items: [{ description, quantity: Number(quantity), unitPrice }],
           },
-          idempotencyKey: true,
+          idempotencyKey: key,
         })
       }
     >
@@ -70,10 +70,7 @@ function NewPurchaseOrder({ onCreated }: { onCreated(): void }) {
 }
 
 export function PurchaseOrderDetail({ id, session }: { id: string; session: Session }) {
-  const po = useLoad(
-    () => call<PurchaseOrder>('purchase', `/api/purchase-orders/${encodeURIComponent(id)}`),
-    [id],
-  );
+  const po = useGet<PurchaseOrder>('purchase', `/api/purchase-orders/${encodeURIComponent(id)}`);
   const action = useAction(po.reload);
   const [comments, setComments] = useState('');
   if (po.loading && !po.data) return <Loading what="the purchase order" />;
@@ -176,12 +173,25 @@ export function PurchaseOrderDetail({ id, session }: { id: string; session: Sess
 }
 
 export function PurchaseOrders({ session }: { session: Session }) {
-  const list = useLoad(
-    () => call<{ items: PurchaseOrder[] }>('purchase', '/api/purchase-orders?limit=50'),
-    [],
-  );
+  const list = useGet<{ items: PurchaseOrder[] }>('purchase', '/api/purchase-orders?limit=50');
+  const waiting = (list.data?.items ?? []).filter((p) => waitsFor(p, session));
   return (
     <>
+      {can(session, 'purchase-orders:approve') && (
+        <Section title="Waiting for you">
+          <Table
+            label="Purchase orders waiting for you"
+            rows={waiting}
+            empty={list.data ? 'Nothing is waiting for your approval.' : 'Loading…'}
+            columns={[
+              { title: 'Number', cell: (p) => <a href={`#/purchase-orders/${p.id}`}>{p.number}</a> },
+              { title: 'Vendor', cell: (p) => p.vendorName },
+              { title: 'Amount', cell: (p) => money(p.amount) },
+              { title: 'Requested by', cell: (p) => p.requestedByName ?? '—' },
+            ]}
+          />
+        </Section>
+      )}
       {can(session, 'purchase-orders:write') && (
         <Section title="New purchase order">
           <NewPurchaseOrder onCreated={list.reload} />
@@ -202,4 +212,12 @@ export function PurchaseOrders({ session }: { session: Session }) {
       />
     </>
   );
+}
+
+/** Submitted, its next approval is one of this person's roles, and they did not ask for it. */
+function waitsFor(p: PurchaseOrder, session: Session): boolean {
+  if (p.status !== 'submitted' || p.requestedBy === session.subject) return false;
+  const done = new Set(p.approvals.map((a) => a.role));
+  const next = p.requiredRoles.find((r) => !done.has(r));
+  return next !== undefined && session.roles.includes(next);
 }

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { call, can, type Session } from '../api';
 import { Badge, ErrorBox, Loading, Section, Table, TimelineLink, money } from '../components';
 import { MonthRunForm } from '../forms';
-import { useAction, useLoad } from '../hooks';
+import { useAction, useGet } from '../hooks';
 
 /** A run as the list shows it: its totals (the list leaves the payslips out). */
 interface SalaryRun {
@@ -25,10 +25,7 @@ interface Payslip {
 
 /** One run's payslips, loaded when asked for. */
 function Payslips({ run }: { run: SalaryRun }) {
-  const detail = useLoad(
-    () => call<{ payslips: Payslip[] }>('payroll', `/api/salary-runs/${run.id}`),
-    [run.id],
-  );
+  const detail = useGet<{ payslips: Payslip[] }>('payroll', `/api/salary-runs/${run.id}`);
   if (detail.loading && !detail.data) return <Loading what="payslips" />;
   if (!detail.data) return <ErrorBox error={detail.error} />;
   return (
@@ -104,7 +101,7 @@ function Run({
 }
 
 export function SalaryRuns({ session }: { session: Session }) {
-  const list = useLoad(() => call<{ items: SalaryRun[] }>('payroll', '/api/salary-runs?limit=24'), []);
+  const list = useGet<{ items: SalaryRun[] }>('payroll', '/api/salary-runs?limit=24');
   return (
     <>
       {can(session, 'payroll:write') && (
@@ -112,8 +109,8 @@ export function SalaryRuns({ session }: { session: Session }) {
           <MonthRunForm
             label="New salary run"
             submit="Compute payslips"
-            start={(period) =>
-              call('payroll', '/api/salary-runs', { body: { period }, idempotencyKey: true })
+            start={(period, key) =>
+              call('payroll', '/api/salary-runs', { body: { period }, idempotencyKey: key })
             }
             onStarted={list.reload}
           />

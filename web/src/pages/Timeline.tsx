@@ -1,15 +1,12 @@
 import { ApiError, SERVICES, call } from '../api';
 import { ErrorBox, Loading, Section, Table, when } from '../components';
 import { useLoad } from '../hooks';
+import { sentenceOf, type TraceEntry as Entry } from '../sentences';
 
-interface Entry {
-  at: string;
-  service: string;
-  action: string;
-  detail: Record<string, unknown>;
-}
-
-/** One correlation id across every service: each service's own record, merged in time order. */
+/**
+ * One correlation id across every service: each service's own record, merged in time order, each
+ * entry a sentence with its raw record one click away.
+ */
 export function Timeline({ correlationId }: { correlationId: string }) {
   const trace = useLoad(async () => {
     const parts = await Promise.allSettled(
@@ -44,10 +41,16 @@ export function Timeline({ correlationId }: { correlationId: string }) {
         <Loading what="the timeline" />
       ) : (
         <ol className="timeline" aria-label="Timeline">
-          {(trace.data?.entries ?? []).map((e, i) => (
+          {sentences(trace.data?.entries ?? []).map(({ entry: e, sentence }, i) => (
             <li key={i} className={`svc-${e.service}`}>
-              <time dateTime={e.at}>{when(e.at)}</time> <strong>{e.service}</strong> {e.action}
-              <code>{JSON.stringify(e.detail)}</code>
+              <time dateTime={e.at}>{when(e.at)}</time>{' '}
+              <span className="sentence">
+                <strong>{e.service}</strong> {sentence}
+              </span>
+              <details>
+                <summary>Raw record</summary>
+                <pre>{JSON.stringify({ action: e.action, ...e.detail }, null, 2)}</pre>
+              </details>
             </li>
           ))}
         </ol>
@@ -57,4 +60,10 @@ export function Timeline({ correlationId }: { correlationId: string }) {
       )}
     </Section>
   );
+}
+
+/** Each entry with its sentence (in time order, so a number is known before it is referred to). */
+function sentences(entries: Entry[]) {
+  const names = new Map<string, string>();
+  return entries.map((entry) => ({ entry, sentence: sentenceOf(entry, names) }));
 }
