@@ -6,6 +6,7 @@ import { DEMO_ORGANIZATION, DEMO_RESIDENTS } from '#contracts/demo.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 import { apiOf } from '../../support/api.js';
 import { pdfText } from '../../support/pdf-text.js';
+import { signUpOrganization } from '../../support/sign-up.js';
 
 const OTHER_ADMIN = { email: 'admin@reports-other.test', name: 'Olga Other', password: 'other-society-pass' };
 
@@ -227,16 +228,11 @@ describe('Sales reports over HTTP (embedded)', () => {
   });
 
   it("answers 404 for another organization's customer and for a customer nobody has", async () => {
-    const registered = await fetch(`${system.url('common')}/api/organizations`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        name: 'Reports Other Society',
-        companyName: 'Other Maintenance',
-        admin: OTHER_ADMIN,
-      }),
+    await signUpOrganization(system, {
+      name: 'Reports Other Society',
+      companyName: 'Other Maintenance',
+      admin: OTHER_ADMIN,
     });
-    expect(registered.status).toBe(201);
     const otherAdmin = await system.login(OTHER_ADMIN.email, OTHER_ADMIN.password);
     const theirs = await newCustomer('Their Member', otherAdmin);
     for (const id of [theirs, randomUUID()]) {
