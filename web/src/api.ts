@@ -37,7 +37,8 @@ function decodeClaims(token: string): Omit<Session, 'token' | 'email'> {
   return {
     subject: String(json.sub ?? ''),
     organizationId: String(json.org ?? json.organizationId ?? ''),
-    roles: list(json.roles),
+    // The operator is a platform role (a claim of its own), shown beside the organization's roles.
+    roles: [...list(json.roles), ...list(json.platformRoles)],
     permissions: list(json.permissions),
     ...(typeof json.cust === 'string' ? { customerId: json.cust } : {}),
   };
