@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Logger } from 'pino';
 import type { Db, Queryable, Tx } from '../data/db.js';
+import { leaseEnd, leaseTerms } from '../data/lease.js';
 import type { MigrationSource } from '../data/migrate.js';
 import { holdPresence } from '../data/presence.js';
 import { deleteInChunks } from '../data/prune.js';
@@ -123,6 +124,9 @@ async function recordAnswer(
   );
 }
 
+/** A request in progress holds its key until `locked_until` (or until its process is gone). */
+const keyLease = leaseTerms({ table: 'idempotency_key', owner: 'owner', until: 'locked_until' });
+
 const replayable = (status: number) => status < 500 && status !== 409 && status !== 429;
 
 async function idempotency(app: FastifyInstance, opts: IdempotencyOptions & { log: Logger }): Promise<void> {
@@ -135,7 +139,7 @@ async function idempotency(app: FastifyInstance, opts: IdempotencyOptions & { lo
   const claim = async (scope: string, key: string, hash: string): Promise<boolean> => {
     const inserted = await db.query(
       `INSERT INTO idempotency_key (scope, key, request_hash, state, locked_until, owner)
-       VALUES ($1, $2, $3, 'in_progress', now() + $4::integer * interval '1 millisecond', $5)
+       VALUES ($1, $2, $3, 'in_progress', ${leaseEnd('$4')}, $5)
        ON CONFLICT (scope, key) DO NOTHING RETURNING key`,
       [scope, key, hash, lockTtlMs, presence.owner],
     );
@@ -150,9 +154,9 @@ async function idempotency(app: FastifyInstance, opts: IdempotencyOptions & { lo
     const holderGone = row.owner !== null && (await presence.isGone(row.owner));
     if (row.locked && !holderGone) return false;
     const taken = await db.query(
-      `UPDATE idempotency_key SET locked_until = now() + $3::integer * interval '1 millisecond', owner = $5
+      `UPDATE idempotency_key SET ${keyLease.take('$5', '$3')}
         WHERE scope = $1 AND key = $2 AND request_hash = $4 AND state = 'in_progress'
-          AND (locked_until <= now() OR ($6::text IS NOT NULL AND owner = $6))
+          AND (${keyLease.free()} OR ($6::text IS NOT NULL AND ${keyLease.heldBy('$6')}))
         RETURNING key`,
       [scope, key, lockTtlMs, hash, presence.owner, holderGone ? row.owner : null],
     );
@@ -184,7 +188,7 @@ async function idempotency(app: FastifyInstance, opts: IdempotencyOptions & { lo
     const hash = requestHash(request);
     if (!(await claim(scope, raw, hash))) {
       const { rows } = await db.query<KeyRow>(
-        `SELECT owner, request_hash, state, locked_until > now() AS locked, status_code, response_headers, response_body
+        `SELECT owner, request_hash, state, NOT ${keyLease.free()} AS locked, status_code, response_headers, response_body
            FROM idempotency_key WHERE scope = $1 AND key = $2`,
         [scope, raw],
       );
