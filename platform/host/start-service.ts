@@ -153,7 +153,6 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
       log,
       definitions: sagaDefinitions,
       leaseMs: runtime.config.SAGA_LEASE_MS,
-      crashAfter: runtime.config.SAGA_TEST_CRASH_AFTER,
     });
   }
   const jobDefinitions = [...(def.jobs?.(deps) ?? []), ...(sagaEngine?.jobDefinitions() ?? [])];
@@ -205,8 +204,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
   if (messaging) await app.register(deadLetterRoutes, { store: messaging.deadLetters });
   if (jobs) await app.register(jobOpsRoutes, { ops: jobs.ops });
   if (db && sagaEngine) {
-    const stepNames = new Map(sagaDefinitions.map((d) => [d.type, d.steps.map((s) => s.name)]));
-    await app.register(sagaRoutes, { db, stepNames });
+    await app.register(sagaRoutes, { db });
   }
   if (def.routes) await def.routes(app, deps);
   const { asyncapi } = opts;

@@ -6,7 +6,8 @@ import { principalOf } from '../http/authentication.js';
 import { decodeCursor, pageQuery, pageSchema, toPage } from '../http/pagination.js';
 import { notFound } from '../http/problem.js';
 import { SAGA_STATUSES } from './saga.js';
-import { getInstance, listInstances, stepsOf, type InstanceRecord, type StepRecord } from './store.js';
+import { getInstance, listInstances, stepsOf, type StepRecord } from './queries.js';
+import type { InstanceRecord } from './store.js';
 
 /** What the ops routes ask of the caller's token. */
 export const SAGA_OPS_PERMISSION = 'ops:sagas';
@@ -58,15 +59,13 @@ export const stepView = (s: StepRecord) => ({
 
 export interface SagaRoutesOptions {
   db: Db;
-  /** Step names by saga type, to name the current step. */
-  stepNames: ReadonlyMap<string, readonly string[]>;
 }
 
 /**
  * `/api/ops/sagas`: instances by type and status (newest first), and one instance with its state
  * and the history of its steps. An operator sees the instances of their own organization.
  */
-export const sagaRoutes: FastifyPluginAsync<SagaRoutesOptions> = async (parent, { db, stepNames }) => {
+export const sagaRoutes: FastifyPluginAsync<SagaRoutesOptions> = async (parent, { db }) => {
   parent.setValidatorCompiler(validatorCompiler);
   parent.setSerializerCompiler(serializerCompiler);
   const app = parent.withTypeProvider<ZodTypeProvider>();
@@ -74,9 +73,7 @@ export const sagaRoutes: FastifyPluginAsync<SagaRoutesOptions> = async (parent, 
     id: i.id,
     type: i.type,
     status: i.status,
-    currentStep: ['completed', 'failed', 'compensated'].includes(i.status)
-      ? null
-      : (stepNames.get(i.type)?.[i.stepIndex] ?? null),
+    currentStep: ['completed', 'failed', 'compensated'].includes(i.status) ? null : i.step,
     failureReason: i.failureReason,
     correlationId: i.correlationId,
     nextRunAt: iso(i.nextRunAt),

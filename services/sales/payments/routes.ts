@@ -6,7 +6,7 @@ import { principalOf } from '#platform/http/authentication.js';
 import { ProblemError, conflict, notFound } from '#platform/http/problem.js';
 import type { Bus } from '#platform/messaging/bus.js';
 import type { Sagas } from '#platform/sagas/engine.js';
-import { stepsOf } from '#platform/sagas/store.js';
+import { stepsOf } from '#platform/sagas/queries.js';
 import { PERMISSIONS } from '#contracts/permissions.js';
 import { customerScope } from '../access.js';
 import type { PaymentConfig } from './config.js';
