@@ -12,11 +12,10 @@ import {
   timeout,
   wrap,
   type CircuitBreakerPolicy,
-  type FailureReason,
-  type IBackoffFactory,
   type IPolicy,
   type IRetryBackoffContext,
 } from 'cockatiel';
+import { ladder } from '../retry/backoff.js';
 import { retryAfterMs } from './retry-after.js';
 
 /**
@@ -63,20 +62,11 @@ export const requestedWaitMs = (answer: RawAnswer): number | undefined =>
   retryAfterMs(answer.headers['retry-after']);
 
 /**
- * The retry ladder, except that a target's `Retry-After` lengthens a step: retrying sooner than
- * asked would only meet the same refusal and count against the breaker again.
+ * A target's `Retry-After` lengthens a step of the ladder: retrying sooner than asked would only
+ * meet the same refusal and count against the breaker again.
  */
-function ladder(delays: readonly number[], step = 0): IBackoffFactory<IRetryBackoffContext<unknown>> {
-  return {
-    next: (ctx: { result: FailureReason<unknown> }) => ({
-      duration: Math.max(
-        delays[Math.min(step, delays.length - 1)]!,
-        ('value' in ctx.result ? requestedWaitMs(ctx.result.value as RawAnswer) : undefined) ?? 0,
-      ),
-      ...ladder(delays, step + 1),
-    }),
-  };
-}
+const askedFor = (ctx: IRetryBackoffContext<unknown>) =>
+  'value' in ctx.result ? requestedWaitMs(ctx.result.value as RawAnswer) : undefined;
 
 const isOurRefusal = (err: Error) =>
   err instanceof BrokenCircuitError || err instanceof BulkheadRejectedError;
@@ -139,7 +129,7 @@ export function buildPolicies(o: ResilienceOptions): TargetPolicies {
   const attemptTimeout = timeout(o.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
   const retries = retry(retryable, {
     maxAttempts: o.retryDelaysMs.length,
-    backoff: ladder(o.retryDelaysMs),
+    backoff: ladder(o.retryDelaysMs, askedFor),
   });
   return {
     retrying: wrap(limiter, retries, breaker, attemptTimeout),

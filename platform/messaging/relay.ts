@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../data/db.js';
 import { leaseEnd, leaseTerms } from '../data/lease.js';
-import { backoffMs, type Backoff } from './backoff.js';
+import { backoffMs, type Backoff } from '../retry/backoff.js';
 import { errorText, quietLog, type MessagingLog } from './log.js';
 import { messagingMetrics } from './metrics.js';
 import { endSpans, sendHeaders, startSendSpans } from './tracing.js';

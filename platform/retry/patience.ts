@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { DependencyUnavailableError } from '#platform/http/problem.js';
+import { handleWhen, retry, type IBackoffFactory, type IRetryBackoffContext } from 'cockatiel';
+import { DependencyUnavailableError } from '../http/problem.js';
 
 /**
  * A dependency that cannot serve now but may in a moment: its circuit is open, its bulkhead full,
@@ -17,9 +17,9 @@ export function isPassing(err: unknown): err is DependencyUnavailableError {
 export interface Patience {
   /** How long one call may keep finding its dependency unavailable before the failure stands. */
   deadlineMs: number;
-  /** Told before each wait (the run records it, so an operator sees what it is waiting for). */
+  /** Told before each wait (a run records it, so an operator sees what it is waiting for). */
   onWait?(err: DependencyUnavailableError, waitMs: number, giveUpAt: Date): Promise<void> | void;
-  /** Aborted when the wait is pointless (the run was taken over): the call rejects with the reason. */
+  /** Aborted when the wait is pointless (the work was taken over): the call rejects with the reason. */
   signal?: AbortSignal;
 }
 
@@ -28,26 +28,42 @@ const pauseAfter = (tries: number) => Math.min(15_000, 1_000 * 2 ** (tries - 1))
 
 /**
  * Calls `call` until it succeeds, riding over a passing unavailability of its dependency (the
- * client's own retries are spent by then): it waits as long as the failure asks (an open circuit:
- * the rest of its open time, after which the breaker lets a trial call through), else a growing
- * pause, and tries again. Once `deadlineMs` have passed since the first failure, one more failure
- * stands and is thrown. Any other error is thrown at once.
+ * client's own retries are spent by then): a cockatiel retry that waits as long as the failure
+ * asks (an open circuit: the rest of its open time, after which the breaker lets a trial call
+ * through), else a growing pause. Once `deadlineMs` have passed since the first failure, one more
+ * failure stands and is thrown. Any other error is thrown at once.
  */
-export async function patiently<T>(call: () => Promise<T>, patience: Patience): Promise<T> {
+export function patiently<T>(call: () => Promise<T>, patience: Patience): Promise<T> {
   let giveUpAt: number | undefined;
-  for (let tries = 1; ; tries += 1) {
-    try {
-      return await call();
-    } catch (err) {
-      if (!isPassing(err)) throw err;
-      giveUpAt ??= Date.now() + patience.deadlineMs;
-      const left = giveUpAt - Date.now();
-      if (left <= 0) throw err;
-      const waitMs = Math.min(left, Math.max(1, err.retryAfterMs ?? pauseAfter(tries)));
-      await patience.onWait?.(err, waitMs, new Date(giveUpAt));
-      await sleep(waitMs, undefined, patience.signal ? { signal: patience.signal } : {}).catch(() => {
-        throw patience.signal?.reason ?? err;
-      });
-    }
-  }
+  const left = () => (giveUpAt ??= Date.now() + patience.deadlineMs) - Date.now();
+  const waitFor: IBackoffFactory<IRetryBackoffContext<unknown>> = {
+    next: (ctx) => {
+      const err = 'error' in ctx.result ? (ctx.result.error as DependencyUnavailableError) : undefined;
+      return {
+        duration: Math.min(left(), Math.max(1, err?.retryAfterMs ?? pauseAfter(ctx.attempt))),
+        ...waitFor,
+      };
+    },
+  };
+  const policy = retry(
+    handleWhen((err) => isPassing(err) && left() > 0),
+    { maxAttempts: Infinity, backoff: waitFor },
+  ).dangerouslyUnref(); // a wait cut short by the signal must not hold the process open
+  policy.onRetry((e) => {
+    if (!('error' in e) || !isPassing(e.error)) return;
+    void Promise.resolve(patience.onWait?.(e.error, e.delay, new Date(giveUpAt!))).catch(() => undefined);
+  });
+  const { signal } = patience;
+  const calls = policy.execute(() => {
+    signal?.throwIfAborted(); // the wait outlived the work: no further call
+    return call();
+  });
+  if (!signal) return calls;
+  // The wait is cut short the moment the signal aborts, with its reason.
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    if (signal.aborted) abort();
+    signal.addEventListener('abort', abort, { once: true });
+    calls.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
 }

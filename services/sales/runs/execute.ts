@@ -13,7 +13,7 @@ import type { ActiveResident, RunCustomer, RunDirectory } from './directory.js';
 import { billingSettings, type BillingSettings } from './organizations.js';
 import { periodDates } from './period.js';
 import type { RunConfig } from './config.js';
-import { isPassing, patiently, type Patience } from './patience.js';
+import { isPassing, patiently, type Patience } from '#platform/retry/patience.js';
 import {
   advanceRun,
   claimResidents,
