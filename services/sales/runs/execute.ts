@@ -6,6 +6,7 @@ import type { Jobs } from '#platform/jobs/jobs.js';
 import type { Bus } from '#platform/messaging/bus.js';
 import type { Logger } from 'pino';
 import { InvoiceCreated } from '#contracts/sales.js';
+import { invoiceCreated } from '../invoices/created-event.js';
 import { insertNumberedInvoices, type NewInvoice } from '../invoices/numbered-insert.js';
 import { periodOf } from '../invoices/numbering.js';
 import { scheduleReminders } from '../reminders/schedule.js';
@@ -239,25 +240,11 @@ function newInvoice(
 
 async function publishCreated(tx: Tx, bus: Bus, invoices: NewInvoice[], numbers: string[], runId: string) {
   for (const [i, inv] of invoices.entries()) {
-    await bus.publish(
-      tx,
-      InvoiceCreated,
-      {
-        invoiceId: inv.id,
-        number: numbers[i]!,
-        customerId: inv.customer.id,
-        customerName: inv.customer.name,
-        customerEmail: inv.customer.email,
-        amount: inv.draft.amount,
-        issueDate: inv.draft.issueDate,
-        dueDate: inv.draft.dueDate,
-      },
-      {
-        organizationId: inv.organizationId,
-        companyId: inv.companyId,
-        correlationId: runId,
-        causationId: null,
-      },
-    );
+    await bus.publish(tx, InvoiceCreated, invoiceCreated(inv, numbers[i]!), {
+      organizationId: inv.organizationId,
+      companyId: inv.companyId,
+      correlationId: runId,
+      causationId: null,
+    });
   }
 }
