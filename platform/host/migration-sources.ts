@@ -1,6 +1,6 @@
 import type { MigrationSource } from '../data/migrate.js';
 import type { Migration } from '../data/migrations.js';
-import { httpMigrations } from '../http/idempotency.js';
+import { httpMigrations } from '../http/idempotency-keys.js';
 import { messagingMigrations } from '../messaging/migrations.js';
 import { activityMigrations } from '../observability/activity.js';
 import type { ServiceDefinition } from './service-definition.js';

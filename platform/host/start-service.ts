@@ -9,7 +9,7 @@ import type { ServiceTopology } from '../messaging/transport.js';
 import { createMessaging, type Messaging } from '../messaging/messaging.js';
 import { deadLetterRoutes } from '../messaging/dead-letter-routes.js';
 import { createHttpApp, registerHealth } from '../http/app.js';
-import { purgeIdempotencyKeys } from '../http/idempotency.js';
+import { purgeIdempotencyKeys } from '../http/idempotency-keys.js';
 import { loadSecurityConfig, rateBudgets } from '../http/security-config.js';
 import { createTokenVerifier, type TokenVerifier } from '../auth/verifier.js';
 import { createLogger } from '../observability/logger.js';
