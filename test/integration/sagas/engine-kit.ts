@@ -1,9 +1,13 @@
 import { pino } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import type { Db } from '#platform/data/db.js';
+import { runMigrations } from '#platform/data/migrate.js';
 import type { Jobs } from '#platform/jobs/jobs.js';
 import { startJobs, type RunningJobs } from '#platform/jobs/pgboss.js';
 import { SagaEngine } from '#platform/sagas/engine.js';
+import { sagaMigrations } from '#platform/sagas/migrations.js';
 import type { AnySagaDefinition } from '#platform/sagas/saga.js';
+import type { Backend } from '../data/backends.js';
 
 export const log = pino({ level: 'silent' });
 
@@ -53,4 +57,19 @@ export class Engines {
   async stopAll(): Promise<void> {
     for (const e of [...this.engines]) await this.stop(e);
   }
+}
+
+/** A fresh database with the saga tables for one suite, and engines on it stopped after it. */
+export function sagaSuite(backend: Backend): { db: () => Db; engines: Engines } {
+  let db: Db;
+  const engines = new Engines(() => db);
+  beforeAll(async () => {
+    db = await backend.open();
+    await runMigrations(db, [sagaMigrations], log);
+  });
+  afterAll(async () => {
+    await engines.stopAll();
+    await backend.close();
+  });
+  return { db: () => db, engines };
 }

@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '#platform/data/db.js';
-import { runMigrations } from '#platform/data/migrate.js';
 import type { SagaEngine } from '#platform/sagas/engine.js';
-import { sagaMigrations } from '#platform/sagas/migrations.js';
 import type { AnySagaDefinition, StepResult } from '#platform/sagas/saga.js';
 import { getInstance, stepsOf } from '#platform/sagas/queries.js';
 import { registry } from '#platform/observability/metrics.js';
 import { backends } from '../data/backends.js';
 import { sleep, waitFor } from '../../support/wait.js';
-import { Engines, log } from './engine-kit.js';
+import { sagaSuite } from './engine-kit.js';
 
 /**
  * The saga engine on both databases: steps recorded one by one, delayed retries through the job
@@ -18,7 +16,8 @@ import { Engines, log } from './engine-kit.js';
  */
 describe.each(backends())('saga engine on $name', (backend) => {
   let db: Db;
-  const engines = new Engines(() => db);
+  const suite = sagaSuite(backend);
+  const { engines } = suite;
   /** (instance, step) -> runs, and how many runs of one instance were in progress at once. */
   const runs = new Map<string, number>();
   const inFlight = new Map<string, number>();
@@ -64,13 +63,8 @@ describe.each(backends())('saga engine on $name', (backend) => {
   const begin = (e: SagaEngine, type: string, id = randomUUID()) =>
     db.transaction((tx) => e.start(tx, type, { id, state: { started: true }, organizationId: null }));
 
-  beforeAll(async () => {
-    db = await backend.open();
-    await runMigrations(db, [sagaMigrations], log);
-  });
-  afterAll(async () => {
-    await engines.stopAll();
-    await backend.close();
+  beforeAll(() => {
+    db = suite.db();
   });
 
   it('runs the steps in order, recording each before the next, and reports progress to a watcher', async () => {

@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '#platform/data/db.js';
-import { runMigrations } from '#platform/data/migrate.js';
 import { getInstance, stepsOf } from '#platform/sagas/queries.js';
-import { sagaMigrations } from '#platform/sagas/migrations.js';
 import type { AnySagaDefinition, StepDefinition } from '#platform/sagas/saga.js';
 import { backends } from '../data/backends.js';
 import { waitFor } from '../../support/wait.js';
-import { Engines, log } from './engine-kit.js';
+import { sagaSuite } from './engine-kit.js';
 
 type State = Record<string, unknown>;
 
@@ -18,7 +16,8 @@ type State = Record<string, unknown>;
  */
 describe.each(backends())('saga definitions across versions on $name', (backend) => {
   let db: Db;
-  const engines = new Engines(() => db);
+  const suite = sagaSuite(backend);
+  const { engines } = suite;
   /** Steps each instance ran, in order. */
   const ran = new Map<string, string[]>();
   /** Instances the v1 process parks at a step (it keeps answering `retry`), as a deploy finds them. */
@@ -57,13 +56,8 @@ describe.each(backends())('saga definitions across versions on $name', (backend)
       return i?.status === 'completed' ? i : undefined;
     });
 
-  beforeAll(async () => {
-    db = await backend.open();
-    await runMigrations(db, [sagaMigrations], log);
-  });
-  afterAll(async () => {
-    await engines.stopAll();
-    await backend.close();
+  beforeAll(() => {
+    db = suite.db();
   });
 
   it('resumes instances started on v1 at their step in v2 (with a step inserted before it), and all complete', async () => {
