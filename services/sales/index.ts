@@ -10,13 +10,13 @@ import { loadPaymentConfig } from './payments/config.js';
 import { simulatedGateway } from './payments/gateway.js';
 import { paymentRoutes } from './payments/routes.js';
 import { paymentSaga } from './payments/saga.js';
+import { scheduleReminders } from './reminders/schedule.js';
 import { paymentReminderJob } from './reminders/send.js';
-import { remindersAlongside } from './reminders/with-invoices.js';
 import { loadRunConfig } from './runs/config.js';
 import { runDirectory } from './runs/directory.js';
 import { organizationHandlers } from './runs/handlers.js';
 import { invoiceRunJobs } from './runs/jobs.js';
-import { registerBillingOrganization } from './runs/organizations.js';
+import { billingSettings, registerBillingOrganization } from './runs/organizations.js';
 import { invoiceRunRoutes } from './runs/routes.js';
 import { users } from './users/handlers.js';
 
@@ -38,7 +38,17 @@ export const salesService: ServiceDefinition = {
       db: deps.db,
       bus: deps.bus,
       customers: customerDirectory(deps.http),
-      writer: invoiceWriter(deps.db, deps.bus, remindersAlongside(deps.jobs)),
+      // Every invoice gets its reminder job in the transaction that writes it.
+      writer: invoiceWriter(deps.db, deps.bus, async (tx, organizationId, invoices) => {
+        const { timeZone } = await billingSettings(tx, organizationId);
+        await scheduleReminders(
+          tx,
+          deps.jobs,
+          organizationId,
+          timeZone,
+          invoices.map((i) => ({ id: i.id, dueDate: i.draft.dueDate })),
+        );
+      }),
     });
     invoiceRunRoutes(app, { db: deps.db, jobs: deps.jobs });
     paymentRoutes(app, {
