@@ -1,8 +1,8 @@
 import type { MigrationSource } from '../data/migrate.js';
 import type { Migration } from '../data/migrations.js';
-import { httpMigrations } from '../http/idempotency.js';
+import { httpMigrations } from '../http/idempotency-keys.js';
 import { messagingMigrations } from '../messaging/migrations.js';
-import { activityMigrations } from '../observability/activity.js';
+import { activityMigrations } from '../observability/activity-migrations.js';
 import type { ServiceDefinition } from './service-definition.js';
 import { userReplicaMigrations } from './user-replica.js';
 import { sagaMigrations } from '../sagas/migrations.js';

@@ -47,11 +47,6 @@ export const runtimeConfigSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: env.int(15_000, 100),
   /** How long a saga runner holds an instance without renewing: how soon another process resumes it after a crash. */
   SAGA_LEASE_MS: env.int(30_000, 100),
-  /** Test hook (never in production): `<type>.<step>` kills the process after that saga step ran, before it is recorded. */
-  SAGA_TEST_CRASH_AFTER: z
-    .string()
-    .regex(/^[\w-]+\.[\w-]+$/)
-    .optional(),
   DHANMAN_DEMO: env.bool(false),
   DHANMAN_DEMO_PASSWORD: z.string().min(8, 'expected at least 8 characters').default('dhanman-demo'),
   /** Where spans go over OTLP/HTTP (`<endpoint>/v1/traces`); unset, tracing is off. */

@@ -9,7 +9,7 @@ import type { ServiceTopology } from '../messaging/transport.js';
 import { createMessaging, type Messaging } from '../messaging/messaging.js';
 import { deadLetterRoutes } from '../messaging/dead-letter-routes.js';
 import { createHttpApp, registerHealth } from '../http/app.js';
-import { purgeIdempotencyKeys } from '../http/idempotency.js';
+import { purgeIdempotencyKeys } from '../http/idempotency-keys.js';
 import { loadSecurityConfig, rateBudgets } from '../http/security-config.js';
 import { createTokenVerifier, type TokenVerifier } from '../auth/verifier.js';
 import { createLogger } from '../observability/logger.js';
@@ -156,7 +156,6 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
       log,
       definitions: sagaDefinitions,
       leaseMs: runtime.config.SAGA_LEASE_MS,
-      crashAfter: runtime.config.SAGA_TEST_CRASH_AFTER,
     });
   }
   const jobDefinitions = [...(def.jobs?.(deps) ?? []), ...(sagaEngine?.jobDefinitions() ?? [])];
@@ -209,8 +208,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
   if (messaging) await app.register(deadLetterRoutes, { store: messaging.deadLetters });
   if (jobs) await app.register(jobOpsRoutes, { ops: jobs.ops });
   if (db && sagaEngine) {
-    const stepNames = new Map(sagaDefinitions.map((d) => [d.type, d.steps.map((s) => s.name)]));
-    await app.register(sagaRoutes, { db, stepNames });
+    await app.register(sagaRoutes, { db });
   }
   if (def.routes) await def.routes(app, deps);
   const { asyncapi } = opts;

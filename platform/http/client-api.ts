@@ -47,7 +47,7 @@ export interface HttpRequest<S extends z.ZodType = z.ZodType> {
   signal?: AbortSignal;
 }
 
-export interface HttpAnswer<T = unknown> {
+export interface HttpResponse<T = unknown> {
   status: number;
   ok: boolean;
   headers: Record<string, string>;
@@ -57,7 +57,9 @@ export interface HttpAnswer<T = unknown> {
 }
 
 export type Options<S extends z.ZodType> = Omit<HttpRequest<S>, 'method' | 'path' | 'body'>;
-export type Answer<S extends z.ZodType | undefined> = HttpAnswer<S extends z.ZodType ? z.infer<S> : unknown>;
+export type ResponseOf<S extends z.ZodType | undefined> = HttpResponse<
+  S extends z.ZodType ? z.infer<S> : unknown
+>;
 
 export interface HttpClient {
   /**
@@ -65,27 +67,27 @@ export interface HttpClient {
    * kept failing (breaker open, bulkhead full, timeout, network, 5xx/408/429 after retries) throws
    * a DependencyUnavailableError, which an endpoint turns into an immediate 503 naming the target.
    */
-  request<S extends z.ZodType>(target: string, req: HttpRequest<S>): Promise<Answer<S>>;
-  get<S extends z.ZodType>(target: string, path: string, opts?: Options<S>): Promise<Answer<S>>;
+  request<S extends z.ZodType>(target: string, req: HttpRequest<S>): Promise<ResponseOf<S>>;
+  get<S extends z.ZodType>(target: string, path: string, opts?: Options<S>): Promise<ResponseOf<S>>;
   post<S extends z.ZodType>(
     target: string,
     path: string,
     body?: unknown,
     opts?: Options<S>,
-  ): Promise<Answer<S>>;
+  ): Promise<ResponseOf<S>>;
   put<S extends z.ZodType>(
     target: string,
     path: string,
     body?: unknown,
     opts?: Options<S>,
-  ): Promise<Answer<S>>;
+  ): Promise<ResponseOf<S>>;
   patch<S extends z.ZodType>(
     target: string,
     path: string,
     body?: unknown,
     opts?: Options<S>,
-  ): Promise<Answer<S>>;
-  delete<S extends z.ZodType>(target: string, path: string, opts?: Options<S>): Promise<Answer<S>>;
+  ): Promise<ResponseOf<S>>;
+  delete<S extends z.ZodType>(target: string, path: string, opts?: Options<S>): Promise<ResponseOf<S>>;
   breakerState(target: string): 'closed' | 'half-open' | 'open';
   close(): Promise<void>;
 }

@@ -1,10 +1,10 @@
 import { BrokenCircuitError, BulkheadRejectedError, TaskCancelledError } from 'cockatiel';
 import { request as undiciRequest, type Agent } from 'undici';
 import type { z } from 'zod';
-import type { HttpAnswer, HttpRequest } from './client-api.js';
+import type { HttpResponse, HttpRequest } from './client-api.js';
 import type { Target } from './client-targets.js';
 import type { DependencyFailure } from './problem.js';
-import type { RawAnswer } from './resilience.js';
+import type { RawResponse } from './resilience.js';
 
 /** Why a call failed, as the caller's 503 will say it. */
 export class CallFailed extends Error {
@@ -41,7 +41,7 @@ export async function sendOnce(
   headers: Record<string, string>,
   body: string | undefined,
   signal: AbortSignal,
-): Promise<RawAnswer> {
+): Promise<RawResponse> {
   const res = await undiciRequest(url, { method, headers, body, signal, dispatcher: agent });
   // The agent refuses bodies over maxResponseBytes (UND_ERR_RES_EXCEEDED_MAX_SIZE).
   const text = await res.body.text();
@@ -75,7 +75,7 @@ export function failureOf(t: Target, err: unknown, maxResponseBytes: number): Ca
 }
 
 /** The answer's JSON body, checked against `schema` when it is a success. */
-export function parseAnswer(t: Target, raw: RawAnswer, schema: z.ZodType | undefined): HttpAnswer {
+export function parseResponse(t: Target, raw: RawResponse, schema: z.ZodType | undefined): HttpResponse {
   const isJson = /\bjson\b/i.test(raw.headers['content-type'] ?? '');
   let body: unknown;
   if (isJson && raw.text.length > 0) {

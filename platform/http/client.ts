@@ -10,9 +10,9 @@ import {
   traceparentOf,
   TRACEPARENT_HEADER,
 } from '../observability/tracing.js';
-import type { Answer, HttpClient, HttpClientOptions, HttpRequest } from './client-api.js';
+import type { ResponseOf, HttpClient, HttpClientOptions, HttpRequest } from './client-api.js';
 import { targetRegistry, type Target } from './client-targets.js';
-import { CallFailed, failureOf, parseAnswer, sendOnce, urlOf } from './client-wire.js';
+import { CallFailed, failureOf, parseResponse, sendOnce, urlOf } from './client-wire.js';
 import { CORRELATION_HEADER } from './correlation.js';
 import { IDEMPOTENCY_HEADER } from './idempotency.js';
 import { httpMetrics } from './metrics.js';
@@ -22,10 +22,16 @@ import {
   DEFAULT_RESILIENCE,
   isTransientStatus,
   requestedWaitMs,
-  type RawAnswer,
+  type RawResponse,
 } from './resilience.js';
 
-export type { HttpAnswer, HttpClient, HttpClientOptions, HttpRequest, TargetOptions } from './client-api.js';
+export type {
+  HttpResponse,
+  HttpClient,
+  HttpClientOptions,
+  HttpRequest,
+  TargetOptions,
+} from './client-api.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 
@@ -52,7 +58,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     req: HttpRequest,
     token: string | undefined,
     traceparent: string | undefined,
-  ): Promise<RawAnswer> => {
+  ): Promise<RawResponse> => {
     const method = req.method;
     const idempotent = SAFE_METHODS.has(method) || req.idempotencyKey !== undefined;
     const headers: Record<string, string> = {
@@ -79,7 +85,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
   const request = async <S extends z.ZodType>(
     targetName: string,
     req: HttpRequest<S>,
-  ): Promise<Answer<S>> => {
+  ): Promise<ResponseOf<S>> => {
     const t = targetOf(targetName);
     const causing = currentContext()?.organizationId;
     if (req.organizationId !== undefined && causing !== undefined && req.organizationId !== causing) {
@@ -104,7 +110,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     const traceparent = traceparentOf(span);
     try {
       let token = useToken ? await opts.tokens!.tokenFor(organizationId!) : undefined;
-      let raw: RawAnswer;
+      let raw: RawResponse;
       try {
         raw = await once(t, req, token, traceparent);
         if (raw.status === 401 && token !== undefined) {
@@ -119,9 +125,9 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
       if (isTransientStatus(raw.status)) {
         throw new CallFailed('status', `${t.name} answered ${raw.status}`, raw.status, requestedWaitMs(raw));
       }
-      const answer = parseAnswer(t, raw, req.schema);
+      const answer = parseResponse(t, raw, req.schema);
       outcome = raw.status >= 400 ? 'client-error' : 'success';
-      return answer as Answer<S>;
+      return answer as ResponseOf<S>;
     } catch (err) {
       if (err instanceof CallFailed) {
         outcome = err.reason === 'status' ? 'server-error' : err.reason;

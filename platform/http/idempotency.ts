@@ -1,52 +1,19 @@
-import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Logger } from 'pino';
-import type { Db, Queryable, Tx } from '../data/db.js';
-import type { MigrationSource } from '../data/migrate.js';
+import type { Db, Tx } from '../data/db.js';
 import { holdPresence } from '../data/presence.js';
-import { deleteInChunks } from '../data/prune.js';
+import { claimKey, readKey, recordAnswer, releaseKey, takeOverKey, type KeyRow } from './idempotency-keys.js';
 import { PROBLEM_TYPES, ProblemError, validationFailed } from './problem.js';
+import { requestHash, scopeOf } from './request-hash.js';
 import './route-config.js';
 
 /**
  * `Idempotency-Key` on creating requests: the same key with the same request answers with the
  * first result (replayed, `Idempotent-Replayed: true`); the same key with a different request is a
  * 422; a duplicate while the first is still running is a 409. Keys live in the service's own
- * database, scoped to the caller (organization + subject) and the route.
+ * database (`idempotency-keys.ts`), scoped to the caller (organization + subject) and the route.
  */
-export const httpMigrations: MigrationSource = {
-  name: 'platform.http',
-  migrations: [
-    {
-      version: 1,
-      name: 'idempotency keys',
-      sql: `
-CREATE TABLE idempotency_key (
-  scope text NOT NULL,
-  key text NOT NULL,
-  request_hash text NOT NULL,
-  state text NOT NULL CHECK (state IN ('in_progress', 'completed')),
-  locked_until timestamptz NOT NULL,
-  status_code integer,
-  response_headers jsonb,
-  response_body text,
-  created_at timestamptz NOT NULL DEFAULT now(),
-  completed_at timestamptz,
-  PRIMARY KEY (scope, key)
-);
-CREATE INDEX idempotency_key_created_at_idx ON idempotency_key (created_at);
-`,
-    },
-    {
-      version: 2,
-      name: 'idempotency key owner',
-      // The process holding a key in progress (see data/presence.ts): a retry may take the key
-      // over as soon as that process is gone, not only once the lock lapses.
-      sql: `ALTER TABLE idempotency_key ADD COLUMN owner text;`,
-    },
-  ],
-};
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 const KEY = /^[\x21-\x7e]{1,255}$/;
@@ -72,55 +39,9 @@ export interface IdempotencyHandle {
   complete(tx: Tx, statusCode: number, body: unknown): Promise<void>;
 }
 
-interface KeyRow {
-  owner: string | null;
-  request_hash: string;
-  state: 'in_progress' | 'completed';
-  locked: boolean;
-  status_code: number | null;
-  response_headers: Record<string, string> | null;
-  response_body: string | null;
-}
-
 interface Claim extends IdempotencyHandle {
   scope: string;
   committed: boolean;
-}
-
-/** Canonical JSON: object keys sorted, so the same request always hashes the same. */
-function canonical(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-}
-
-function requestHash(request: FastifyRequest): string {
-  return createHash('sha256')
-    .update(canonical({ params: request.params, query: request.query, body: request.body }))
-    .digest('hex');
-}
-
-function scopeOf(request: FastifyRequest): string {
-  const p = request.principal;
-  return `${p?.organizationId ?? '-'}|${p?.subject ?? '-'}|${request.method} ${request.routeOptions.url ?? ''}`;
-}
-
-/** Stores the answer a replay repeats and marks the key completed. */
-async function recordAnswer(
-  q: Queryable,
-  scope: string,
-  key: string,
-  answer: { statusCode: number; body: string; headers: Record<string, string> },
-): Promise<void> {
-  await q.query(
-    `UPDATE idempotency_key SET state = 'completed', status_code = $3, response_body = $4,
-            response_headers = $5, completed_at = now()
-      WHERE scope = $1 AND key = $2`,
-    [scope, key, answer.statusCode, answer.body, JSON.stringify(answer.headers)],
-  );
 }
 
 const replayable = (status: number) => status < 500 && status !== 409 && status !== 429;
@@ -132,31 +53,15 @@ async function idempotency(app: FastifyInstance, opts: IdempotencyOptions & { lo
   const presence = await holdPresence(db, log);
   app.addHook('onClose', async () => presence.close());
 
-  const claim = async (scope: string, key: string, hash: string): Promise<boolean> => {
-    const inserted = await db.query(
-      `INSERT INTO idempotency_key (scope, key, request_hash, state, locked_until, owner)
-       VALUES ($1, $2, $3, 'in_progress', now() + $4::integer * interval '1 millisecond', $5)
-       ON CONFLICT (scope, key) DO NOTHING RETURNING key`,
-      [scope, key, hash, lockTtlMs, presence.owner],
-    );
-    return inserted.rowCount === 1;
-  };
+  const claim = (scope: string, key: string, hash: string) =>
+    claimKey(db, { scope, key, hash, owner: presence.owner, lockTtlMs });
 
-  /**
-   * Takes over a key in progress whose holder is gone (its owner's process died) or whose lock
-   * lapsed. Conditional on the row still being as read, so of two retries at once one wins.
-   */
+  /** Takes over a key in progress whose holder is gone (its process died) or whose lock lapsed. */
   const takeOver = async (scope: string, key: string, hash: string, row: KeyRow): Promise<boolean> => {
     const holderGone = row.owner !== null && (await presence.isGone(row.owner));
     if (row.locked && !holderGone) return false;
-    const taken = await db.query(
-      `UPDATE idempotency_key SET locked_until = now() + $3::integer * interval '1 millisecond', owner = $5
-        WHERE scope = $1 AND key = $2 AND request_hash = $4 AND state = 'in_progress'
-          AND (locked_until <= now() OR ($6::text IS NOT NULL AND owner = $6))
-        RETURNING key`,
-      [scope, key, lockTtlMs, hash, presence.owner, holderGone ? row.owner : null],
-    );
-    return taken.rowCount === 1;
+    const k = { scope, key, hash, owner: presence.owner, lockTtlMs };
+    return takeOverKey(db, k, holderGone ? row.owner : null);
   };
 
   const replay = (reply: FastifyReply, row: KeyRow): FastifyReply =>
@@ -183,12 +88,7 @@ async function idempotency(app: FastifyInstance, opts: IdempotencyOptions & { lo
     const scope = scopeOf(request);
     const hash = requestHash(request);
     if (!(await claim(scope, raw, hash))) {
-      const { rows } = await db.query<KeyRow>(
-        `SELECT owner, request_hash, state, locked_until > now() AS locked, status_code, response_headers, response_body
-           FROM idempotency_key WHERE scope = $1 AND key = $2`,
-        [scope, raw],
-      );
-      const row = rows[0];
+      const row = await readKey(db, scope, raw);
       if (row && row.request_hash !== hash) {
         throw new ProblemError({
           type: PROBLEM_TYPES.idempotencyKeyReused,
@@ -248,10 +148,7 @@ async function idempotency(app: FastifyInstance, opts: IdempotencyOptions & { lo
         });
       } else if (!handle.committed) {
         // Nothing was done (or it failed): free the key so a retry runs the request again.
-        await db.query(
-          `DELETE FROM idempotency_key WHERE scope = $1 AND key = $2 AND state = 'in_progress'`,
-          [handle.scope, handle.key],
-        );
+        await releaseKey(db, handle.scope, handle.key);
       }
     } catch (err) {
       log.error({ err, key: handle.key }, 'could not record the idempotent answer');
@@ -266,8 +163,3 @@ export const idempotencyPlugin = fp(idempotency, {
   fastify: '5.x',
   dependencies: ['dhanman-authentication'],
 });
-
-/** Deletes keys older than `olderThanMs` (default one day); run it from a scheduled job. */
-export function purgeIdempotencyKeys(db: Queryable, olderThanMs = 24 * 3600 * 1000): Promise<number> {
-  return deleteInChunks(db, 'idempotency_key', 'scope, key', 'created_at', olderThanMs);
-}

@@ -12,11 +12,10 @@ import {
   timeout,
   wrap,
   type CircuitBreakerPolicy,
-  type FailureReason,
-  type IBackoffFactory,
   type IPolicy,
   type IRetryBackoffContext,
 } from 'cockatiel';
+import { ladder } from '../retry/backoff.js';
 import { retryAfterMs } from './retry-after.js';
 
 /**
@@ -47,7 +46,7 @@ export const DEFAULT_RESILIENCE: ResilienceOptions = {
 };
 
 /** What one attempt produced, read in full (so a retry never leaves a response body half-read). */
-export interface RawAnswer {
+export interface RawResponse {
   status: number;
   headers: Record<string, string>;
   text: string;
@@ -58,25 +57,16 @@ export function isTransientStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
-/** The wait an answer's `Retry-After` asks for, in ms (undefined: none given). */
-export const requestedWaitMs = (answer: RawAnswer): number | undefined =>
-  retryAfterMs(answer.headers['retry-after']);
+/** The wait a response's `Retry-After` asks for, in ms (undefined: none given). */
+export const requestedWaitMs = (response: RawResponse): number | undefined =>
+  retryAfterMs(response.headers['retry-after']);
 
 /**
- * The retry ladder, except that a target's `Retry-After` lengthens a step: retrying sooner than
- * asked would only meet the same refusal and count against the breaker again.
+ * A target's `Retry-After` lengthens a step of the ladder: retrying sooner than asked would only
+ * meet the same refusal and count against the breaker again.
  */
-function ladder(delays: readonly number[], step = 0): IBackoffFactory<IRetryBackoffContext<unknown>> {
-  return {
-    next: (ctx: { result: FailureReason<unknown> }) => ({
-      duration: Math.max(
-        delays[Math.min(step, delays.length - 1)]!,
-        ('value' in ctx.result ? requestedWaitMs(ctx.result.value as RawAnswer) : undefined) ?? 0,
-      ),
-      ...ladder(delays, step + 1),
-    }),
-  };
-}
+const askedFor = (ctx: IRetryBackoffContext<unknown>) =>
+  'value' in ctx.result ? requestedWaitMs(ctx.result.value as RawResponse) : undefined;
 
 const isOurRefusal = (err: Error) =>
   err instanceof BrokenCircuitError || err instanceof BulkheadRejectedError;
@@ -115,14 +105,14 @@ export interface TargetPolicies {
  */
 export function buildPolicies(o: ResilienceOptions): TargetPolicies {
   const failed = handleWhen((err) => !isOurRefusal(err)).orWhenResult((r) =>
-    isTransientStatus((r as RawAnswer).status),
+    isTransientStatus((r as RawResponse).status),
   );
   const longestStepMs = Math.max(...o.retryDelaysMs);
   const retryable = handleWhen(
     (err) => !isOurRefusal(err) && (o.retryOnTimeout || !(err instanceof TaskCancelledError)),
   ).orWhenResult((r) => {
-    const answer = r as RawAnswer;
-    return isTransientStatus(answer.status) && (requestedWaitMs(answer) ?? 0) <= longestStepMs;
+    const response = r as RawResponse;
+    return isTransientStatus(response.status) && (requestedWaitMs(response) ?? 0) <= longestStepMs;
   });
 
   const limiter = bulkhead(o.bulkheadLimit, o.bulkheadQueue);
@@ -139,7 +129,7 @@ export function buildPolicies(o: ResilienceOptions): TargetPolicies {
   const attemptTimeout = timeout(o.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
   const retries = retry(retryable, {
     maxAttempts: o.retryDelaysMs.length,
-    backoff: ladder(o.retryDelaysMs),
+    backoff: ladder(o.retryDelaysMs, askedFor),
   });
   return {
     retrying: wrap(limiter, retries, breaker, attemptTimeout),
@@ -149,7 +139,7 @@ export function buildPolicies(o: ResilienceOptions): TargetPolicies {
       breaker.state === CircuitState.Open ? Math.max(0, openedAt + o.breakerOpenMs - Date.now()) : 0,
     onRetry(listener) {
       retries.onRetry((e) => {
-        const reason = 'error' in e ? e.error.message : `status ${(e.value as RawAnswer).status}`;
+        const reason = 'error' in e ? e.error.message : `status ${(e.value as RawResponse).status}`;
         listener({ attempt: e.attempt, delay: e.delay, reason });
       });
     },

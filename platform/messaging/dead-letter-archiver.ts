@@ -1,4 +1,4 @@
-import { backoffMs, DEPENDENCY_RETRY } from './backoff.js';
+import { backoffMs, DEPENDENCY_RETRY } from '../retry/backoff.js';
 import type { DeadLetterStore } from './dead-letter-store.js';
 import { errorText, quietLog, type MessagingLog } from './log.js';
 import type { Delivery } from './transport.js';

@@ -6,7 +6,7 @@ import { createArchiver } from './dead-letter-archiver.js';
 import { DeadLetterStore } from './dead-letter-store.js';
 import { queueNames } from './envelope.js';
 import { errorText, quietLog, type MessagingLog } from './log.js';
-import { createBus } from './outbox.js';
+import { outboxBus } from './outbox-bus.js';
 import { messagingMetrics } from './metrics.js';
 import { OutboxRelay, type RelayOptions } from './relay.js';
 import { pruneMessagingTables } from './retention.js';
@@ -77,7 +77,7 @@ export function createMessaging(opts: MessagingOptions): Messaging {
   const log = opts.log ?? quietLog;
   const names = queueNames(service);
   const relay = new OutboxRelay({ service, db, transport, log, ...opts.relay });
-  const bus = createBus({ service, onCommitted: () => relay.wake() });
+  const bus = outboxBus({ service, onCommitted: () => relay.wake() });
   const deadLetters = new DeadLetterStore({ service, db, transport, log });
   const consumer = createConsumer({
     service,

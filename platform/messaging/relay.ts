@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../data/db.js';
-import { backoffMs, type Backoff } from './backoff.js';
+import { leaseEnd, leaseTerms } from '../data/lease.js';
+import { backoffMs, type Backoff } from '../retry/backoff.js';
 import { errorText, quietLog, type MessagingLog } from './log.js';
 import { messagingMetrics } from './metrics.js';
 import { endSpans, sendHeaders, startSendSpans } from './tracing.js';
@@ -20,6 +21,9 @@ export interface RelayOptions {
   /** Back-off after a failed publish (broker down), doubling up to `maxMs`. */
   backoff?: Backoff;
 }
+
+/** One row, `relay`, held by the instance that publishes (renewed with each batch). */
+const relayLease = leaseTerms({ table: 'outbox_relay_lease', key: 'name', owner: 'holder' });
 
 interface OutboxRow {
   id: string | number;
@@ -87,7 +91,7 @@ export class OutboxRelay {
       this.log.warn({ err: errorText(err) }, 'could not mark the last batch sent'),
     );
     await this.opts.db
-      .query(`DELETE FROM outbox_relay_lease WHERE holder = $1`, [this.holder])
+      .query(`DELETE FROM outbox_relay_lease WHERE ${relayLease.heldBy('$1')}`, [this.holder])
       .catch((err: unknown) => this.log.warn({ err: errorText(err) }, 'could not release the outbox lease'));
   }
 
@@ -137,9 +141,9 @@ export class OutboxRelay {
          UPDATE outbox SET sent_at = now() WHERE id = ANY($4::bigint[]) AND sent_at IS NULL),
        lease AS (
          INSERT INTO outbox_relay_lease (name, holder, lease_until)
-         VALUES ('relay', $1, now() + $2 * interval '1 millisecond')
+         VALUES ('relay', $1, ${leaseEnd('$2')})
          ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, lease_until = EXCLUDED.lease_until
-          WHERE outbox_relay_lease.holder = EXCLUDED.holder OR outbox_relay_lease.lease_until < now()
+          WHERE outbox_relay_lease.holder = EXCLUDED.holder OR ${relayLease.free('outbox_relay_lease')}
          RETURNING holder)
        SELECT id, message_id, type, exchange, routing_key, body FROM outbox
         WHERE sent_at IS NULL AND NOT (id = ANY($4::bigint[])) AND EXISTS (SELECT 1 FROM lease)

@@ -88,10 +88,3 @@ export interface Transport {
 
 /** The retry ladder: delays in milliseconds before attempt 1, 2, 3... */
 export const DEFAULT_RETRY_DELAYS_MS = [1_000, 5_000, 15_000];
-
-/** The delay before handling attempt `attempt` (1-based); past the ladder's end the last delay repeats. */
-export function retryDelayFor(delays: readonly number[], attempt: number): number {
-  if (delays.length === 0) return 0;
-  const index = Math.min(Math.max(attempt, 1), delays.length) - 1;
-  return delays[index]!;
-}

@@ -1,32 +1,5 @@
 import type { Queryable } from '../data/db.js';
-import type { MigrationSource } from '../data/migrate.js';
 import { currentContext } from './context.js';
-
-/**
- * The table `recordActivity`, `activityCte`, `activityRowsCte` and `traceOf` use, in every
- * service's own database: the host applies it with the platform's other tables, so any service may
- * record its activity and every service's log has the same shape.
- */
-export const activityMigrations: MigrationSource = {
-  name: 'platform.activity',
-  migrations: [
-    {
-      version: 1,
-      name: 'activity',
-      sql: `
-CREATE TABLE activity (
-  id bigserial PRIMARY KEY,
-  correlation_id text NOT NULL,
-  organization_id uuid,
-  action text NOT NULL,
-  detail jsonb NOT NULL DEFAULT '{}'::jsonb,
-  at timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX activity_correlation_idx ON activity (correlation_id, id);
-`,
-    },
-  ],
-};
 
 /**
  * A small per-service log of what the service did for each correlation id, written in the same
@@ -84,46 +57,4 @@ export function activityRowsCte(
     INSERT INTO activity (correlation_id, organization_id, action, detail)
     SELECT ${rows.correlationId}, ${rows.organizationId}, $${params.length}, ${rows.detail}${rows.from ? ` FROM ${rows.from}` : ''}
   )`;
-}
-
-export interface TraceEntry {
-  at: string;
-  service: string;
-  action: string;
-  detail: Record<string, unknown>;
-}
-
-/**
- * What one service did with a correlation id, in order: its activity log plus the messages its
- * outbox published (while the outbox still keeps them). Only the caller's organization is shown.
- */
-export async function traceOf(
-  q: Queryable,
-  service: string,
-  correlationId: string,
-  /** Null: whichever organization (an operator's view). */
-  organizationId: string | null,
-): Promise<TraceEntry[]> {
-  const { rows } = await q.query<{
-    at: Date | string;
-    action: string;
-    detail: Record<string, unknown>;
-  }>(
-    // Within one transaction the work comes before the messages it published.
-    `SELECT at, 0 AS kind, id, action, detail FROM activity
-      WHERE correlation_id = $1 AND ($2::text IS NULL OR organization_id::text = $2::text)
-     UNION ALL
-     SELECT created_at AS at, 1 AS kind, id, 'published ' || type AS action,
-            jsonb_build_object('messageId', message_id, 'routingKey', routing_key, 'sentAt', sent_at) AS detail
-       FROM outbox
-      WHERE body::jsonb ->> 'correlationId' = $1 AND ($2::text IS NULL OR body::jsonb ->> 'organizationId' = $2::text)
-     ORDER BY at, kind, id`,
-    [correlationId, organizationId],
-  );
-  return rows.map((r) => ({
-    at: new Date(r.at).toISOString(),
-    service,
-    action: r.action,
-    detail: r.detail,
-  }));
 }

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Queryable } from '../data/db.js';
 import { callerScopeOf } from '../http/ops-scope.js';
-import { traceOf } from './activity.js';
+import { traceOf } from './activity-trace.js';
 
 /** Read a service's trace (and other operations views). */
 export const TRACE_PERMISSION = 'ops:read';

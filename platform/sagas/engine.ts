@@ -2,10 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Db, Tx } from '../data/db.js';
 import type { JobDefinition, Jobs } from '../jobs/jobs.js';
-import { InstanceRunner, LeaseLost } from './runner.js';
+import { LeaseLost } from '../data/lease.js';
+import { InstanceRunner } from './runner.js';
 import type { AnySagaDefinition } from './saga.js';
 import { InstanceGauge } from './status-gauge.js';
-import { dueInstances, insertInstance } from './store.js';
+import { nameIndexedInstances } from './adopt.js';
+import { dueInstances } from './queries.js';
+import { insertInstance } from './store.js';
 import { SagaWatchers, type SagaSnapshot } from './watchers.js';
 
 // Services see the engine's API in this one module.
@@ -39,8 +42,6 @@ export interface SagaEngineOptions {
   definitions: ReadonlyArray<AnySagaDefinition>;
   /** How long a runner holds an instance without renewing (renewed every third of it while a step runs). */
   leaseMs?: number;
-  /** Test hook: `<type>.<step>` kills the process right after that step ran, before its outcome is recorded. */
-  crashAfter?: string | undefined;
 }
 
 export const SAGA_RESUME_JOB = 'sagas-resume';
@@ -70,7 +71,7 @@ export class SagaEngine implements Sagas {
     this.byType = new Map(opts.definitions.map((d) => [d.type, d]));
     if (this.byType.size !== opts.definitions.length) throw new Error('a saga type is declared twice');
     this.leaseMs = opts.leaseMs ?? 30_000;
-    this.watchers = new SagaWatchers(db, this.byType, (id) => this.running.has(id));
+    this.watchers = new SagaWatchers(db, (id) => this.running.has(id));
     this.gauge = new InstanceGauge({ service, db, log, types: [...this.byType.keys()] });
     this.runner = new InstanceRunner({
       db,
@@ -78,9 +79,10 @@ export class SagaEngine implements Sagas {
       service,
       owner: `${service}-${process.pid}-${randomUUID().slice(0, 8)}`,
       leaseMs: this.leaseMs,
-      crashAfter: opts.crashAfter,
       definition: (type) => this.definition(type),
-      stepNames: Object.fromEntries(opts.definitions.map((d) => [d.type, d.steps.map((s) => s.name)])),
+      positions: Object.fromEntries(
+        opts.definitions.map((d) => [d.type, Object.fromEntries(d.steps.map((s, i) => [s.name, i]))]),
+      ),
       stopping: () => this.stopping,
       resumeLater: async (tx, { id, organizationId }, delayMs) => {
         // The organization in the job's data puts the resume in its admin's view (an operator's otherwise).
@@ -119,6 +121,8 @@ export class SagaEngine implements Sagas {
       organizationId: init.organizationId ?? null,
       correlationId: init.correlationId ?? null,
       done,
+      step: def.steps[done.length]!.name,
+      definitionVersion: def.version ?? 1,
     });
     tx.afterCommit(() => void this.run(init.id));
   }
@@ -139,7 +143,9 @@ export class SagaEngine implements Sagas {
   begin(): void {
     const sweep = () =>
       void this.sweep().catch((err: unknown) => this.opts.log.error({ err }, 'saga sweep failed'));
-    sweep();
+    void nameIndexedInstances(this.opts.db, this.opts.definitions)
+      .catch((err: unknown) => this.opts.log.error({ err }, 'could not name indexed saga steps'))
+      .then(sweep);
     // Again once the leases a killed predecessor held have run out, rather than at the next cron sweep.
     this.leaseTimer = setTimeout(sweep, this.leaseMs + 100);
     this.leaseTimer.unref();

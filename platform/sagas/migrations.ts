@@ -54,5 +54,27 @@ CREATE TABLE saga_step (
 );
 `,
     },
+    {
+      version: 2,
+      name: 'saga progress by step name',
+      // Progress by name, so a definition that gains or reorders steps still resumes its running
+      // instances. Names come from each instance's own step history; the few instances with no
+      // history at their step (never claimed yet) are named by the engine at start, from the
+      // definition that wrote their indices (sagas/adopt.ts). The old columns stay, unread.
+      sql: `
+ALTER TABLE saga_instance ADD COLUMN step text;
+ALTER TABLE saga_instance ADD COLUMN completed text[] NOT NULL DEFAULT '{}';
+ALTER TABLE saga_instance ADD COLUMN definition_version integer NOT NULL DEFAULT 1;
+ALTER TABLE saga_instance ALTER COLUMN step_index DROP NOT NULL;
+UPDATE saga_instance i SET step = s.name
+  FROM saga_step s WHERE s.saga_id = i.id AND s.phase = i.phase AND s.step_index = i.step_index;
+UPDATE saga_instance i SET completed = coalesce(
+  (SELECT array_agg(s.name ORDER BY s.step_index) FROM saga_step s
+    WHERE s.saga_id = i.id AND s.phase = 'forward' AND s.step_index = ANY (i.completed_steps)), '{}')
+ WHERE i.step IS NOT NULL;
+ALTER TABLE saga_step DROP CONSTRAINT saga_step_pkey;
+ALTER TABLE saga_step ADD PRIMARY KEY (saga_id, phase, name);
+`,
+    },
   ],
 };

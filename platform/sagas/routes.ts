@@ -6,7 +6,8 @@ import { callerScopeOf, inOpsScope, opsScopeOf, organizationFilter } from '../ht
 import { decodeCursor, pageQuery, pageSchema, toPage } from '../http/pagination.js';
 import { notFound } from '../http/problem.js';
 import { SAGA_STATUSES } from './saga.js';
-import { getInstance, listInstances, stepsOf, type InstanceRecord, type StepRecord } from './store.js';
+import { getInstance, listInstances, stepsOf, type StepRecord } from './queries.js';
+import type { InstanceRecord } from './store.js';
 
 /** What the ops routes ask of the caller's token. */
 export const SAGA_OPS_PERMISSION = 'ops:sagas';
@@ -59,8 +60,6 @@ export const stepView = (s: StepRecord) => ({
 
 export interface SagaRoutesOptions {
   db: Db;
-  /** Step names by saga type, to name the current step. */
-  stepNames: ReadonlyMap<string, readonly string[]>;
 }
 
 /**
@@ -68,7 +67,7 @@ export interface SagaRoutesOptions {
  * and the history of its steps. An organization's admin sees its own instances (another's answer
  * 404); an operator every one, `organizationId` filtering the list.
  */
-export const sagaRoutes: FastifyPluginAsync<SagaRoutesOptions> = async (parent, { db, stepNames }) => {
+export const sagaRoutes: FastifyPluginAsync<SagaRoutesOptions> = async (parent, { db }) => {
   parent.setValidatorCompiler(validatorCompiler);
   parent.setSerializerCompiler(serializerCompiler);
   const app = parent.withTypeProvider<ZodTypeProvider>();
@@ -77,9 +76,7 @@ export const sagaRoutes: FastifyPluginAsync<SagaRoutesOptions> = async (parent, 
     organizationId: i.organizationId,
     type: i.type,
     status: i.status,
-    currentStep: ['completed', 'failed', 'compensated'].includes(i.status)
-      ? null
-      : (stepNames.get(i.type)?.[i.stepIndex] ?? null),
+    currentStep: ['completed', 'failed', 'compensated'].includes(i.status) ? null : i.step,
     failureReason: i.failureReason,
     correlationId: i.correlationId,
     nextRunAt: iso(i.nextRunAt),

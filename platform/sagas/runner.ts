@@ -1,21 +1,26 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Db, Tx } from '../data/db.js';
+import { LeaseHeartbeat, LeaseLost } from '../data/lease.js';
 import { runWithContext } from '../observability/context.js';
 import { sagaMetrics } from './metrics.js';
-import { isActive, transition, type AnySagaDefinition, type Progress, type StepResult } from './saga.js';
+import {
+  isActive,
+  stepIndex,
+  transition,
+  type AnySagaDefinition,
+  type Progress,
+  type StepResult,
+} from './saga.js';
 import {
   claimInstance,
   finishStep,
-  releaseLease,
-  renewLease,
+  sagaLease,
   type Begun,
   type InstanceRecord,
   type StepAt,
+  type StepPositions,
 } from './store.js';
-
-/** Another runner took the instance over (this one's lease ran out): it stops without writing. */
-export class LeaseLost extends Error {}
 
 export interface InstanceRunnerOptions {
   db: Db;
@@ -24,12 +29,10 @@ export interface InstanceRunnerOptions {
   /** This runner's name on the leases it holds. */
   owner: string;
   leaseMs: number;
-  /** Test hook: `<type>.<step>` kills the process right after that step ran, before its outcome is recorded. */
-  crashAfter?: string | undefined;
   /** The definition of a type; throws for one the service does not declare. */
   definition: (type: string) => AnySagaDefinition;
-  /** Each type's step names, by index (a claim records its step's attempt under the name). */
-  stepNames: Record<string, string[]>;
+  /** Each type's step positions by name (kept with a step's attempts, for the history's order). */
+  positions: StepPositions;
   /** True once the engine stops: the step after the one running is left to another runner. */
   stopping: () => boolean;
   /** Queues the instance to run again after `delayMs`, in the transaction that records the retry. */
@@ -45,8 +48,8 @@ export interface InstanceRunnerOptions {
 /** Where an instance is, as the step to record an attempt of. */
 const stepAt = (def: AnySagaDefinition, p: Progress): StepAt => ({
   phase: p.phase,
-  index: p.stepIndex,
-  name: def.steps[p.stepIndex]!.name,
+  index: stepIndex(def, p.step),
+  name: p.step,
 });
 
 /**
@@ -63,8 +66,8 @@ export class InstanceRunner {
    * status and a delayed retry when there are any), so a step costs one round trip of bookkeeping.
    */
   async drive(id: string): Promise<void> {
-    const { db, owner, leaseMs, stepNames } = this.opts;
-    const claimed = await claimInstance(db, id, owner, leaseMs, stepNames);
+    const { db, owner, leaseMs, positions } = this.opts;
+    const claimed = await claimInstance(db, id, owner, leaseMs, positions);
     if (!claimed) return;
     let { instance, begun } = claimed;
     const def = this.opts.definition(instance.type);
@@ -93,7 +96,7 @@ export class InstanceRunner {
   ): Promise<[InstanceRecord, Begun] | null> {
     const { db, log, service, owner } = this.opts;
     const id = at.id;
-    const step = def.steps[at.stepIndex]!;
+    const step = def.steps[stepIndex(def, at.step)]!;
     const started = performance.now();
     const stepLog = log.child({ sagaId: id, sagaType: def.type, step: step.name, phase: at.phase });
     const result = await this.attempt(id, () => {
@@ -101,10 +104,6 @@ export class InstanceRunner {
       if (!run) return Promise.resolve({ outcome: 'done' } as StepResult<Record<string, unknown>>);
       return run.call(step, { sagaId: id, state: at.state, attempt: begun.attempts, log: stepLog });
     });
-    if (this.opts.crashAfter === `${def.type}.${step.name}`) {
-      stepLog.warn('test hook: crashing after the step, before its outcome is recorded');
-      process.kill(process.pid, 'SIGKILL');
-    }
     const labels = { service, type: def.type, step: step.name };
     sagaMetrics.stepDuration.observe(
       { ...labels, outcome: result.outcome },
@@ -125,7 +124,7 @@ export class InstanceRunner {
       );
     }
     const goesOn = isActive(t.progress.status) && t.retryInMs === null;
-    const mark = { id, owner, version: begun.version, phase: at.phase, index: at.stepIndex };
+    const mark = { id, owner, version: begun.version, phase: at.phase, step: at.step };
     const then = {
       progress: t.progress,
       state,
@@ -151,13 +150,13 @@ export class InstanceRunner {
             return r;
           })
         : await finishStep(db, mark, { ...t.step, note }, then);
-    if (recorded === null) throw new LeaseLost();
+    if (recorded === null) throw new LeaseLost('the saga instance');
     const instance: InstanceRecord = { ...at, ...t.progress, state, version: recorded.version };
     this.opts.recorded(instance, statusChanged);
     if (!goesOn) return null;
     if (!recorded.next) {
       // The engine is stopping: the next step is left for another runner (or the next start).
-      await releaseLease(db, id, owner);
+      await sagaLease.letGo(db, id, owner);
       return null;
     }
     return [instance, recorded.next];
@@ -169,23 +168,18 @@ export class InstanceRunner {
     run: () => Promise<StepResult<Record<string, unknown>>>,
   ): Promise<StepResult<Record<string, unknown>>> {
     const { db, owner, leaseMs } = this.opts;
-    let lost = false;
-    const heartbeat = setInterval(
-      () => {
-        renewLease(db, id, owner, leaseMs).then(
-          (held) => (lost ||= !held),
-          () => undefined,
-        );
-      },
-      Math.max(50, Math.floor(leaseMs / 3)),
+    const heartbeat = new LeaseHeartbeat(
+      () => sagaLease.renew(db, id, owner, leaseMs),
+      leaseMs,
+      'the saga instance',
     );
     try {
       return await run();
     } catch (err) {
       return { outcome: 'retry', reason: err instanceof Error ? err.message : String(err) };
     } finally {
-      clearInterval(heartbeat);
-      if (lost) this.opts.log.warn({ sagaId: id }, 'saga lease was lost during a step');
+      heartbeat.stop();
+      if (heartbeat.isLost) this.opts.log.warn({ sagaId: id }, 'saga lease was lost during a step');
     }
   }
 }

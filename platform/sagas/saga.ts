@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Tx } from '../data/db.js';
+import { delayAt } from '../retry/backoff.js';
 
 /**
  * A saga: a business process of ordered steps whose progress is kept in the service's own
@@ -21,9 +22,11 @@ export const SAGA_STATUSES = [
 ] as const;
 export type SagaStatus = (typeof SAGA_STATUSES)[number];
 
-/** Statuses in which the engine still works on an instance. */
+/** Statuses in which the engine still works on an instance (the one list; SQL reads `ACTIVE_SQL`). */
 export const ACTIVE_STATUSES: readonly SagaStatus[] = ['running', 'compensating', 'needs-attention'];
 export const isActive = (s: SagaStatus) => ACTIVE_STATUSES.includes(s);
+/** `status IN (...)` of the active statuses, for the store's statements. */
+export const ACTIVE_SQL = `status IN (${ACTIVE_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 
 export type StepPhase = 'forward' | 'compensate';
 
@@ -54,7 +57,14 @@ export interface StepContext<S> {
 }
 
 export interface StepDefinition<S> {
+  /** The step's identity in stored progress: rename it only with a migration of running instances. */
   name: string;
+  /**
+   * The definition version that added the step. Instances started on an older version skip it
+   * even if they have not reached it yet (they run the steps they started with, as Temporal's
+   * patching does); unset: every instance that has not passed it runs it.
+   */
+  since?: number;
   run(ctx: StepContext<S>): Promise<StepResult<S>>;
   retry?: RetryPolicy;
   /** Undoes the step's effect after a later step failed; retried with the same policy until done. */
@@ -64,6 +74,13 @@ export interface StepDefinition<S> {
 export interface SagaDefinition<S = Record<string, unknown>> {
   /** Unique within the service, e.g. `payment`. */
   type: string;
+  /**
+   * Bumped when steps are added, removed or reordered (default 1), and recorded with each
+   * instance at its start. Progress is stored by step name, so an instance started on an older
+   * version resumes at its step wherever the step now is; a step it is at must not be removed
+   * while such instances run.
+   */
+  version?: number;
   steps: ReadonlyArray<StepDefinition<S>>;
   /**
    * Called in the transaction that records a change of status, so the service's own documents
@@ -85,10 +102,13 @@ export const DEFAULT_RETRY: RetryPolicy = { delaysMs: [1_000, 5_000, 15_000, 60_
 export interface Progress {
   status: SagaStatus;
   phase: StepPhase;
-  stepIndex: number;
-  /** Indexes of forward steps that completed (the ones a compensation walks back over). */
-  completed: number[];
+  /** The name of the step the instance is at (the last one run, once finished). */
+  step: string;
+  /** Names of forward steps that completed (the ones a compensation walks back over). */
+  completed: string[];
   failureReason: string | null;
+  /** The definition's version the instance started on. */
+  definitionVersion: number;
 }
 
 /** What to do after a step ran: the new progress, the step's own record, and when to run next. */
@@ -99,10 +119,26 @@ export interface Transition {
   retryInMs: number | null;
 }
 
+/** Where step `name` is in the definition; throws for a step the definition no longer has. */
+export function stepIndex(def: AnySagaDefinition, name: string): number {
+  const i = def.steps.findIndex((s) => s.name === name);
+  if (i < 0) throw new Error(`saga ${def.type} has no step ${name} (removed while instances were at it?)`);
+  return i;
+}
+
+/** The next forward step after index `from` for an instance started on `version`; -1 when none. */
+function nextForward(def: AnySagaDefinition, from: number, version: number): number {
+  for (let i = from + 1; i < def.steps.length; i++) {
+    if ((def.steps[i]!.since ?? 1) <= version) return i;
+  }
+  return -1;
+}
+
 /** The next step to compensate, walking back from `below` (exclusive); -1 when none is left. */
-export function nextCompensable(def: AnySagaDefinition, completed: number[], below: number): number {
+export function nextCompensable(def: AnySagaDefinition, completed: readonly string[], below: number): number {
   for (let i = below - 1; i >= 0; i--) {
-    if (completed.includes(i) && def.steps[i]?.compensate) return i;
+    const step = def.steps[i]!;
+    if (completed.includes(step.name) && step.compensate) return i;
   }
   return -1;
 }
@@ -117,8 +153,8 @@ export function transition(
   result: StepResult<unknown>,
   attempts: { count: number; firstAt: number; now: number },
 ): Transition {
-  const step = def.steps[at.stepIndex];
-  if (!step) throw new Error(`saga ${def.type} has no step ${at.stepIndex}`);
+  const index = stepIndex(def, at.step);
+  const step = def.steps[index]!;
   const policy = step.retry ?? DEFAULT_RETRY;
 
   if (result.outcome === 'retry') {
@@ -131,7 +167,7 @@ export function transition(
       );
     }
     const delays = policy.delaysMs.length > 0 ? policy.delaysMs : DEFAULT_RETRY.delaysMs;
-    const delay = delays[Math.min(attempts.count - 1, delays.length - 1)]!;
+    const delay = delayAt(delays, attempts.count);
     const late = policy.deadlineMs !== undefined && attempts.now - attempts.firstAt >= policy.deadlineMs;
     return {
       // Flagged for an operator once late, and until the step moves on; still retried meanwhile.
@@ -143,27 +179,27 @@ export function transition(
 
   if (at.phase === 'forward') {
     if (result.outcome === 'done') {
-      const completed = [...at.completed, at.stepIndex];
-      const next = at.stepIndex + 1;
-      const finished = next >= def.steps.length;
+      const completed = [...at.completed, at.step];
+      const next = nextForward(def, index, at.definitionVersion);
+      const finished = next < 0;
       return {
         progress: {
           ...at,
           status: finished ? 'completed' : 'running',
-          stepIndex: finished ? at.stepIndex : next,
+          step: finished ? at.step : def.steps[next]!.name,
           completed,
         },
         step: { status: 'done', error: null },
         retryInMs: null,
       };
     }
-    const back = nextCompensable(def, at.completed, at.stepIndex);
+    const back = nextCompensable(def, at.completed, index);
     return {
       progress: {
         ...at,
         status: back < 0 ? 'failed' : 'compensating',
         phase: back < 0 ? 'forward' : 'compensate',
-        stepIndex: back < 0 ? at.stepIndex : back,
+        step: back < 0 ? at.step : def.steps[back]!.name,
         failureReason: result.reason,
       },
       step: { status: 'failed', error: result.reason },
@@ -175,12 +211,12 @@ export function transition(
   if (result.outcome === 'fail') {
     return transition(def, at, { outcome: 'retry', reason: result.reason }, attempts);
   }
-  const back = nextCompensable(def, at.completed, at.stepIndex);
+  const back = nextCompensable(def, at.completed, index);
   return {
     progress: {
       ...at,
       status: back < 0 ? 'compensated' : 'compensating',
-      stepIndex: back < 0 ? at.stepIndex : back,
+      step: back < 0 ? at.step : def.steps[back]!.name,
     },
     step: { status: 'done', error: null },
     retryInMs: null,

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../data/db.js';
 import { sagaMetrics } from './metrics.js';
 import { SAGA_STATUSES } from './saga.js';
-import { countByStatus } from './store.js';
+import { countByStatus } from './queries.js';
 
 /** The `dhanman_saga_instances` gauge of one service: its instances by type and status. */
 export class InstanceGauge {

@@ -1,6 +1,7 @@
 import type { Db } from '../data/db.js';
-import type { AnySagaDefinition, SagaStatus } from './saga.js';
-import { getInstance, type InstanceRecord } from './store.js';
+import type { SagaStatus } from './saga.js';
+import { getInstance } from './queries.js';
+import type { InstanceRecord } from './store.js';
 
 /** What a watcher sees after each recorded change of an instance. */
 export interface SagaSnapshot {
@@ -23,7 +24,6 @@ export class SagaWatchers {
 
   constructor(
     private readonly db: Db,
-    private readonly byType: ReadonlyMap<string, AnySagaDefinition>,
     /** Whether this process runs the instance now (its runner then tells every change). */
     private readonly runsHere: (id: string) => boolean,
   ) {}
@@ -81,13 +81,12 @@ export class SagaWatchers {
   }
 
   private snapshot(i: InstanceRecord): SagaSnapshot {
-    const def = this.byType.get(i.type);
     return {
       id: i.id,
       status: i.status,
       state: i.state,
       failureReason: i.failureReason,
-      completedSteps: i.completed.map((n) => def?.steps[n]?.name ?? String(n)),
+      completedSteps: i.completed,
     };
   }
 }

@@ -1,5 +1,4 @@
 import { SERVICE_PORTS } from '#contracts/services.js';
-import { userFeed } from '#contracts/common.js';
 import { loadSqlMigrations } from '#platform/data/migrate.js';
 import type { ServiceDefinition } from '#platform/host/service-definition.js';
 import { billHandlers } from './bills/handlers.js';
@@ -8,6 +7,7 @@ import { purchaseOrderHandlers } from './purchase-orders/handlers.js';
 import { purchaseOrderRoutes } from './purchase-orders/routes.js';
 import { vendorRoutes } from './vendors/routes.js';
 import { seedPurchase } from './seed.js';
+import { users } from './users/handlers.js';
 
 /**
  * Purchase: vendors, purchase orders with their two-level approval, and bills. The host keeps its
@@ -17,7 +17,7 @@ export const purchaseService: ServiceDefinition = {
   name: 'purchase',
   port: SERVICE_PORTS.purchase,
   migrations: loadSqlMigrations(new URL('./migrations/', import.meta.url)),
-  users: userFeed,
+  users,
   routes(app, deps) {
     vendorRoutes(app, deps);
     purchaseOrderRoutes(app, deps);

@@ -1,6 +1,5 @@
 import { loadSqlMigrations } from '#platform/data/migrate.js';
 import type { ServiceDefinition } from '#platform/host/service-definition.js';
-import { userFeed } from '#contracts/common.js';
 import { DEMO_ORGANIZATION } from '#contracts/demo.js';
 import { SERVICE_PORTS } from '#contracts/services.js';
 import { customerDirectory } from './common-client.js';
@@ -19,6 +18,7 @@ import { invoiceRunJobs } from './runs/jobs.js';
 import { registerBillingOrganization } from './runs/organizations.js';
 import { invoiceRunRoutes } from './runs/routes.js';
 import { reportRoutes } from './reports/routes.js';
+import { users } from './users/handlers.js';
 
 /**
  * Sales: invoices (numbered, checked with Common, posted to the ledger by Common), their mail and
@@ -28,7 +28,7 @@ export const salesService: ServiceDefinition = {
   name: 'sales',
   port: SERVICE_PORTS.sales,
   migrations: loadSqlMigrations(new URL('./migrations/', import.meta.url)),
-  users: userFeed,
+  users,
   // The payment provider takes Sales' API key, not a service token (payments/gateway.ts sends it),
   // and gets a longer breaker (it is slow to recover).
   httpTargets: (env) => ({

@@ -1,8 +1,9 @@
-import { backoffMs, DEPENDENCY_RETRY } from '../backoff.js';
+import { delayAt } from '../../retry/backoff.js';
+import { backoffMs, DEPENDENCY_RETRY } from '../../retry/backoff.js';
 import { dlqOf } from '../envelope.js';
 import { deadLetterHeaders } from '../headers.js';
 import { errorText, type MessagingLog } from '../log.js';
-import { retryDelayFor, type ConsumeOptions, type Delivery, type Subscription } from '../transport.js';
+import { type ConsumeOptions, type Delivery, type Subscription } from '../transport.js';
 import type { LeasedMessage, QueueStore } from './queue-store.js';
 import { randomUUID } from 'node:crypto';
 
@@ -130,7 +131,7 @@ export class QueueConsumer implements Subscription {
       redelivered: m.deliveries > 1,
       ack: () => settle('ack', () => this.acks.ack(m)),
       retry: async (nextAttempt) => {
-        await settle('retry', () => store.retry(m, nextAttempt, retryDelayFor(s.retryDelaysMs, nextAttempt)));
+        await settle('retry', () => store.retry(m, nextAttempt, delayAt(s.retryDelaysMs, nextAttempt)));
         s.notify(m.queue);
       },
       deadLetter: async (info) => {

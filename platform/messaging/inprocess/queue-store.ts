@@ -1,4 +1,5 @@
 import type { Db } from '../../data/db.js';
+import { leaseEnd, leaseTerms } from '../../data/lease.js';
 import { textSafe } from '../dead-letter-query.js';
 import { COMMANDS_EXCHANGE, EVENTS_EXCHANGE, commandRoutingKey, queueNames } from '../envelope.js';
 import { ATTEMPT_HEADER, attemptOf } from '../headers.js';
@@ -17,6 +18,12 @@ export interface LeasedMessage {
 type Headers = Record<string, string | number>;
 
 const ms = (n: number) => Math.max(0, Math.round(n));
+
+/**
+ * A consumer leases a message by hiding it until `visible_at` (no owner: whoever settles first
+ * with the current delivery count wins); the count, bumped by every delivery, fences the settle.
+ */
+const messageLease = leaseTerms({ table: 'bus_message', until: 'visible_at', version: 'deliveries' });
 
 /** The SQL of the in-process broker: every state change is one statement or one transaction. */
 export class QueueStore {
@@ -116,7 +123,7 @@ export class QueueStore {
          SELECT id FROM bus_message WHERE queue = $1 AND visible_at <= now()
           ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED),
        leased AS (
-         UPDATE bus_message m SET deliveries = m.deliveries + 1, visible_at = now() + $3 * interval '1 millisecond'
+         UPDATE bus_message m SET deliveries = m.deliveries + 1, visible_at = ${leaseEnd('$3')}
            FROM picked WHERE m.id = picked.id
          RETURNING m.id, m.body, m.headers, m.attempt, m.deliveries)
        SELECT id, body, headers, attempt, deliveries, NULL::timestamptz AS next_at FROM leased
@@ -148,10 +155,10 @@ export class QueueStore {
 
   async extend(ids: string[], leaseMs: number): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.query(
-      `UPDATE bus_message SET visible_at = now() + $2 * interval '1 millisecond' WHERE id = ANY($1::bigint[])`,
-      [ids, ms(leaseMs)],
-    );
+    await this.db.query(`UPDATE bus_message SET ${messageLease.extend('$2')} WHERE id = ANY($1::bigint[])`, [
+      ids,
+      ms(leaseMs),
+    ]);
   }
 
   /**
@@ -175,7 +182,7 @@ export class QueueStore {
       `UPDATE bus_message
           SET attempt = $3, deliveries = 0, visible_at = now() + $4 * interval '1 millisecond',
               headers = headers || jsonb_build_object($5::text, $3::int)
-        WHERE id = $1::bigint AND deliveries = $2`,
+        WHERE id = $1::bigint AND ${messageLease.fenced('$2')}`,
       [m.id, m.deliveries, attempt, ms(delayMs), ATTEMPT_HEADER],
     );
     return rowCount === 1;
@@ -186,7 +193,7 @@ export class QueueStore {
     return this.db.transaction(async (tx) => {
       const { rowCount } = await tx.query(
         `INSERT INTO bus_message (queue, body, headers, attempt)
-         SELECT $3, body, headers || $4::jsonb, attempt FROM bus_message WHERE id = $1::bigint AND deliveries = $2`,
+         SELECT $3, body, headers || $4::jsonb, attempt FROM bus_message WHERE id = $1::bigint AND ${messageLease.fenced('$2')}`,
         [m.id, m.deliveries, dlq, JSON.stringify(headers)],
       );
       if (rowCount === 0) return false;

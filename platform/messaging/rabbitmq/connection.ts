@@ -1,5 +1,5 @@
 import { connect, type ChannelModel } from 'amqplib';
-import { backoffMs, type Backoff } from '../backoff.js';
+import { backoffMs, type Backoff } from '../../retry/backoff.js';
 import { errorText, type MessagingLog } from '../log.js';
 import { ChangeSignal } from './change-signal.js';
 

@@ -1,10 +1,11 @@
+import { delayAt } from '../../retry/backoff.js';
 import { randomUUID } from 'node:crypto';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import { backoffMs, type Backoff } from '../backoff.js';
+import { backoffMs, type Backoff } from '../../retry/backoff.js';
 import { dlqOf } from '../envelope.js';
 import { attemptOf } from '../headers.js';
 import { errorText, type MessagingLog } from '../log.js';
-import { retryDelayFor, type ConsumeOptions, type DeadLetterInfo, type Delivery } from '../transport.js';
+import { type ConsumeOptions, type DeadLetterInfo, type Delivery } from '../transport.js';
 import { deadLetterCopyHeaders, retryCopyHeaders } from './headers.js';
 import type { ConfirmPublisher } from './publisher.js';
 import { retryQueueName } from './topology.js';
@@ -193,7 +194,7 @@ class AmqpDelivery implements Delivery {
 
   async retry(nextAttempt: number): Promise<void> {
     if (!this.claim('retry')) return;
-    const delay = retryDelayFor(this.deps.retryDelaysMs, nextAttempt);
+    const delay = delayAt(this.deps.retryDelaysMs, nextAttempt);
     await this.copyTo(
       retryQueueName(this.queue, delay),
       retryCopyHeaders(this.headers, nextAttempt, this.queue),

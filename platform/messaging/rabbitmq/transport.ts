@@ -8,7 +8,7 @@ import {
   type Subscription,
   type Transport,
 } from '../transport.js';
-import { DEPENDENCY_RETRY, type Backoff } from '../backoff.js';
+import { DEPENDENCY_RETRY, type Backoff } from '../../retry/backoff.js';
 import { ConsumeLink } from './consume-link.js';
 import { QueueConsumer } from './consumer.js';
 import { DeclaredTopologies } from './declared-topologies.js';

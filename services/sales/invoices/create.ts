@@ -6,6 +6,7 @@ import type { Context } from '@opentelemetry/api';
 import { activeTraceContext } from '#platform/observability/tracing.js';
 import { InvoiceCreated } from '#contracts/sales.js';
 import { KeyedBatcher } from './batcher.js';
+import { invoiceCreated } from './created-event.js';
 import { insertNumberedInvoices, type NewInvoice } from './numbered-insert.js';
 import { periodOf } from './numbering.js';
 import { draftInvoice, type CreateInvoiceBody } from './request.js';
@@ -63,21 +64,13 @@ export function invoiceWriter(db: Db, bus: Bus): InvoiceWriter {
       const invoices = jobs.map((j) => j.invoice);
       const numbers = await insertNumberedInvoices(tx, organizationId, period, invoices);
       for (const [i, { invoice: inv, causationId, trace }] of jobs.entries()) {
-        await bus.publish(
-          tx,
-          InvoiceCreated,
-          {
-            invoiceId: inv.id,
-            number: numbers[i]!,
-            customerId: inv.customer.id,
-            customerName: inv.customer.name,
-            customerEmail: inv.customer.email,
-            amount: inv.draft.amount,
-            issueDate: inv.draft.issueDate,
-            dueDate: inv.draft.dueDate,
-          },
-          { organizationId, companyId: inv.companyId, correlationId: inv.correlationId, causationId, trace },
-        );
+        await bus.publish(tx, InvoiceCreated, invoiceCreated(inv, numbers[i]!), {
+          organizationId,
+          companyId: inv.companyId,
+          correlationId: inv.correlationId,
+          causationId,
+          trace,
+        });
       }
       return numbers;
     });

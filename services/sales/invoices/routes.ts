@@ -3,7 +3,7 @@ import type { HttpApp } from '#platform/http/app.js';
 import type { Db } from '#platform/data/db.js';
 import { principalOf } from '#platform/http/authentication.js';
 import { decodeCursor, pageQuery, pageSchema, toPage } from '#platform/http/pagination.js';
-import { notFound, unprocessable } from '#platform/http/problem.js';
+import { conflict, notFound, unprocessable } from '#platform/http/problem.js';
 import type { Bus } from '#platform/messaging/bus.js';
 import { runWrite } from '#platform/http/write.js';
 import { accepts, sendCsv, toCsv } from '#platform/http/downloads.js';
@@ -15,6 +15,7 @@ import { createInvoice, type CustomerDirectory, type InvoiceWriter } from './cre
 import { createInvoiceBodySchema, InvoiceRuleError } from './request.js';
 import { sendInvoiceEmail } from './send-email.js';
 import { getInvoice, listInvoices, type Invoice } from './store.js';
+import { voidInvoice } from './void.js';
 
 const createdSchema = z.object({
   id: z.uuid(),
@@ -232,6 +233,31 @@ export function invoiceRoutes(
       const queue = sendInvoiceEmail(principalOf(request).organizationId, request.params.id);
       const { body } = await runWrite(deps, request, queue);
       return reply.code(202).send(body);
+    },
+  );
+
+  app.post(
+    '/api/invoices/:id/void',
+    {
+      schema: {
+        tags: ['invoices'],
+        summary: 'Void an issued, unpaid invoice (Common reverses its posting and the balance)',
+        params: idParams,
+        response: { 200: z.object({ id: z.uuid(), status: z.literal('void'), voidedAt: z.string() }) },
+      },
+      config: { permission: PERMISSIONS.invoicesWrite, idempotency: 'optional' },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const outcome = await voidInvoice(db, deps.bus, {
+        organizationId: principal.organizationId,
+        invoiceId: request.params.id,
+        customerId: customerScope(principal),
+      });
+      if (outcome.kind === 'not-found') throw notFound(`invoice ${request.params.id} does not exist`);
+      if (outcome.kind === 'conflict')
+        throw conflict(`${outcome.reason}: only an issued, unpaid invoice can be voided`);
+      return { id: outcome.invoiceId, status: 'void' as const, voidedAt: outcome.voidedAt };
     },
   );
 }

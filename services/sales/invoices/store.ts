@@ -172,3 +172,12 @@ function toInvoice(r: InvoiceRow, lines: Invoice['lines']): Invoice {
     lines,
   };
 }
+
+/** Marks the (locked, issued) invoice void; returns when, as an ISO string. */
+export async function markVoided(tx: Queryable, invoiceId: string): Promise<string> {
+  const { rows } = await tx.query<{ voided_at: Date }>(
+    `UPDATE invoice SET status = 'void', voided_at = now(), updated_at = now() WHERE id = $1 RETURNING voided_at`,
+    [invoiceId],
+  );
+  return new Date(rows[0]!.voided_at).toISOString();
+}

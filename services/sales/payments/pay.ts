@@ -3,6 +3,7 @@ import type { Db } from '#platform/data/db.js';
 import { isUniqueViolation } from '#platform/data/postgres.js';
 import { recordActivity } from '#platform/observability/activity.js';
 import type { SagaSnapshot, Sagas } from '#platform/sagas/engine.js';
+import { isActive } from '#platform/sagas/saga.js';
 import { PAYMENT_SAGA, type PaymentState } from './saga.js';
 import { insertPayment, lockInvoice, openPaymentOf } from './store.js';
 
@@ -27,8 +28,7 @@ export interface PayRequest {
   settleWaitMs: number;
 }
 
-const settled = (s: SagaSnapshot) =>
-  s.completedSteps.includes('record') || !['running', 'compensating', 'needs-attention'].includes(s.status);
+const settled = (s: SagaSnapshot) => s.completedSteps.includes('record') || !isActive(s.status);
 
 /**
  * Pays an invoice: the rules and the payment row (one per invoice in progress, enforced by the

@@ -6,13 +6,12 @@ import { principalOf } from '#platform/http/authentication.js';
 import { ProblemError, conflict, notFound } from '#platform/http/problem.js';
 import type { Bus } from '#platform/messaging/bus.js';
 import type { Sagas } from '#platform/sagas/engine.js';
-import { stepsOf } from '#platform/sagas/store.js';
+import { stepsOf } from '#platform/sagas/queries.js';
 import { PERMISSIONS } from '#contracts/permissions.js';
 import { customerScope } from '../access.js';
 import type { PaymentConfig } from './config.js';
 import { payInvoice } from './pay.js';
 import { getPayment, listPayments, type Payment } from './store.js';
-import { voidInvoice } from './void.js';
 
 const STATUSES = ['pending', 'succeeded', 'failed', 'refunded', 'needs-attention'] as const;
 const idParams = z.object({ id: z.uuid() });
@@ -64,7 +63,7 @@ export interface PaymentRouteDeps {
   config: PaymentConfig;
 }
 
-/** Paying an invoice (the payment saga), a payment with its steps, and voiding an invoice. */
+/** Paying an invoice (the payment saga), and a payment with its steps. */
 export function paymentRoutes(app: FastifyInstance, deps: PaymentRouteDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { db } = deps;
@@ -200,31 +199,6 @@ export function paymentRoutes(app: FastifyInstance, deps: PaymentRouteDeps): voi
         limit: request.query.limit,
       });
       return { items: items.map(view) };
-    },
-  );
-
-  r.post(
-    '/api/invoices/:id/void',
-    {
-      schema: {
-        tags: ['invoices'],
-        summary: 'Void an issued, unpaid invoice (Common reverses its posting and the balance)',
-        params: idParams,
-        response: { 200: z.object({ id: z.uuid(), status: z.literal('void'), voidedAt: z.string() }) },
-      },
-      config: { permission: PERMISSIONS.invoicesWrite, idempotency: 'optional' },
-    },
-    async (request) => {
-      const principal = principalOf(request);
-      const outcome = await voidInvoice(db, deps.bus, {
-        organizationId: principal.organizationId,
-        invoiceId: request.params.id,
-        customerId: customerScope(principal),
-      });
-      if (outcome.kind === 'not-found') throw notFound(`invoice ${request.params.id} does not exist`);
-      if (outcome.kind === 'conflict')
-        throw conflict(`${outcome.reason}: only an issued, unpaid invoice can be voided`);
-      return { id: outcome.invoiceId, status: 'void' as const, voidedAt: outcome.voidedAt };
     },
   );
 }

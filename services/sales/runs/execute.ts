@@ -1,25 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import type { Db, Tx } from '#platform/data/db.js';
+import { LeaseHeartbeat, LeaseLost } from '#platform/data/lease.js';
 import type { Jobs } from '#platform/jobs/jobs.js';
 import type { Bus } from '#platform/messaging/bus.js';
 import type { Logger } from 'pino';
 import { InvoiceCreated } from '#contracts/sales.js';
+import { invoiceCreated } from '../invoices/created-event.js';
 import { insertNumberedInvoices, type NewInvoice } from '../invoices/numbered-insert.js';
 import { periodOf } from '../invoices/numbering.js';
 import type { ActiveResident, RunCustomer, RunDirectory } from './directory.js';
 import { billingSettings, type BillingSettings } from './organizations.js';
 import { periodDates } from './period.js';
 import type { RunConfig } from './config.js';
-import { LeaseLost, RunLease } from './lease.js';
-import { isPassing, patiently, type Patience } from './patience.js';
+import { isPassing, patiently, type Patience } from '#platform/retry/patience.js';
 import {
   advanceRun,
   claimResidents,
+  claimRun,
   finishRun,
   invoicedResidents,
   noteWaiting,
   recordFailures,
+  runLease,
   type RunRow,
 } from './store.js';
 
@@ -48,12 +51,24 @@ interface Failure {
  */
 export async function executeRun(deps: RunDeps, runId: string): Promise<void> {
   const { db, directory, log, config } = deps;
-  const claimed = await RunLease.claim(db, runId, config.INVOICE_RUN_LEASE_MS, log);
-  if (!claimed) return; // finished, or another worker holds it
-  const { run, lease } = claimed;
+  const leaseMs = config.INVOICE_RUN_LEASE_MS;
+  // This execution is the holder (one per execution, so two in one process never share a hold).
+  const owner = randomUUID();
+  const run = await claimRun(db, runId, owner, leaseMs);
+  if (!run) return; // finished, or another worker holds it
+  const lease: RunHold = {
+    owner,
+    ms: leaseMs,
+    beat: new LeaseHeartbeat(
+      () => runLease.renew(db, runId, owner, leaseMs, `status = 'running'`),
+      leaseMs,
+      'the invoice run',
+      log.child({ runId }),
+    ),
+  };
   const patience: Patience = {
     deadlineMs: config.INVOICE_RUN_PATIENCE_MS,
-    signal: lease.signal,
+    signal: lease.beat.signal,
     async onWait(err, waitMs, giveUpAt) {
       log.warn({ runId, dependency: err.dependency, reason: err.reason, waitMs }, 'invoice run waiting');
       await noteWaiting(
@@ -81,11 +96,11 @@ export async function executeRun(deps: RunDeps, runId: string): Promise<void> {
       await invoicePage(deps, { run, lease, patience, settings }, page.items, page.nextCursor);
       if (!page.nextCursor) break;
     }
-    lease.stop();
+    lease.beat.stop();
     await finishRun(db, runId, lease.owner, 'completed', null);
     log.info({ runId, period: run.period, organizationId: run.organization_id }, 'invoice run completed');
   } catch (err) {
-    lease.stop();
+    lease.beat.stop();
     if (err instanceof LeaseLost) return; // another worker carries on
     const waited = Math.round(config.INVOICE_RUN_PATIENCE_MS / 1000);
     const reason = isPassing(err)
@@ -96,9 +111,16 @@ export async function executeRun(deps: RunDeps, runId: string): Promise<void> {
   }
 }
 
+/** This execution's hold on the run: who it is, for how long, and the heartbeat keeping it. */
+interface RunHold {
+  owner: string;
+  ms: number;
+  beat: LeaseHeartbeat;
+}
+
 interface PageContext {
   run: RunRow;
-  lease: RunLease;
+  lease: RunHold;
   patience: Patience;
   settings: BillingSettings;
 }
@@ -111,7 +133,7 @@ async function invoicePage(
 ): Promise<void> {
   const { db, bus, directory } = deps;
   const org = run.organization_id;
-  lease.check();
+  lease.beat.check();
   const done = await invoicedResidents(
     db,
     org,
@@ -173,7 +195,7 @@ async function invoicePage(
       if (!held) throw new LeaseLost();
     })
     .catch((err: unknown) => {
-      if (err instanceof LeaseLost) lease.markLost();
+      if (err instanceof LeaseLost) lease.beat.markLost();
       throw err;
     });
 }
@@ -209,25 +231,11 @@ function newInvoice(
 
 async function publishCreated(tx: Tx, bus: Bus, invoices: NewInvoice[], numbers: string[], runId: string) {
   for (const [i, inv] of invoices.entries()) {
-    await bus.publish(
-      tx,
-      InvoiceCreated,
-      {
-        invoiceId: inv.id,
-        number: numbers[i]!,
-        customerId: inv.customer.id,
-        customerName: inv.customer.name,
-        customerEmail: inv.customer.email,
-        amount: inv.draft.amount,
-        issueDate: inv.draft.issueDate,
-        dueDate: inv.draft.dueDate,
-      },
-      {
-        organizationId: inv.organizationId,
-        companyId: inv.companyId,
-        correlationId: runId,
-        causationId: null,
-      },
-    );
+    await bus.publish(tx, InvoiceCreated, invoiceCreated(inv, numbers[i]!), {
+      organizationId: inv.organizationId,
+      companyId: inv.companyId,
+      correlationId: runId,
+      causationId: null,
+    });
   }
 }

@@ -1,4 +1,8 @@
 import type { Queryable } from '#platform/data/db.js';
+import { leaseTerms } from '#platform/data/lease.js';
+
+/** A run is held by one worker at a time (the one executing it). */
+export const runLease = leaseTerms({ table: 'invoice_run' });
 
 export type RunStatus = 'running' | 'completed' | 'failed';
 
@@ -81,28 +85,18 @@ export async function claimRun(
   leaseMs: number,
 ): Promise<RunRow | null> {
   const { rows } = await q.query<RunRow>(
-    `UPDATE invoice_run SET lease_owner = $2, lease_until = now() + $3 * interval '1 millisecond'
-      WHERE id = $1 AND status = 'running' AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $2)
+    `UPDATE invoice_run SET ${runLease.take('$2', '$3')}
+      WHERE id = $1 AND status = 'running' AND (${runLease.free()} OR ${runLease.heldBy('$2')})
       RETURNING ${COLUMNS}`,
     [id, owner, leaseMs],
   );
   return rows[0] ?? null;
 }
 
-/** Extends `owner`'s lease; false when someone else holds the run now (or it is finished). */
-export async function renewRun(q: Queryable, id: string, owner: string, leaseMs: number): Promise<boolean> {
-  const { rowCount } = await q.query(
-    `UPDATE invoice_run SET lease_until = now() + $3 * interval '1 millisecond'
-      WHERE id = $1 AND lease_owner = $2 AND status = 'running'`,
-    [id, owner, leaseMs],
-  );
-  return rowCount === 1;
-}
-
 /** What a running run is waiting for (shown as its `reason` until the next page goes through). */
 export async function noteWaiting(q: Queryable, id: string, owner: string, reason: string): Promise<void> {
   await q.query(
-    `UPDATE invoice_run SET reason = $3 WHERE id = $1 AND lease_owner = $2 AND status = 'running'`,
+    `UPDATE invoice_run SET reason = $3 WHERE id = $1 AND ${runLease.heldBy('$2')} AND status = 'running'`,
     [id, owner, reason],
   );
 }
@@ -117,8 +111,8 @@ export async function advanceRun(
 ): Promise<boolean> {
   const { rowCount } = await q.query(
     `UPDATE invoice_run SET residents = residents + $3, created = created + $4, skipped = skipped + $5,
-            failed = failed + $6, cursor = $7, reason = NULL, lease_until = now() + $8 * interval '1 millisecond'
-      WHERE id = $1 AND lease_owner = $2 AND status = 'running'`,
+            failed = failed + $6, cursor = $7, reason = NULL, ${runLease.extend('$8')}
+      WHERE id = $1 AND ${runLease.heldBy('$2')} AND status = 'running'`,
     [id, owner, page.residents, page.created, page.skipped, page.failed, page.cursor, leaseMs],
   );
   return rowCount === 1;
@@ -133,8 +127,8 @@ export async function finishRun(
   reason: string | null,
 ) {
   await q.query(
-    `UPDATE invoice_run SET status = $3, reason = $4, finished_at = now(), lease_owner = NULL, lease_until = NULL
-      WHERE id = $1 AND lease_owner = $2 AND status = 'running'`,
+    `UPDATE invoice_run SET status = $3, reason = $4, finished_at = now(), ${runLease.release}
+      WHERE id = $1 AND ${runLease.heldBy('$2')} AND status = 'running'`,
     [id, owner, status, reason],
   );
 }
@@ -229,7 +223,7 @@ export async function resumableRuns(
 ): Promise<Array<{ id: string; organizationId: string; leaseUntil: Date | null }>> {
   const { rows } = await q.query<{ id: string; organization_id: string; lease_until: Date | null }>(
     `SELECT id, organization_id, lease_until FROM invoice_run
-      WHERE status = 'running' AND ($1 OR lease_until IS NULL OR lease_until < now())`,
+      WHERE status = 'running' AND ($1 OR ${runLease.free()})`,
     [opts.held],
   );
   return rows.map((r) => ({ id: r.id, organizationId: r.organization_id, leaseUntil: r.lease_until }));

@@ -12,7 +12,7 @@ import {
 import { DEMO_COMPANY, DEMO_ORGANIZATION, DEMO_RESIDENTS, DEMO_USERS } from '#contracts/demo.js';
 import type { MessageContract, PayloadOf } from '#platform/messaging/contract.js';
 import { messagingMetrics } from '#platform/messaging/metrics.js';
-import { buildEnvelope } from '#platform/messaging/outbox.js';
+import { buildEnvelope } from '#platform/messaging/outbox-bus.js';
 import { commandRoutingKey } from '#platform/messaging/envelope.js';
 import { startTestSystem, type TestSystem } from '../../support/system.js';
 import { apiOf } from '../../support/api.js';

@@ -8,7 +8,7 @@ import type { ServiceDeps } from '#platform/host/service-definition.js';
 import { serviceHandlers } from '#platform/host/user-replica.js';
 import { createConsumer } from '#platform/messaging/consumer.js';
 import { ContractRegistry } from '#platform/messaging/contract.js';
-import { buildEnvelope } from '#platform/messaging/outbox.js';
+import { buildEnvelope } from '#platform/messaging/outbox-bus.js';
 import { allContracts, CustomerCreated, InvoiceCreated, UserCreated } from '#contracts/index.js';
 import { notificationService } from '#services/notification/index.js';
 import { delivery } from '../messaging/fake-delivery.js';

@@ -8,7 +8,7 @@ import type { Db } from '#platform/data/db.js';
 import { runMigrations } from '#platform/data/migrate.js';
 import { createHttpApp, type HttpApp } from '#platform/http/app.js';
 import { principalOf } from '#platform/http/authentication.js';
-import { httpMigrations, purgeIdempotencyKeys } from '#platform/http/idempotency.js';
+import { httpMigrations, purgeIdempotencyKeys } from '#platform/http/idempotency-keys.js';
 import { PROBLEM_TYPES, unprocessable } from '#platform/http/problem.js';
 import { createLogger } from '#platform/observability/logger.js';
 import { waitFor } from '../../support/wait.js';

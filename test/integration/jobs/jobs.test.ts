@@ -1,10 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '#platform/data/db.js';
 import type { JobDefinition } from '#platform/jobs/jobs.js';
 import { jobSchemaName, startJobs, type RunningJobs, type StartJobsOptions } from '#platform/jobs/pgboss.js';
 import { backends } from '../data/backends.js';
+import { sleep, waitFor } from '../../support/wait.js';
 
 interface Run {
   data: unknown;
@@ -16,7 +16,6 @@ interface Run {
 const FAST = { pollIntervalSeconds: 0.5, cronCheckIntervalSeconds: 1, stopTimeoutMs: 10_000 };
 // Queue errors (not job failures, which the tests cause on purpose) show up in the test output.
 const log = pino({ level: 'error' });
-const waitUntil = (check: () => void, timeout = 15_000) => vi.waitFor(check, { timeout, interval: 100 });
 
 // The backends run one after the other: PGlite's boot and queries hold the event loop, which would
 // stall the PostgreSQL workers of the same process. Within a backend the cases use separate job
@@ -89,8 +88,8 @@ describe.each(backends())('jobs on $name', (backend) => {
       // Inside a transaction: taken once it commits.
       await db.transaction((tx) => slow.enqueueMany('woken', [{ data: { n: 2 } }], { tx }));
       await slow.enqueue('woken-later', { n: 3 }, { startAfter: new Date(queuedAt + 1_500) });
-      await waitUntil(() => expect(runsOf('woken')).toHaveLength(2), 10_000);
-      await waitUntil(() => expect(runsOf('woken-later')).toHaveLength(1), 10_000);
+      await waitFor('2 runs of woken', () => runsOf('woken').length === 2, 10_000);
+      await waitFor('1 run of woken-later', () => runsOf('woken-later').length === 1, 10_000);
       expect(runsOf('woken-later')[0]!.at - queuedAt).toBeGreaterThanOrEqual(1_500);
       // Both well before the first fallback poll (60 s).
       expect(Date.now() - queuedAt).toBeLessThan(30_000);
@@ -121,7 +120,7 @@ describe.each(backends())('jobs on $name', (backend) => {
   it.concurrent('runs a queued job with its data', async () => {
     const id = await jobs.enqueue('plain', { invoiceId: 'inv-1', amount: '12.50' });
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    await waitUntil(() => expect(runsOf('plain')).toHaveLength(1));
+    await waitFor('1 run(s) of plain', () => runsOf('plain').length === 1);
     expect(runsOf('plain')[0]).toMatchObject({ data: { invoiceId: 'inv-1', amount: '12.50' }, attempt: 1 });
   });
 
@@ -129,7 +128,7 @@ describe.each(backends())('jobs on $name', (backend) => {
     await jobs.enqueue('json-data', 'just text');
     await jobs.enqueue('json-data', [1, 'two']);
     await jobs.enqueue('json-data', null);
-    await waitUntil(() => expect(runsOf('json-data')).toHaveLength(3));
+    await waitFor('3 run(s) of json-data', () => runsOf('json-data').length === 3);
     const data = runsOf('json-data').map((r) => r.data);
     expect(data).toEqual(expect.arrayContaining(['just text', [1, 'two'], null]));
   });
@@ -137,30 +136,29 @@ describe.each(backends())('jobs on $name', (backend) => {
   it.concurrent('runs a delayed job no earlier than its start time', async () => {
     const queuedAt = Date.now();
     await jobs.enqueue('delayed', { n: 1 }, { startAfter: new Date(queuedAt + 2_000) });
-    await waitUntil(() => expect(runsOf('delayed')).toHaveLength(1));
+    await waitFor('1 run(s) of delayed', () => runsOf('delayed').length === 1);
     // Measured from before the enqueue: a slow enqueue (a busy machine) cannot make it look early.
     expect(runsOf('delayed')[0]!.at - queuedAt).toBeGreaterThanOrEqual(2_000);
   });
 
   it.concurrent('retries along the ladder, then keeps the job as failed with its error', async () => {
     const id = await jobs.enqueue('always-fails', { invoiceId: 'inv-9' });
-    await waitUntil(() => expect(runsOf('always-fails')).toHaveLength(3), 20_000);
+    await waitFor('3 run(s) of always-fails', () => runsOf('always-fails').length === 3, 20_000);
     const [first, second, third] = runsOf('always-fails');
     expect([first, second, third].map((r) => r!.attempt)).toEqual([1, 2, 3]);
     // Each step of the ladder, not pg-boss's single delay: 1 s, then 2 s.
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(900);
     expect(third!.at - second!.at).toBeGreaterThanOrEqual(1_900);
-    await waitUntil(async () =>
-      expect(await jobs.failed('always-fails')).toEqual([
-        {
-          id,
-          name: 'always-fails',
-          data: { invoiceId: 'inv-9' },
-          error: 'always-fails broke on attempt 3',
-          failedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
-        },
-      ]),
-    );
+    await waitFor('always-fails to fail', async () => (await jobs.failed('always-fails')).length > 0);
+    expect(await jobs.failed('always-fails')).toEqual([
+      {
+        id,
+        name: 'always-fails',
+        data: { invoiceId: 'inv-9' },
+        error: 'always-fails broke on attempt 3',
+        failedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      },
+    ]);
     // Failed for good: pg-boss never runs a job in its final state again.
     expect(await stateOf(id)).toBe('failed');
     expect(runsOf('always-fails')).toHaveLength(3);
@@ -168,20 +166,26 @@ describe.each(backends())('jobs on $name', (backend) => {
 
   it.concurrent('a job that succeeds on a retry is not failed', async () => {
     await jobs.enqueue('fails-once', {});
-    await waitUntil(() => expect(runsOf('fails-once').map((r) => r.attempt)).toEqual([1, 2]), 20_000);
+    await waitFor('fails-once to run twice', () => runsOf('fails-once').length === 2, 20_000);
+    expect(runsOf('fails-once').map((r) => r.attempt)).toEqual([1, 2]);
     expect(await jobs.failed('fails-once')).toEqual([]);
   });
 
   it.concurrent('a job with an empty ladder fails for good on its first failure', async () => {
     const id = await jobs.enqueue('no-retry', { n: 1 });
-    await waitUntil(async () => expect((await jobs.failed('no-retry')).map((f) => f.id)).toEqual([id]));
+    await waitFor('no-retry to fail', async () => (await jobs.failed('no-retry')).length > 0);
+    expect((await jobs.failed('no-retry')).map((f) => f.id)).toEqual([id]);
     expect(await stateOf(id)).toBe('failed');
     expect(runsOf('no-retry')).toHaveLength(1);
   });
 
   it.concurrent("a job without its own ladder follows the service's default", async () => {
     await jobs.enqueue('default-ladder', {});
-    await waitUntil(async () => expect(await jobs.failed('default-ladder')).toHaveLength(1), 20_000);
+    await waitFor(
+      'default-ladder to fail',
+      async () => (await jobs.failed('default-ladder')).length === 1,
+      20_000,
+    );
     expect(runsOf('default-ladder').map((r) => r.attempt)).toEqual([1, 2]);
     // failed() without a name lists every job's failures, and only failures.
     const names = new Set((await jobs.failed()).map((f) => f.name));
@@ -201,7 +205,7 @@ describe.each(backends())('jobs on $name', (backend) => {
     expect(second).toBeNull();
     expect(otherKey).not.toBeNull();
     expect(noKey.every((id) => id !== null)).toBe(true);
-    await waitUntil(() => expect(runsOf('reminder')).toHaveLength(4));
+    await waitFor('4 run(s) of reminder', () => runsOf('reminder').length === 4);
     expect(
       runsOf('reminder')
         .map((r) => (r.data as { v: number }).v)
@@ -224,7 +228,7 @@ describe.each(backends())('jobs on $name', (backend) => {
       return jobs.enqueue('in-tx', { from: 'committed' }, { tx });
     });
     expect(id).not.toBeNull();
-    await waitUntil(() => expect(runsOf('in-tx')).toHaveLength(1));
+    await waitFor('1 run(s) of in-tx', () => runsOf('in-tx').length === 1);
     // The rolled-back job was never stored, so nothing can ever run it.
     const stored = await db.query(`SELECT data FROM ${jobSchemaName(db.service)}.job WHERE name = 'in-tx'`);
     expect(stored.rows).toEqual([{ data: { from: 'committed' } }]);
@@ -242,7 +246,7 @@ describe.each(backends())('jobs on $name', (backend) => {
     // A job due at the same time, queued after it, runs: had the cancelled one been runnable, the
     // worker would have fetched it first (oldest first).
     await jobs.enqueue('cancelled', { marker: true }, { startAfter: due });
-    await waitUntil(() => expect(runsOf('cancelled')).toHaveLength(1), 20_000);
+    await waitFor('1 run(s) of cancelled', () => runsOf('cancelled').length === 1, 20_000);
     expect(runsOf('cancelled')[0]!.data).toEqual({ marker: true });
   });
 
@@ -265,7 +269,7 @@ describe.each(backends())('jobs on $name', (backend) => {
       expect((await cronDb.query(`SELECT name, cron, timezone FROM ${schema}.schedule`)).rows).toEqual([
         { name: 'monthly-run', cron: '* * * * *', timezone: 'UTC' },
       ]);
-      await waitUntil(() => expect(runsOf('monthly-run').length).toBeGreaterThanOrEqual(1), 20_000);
+      await waitFor('a monthly-run', () => runsOf('monthly-run').length >= 1, 20_000);
       expect(runsOf('monthly-run')[0]!.data).toEqual({ period: 'current' });
       await cronJobs.stop();
 
@@ -286,10 +290,12 @@ describe.each(backends())('jobs on $name', (backend) => {
     const jobsA = await start({ db: a!, definitions: [echo('a')] });
     const jobsB = await start({ db: b!, definitions: [echo('b')] });
     await jobsA.enqueue('echo', 'hello');
-    await waitUntil(() => expect(seen).toEqual(['a:hello']));
+    await waitFor('a:hello', () => seen.length > 0);
+    expect(seen).toEqual(['a:hello']);
     // B works its own queue: a job queued there after A's runs, and A's never did in B.
     await jobsB.enqueue('echo', 'marker');
-    await waitUntil(() => expect(seen).toEqual(['a:hello', 'b:marker']));
+    await waitFor('b:marker', () => seen.length > 1);
+    expect(seen).toEqual(['a:hello', 'b:marker']);
     // On PGlite B has no rights on A's schema; on PostgreSQL it is in another database altogether.
     await expect(b!.query(`SELECT * FROM ${jobSchemaName(a!.service)}.job`)).rejects.toMatchObject({
       code: expect.stringMatching(/^(42501|42P01)$/),
@@ -312,12 +318,12 @@ describe.each(backends())('jobs on $name', (backend) => {
       ],
     });
     const id = await slow.enqueue('slow', {});
-    await waitUntil(async () => {
-      const { rows } = await stopDb.query(
+    await waitFor('the slow job to be active', async () => {
+      const { rows } = await stopDb.query<{ state: string }>(
         `SELECT state FROM ${jobSchemaName(stopDb.service)}.job WHERE id = $1`,
         [id],
       );
-      expect(rows).toEqual([{ state: 'active' }]);
+      return rows[0]?.state === 'active';
     });
     await slow.stop();
     expect(finished).toBe(true);
@@ -343,7 +349,7 @@ describe.each(backends())('jobs on $name', (backend) => {
       const id = await cut.enqueue('too-slow', {});
       const stateOf = async () =>
         (await cutDb.query(`SELECT state FROM ${jobSchemaName(cutDb.service)}.job WHERE id = $1`, [id])).rows;
-      await waitUntil(async () => expect(await stateOf()).toEqual([{ state: 'active' }]));
+      await waitFor('the job to be active', async () => (await stateOf())[0]?.state === 'active');
       await cut.stop();
       expect(await stateOf()).toEqual([{ state: 'retry' }]);
     },

@@ -4,7 +4,7 @@ import type { Tx } from '#platform/data/db.js';
 import { on } from '#platform/messaging/bus.js';
 import type { MessageContract } from '#platform/messaging/contract.js';
 import { queueNames, type Envelope } from '#platform/messaging/envelope.js';
-import { MessageContractError, buildEnvelope } from '#platform/messaging/outbox.js';
+import { MessageContractError, buildEnvelope } from '#platform/messaging/outbox-bus.js';
 import type { Transport } from '#platform/messaging/transport.js';
 import { runWithContext } from '#platform/observability/context.js';
 import {

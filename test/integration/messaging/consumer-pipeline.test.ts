@@ -8,7 +8,7 @@ import { ContractRegistry, defineEvent } from '#platform/messaging/contract.js';
 import { checkDeliveryLimit } from '#platform/messaging/delivery-guard.js';
 import { messagingMetrics } from '#platform/messaging/metrics.js';
 import { messagingMigrations } from '#platform/messaging/migrations.js';
-import { buildEnvelope } from '#platform/messaging/outbox.js';
+import { buildEnvelope } from '#platform/messaging/outbox-bus.js';
 import { org } from './conformance-kit.js';
 import { delivery } from './fake-delivery.js';
 import { openPostgresBus, type TestBus } from './test-bus.js';

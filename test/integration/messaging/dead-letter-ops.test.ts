@@ -10,7 +10,7 @@ import { deadLetterRoutes } from '#platform/messaging/dead-letter-routes.js';
 import type { DeadLetter } from '#platform/messaging/dead-letter-store.js';
 import { queueNames } from '#platform/messaging/envelope.js';
 import { messagingMetrics } from '#platform/messaging/metrics.js';
-import { buildEnvelope } from '#platform/messaging/outbox.js';
+import { buildEnvelope } from '#platform/messaging/outbox-bus.js';
 import { waitFor } from '../../support/wait.js';
 import { org, startTestService, testRun, type TestService } from './conformance-kit.js';
 import { openPostgresBus, type TestBus } from './test-bus.js';

@@ -7,7 +7,7 @@ import { createConsumer } from '#platform/messaging/consumer.js';
 import { ContractRegistry, defineEvent } from '#platform/messaging/contract.js';
 import { messagingMetrics } from '#platform/messaging/metrics.js';
 import { messagingMigrations } from '#platform/messaging/migrations.js';
-import { buildEnvelope } from '#platform/messaging/outbox.js';
+import { buildEnvelope } from '#platform/messaging/outbox-bus.js';
 import { backends } from '../data/backends.js';
 import { org } from './conformance-kit.js';
 import { delivery } from './fake-delivery.js';

@@ -6,7 +6,7 @@ import { runMigrations } from '#platform/data/migrate.js';
 import { defineEvent } from '#platform/messaging/contract.js';
 import { messagingMetrics } from '#platform/messaging/metrics.js';
 import { messagingMigrations } from '#platform/messaging/migrations.js';
-import { createBus } from '#platform/messaging/outbox.js';
+import { outboxBus } from '#platform/messaging/outbox-bus.js';
 import { OutboxRelay } from '#platform/messaging/relay.js';
 import { pruneMessagingTables } from '#platform/messaging/retention.js';
 import type { OutgoingMessage, Transport } from '#platform/messaging/transport.js';
@@ -68,7 +68,7 @@ describe('outbox relay', () => {
   }
 
   async function write(db: Db, count: number, perTx: number, onCommitted?: () => void): Promise<string[]> {
-    const writer = createBus({ service: db.service, ...(onCommitted ? { onCommitted } : {}) });
+    const writer = outboxBus({ service: db.service, ...(onCommitted ? { onCommitted } : {}) });
     const ids: string[] = [];
     for (let i = 0; i < count; i += perTx) {
       await db.transaction(async (tx) => {

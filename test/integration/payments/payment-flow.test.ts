@@ -171,14 +171,16 @@ describe.each(['distributed', 'embedded'] as const)('payment flow (%s)', (mode) 
       expect(pending.body).toEqual({ paymentId: expect.any(String), status: 'pending' });
       expect(pending.headers.get('location')).toBe(`/api/payments/${pending.body.paymentId}`);
       const id: string = pending.body.paymentId;
-      await waitFor('a retried charge', async () => {
-        const p = await f.payment(id);
-        return (
-          p.body.steps.find((s: { name: string; attempts: number }) => s.name === 'charge')?.attempts >= 2
-        );
+      const chargeAttempts = async (): Promise<number> =>
+        (await f.payment(id)).body.steps.find((s: { name: string }) => s.name === 'charge')?.attempts ?? 0;
+      const erred = await waitFor('a retried charge', async () => {
+        const n = await chargeAttempts();
+        return n >= 2 ? n : undefined;
       });
-      // Then it hangs (answers after the client gave up): still unknown, still pending.
+      // Then it hangs (answers after the client gave up): an attempt begun under the hang ends
+      // (the one after it has begun), and the outcome is still unknown, still pending.
       await f.faults({ latencyMs: 2_500 });
+      await waitFor('an attempt that hung to end', async () => (await chargeAttempts()) >= erred + 2, 20_000);
       expect((await f.payment(id)).body.status).toBe('pending');
       await f.faults(null);
       await f.waitPayment(id, 'succeeded');

@@ -4,6 +4,9 @@ import { DEMO_USERS } from '#contracts/demo.js';
 import { apiOf } from '../../support/api.js';
 import { dbOf, startTestSystem, type TestSystem } from '../../support/system.js';
 
+/** Money as whole cents, so sums are exact. */
+const cents = (amount: string) => Math.round(Number(amount) * 100);
+
 const email = (role: string) => DEMO_USERS.find((u) => u.roles.includes(role as never))!.email;
 
 /** Payroll's own HTTP surface on the embedded default: employees, salary runs, bad input. */
@@ -77,9 +80,18 @@ describe('payroll routes', () => {
       added.body.id,
     );
 
+    type Staff = { id: string; status: string; monthlyGross: string; monthlyDeductions: string };
+    const staff: Staff[] = (await get('/api/employees?limit=100')).body.items;
+    const active = staff.filter((e) => e.status === 'active');
     const run = await post('/api/salary-runs', 'accountant', { period: '2031-05' });
     expect(run.status).toBe(201);
-    expect(run.body.payslips).toHaveLength(4);
+    // One payslip per active employee (the seed's and the one added), paid what their record says.
+    expect(run.body.payslips).toHaveLength(active.length);
+    for (const e of active) {
+      const slip = run.body.payslips.find((p: { employeeId: string }) => p.employeeId === e.id);
+      expect(slip).toMatchObject({ gross: e.monthlyGross, deductions: e.monthlyDeductions });
+      expect(cents(slip.net)).toBe(cents(e.monthlyGross) - cents(e.monthlyDeductions));
+    }
     expect(
       run.body.payslips.find((p: { employeeId: string }) => p.employeeId === added.body.id),
     ).toMatchObject({
@@ -87,11 +99,12 @@ describe('payroll routes', () => {
       deductions: '500.25',
       net: '14500.25',
     });
-    expect(run.body).toMatchObject({
-      totalGross: '100000.50',
-      totalDeductions: '8951.00',
-      totalNet: '91049.50',
-    });
+    // The totals are the payslips' sums.
+    const sum = (field: 'gross' | 'deductions' | 'net') =>
+      run.body.payslips.reduce((n: number, p: Record<string, string>) => n + cents(p[field]!), 0);
+    expect(cents(run.body.totalGross)).toBe(sum('gross'));
+    expect(cents(run.body.totalDeductions)).toBe(sum('deductions'));
+    expect(cents(run.body.totalNet)).toBe(sum('net'));
     expect((await post('/api/salary-runs', 'accountant', { period: '2031-05' })).status).toBe(409);
 
     const posted = await post(`/api/salary-runs/${run.body.id}/post`, 'accountant', undefined, null);

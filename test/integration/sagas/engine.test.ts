@@ -1,19 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '#platform/data/db.js';
-import { runMigrations } from '#platform/data/migrate.js';
-import type { Jobs } from '#platform/jobs/jobs.js';
-import { startJobs, type RunningJobs } from '#platform/jobs/pgboss.js';
-import { SagaEngine } from '#platform/sagas/engine.js';
-import { sagaMigrations } from '#platform/sagas/migrations.js';
+import type { SagaEngine } from '#platform/sagas/engine.js';
 import type { AnySagaDefinition, StepResult } from '#platform/sagas/saga.js';
-import { getInstance, stepsOf } from '#platform/sagas/store.js';
+import { getInstance, stepsOf } from '#platform/sagas/queries.js';
 import { registry } from '#platform/observability/metrics.js';
 import { backends } from '../data/backends.js';
 import { sleep, waitFor } from '../../support/wait.js';
-
-const log = pino({ level: 'silent' });
+import { sagaSuite } from './engine-kit.js';
 
 /**
  * The saga engine on both databases: steps recorded one by one, delayed retries through the job
@@ -22,8 +16,8 @@ const log = pino({ level: 'silent' });
  */
 describe.each(backends())('saga engine on $name', (backend) => {
   let db: Db;
-  const engines: SagaEngine[] = [];
-  const queues: RunningJobs[] = [];
+  const suite = sagaSuite(backend);
+  const { engines } = suite;
   /** (instance, step) -> runs, and how many runs of one instance were in progress at once. */
   const runs = new Map<string, number>();
   const inFlight = new Map<string, number>();
@@ -65,42 +59,12 @@ describe.each(backends())('saga engine on $name', (backend) => {
     },
   ];
 
-  const engine = async (leaseMs = 2_000) => {
-    const queue: { jobs?: RunningJobs } = {};
-    const lazyJobs: Jobs = {
-      enqueue: (n, d, o) => queue.jobs!.enqueue(n, d, o),
-      cancel: (id) => queue.jobs!.cancel(id),
-      failed: (n) => queue.jobs!.failed(n),
-      enqueueMany: (n, list, o) => queue.jobs!.enqueueMany(n, list, o),
-      schedule: (job, o) => queue.jobs!.schedule(job, o),
-      unschedule: (name) => queue.jobs!.unschedule(name),
-      retire: (name) => queue.jobs!.retire(name),
-    };
-    const e = new SagaEngine({ service: db.service, db, jobs: lazyJobs, log, definitions, leaseMs });
-    const jobs = await startJobs({
-      db,
-      service: db.service,
-      definitions: e.jobDefinitions(),
-      log,
-      pollIntervalSeconds: 0.5,
-      stopTimeoutMs: 5_000,
-    });
-    queue.jobs = jobs;
-    engines.push(e);
-    queues.push(jobs);
-    return e;
-  };
+  const engine = (leaseMs = 2_000) => engines.start(definitions, leaseMs);
   const begin = (e: SagaEngine, type: string, id = randomUUID()) =>
     db.transaction((tx) => e.start(tx, type, { id, state: { started: true }, organizationId: null }));
 
-  beforeAll(async () => {
-    db = await backend.open();
-    await runMigrations(db, [sagaMigrations], log);
-  });
-  afterAll(async () => {
-    for (const e of engines) await e.stop(2_000);
-    for (const q of queues) await q.stop();
-    await backend.close();
+  beforeAll(() => {
+    db = suite.db();
   });
 
   it('runs the steps in order, recording each before the next, and reports progress to a watcher', async () => {
@@ -168,8 +132,8 @@ describe.each(backends())('saga engine on $name', (backend) => {
     const id = randomUUID();
     // What a process killed during step b leaves behind: b begun, lease held by the dead runner.
     await db.query(
-      `INSERT INTO saga_instance (id, type, status, state, step_index, completed_steps, lease_owner, lease_until, next_run_at)
-       VALUES ($1, 'three', 'running', '{"a": true}', 1, '{0}', 'dead-runner', now() + interval '1 second', now())`,
+      `INSERT INTO saga_instance (id, type, status, state, step, completed, lease_owner, lease_until, next_run_at)
+       VALUES ($1, 'three', 'running', '{"a": true}', 'b', '{a}', 'dead-runner', now() + interval '1 second', now())`,
       [id],
     );
     await db.query(
@@ -203,7 +167,8 @@ describe.each(backends())('saga engine on $name', (backend) => {
     await db.transaction(async (tx) => {
       for (const id of ids) {
         await tx.query(
-          `INSERT INTO saga_instance (id, type, status, state, next_run_at) VALUES ($1, 'three', 'running', '{}', now())`,
+          `INSERT INTO saga_instance (id, type, status, state, step, next_run_at)
+           VALUES ($1, 'three', 'running', '{}', 'a', now())`,
           [id],
         );
       }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '#platform/data/db.js';
-import { createBus } from '#platform/messaging/outbox.js';
+import { outboxBus } from '#platform/messaging/outbox-bus.js';
 import { sweepReminders } from '#services/sales/reminders/sweep.js';
 import { openSalesDb } from './sales-db.js';
 
@@ -12,7 +12,7 @@ import { openSalesDb } from './sales-db.js';
  */
 describe('payment reminder sweep', () => {
   let db: Db;
-  const bus = createBus({ service: 'sales' });
+  const bus = outboxBus({ service: 'sales' });
 
   beforeAll(async () => {
     db = await openSalesDb('reminders');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '#platform/data/db.js';
-import { createBus } from '#platform/messaging/outbox.js';
+import { outboxBus } from '#platform/messaging/outbox-bus.js';
 import {
   createInvoice,
   invoiceWriter,
@@ -29,7 +29,7 @@ describe('an Idempotency-Key replayed past the HTTP record', () => {
     const customers: CustomerDirectory = {
       find: async (_org, id) => ({ id, name: 'Asha Rao', email: 'asha@example.org', companyId: null }),
     };
-    const writer = invoiceWriter(db, createBus({ service: 'sales' }));
+    const writer = invoiceWriter(db, outboxBus({ service: 'sales' }));
     const request = (idempotencyKey: string): CreateInvoiceRequest => ({
       organizationId,
       createdBy: null,

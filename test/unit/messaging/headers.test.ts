@@ -9,7 +9,7 @@ import {
   replayHeaders,
 } from '#platform/messaging/headers.js';
 import { dlqOf } from '#platform/messaging/envelope.js';
-import { retryDelayFor } from '#platform/messaging/transport.js';
+import { delayAt as retryDelayFor } from '#platform/retry/backoff.js';
 
 describe('dead-letter headers', () => {
   it('round-trips what the consumer says about a dead letter', () => {

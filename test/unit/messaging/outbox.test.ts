@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { QueryResult, Tx } from '#platform/data/db.js';
 import { defineCommand, defineEvent } from '#platform/messaging/contract.js';
 import { envelopeSchema } from '#platform/messaging/envelope.js';
-import { MessageContractError, createBus } from '#platform/messaging/outbox.js';
+import { MessageContractError, outboxBus } from '#platform/messaging/outbox-bus.js';
 import { runWithContext } from '#platform/observability/context.js';
 
 const created = defineEvent({
@@ -39,10 +39,10 @@ function recordingTx() {
 const org = randomUUID();
 const company = randomUUID();
 
-describe('createBus', () => {
+describe('outboxBus', () => {
   it('writes an event to the outbox with a full envelope, routed by its type', async () => {
     let woken = 0;
-    const bus = createBus({ service: 'sales', onCommitted: () => woken++ });
+    const bus = outboxBus({ service: 'sales', onCommitted: () => woken++ });
     const { tx, statements, afterCommit } = recordingTx();
     const thingId = randomUUID();
     const env = await bus.publish(tx, created, { thingId }, { organizationId: org, companyId: company });
@@ -72,14 +72,14 @@ describe('createBus', () => {
   });
 
   it('routes a command to its target service', async () => {
-    const bus = createBus({ service: 'sales' });
+    const bus = outboxBus({ service: 'sales' });
     const { tx, statements } = recordingTx();
     await bus.send(tx, doIt, { thingId: randomUUID() }, { organizationId: org });
     expect(statements[0]!.params.slice(2, 4)).toEqual(['dhanman.commands', 'worker.commands']);
   });
 
   it('takes correlation, causation and tenancy from the work context', async () => {
-    const bus = createBus({ service: 'notification' });
+    const bus = outboxBus({ service: 'notification' });
     const { tx } = recordingTx();
     const cause = randomUUID();
     const env = await runWithContext(
@@ -95,7 +95,7 @@ describe('createBus', () => {
   });
 
   it('makes a correlation id when there is no context', async () => {
-    const bus = createBus({ service: 'sales' });
+    const bus = outboxBus({ service: 'sales' });
     const a = await bus.publish(
       recordingTx().tx,
       created,
@@ -116,7 +116,7 @@ describe('createBus', () => {
     [
       'an invalid payload',
       () =>
-        createBus({ service: 's' }).publish(
+        outboxBus({ service: 's' }).publish(
           recordingTx().tx,
           created,
           { thingId: 'nope' },
@@ -125,12 +125,12 @@ describe('createBus', () => {
     ],
     [
       'no organization',
-      () => createBus({ service: 's' }).publish(recordingTx().tx, created, { thingId: randomUUID() }),
+      () => outboxBus({ service: 's' }).publish(recordingTx().tx, created, { thingId: randomUUID() }),
     ],
     [
       'a command through publish',
       () =>
-        createBus({ service: 's' }).publish(
+        outboxBus({ service: 's' }).publish(
           recordingTx().tx,
           doIt,
           { thingId: randomUUID() },
@@ -140,7 +140,7 @@ describe('createBus', () => {
     [
       'an event through send',
       () =>
-        createBus({ service: 's' }).send(
+        outboxBus({ service: 's' }).send(
           recordingTx().tx,
           created,
           { thingId: randomUUID() },
@@ -150,7 +150,7 @@ describe('createBus', () => {
     [
       'a bad organization id',
       () =>
-        createBus({ service: 's' }).publish(
+        outboxBus({ service: 's' }).publish(
           recordingTx().tx,
           created,
           { thingId: randomUUID() },
@@ -164,7 +164,7 @@ describe('createBus', () => {
   it('writes nothing when the payload is invalid', async () => {
     const { tx, statements, afterCommit } = recordingTx();
     await expect(
-      createBus({ service: 's' }).publish(tx, created, { thingId: 1 } as never, { organizationId: org }),
+      outboxBus({ service: 's' }).publish(tx, created, { thingId: 1 } as never, { organizationId: org }),
     ).rejects.toThrow(/thingId/);
     expect(statements).toHaveLength(0);
     expect(afterCommit).toHaveLength(0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DependencyUnavailableError, type DependencyFailure } from '#platform/http/problem.js';
-import { isPassing, patiently } from '#services/sales/runs/patience.js';
+import { isPassing, patiently } from '#platform/retry/patience.js';
 
 const unavailable = (
   reason: DependencyFailure,

@@ -2,7 +2,8 @@ import type { Db } from '#platform/data/db.js';
 import type { Bus } from '#platform/messaging/bus.js';
 import { recordActivity } from '#platform/observability/activity.js';
 import { InvoiceVoided } from '#contracts/sales.js';
-import { lockInvoice } from './store.js';
+import { lockInvoice } from '../payments/store.js';
+import { markVoided } from './store.js';
 
 export type VoidOutcome =
   | { kind: 'not-found' }
@@ -11,7 +12,7 @@ export type VoidOutcome =
 
 /**
  * Voids an issued, unpaid invoice and tells Common (`InvoiceVoided`: the posting and the balance
- * are reversed). It lives beside payments because it races them: under the invoice's row lock,
+ * are reversed). It races payments, so it takes the invoice's row lock as they do (payments/store.ts):
  * a paid invoice cannot be voided, and a payment whose charge is in flight finds the invoice void
  * when it comes to record itself and refunds the money instead.
  */
@@ -27,11 +28,7 @@ export async function voidInvoice(
     }
     if (invoice.status !== 'issued')
       return { kind: 'conflict' as const, reason: `invoice is ${invoice.status}` };
-    const { rows } = await tx.query<{ voided_at: Date }>(
-      `UPDATE invoice SET status = 'void', voided_at = now(), updated_at = now() WHERE id = $1 RETURNING voided_at`,
-      [invoice.id],
-    );
-    const voidedAt = new Date(rows[0]!.voided_at).toISOString();
+    const voidedAt = await markVoided(tx, invoice.id);
     await bus.publish(
       tx,
       InvoiceVoided,

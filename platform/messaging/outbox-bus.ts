@@ -33,7 +33,7 @@ export interface BusOptions {
  * wraps it in the envelope (ids and tenancy from the current work context unless overridden) and
  * writes it to the outbox in the caller's transaction: it is sent if and only if that commits.
  */
-export function createBus(opts: BusOptions): Bus {
+export function outboxBus(opts: BusOptions): Bus {
   const write = async <C extends MessageContract>(
     tx: Tx,
     contract: C,

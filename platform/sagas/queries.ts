@@ -1,0 +1,116 @@
+import type { Queryable } from '../data/db.js';
+import { ACTIVE_SQL, type SagaStatus, type StepPhase } from './saga.js';
+import { sagaLease, toInstance, type InstanceRecord, type InstanceRow } from './store.js';
+
+/** The saga tables as the sweep, the watchers, the gauge and the operators' routes read them. */
+
+export interface StepRecord {
+  phase: StepPhase;
+  index: number | null;
+  name: string;
+  status: 'running' | 'done' | 'failed' | 'retrying';
+  attempts: number;
+  firstAttemptAt: Date;
+  lastAttemptAt: Date;
+  finishedAt: Date | null;
+  lastError: string | null;
+  note: string | null;
+}
+
+/** Active instances that are due and free: what a sweep resumes (after a crash, a lost job). */
+export async function dueInstances(q: Queryable, limit: number): Promise<string[]> {
+  const { rows } = await q.query<{ id: string }>(
+    `SELECT id FROM saga_instance
+      WHERE ${ACTIVE_SQL} AND (next_run_at IS NULL OR next_run_at <= now())
+        AND ${sagaLease.free()}
+      ORDER BY next_run_at NULLS FIRST LIMIT $1`,
+    [limit],
+  );
+  return rows.map((r) => r.id);
+}
+
+export async function getInstance(q: Queryable, id: string): Promise<InstanceRecord | null> {
+  const { rows } = await q.query<InstanceRow>('SELECT * FROM saga_instance WHERE id = $1', [id]);
+  return rows[0] ? toInstance(rows[0]) : null;
+}
+
+export async function stepsOf(q: Queryable, id: string): Promise<StepRecord[]> {
+  const { rows } = await q.query<{
+    phase: StepPhase;
+    step_index: number | null;
+    name: string;
+    status: StepRecord['status'];
+    attempts: number;
+    first_attempt_at: Date;
+    last_attempt_at: Date;
+    finished_at: Date | null;
+    last_error: string | null;
+    note: string | null;
+  }>(
+    `SELECT * FROM saga_step WHERE saga_id = $1
+      ORDER BY CASE phase WHEN 'forward' THEN 0 ELSE 1 END, first_attempt_at,
+               CASE phase WHEN 'forward' THEN step_index ELSE -step_index END`,
+    [id],
+  );
+  return rows.map((r) => ({
+    phase: r.phase,
+    index: r.step_index,
+    name: r.name,
+    status: r.status,
+    attempts: r.attempts,
+    firstAttemptAt: r.first_attempt_at,
+    lastAttemptAt: r.last_attempt_at,
+    finishedAt: r.finished_at,
+    lastError: r.last_error,
+    note: r.note,
+  }));
+}
+
+export async function listInstances(
+  q: Queryable,
+  filter: {
+    organizationId: string | null;
+    type?: string | undefined;
+    status?: SagaStatus | undefined;
+    limit: number;
+    before?: { createdAt: string; id: string } | undefined;
+  },
+): Promise<Array<InstanceRecord & { position: string }>> {
+  const params: unknown[] = [];
+  const where: string[] = [];
+  // null: every organization's and those of none (an operator's view).
+  if (filter.organizationId !== null) {
+    params.push(filter.organizationId);
+    where.push(`organization_id = $${params.length}::uuid`);
+  }
+  if (filter.type) {
+    params.push(filter.type);
+    where.push(`type = $${params.length}`);
+  }
+  if (filter.status) {
+    params.push(filter.status);
+    where.push(`status = $${params.length}`);
+  }
+  if (filter.before) {
+    params.push(filter.before.createdAt, filter.before.id);
+    where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+  }
+  params.push(filter.limit);
+  const { rows } = await q.query<InstanceRow & { position: string }>(
+    `SELECT *, created_at::text AS position FROM saga_instance
+      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map((r) => ({ ...toInstance(r), position: r.position }));
+}
+
+/** Instances by type and status, for the gauge. */
+export async function countByStatus(
+  q: Queryable,
+): Promise<Array<{ type: string; status: string; n: number }>> {
+  const { rows } = await q.query<{ type: string; status: string; n: string }>(
+    'SELECT type, status, count(*) AS n FROM saga_instance GROUP BY type, status',
+  );
+  return rows.map((r) => ({ type: r.type, status: r.status, n: Number(r.n) }));
+}
