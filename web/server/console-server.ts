@@ -4,6 +4,9 @@ import { isIP } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { DIST } from './build.js';
 
+/** A sign-up link's token as Common checks it (`POST /api/organizations/verify`). */
+const SIGN_UP_TOKEN = /^[\w-]{20,200}$/;
+
 export interface ConsoleOptions {
   host: string;
   port: number;
@@ -47,6 +50,14 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
       },
     });
   }
+  // The sign-up link mailed by Common (SIGN_UP_LINK_URL) lands on the console's verify page. The
+  // token goes on in the hash only when it has the shape Common issues; anything else lands on the
+  // page without one (it says the link does not work), never an error of the server's.
+  app.get('/sign-up/verify', async (request, reply) => {
+    const { token } = request.query as Record<string, unknown>;
+    const shaped = typeof token === 'string' && SIGN_UP_TOKEN.test(token);
+    return reply.redirect(shaped ? `/#/verify/${token}` : '/#/verify/', 302);
+  });
   // The build's gzip copies go to browsers that accept them (build.ts writes them).
   // `index` as a list: with `preCompressed`, @fastify/static 8 finds a directory's index only in a list.
   await app.register(fastifyStatic, { root: DIST, index: ['index.html'], preCompressed: true });

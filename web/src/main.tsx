@@ -7,6 +7,7 @@ import { queryClient } from './hooks';
 import { PAGES } from './pages';
 import { PageFrame, go, landingOf, pageFor, useRoute } from './router';
 import { SignIn } from './pages/SignIn';
+import { VerifySignUp } from './pages/VerifySignUp';
 import { setZone } from './zone';
 import './styles.css';
 
@@ -22,7 +23,14 @@ function App() {
       () => undefined,
     );
   }, [session]);
-  if (!session) return <SignIn onSignedIn={(s) => (setSession(s), go(landingOf(s)))} />;
+  const signedIn = (s: Session) => (setSession(s), go(landingOf(s)));
+  // The mailed sign-up link's page is public: it shows with or without a session.
+  if (route[0] === 'verify') {
+    // Not decoded: a token has only URL-safe characters, and anything else is not one.
+    const token = route[1] ?? '';
+    return <VerifySignUp key={token} token={token} onSignedIn={signedIn} />;
+  }
+  if (!session) return <SignIn onSignedIn={signedIn} />;
 
   const page = pageFor(PAGES, session, route) ?? pageFor(PAGES, session, [landingOf(session)]);
   const id = route[1] ? decodeURIComponent(route[1]) : undefined;

@@ -1,11 +1,22 @@
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { signIn, type Session } from '../api';
 import { ErrorBox } from '../components';
 
 const DEMO = ['admin', 'accountant', 'manager', 'cfo', 'resident'].map((r) => `${r}@demo.dhanman.local`);
 
-export function SignIn({ onSignedIn }: { onSignedIn(session: Session): void }) {
-  const [email, setEmail] = useState(DEMO[1]!);
+export function SignIn({
+  onSignedIn,
+  title = 'Dhanman',
+  intro = 'Accounts for your residential community.',
+  initialEmail = DEMO[1]!,
+}: {
+  onSignedIn(session: Session): void;
+  /** The form's h1 (the verify page says the society is ready). */
+  title?: string;
+  intro?: ReactNode;
+  initialEmail?: string;
+}) {
+  const [email, setEmail] = useState(initialEmail);
   const [password, setPassword] = useState('');
   const [error, setError] = useState<Error>();
   const [busy, setBusy] = useState(false);
@@ -26,8 +37,8 @@ export function SignIn({ onSignedIn }: { onSignedIn(session: Session): void }) {
   return (
     <main className="signin">
       <form onSubmit={submit} className="card" aria-label="Sign in">
-        <h1>Dhanman</h1>
-        <p>Accounts for your residential community.</p>
+        <h1>{title}</h1>
+        <p>{intro}</p>
         <label>
           Email
           <input
