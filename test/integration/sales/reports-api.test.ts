@@ -57,7 +57,7 @@ describe('Sales reports over HTTP (embedded)', () => {
     api('sales', 'GET', path, { token, headers: { accept } });
 
   beforeAll(async () => {
-    system = await startTestSystem({ mode: 'embedded', only: ['common', 'sales'] });
+    system = await startTestSystem({ mode: 'embedded', only: ['common', 'sales', 'notification'] });
     api = apiOf(system);
     sales = system.services.find((s) => s.name === 'sales')!.db!;
     admin = await system.login('admin@demo.dhanman.local');
