@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { SERVICE_NAMES, type ServiceName } from '#contracts/services.js';
 import { startHaproxy } from './haproxy.js';
 import { ensureClusterPackages } from './install.js';
-import { checkPortsFree, ClusterInputError, planCluster, type ClusterPlan } from './plan.js';
+import { checkPortsFree, ClusterInputError, planCluster, type ClusterPlan, type CopyPlan } from './plan.js';
 import { initPostgres, startPostgres, stopPostgres } from './postgres.js';
 import { isAlive, startNodeProcess, stopProcesses, waitHttpOk } from './processes.js';
 import { amqpUrls, killRabbitNode, startRabbitCluster } from './rabbitmq.js';
@@ -55,6 +55,58 @@ export function clusterEnv(
   return out;
 }
 
+/** Starts one copy of a service (its own port, data directory and log file); returns its pid. */
+export function startCopy(
+  plan: ClusterPlan,
+  env: Record<string, string | undefined>,
+  c: CopyPlan,
+  seed: boolean,
+): number {
+  return startNodeProcess(
+    'bin/service.ts',
+    [c.service, ...(seed ? ['--demo'] : [])],
+    {
+      ...env,
+      PORT: String(c.port),
+      DHANMAN_DATA_DIR: join(plan.dataDir, 'services', `${c.service}-${c.copy}`),
+    },
+    join(plan.logs, `${c.service}-${c.copy}.log`),
+  );
+}
+
+function waitCopyReady(plan: ClusterPlan, c: CopyPlan & { pid: number }): Promise<void> {
+  const log = join(plan.logs, `${c.service}-${c.copy}.log`);
+  return waitHttpOk(
+    `http://127.0.0.1:${c.port}/health/ready`,
+    `${c.service} copy ${c.copy} (log: ${log})`,
+    PHASE_TIMEOUT_MS,
+    () => isAlive(c.pid),
+  );
+}
+
+/**
+ * Starts again a copy that died (or was killed), on its port, with the environment the cluster
+ * was started with (`env` as the launcher saw it); resolves once it is ready.
+ */
+export async function restartCopy(
+  dataDir: string,
+  service: ServiceName,
+  copy: number,
+  env: Record<string, string | undefined>,
+): Promise<number> {
+  const state = readState(dataDir);
+  const entry = state?.copies.find((c) => c.service === service && c.copy === copy);
+  if (!state || !entry)
+    throw new ClusterInputError(`no ${service} copy ${copy} in the cluster at ${dataDir}`);
+  if (isAlive(entry.pid))
+    throw new ClusterInputError(`${service} copy ${copy} still runs (pid ${entry.pid})`);
+  const cenv = clusterEnv(state.plan, loadOrCreateSecrets(dataDir), env);
+  entry.pid = startCopy(state.plan, cenv, entry, false);
+  writeState(state);
+  await waitCopyReady(state.plan, entry);
+  return entry.pid;
+}
+
 /** A cluster whose processes still run in `dataDir`, if any. */
 export function runningCluster(dataDir: string): ClusterState | undefined {
   const state = readState(dataDir);
@@ -97,32 +149,12 @@ export async function upCluster(o: UpOptions): Promise<ClusterState> {
       const started = plan.copyPorts
         .filter((c) => services.includes(c.service))
         .map((c) => {
-          const args = [c.service, ...(seed && c.copy === 1 ? ['--demo'] : [])];
-          const pid = startNodeProcess(
-            'bin/service.ts',
-            args,
-            {
-              ...env,
-              PORT: String(c.port),
-              DHANMAN_DATA_DIR: join(plan.dataDir, 'services', `${c.service}-${c.copy}`),
-            },
-            join(plan.logs, `${c.service}-${c.copy}.log`),
-          );
-          const copy = { ...c, pid };
+          const copy = { ...c, pid: startCopy(plan, env, c, seed && c.copy === 1) };
           state.copies.push(copy);
           return copy;
         });
       writeState(state);
-      await Promise.all(
-        started.map((c) =>
-          waitHttpOk(
-            `http://127.0.0.1:${c.port}/health/ready`,
-            `${c.service} copy ${c.copy} (log: ${join(plan.logs, `${c.service}-${c.copy}.log`)})`,
-            PHASE_TIMEOUT_MS,
-            () => isAlive(c.pid),
-          ),
-        ),
-      );
+      await Promise.all(started.map((c) => waitCopyReady(plan, c)));
     };
     o.say(`starting ${plan.copies} cop${plan.copies === 1 ? 'y' : 'ies'} of each service`);
     await startCopies(FIRST);
