@@ -1,12 +1,19 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_COMPANY, DEMO_ORGANIZATION, DEMO_RESIDENTS } from '#contracts/demo.js';
 import { SERVICE_NAMES } from '#contracts/services.js';
+import { currentPeriod } from '#services/sales/runs/period.js';
+import { ensurePrometheus, prometheusConfig, startPrometheus } from '../../../bin/prometheus.js';
 import { startPostgres, stopPostgres } from '../../../ops/cluster/postgres.js';
 import { signal } from '../../../ops/cluster/processes.js';
 import { bootRabbitNode, killRabbitNode, rabbitctl } from '../../../ops/cluster/rabbitmq.js';
 import { livePids } from '../../../ops/cluster/state.js';
+import { freePort } from '../../harness/ports.js';
 import { isAlive, waitForExit } from '../../harness/process-cleanup.js';
+import { ROOT } from '../../support/processes.js';
 import { waitFor } from '../../support/wait.js';
 import { startClusterForTest, type ClusterUnderTest } from './cluster-fixture.js';
 import { sendInvoices, type LoadResult } from './invoice-load.js';
@@ -94,9 +101,20 @@ async function expectEachInvoiceOnce(load: LoadResult, emails: string[], expecte
     );
   await waitFor('every invoice mailed', async () => (await mails()) >= expected, 240_000, 500);
   expect(await mails()).toBe(expected);
+  expect(await deadLetters()).toEqual([]);
   const trial = await api('common', 'GET', '/api/ledger/trial-balance');
   expect(trial.status).toBe(200);
   expect(trial.body.totalDebit).toBe(trial.body.totalCredit);
+}
+
+/** Dead-letter queues holding messages (none is expected: no poison message is sent). */
+async function deadLetters(): Promise<string[]> {
+  const { plan } = cluster.state();
+  const out = await rabbitctl(plan.rabbitmq[0]!, 'list_queues', 'name', 'messages', '--formatter', 'json');
+  const queues = JSON.parse(out) as { name: string; messages: number }[];
+  return queues
+    .filter((q) => q.name.endsWith('.dlq') && q.messages > 0)
+    .map((q) => `${q.name}: ${q.messages}`);
 }
 
 /** Queues whose members are not all online (asked of `via`). */
@@ -114,6 +132,12 @@ async function queuesShort(via: number): Promise<string[]> {
   const queues = JSON.parse(out) as { name: string; members: string[]; online: string[] }[];
   return queues.filter((q) => q.members.length !== 3 || q.online.length !== 3).map((q) => q.name);
 }
+
+const monthsBefore = (period: string, n: number): string => {
+  const [y, m] = period.split('-').map(Number) as [number, number];
+  const index = y * 12 + (m - 1) - n;
+  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
+};
 
 const readyStatus = (base: string) =>
   fetch(`${base}/health/ready`, { signal: AbortSignal.timeout(10_000) }).then(
@@ -149,6 +173,52 @@ describe('the cluster (3 RabbitMQ nodes, PostgreSQL, HAProxy, 2 copies of each s
     }
     expect(await queuesShort(0)).toEqual([]);
   });
+
+  it('Prometheus scrapes every copy, every node and the balancer: the per-copy and per-node panels show each', async () => {
+    const { plan } = cluster.state();
+    await ensurePrometheus();
+    const dir = mkdtempSync(join(tmpdir(), 'dhanman-cluster-prometheus-'));
+    const prometheus = await startPrometheus({
+      dir,
+      port: await freePort(),
+      config: prometheusConfig({
+        services: plan.copyPorts.map((c) => `127.0.0.1:${c.port}`),
+        rabbitmq: plan.rabbitmq.map((n) => `127.0.0.1:${n.prometheusPort}`),
+        balancer: `127.0.0.1:${plan.balancer.metrics}`,
+        intervalSeconds: 1,
+      }),
+    });
+    try {
+      const dashboard = JSON.parse(
+        readFileSync(join(ROOT, 'ops/grafana/dashboards/dhanman.json'), 'utf8'),
+      ) as {
+        panels: { title: string; targets: { expr: string }[] }[];
+      };
+      const expr = (title: string, i = 0) =>
+        dashboard.panels
+          .find((p) => p.title === title)!
+          .targets[i]!.expr.replaceAll('$service', '.*')
+          .replaceAll('$__rate_interval', '15s');
+      const series = (e: string) => prometheus.query(e).then((r) => r.length);
+      // Rates need two scrapes of every copy: wait for the evidence rather than a fixed time.
+      await waitFor(
+        'a CPU series per copy',
+        async () => (await series(expr('CPU per copy'))) === plan.copyPorts.length,
+        60_000,
+        1_000,
+      );
+      await waitFor(
+        'a series per RabbitMQ node',
+        async () => (await series(expr('RabbitMQ per node'))) === 3,
+        60_000,
+        1_000,
+      );
+      expect(await series('haproxy_backend_active_servers == 2')).toBe(SERVICE_NAMES.length);
+    } finally {
+      await prometheus.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   it('300 invoices by 16 clients; a RabbitMQ node and a Sales copy SIGKILLed a third of the way in: each invoice once, posted once, mailed once; the node rejoins', async () => {
     const plan = cluster.state().plan;
@@ -230,7 +300,8 @@ describe('the cluster (3 RabbitMQ nodes, PostgreSQL, HAProxy, 2 copies of each s
     const residents = 2_000;
     const tag = `m${randomUUID().slice(0, 6)}`;
     await populateResidents(tag, residents);
-    const period = '2031-07';
+    // Six months back: a period no run has billed yet, within what a run may bill (a year back).
+    const period = monthsBefore(currentPeriod('Asia/Kolkata'), 6);
     const started = await api('sales', 'POST', '/api/invoice-runs', { period });
     expect(started.status).toBe(202);
     const run = await timed('monthly run of 2,000 residents', () =>
