@@ -28,7 +28,7 @@ export function clusterChecks(cluster: () => ClusterUnderTest, admin: () => stri
 
   /** A customer per client, with an email of this scenario's own, so its mails can be counted. */
   async function customers(tag: string, n = 16): Promise<{ ids: string[]; emails: string[] }> {
-    const emails = Array.from({ length: n }, (_, i) => `${tag}-${i}@cluster().example`);
+    const emails = Array.from({ length: n }, (_, i) => `${tag}-${i}@cluster.example`);
     const ids: string[] = [];
     for (const email of emails) {
       const res = await api('common', 'POST', '/api/customers', { name: `Client ${email}`, email });
