@@ -17,7 +17,7 @@ try {
   const required = loadConfig(
     z.object({
       DATABASE_URL: envVar.url(['postgres', 'postgresql']),
-      AMQP_URL: envVar.url(['amqp', 'amqps']),
+      AMQP_URL: envVar.urlList(['amqp', 'amqps']),
       PORT: z.coerce.number().int().min(1).max(65535).optional(),
     }),
   );

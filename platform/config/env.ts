@@ -35,10 +35,30 @@ export function loadConfig<S extends z.ZodObject>(
         : SECRET_VARIABLE.test(variable)
           ? `got a value of ${got.length} characters, not shown`
           : // A URL's password (postgres://user:secret@host) is masked too.
-            `got ${JSON.stringify(got.replace(/(\/\/[^/:@\s]*:)[^@/\s]*@/, '$1***@'))}`;
+            `got ${JSON.stringify(maskUrlPasswords(got))}`;
     return `${variable}: ${issue.message} (${shown})`;
   });
   throw new ConfigError(problems);
+}
+
+/** Every URL's password (postgres://user:secret@host) masked, in a value that may list several. */
+export const maskUrlPasswords = (value: string): string =>
+  value.replace(/(\/\/[^/:@\s,]*:)[^@/\s,]*@/g, '$1***@');
+
+/** Problems of one comma-separated list of URLs, each entry named by its position (a single URL: as `url`). */
+function urlListProblems(value: string, protocols: string[]): string[] {
+  const entries = value.split(',').map((e) => e.trim());
+  const kinds = protocols.map((p) => `${p}://`).join(' or ');
+  return entries.flatMap((entry, i) => {
+    const which =
+      entries.length === 1
+        ? ''
+        : `entry ${i + 1} of ${entries.length} (${JSON.stringify(maskUrlPasswords(entry))}): `;
+    if (!URL.canParse(entry)) return [`${which}expected a URL (${protocols.join(', ')})`];
+    if (!protocols.some((p) => entry.startsWith(`${p}://`)))
+      return [`${which}expected a URL starting with ${kinds}`];
+    return [];
+  });
 }
 
 /** Helpers for variables that hold numbers, lists and booleans as text. */
@@ -63,6 +83,11 @@ export const env = {
         (u) => protocols.some((p) => u.startsWith(`${p}://`)),
         `expected a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}`,
       ),
+  /** One URL or several, comma-separated (e.g. the nodes of a cluster); kept as the text given. */
+  urlList: (protocols: string[]) =>
+    z.string().superRefine((value, ctx) => {
+      for (const message of urlListProblems(value, protocols)) ctx.addIssue({ code: 'custom', message });
+    }),
 };
 
 /** Exits the process with the configuration message and code 78 (EX_CONFIG). */

@@ -13,7 +13,8 @@ import { DEFAULT_CONCURRENCY, DEFAULT_PREFETCH, DEFAULT_RETRY_DELAYS_MS } from '
  */
 export const runtimeConfigSchema = z.object({
   DATABASE_URL: env.url(['postgres', 'postgresql']).optional(),
-  AMQP_URL: env.url(['amqp', 'amqps']).optional(),
+  /** One RabbitMQ node, or the nodes of a cluster comma-separated: a connection that loses its node moves to the next. */
+  AMQP_URL: env.urlList(['amqp', 'amqps']).optional(),
   DATABASE_PREFIX: z
     .string()
     .regex(/^[a-z][a-z0-9_]{0,30}$/, 'expected a lower-case identifier (letters, digits, _)')

@@ -53,6 +53,24 @@ export function jobSchemaName(service: string): string {
   return `pgboss_${service}`;
 }
 
+/**
+ * Copies of a service starting together would install pg-boss's schema and queues at once: seen
+ * with 2 copies of Sales, one failed with a unique violation on `pg_namespace` (pg-boss's own
+ * advisory lock does not refresh the catalog cache of the copy that waited) or a deadlock between
+ * two `createQueue`s. A session advisory lock makes them take turns; the second finds it all done.
+ */
+async function oneCopyAtATime(db: Db, key: string, fn: () => Promise<void>): Promise<void> {
+  if (!db.openSession) return fn();
+  const session = await db.openSession();
+  try {
+    await session.query('SELECT pg_advisory_lock(hashtext($1))', [key]);
+    await fn();
+  } finally {
+    // Closing the session releases the lock, even when fn failed.
+    await session.close();
+  }
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -79,18 +97,19 @@ export async function startJobs(opts: StartJobsOptions): Promise<RunningJobs> {
     expireInSeconds: opts.jobTimeoutSeconds ?? 15 * 60,
   } as PgBoss.ConstructorOptions);
   boss.on('error', (err: unknown) => log?.error({ err }, 'job queue error'));
-  await boss.start();
-  await ensureSingletonIndex(db, schema);
-
-  for (const def of opts.definitions) {
-    const ladder = ladders.get(def.name) as RetryLadder;
-    const queue = { retryLimit: ladder.retryLimit, retryDelay: ladder.delays[0] ?? 0, retryBackoff: false };
-    await boss.createQueue(def.name, { name: def.name, policy: 'standard', ...queue });
-    await boss.updateQueue(def.name, { name: def.name, policy: 'standard', ...queue });
-  }
-  await syncSchedules(boss, opts.definitions);
   const recurring = new RecurringSchedules(db, boss, schema);
-  await recurring.ensureTable();
+  await oneCopyAtATime(db, `dhanman.${schema}.install`, async () => {
+    await boss.start();
+    await ensureSingletonIndex(db, schema);
+    for (const def of opts.definitions) {
+      const ladder = ladders.get(def.name) as RetryLadder;
+      const queue = { retryLimit: ladder.retryLimit, retryDelay: ladder.delays[0] ?? 0, retryBackoff: false };
+      await boss.createQueue(def.name, { name: def.name, policy: 'standard', ...queue });
+      await boss.updateQueue(def.name, { name: def.name, policy: 'standard', ...queue });
+    }
+    await syncSchedules(boss, opts.definitions);
+    await recurring.ensureTable();
+  });
   const admin = new JobAdmin(db, schema);
   const workers = new Map<string, JobWorker>(
     opts.definitions.map((def): [string, JobWorker] => [

@@ -2,9 +2,13 @@ import { connect, type ChannelModel } from 'amqplib';
 import { backoffMs, type Backoff } from '../../retry/backoff.js';
 import { errorText, type MessagingLog } from '../log.js';
 import { ChangeSignal } from './change-signal.js';
+import { NodeRotation } from './nodes.js';
 
 export interface KeeperOptions {
-  url: string;
+  /** One node, or the nodes of a cluster: tried in turn (see nodes.ts). */
+  urls: readonly string[];
+  /** Index of the node to try first; default random, so connections spread over the cluster. */
+  firstNode?: number;
   /** Shown in the broker's connection list. */
   name: string;
   heartbeatSeconds: number;
@@ -28,6 +32,8 @@ export class NotConnectedError extends Error {
 /**
  * One AMQP connection that comes back by itself: on loss it reconnects with exponential backoff
  * (with jitter, so services do not stampede a restarted broker) and reruns `setup` each time.
+ * With several nodes, a lost connection and each failed attempt move on to the next node, so a
+ * dead node costs one attempt, not an outage; `setup` redeclares the topology on the new node.
  */
 export class ConnectionKeeper {
   private conn: ChannelModel | undefined;
@@ -36,8 +42,11 @@ export class ConnectionKeeper {
   private connecting = false;
   private readonly changed = new ChangeSignal();
   private retryTimer: NodeJS.Timeout | undefined;
+  private readonly nodes: NodeRotation;
 
-  constructor(private readonly opts: KeeperOptions) {}
+  constructor(private readonly opts: KeeperOptions) {
+    this.nodes = new NodeRotation(opts.urls, opts.firstNode);
+  }
 
   start(): void {
     void this.connectLoop();
@@ -83,7 +92,7 @@ export class ConnectionKeeper {
       while (!this.stopped) {
         let conn: ChannelModel | undefined;
         try {
-          conn = await connect(this.opts.url, {
+          conn = await connect(this.nodes.current(), {
             heartbeat: this.opts.heartbeatSeconds,
             clientProperties: { connection_name: this.opts.name },
           });
@@ -92,7 +101,12 @@ export class ConnectionKeeper {
           await this.opts.setup(conn);
           if (this.stopped || this.conn !== conn) throw new Error('connection closed during setup');
           this.ready = true;
-          if (attempt > 0) this.opts.log.info({ connection: this.opts.name }, 'reconnected to RabbitMQ');
+          if (attempt > 0) {
+            this.opts.log.info(
+              { connection: this.opts.name, node: this.nodes.where() },
+              'reconnected to RabbitMQ',
+            );
+          }
           this.opts.afterReady?.(conn);
           this.changed.notify();
           return;
@@ -101,8 +115,16 @@ export class ConnectionKeeper {
           if (conn) await conn.close().catch(() => undefined);
           if (this.stopped) return;
           const delay = this.backoffDelay(attempt++);
+          const failedNode = this.nodes.where();
+          this.nodes.advance();
           this.opts.log.warn(
-            { connection: this.opts.name, err: errorText(err), retryInMs: delay },
+            {
+              connection: this.opts.name,
+              node: failedNode,
+              next: this.nodes.where(),
+              err: errorText(err),
+              retryInMs: delay,
+            },
             'RabbitMQ connection failed',
           );
           await new Promise<void>((resolve) => (this.retryTimer = setTimeout(resolve, delay)));
@@ -130,7 +152,13 @@ export class ConnectionKeeper {
       this.conn = undefined;
       this.ready = false;
       if (wasReady) {
-        this.opts.log.warn({ connection: this.opts.name }, 'lost the RabbitMQ connection; reconnecting');
+        const lost = this.nodes.where();
+        // The node may be going away (a crash, a rolling restart): the next one is the better bet.
+        this.nodes.advance();
+        this.opts.log.warn(
+          { connection: this.opts.name, node: lost, next: this.nodes.where() },
+          'lost the RabbitMQ connection; reconnecting',
+        );
         this.opts.onLost();
       }
       if (!this.stopped) void this.connectLoop();

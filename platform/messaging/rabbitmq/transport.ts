@@ -13,13 +13,14 @@ import { ConsumeLink } from './consume-link.js';
 import { QueueConsumer } from './consumer.js';
 import { DeclaredTopologies } from './declared-topologies.js';
 import { openPublishLink } from './publish-link.js';
+import { nodeUrls, redactUrl } from './nodes.js';
 import { errorText, quietLog, type MessagingLog } from '../log.js';
 import { ConfirmPublisher, type PublishItem } from './publisher.js';
 import type { QueueType, TopologySettings } from './topology.js';
 
 export interface RabbitTransportOptions {
-  /** amqp://user:pass@host:port/vhost */
-  url: string;
+  /** amqp://user:pass@host:port/vhost, or several such URLs comma-separated (the nodes of a cluster). */
+  url: string | readonly string[];
   /** Quorum by default; `classic` for brokers without quorum queues (then no delivery count). */
   queueType?: QueueType;
   /** Delays before retry attempts 1, 2, 3...; default 1 s, 5 s, 15 s. */
@@ -31,6 +32,8 @@ export interface RabbitTransportOptions {
   /** How long a publish may wait without progress (no connection, no confirms) before it rejects. Default 30 s. */
   publishTimeoutMs?: number;
   reconnect?: Backoff;
+  /** Index of the node each connection tries first; default random, spreading processes over a cluster. */
+  firstNode?: number;
   heartbeatSeconds?: number;
   /** Names the connections in the broker's list, e.g. the service name. */
   name?: string;
@@ -56,7 +59,8 @@ export async function createRabbitTransport(options: RabbitTransportOptions): Pr
     await transport.ready();
   } catch (err) {
     await transport.close();
-    throw new Error(`cannot reach RabbitMQ at ${redact(options.url)}: ${errorText(err)}`, { cause: err });
+    const where = nodeUrls(options.url).map(redactUrl).join(', ');
+    throw new Error(`cannot reach RabbitMQ at ${where}: ${errorText(err)}`, { cause: err });
   }
   return transport;
 }
@@ -75,13 +79,15 @@ export function openRabbitTransport(options: RabbitTransportOptions): RabbitTran
     retryDelaysMs: [...(options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS)],
   };
   if (settings.retryDelaysMs.length === 0) throw new Error('retryDelaysMs needs at least one delay');
+  const urls = nodeUrls(options.url);
   const publishTimeoutMs = options.publishTimeoutMs ?? 30_000;
   const publisher = new ConfirmPublisher(options.maxInFlight ?? 1_000, publishTimeoutMs, log);
   const topologies = new DeclaredTopologies(settings);
   let closed = false;
   const link = {
     keeper: {
-      url: options.url,
+      urls,
+      ...(options.firstNode === undefined ? {} : { firstNode: options.firstNode }),
       heartbeatSeconds: options.heartbeatSeconds ?? 10,
       backoff: options.reconnect ?? DEPENDENCY_RETRY,
       log,
@@ -213,5 +219,3 @@ function envelopeId(content: Buffer): string | undefined {
     return undefined;
   }
 }
-
-const redact = (url: string) => url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
