@@ -22,6 +22,8 @@ export interface CallOptions {
   correlationId?: string;
   /** Statuses that mean "ask again with the same key" beyond network errors, 408, 429 and 5xx. */
   retryOn?: readonly number[];
+  /** Statuses that are an expected answer, not an error (a decline is the answer a declined card gets). */
+  accept?: readonly number[];
   /** Give up (the outcome stays unknown) after this long. */
   deadlineMs?: number;
 }
@@ -67,7 +69,14 @@ export class ChaosClient {
           res.status >= 500 || res.status === 408 || res.status === 429 || o.retryOn?.includes(res.status);
         if (!again) {
           const body: unknown = text ? safeJson(text) : undefined;
-          this.record(o, started, faultsOn, attempts, res.status, res.status < 400);
+          this.record(
+            o,
+            started,
+            faultsOn,
+            attempts,
+            res.status,
+            res.status < 400 || !!o.accept?.includes(res.status),
+          );
           return { status: res.status, body };
         }
       } catch (err) {

@@ -9,6 +9,14 @@ export interface JournalView {
   lines: { accountCode: string; debit: string; credit: string; customerId?: string | null }[];
 }
 
+export interface PaymentView {
+  id: string;
+  invoiceId: string;
+  status: string;
+  paymentMethodId: string;
+  correlationId: string | null;
+}
+
 export interface EmailView {
   to: string;
   template: string;
@@ -19,7 +27,8 @@ export interface EmailView {
 export interface FinalState {
   invoices: Record<string, { status: string; posted: boolean; correlationId?: string } | null>;
   journals: Record<string, JournalView[]>;
-  payments: Record<string, { status: string; invoiceId: string } | null>;
+  /** Every payment of the run's invoices, as Sales lists them (also those whose answer the client lost). */
+  payments: Record<string, PaymentView>;
   charges: { reference: string | null; status: string; refund: unknown }[];
   customers: Record<string, { balance: string } | null>;
   trialBalance: { totalDebit: string; totalCredit: string } | null;
@@ -43,7 +52,6 @@ export interface Reader {
   url(service: ServiceName): string;
   token: string;
   gatewayCopies: string[];
-  runCustomers: string[];
   since: string;
 }
 
@@ -102,16 +110,23 @@ export async function readFinalState(h: History, r: Reader): Promise<FinalState>
   const sales = r.url('sales');
   const common = r.url('common');
   const t = r.token;
+  const payments: Record<string, PaymentView> = {};
+  await each(
+    h.invoices.map((i) => i.invoiceId),
+    async (id) => {
+      for (const p of await all(sales, `/api/payments?invoiceId=${id}`, t)) payments[p.id] = p as PaymentView;
+    },
+  );
   const references = [
     ...h.invoices.map((i) => i.invoiceId),
-    ...h.payments.map((p) => p.paymentId),
+    ...Object.keys(payments),
     ...h.purchaseOrders.map((p) => p.purchaseOrderId),
     ...h.bills.map((b) => b.billId),
     ...h.salaryRuns.map((s) => s.salaryRunId),
   ];
   const correlationIds = [
     ...h.invoices.map((i) => i.correlationId),
-    ...h.payments.map((p) => p.correlationId),
+    ...Object.values(payments).map((p) => p.correlationId ?? ''),
     ...h.purchaseOrders.flatMap((p) => [p.submitCorrelationId, p.approvedCorrelationId ?? '']),
     ...h.salaryRuns.map((s) => s.postCorrelationId ?? ''),
   ].filter(Boolean);
@@ -120,8 +135,14 @@ export async function readFinalState(h: History, r: Reader): Promise<FinalState>
     const res = await get(base, '/api/charges', t);
     if (res.status === 200) charges.push(...(res.body.items as FinalState['charges']));
   }
+  // Whom a monthly run invoices: the organization's active residents, as Community lists them.
+  const runCustomers = [
+    ...new Set(
+      (await all(r.url('community'), '/api/residents/active', t)).map((x) => x.customerId as string),
+    ),
+  ];
   const runInvoices: Record<string, number> = {};
-  await each(r.runCustomers, async (customerId) => {
+  await each(runCustomers, async (customerId) => {
     for (const inv of await all(sales, `/api/invoices?customerId=${customerId}`, t)) {
       const key = `${customerId}|${String(inv.issueDate).slice(0, 7)}`;
       runInvoices[key] = (runInvoices[key] ?? 0) + 1;
@@ -155,10 +176,7 @@ export async function readFinalState(h: History, r: Reader): Promise<FinalState>
       references,
       async (id) => (await get(common, `/api/ledger/journals?referenceId=${id}`, t)).body?.items ?? [],
     ),
-    payments: await each(
-      h.payments.map((p) => p.paymentId),
-      async (id) => orNull(await get(sales, `/api/payments/${id}`, t)),
-    ),
+    payments,
     charges,
     customers: await each(
       h.customers.map((c) => c.id),
@@ -173,7 +191,7 @@ export async function readFinalState(h: History, r: Reader): Promise<FinalState>
       async (id) => orNull(await get(sales, `/api/invoice-runs/${id}`, t)),
     ),
     runInvoices,
-    runCustomers: r.runCustomers,
+    runCustomers,
     purchaseOrders: await each(
       h.purchaseOrders.map((p) => p.purchaseOrderId),
       async (id) => orNull(await get(r.url('purchase'), `/api/purchase-orders/${id}`, t)),

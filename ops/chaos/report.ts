@@ -82,7 +82,11 @@ export function loadTable(h: History): string[] {
     ...flows.map((flow) => {
       const calls = h.calls.filter((c) => c.flow === flow);
       const retried = calls.filter((c) => c.attempts > 1).length;
-      return `${flow.padEnd(16)} ${stats(calls.filter((c) => c.faultsOn))} | ${stats(calls.filter((c) => !c.faultsOn))} ${String(retried).padStart(9)}`;
+      const errors = new Map<string, number>();
+      for (const c of calls.filter((x) => !x.ok))
+        errors.set(`${c.op} ${c.status}`, (errors.get(`${c.op} ${c.status}`) ?? 0) + 1);
+      const why = [...errors].map(([k, n]) => `${k} x${n}`).join(', ');
+      return `${flow.padEnd(16)} ${stats(calls.filter((c) => c.faultsOn))} | ${stats(calls.filter((c) => !c.faultsOn))} ${String(retried).padStart(9)}${why ? `   errors: ${why.slice(0, 160)}` : ''}`;
     }),
   ];
 }

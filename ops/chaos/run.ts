@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { DEMO_COMPANY, DEMO_ORGANIZATION, DEMO_RESIDENTS } from '#contracts/demo.js';
+import { DEMO_COMPANY, DEMO_ORGANIZATION } from '#contracts/demo.js';
 import { check, type Invariants } from './checker.js';
 import { ChaosClient } from './client.js';
 import { openCluster, type ChaosCluster } from './cluster-access.js';
@@ -90,7 +90,8 @@ async function settle(
       'onlyPoisonDeadLettered',
     ].filter((k) => !inv[k]!.ok);
     if (waiting.length === 0 || Date.now() > deadline) return final;
-    say(`settling: waiting for ${waiting.join(', ')}`);
+    const first = inv[waiting[0]!]!.violations[0];
+    say(`settling: waiting for ${waiting.join(', ')} (first: ${first?.document}: ${first?.problem})`);
     await new Promise((r) => setTimeout(r, 5_000));
   }
 }
@@ -165,7 +166,6 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosOutcome> {
       url: cluster.url,
       token: tokens.get('operator')!,
       gatewayCopies: cluster.gatewayCopies(),
-      runCustomers: DEMO_RESIDENTS.map((r) => r.customerId),
       since,
     };
     let final = await settle(

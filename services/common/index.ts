@@ -12,6 +12,7 @@ import { customerLookupRoute } from './customers/lookup.js';
 import { customerRoutes } from './customers/routes.js';
 import { ledgerHandlers } from './ledger/handlers.js';
 import { ledgerRoutes } from './ledger/routes.js';
+import { brokenInvoiceBalance } from './ledger/test-hooks.js';
 import { organizationRoutes } from './organizations/routes.js';
 import { seedCommon } from './seed.js';
 
@@ -54,6 +55,6 @@ export const commonService: ServiceDefinition = {
     customerLookupRoute(app, deps.db);
     ledgerRoutes(app, deps);
   },
-  handlers: (deps) => ledgerHandlers(deps.bus),
+  handlers: (deps) => ledgerHandlers(deps.bus, { brokenInvoiceBalance: brokenInvoiceBalance(deps.env) }),
   seed: (deps) => seedCommon(deps.db, deps.bus, loadAuthConfig(deps.env).DHANMAN_DEMO_PASSWORD),
 };

@@ -57,6 +57,7 @@ export async function paymentFlow(ctx: LoadContext, everyMs: number): Promise<vo
       token: ctx.token('admin'),
       key: `${ctx.tag}-pay-${invoice.invoiceId}`,
       correlationId,
+      accept: [402],
       body: { paymentMethodId },
     });
     const answered =
@@ -96,6 +97,7 @@ export async function voidFlow(ctx: LoadContext, everyMs: number): Promise<void>
       path: `/api/invoices/${invoice.invoiceId}/void`,
       token: ctx.token('admin'),
       correlationId,
+      accept: [409],
     });
     // A retried void whose first attempt went through answers 409 (no longer issued): it is void.
     if (res?.status === 200 || res?.status === 409)

@@ -41,6 +41,7 @@ export async function payrollFlow(ctx: LoadContext, everyMs: number, baseYear: n
       path: `/api/salary-runs/${fact.salaryRunId}/post`,
       token: ctx.token('accountant'),
       correlationId,
+      accept: [409],
     });
     // 409 on a retry: the first attempt posted it.
     if (posted?.status === 200 || posted?.status === 409) {
