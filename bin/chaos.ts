@@ -2,7 +2,7 @@
  * `npm run chaos`: every flow at once through the public HTTP API of a cluster while a seeded
  * nemesis lands faults; then the invariants, checked from the client's history and the final state.
  *
- *   npm run chaos -- --minutes N --seed S [--keep] [--copies N] [--data-dir DIR] [--settle-seconds N]
+ *   npm run chaos -- --minutes N --seed S [--keep] [--no-faults] [--copies N] [--data-dir DIR] [--settle-seconds N]
  *
  * Uses the cluster running from --data-dir (default ./.dhanman/chaos) or starts one there on free
  * ports. Last line: one JSON object (see ops/chaos/report.ts). Exit 0 when every invariant holds.
@@ -24,6 +24,7 @@ function parseArgs(argv: string[]) {
     copies: 1,
     dataDir: './.dhanman/chaos',
     settleSeconds: 300,
+    noFaults: false,
   };
   const rest = [...argv];
   while (rest.length > 0) {
@@ -40,12 +41,13 @@ function parseArgs(argv: string[]) {
     if (name === '--minutes') args.minutes = number('--minutes', 0.25, 24 * 60);
     else if (name === '--seed') args.seed = Math.floor(number('--seed', 0, 2 ** 32 - 1));
     else if (name === '--keep') args.keep = true;
+    else if (name === '--no-faults') args.noFaults = true;
     else if (name === '--copies') args.copies = Math.floor(number('--copies', 1, 4));
     else if (name === '--settle-seconds') args.settleSeconds = number('--settle-seconds', 10, 3_600);
     else if (name === '--data-dir') args.dataDir = value();
     else
       throw new UsageError(
-        `unknown argument ${JSON.stringify(flag)}: expected --minutes N --seed S [--keep] [--copies N] [--data-dir DIR] [--settle-seconds N]`,
+        `unknown argument ${JSON.stringify(flag)}: expected --minutes N --seed S [--keep] [--no-faults] [--copies N] [--data-dir DIR] [--settle-seconds N]`,
       );
   }
   return { ...args, dataDir: resolve(args.dataDir) };
@@ -62,6 +64,7 @@ async function main(): Promise<number> {
     keep: args.keep,
     dataDir: args.dataDir,
     copies: args.copies,
+    noFaults: args.noFaults,
     settleMs: args.settleSeconds * 1_000,
     env: process.env,
     say,

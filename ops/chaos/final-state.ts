@@ -1,4 +1,7 @@
 import type { ServiceName } from '#contracts/services.js';
+
+// Answers are read field by field as the public API documents them.
+/* eslint-disable @typescript-eslint/no-explicit-any */
 import type { History } from './history.js';
 import type { ResourceLevel } from './resources.js';
 

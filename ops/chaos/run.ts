@@ -23,6 +23,8 @@ export interface ChaosOptions {
   keep: boolean;
   dataDir: string;
   copies: number;
+  /** Load and checks only (the generator and checker on their own, or a broken build's run). */
+  noFaults?: boolean;
   /** How long the system may take to settle after the faults stop. */
   settleMs: number;
   env: Record<string, string | undefined>;
@@ -106,13 +108,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosOutcome> {
     const tokens = new Map<string, string>();
     await keepTokens(cluster, tokens, () => tokensStopped);
     const durationMs = Math.round(o.minutes * 60_000);
-    const plan = planFaults({
-      seed: o.seed,
-      durationMs,
-      services: cluster.services,
-      copies: cluster.copies,
-      brokerNodes: cluster.brokerNodes,
-    });
+    const plan = o.noFaults
+      ? []
+      : planFaults({
+          seed: o.seed,
+          durationMs,
+          services: cluster.services,
+          copies: cluster.copies,
+          brokerNodes: cluster.brokerNodes,
+        });
     const nemesis = new Nemesis(
       plan,
       {
