@@ -21,6 +21,12 @@ import { startOtlpSink } from './otlp-sink.js';
 import { bracketed } from './tracing-bracket.js';
 import { tracingShareInDir } from './tracing-share.js';
 
+// `-- --cluster`: the same load through the balancer of `npm run cluster`, with 1 and 2 copies.
+if (process.argv.includes('--cluster')) {
+  await import('./cluster.js');
+  process.exit(0);
+}
+
 const num = (name: string, def: number) => Number(process.env[name] ?? def);
 const invoices = num('BENCH_INVOICES', 3000);
 const embeddedInvoices = num('BENCH_EMBEDDED_INVOICES', 1000);

@@ -64,8 +64,10 @@ export async function ensurePrometheus(log: (line: string) => void = () => undef
 export interface ScrapeTargets {
   /** `host:port` of each Dhanman process serving /metrics. */
   services: string[];
-  /** `host:port` of RabbitMQ's Prometheus plugin, when there is a broker. */
-  rabbitmq?: string | undefined;
+  /** `host:port` of RabbitMQ's Prometheus plugin, when there is a broker (one per node of a cluster). */
+  rabbitmq?: string | string[] | undefined;
+  /** `host:port` of HAProxy's Prometheus exporter, when the services sit behind it (`npm run cluster`). */
+  balancer?: string | undefined;
   /** Seconds between scrapes (default 15). */
   intervalSeconds?: number;
 }
@@ -91,10 +93,19 @@ ${
     metrics_path: /metrics/per-object
     static_configs:
       - targets:
-${list([t.rabbitmq])}
+${list(typeof t.rabbitmq === 'string' ? [t.rabbitmq] : t.rabbitmq)}
 `
     : ''
-}`;
+}${
+    t.balancer
+      ? `  - job_name: haproxy
+    metrics_path: /metrics
+    static_configs:
+      - targets:
+${list([t.balancer])}
+`
+      : ''
+  }`;
 }
 
 export interface RunningPrometheus {

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SERVICE_NAMES, type ServiceName } from '#contracts/services.js';
+import { prometheusConfig } from '../../bin/prometheus.js';
 import { startHaproxy } from './haproxy.js';
 import { ensureClusterPackages } from './install.js';
 import { checkPortsFree, ClusterInputError, planCluster, type ClusterPlan, type CopyPlan } from './plan.js';
@@ -142,6 +143,15 @@ export async function upCluster(o: UpOptions): Promise<ClusterState> {
     await startRabbitCluster(plan.rabbitmq, secrets, o.say);
     state.balancerPid = startHaproxy(plan);
     writeState(state);
+    // Where this cluster's copies and nodes actually are, for `prometheus --config.file=...`.
+    writeFileSync(
+      join(plan.dataDir, 'prometheus.yml'),
+      prometheusConfig({
+        services: plan.copyPorts.map((c) => `127.0.0.1:${c.port}`),
+        rabbitmq: plan.rabbitmq.map((n) => `127.0.0.1:${n.prometheusPort}`),
+        balancer: `127.0.0.1:${plan.balancer.metrics}`,
+      }),
+    );
     const env = clusterEnv(plan, secrets, o.env);
     const seeded = join(plan.dataDir, 'seeded');
     const seed = !existsSync(seeded);

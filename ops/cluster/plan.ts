@@ -72,7 +72,7 @@ function envPort(env: PlanOptions['env'], key: string, def: number): number {
   return n;
 }
 
-/** The ports and directories of a cluster; the copies always get free ports (only the balancer is addressed). */
+/** The ports and directories of a cluster. */
 export async function planCluster(o: PlanOptions): Promise<ClusterPlan> {
   const dataDir = resolve(o.dataDir);
   const fixedCount = SERVICE_NAMES.length + 2 + RABBIT_NODES * 3 + 1;
@@ -92,8 +92,14 @@ export async function planCluster(o: PlanOptions): Promise<ClusterPlan> {
     dir: join(dataDir, 'rabbitmq', `node${i + 1}`),
   }));
   const pgPort = o.freePorts ? take() : envPort(o.env, 'CLUSTER_POSTGRES_PORT', 5432);
+  // On the usual ports the copies sit at a fixed place (common 5001: copies 5101, 5201, ...), so a
+  // static Prometheus config (ops/prometheus/cluster.yml) can name them.
   const copyPorts: CopyPlan[] = SERVICE_NAMES.flatMap((service) =>
-    Array.from({ length: o.copies }, (_, i) => ({ service, copy: i + 1, port: take() })),
+    Array.from({ length: o.copies }, (_, i) => ({
+      service,
+      copy: i + 1,
+      port: o.freePorts ? take() : ports[service] + 100 * (i + 1),
+    })),
   );
   return {
     dataDir,

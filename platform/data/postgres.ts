@@ -50,13 +50,12 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', (err) => opts.log?.warn({ err }, 'idle PostgreSQL connection failed'));
-  // Nor may a checked-out one (a transaction between statements when PostgreSQL restarts: seen
-  // crashing Common and Notification in a chaos run): pg emits 'error' on a client with no query
-  // in flight, and only idle clients carry the pool's listener. The next statement then fails, and
-  // the transaction's release drops the connection.
-  pool.on('connect', (client) =>
-    client.on('error', (err) => opts.log?.warn({ err }, 'PostgreSQL connection failed while in use')),
-  );
+  // A client checked out of the pool (a transaction in progress) has no listener of the pool's: when
+  // the server goes away (a restart, a failover) its 'error' event would end the process. Its
+  // query rejects anyway and the transaction's caller sees that; this only keeps the process up.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => opts.log?.warn({ err }, 'PostgreSQL connection failed while in use'));
+  });
   return new PostgresDb(pool, opts.service, opts.log);
 }
 

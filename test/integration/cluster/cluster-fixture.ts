@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -51,6 +51,8 @@ export interface ClusterUnderTest {
 /** Starts a cluster the way `npm run cluster -- up --detach` does, on free ports, in a temp directory. */
 export async function startClusterForTest(copies = 2): Promise<ClusterUnderTest> {
   const base = mkdtempSync(join(tmpdir(), 'dhanman-cluster-'));
+  // PostgreSQL runs as the `postgres` user (we are root): it must reach its directory below this one.
+  chmodSync(base, 0o755);
   const dataDir = join(base, 'cluster');
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...CLUSTER_TEST_ENV };
   const cli = (args: string[]) => launch('bin/cluster.ts', [...args, '--data-dir', dataDir], env);
