@@ -12,7 +12,6 @@ import { readState, writeState, type ClusterState } from '../cluster/state.js';
  */
 export const CHAOS_CLUSTER_ENV: Record<string, string> = {
   LOG_LEVEL: 'warn',
-  BUS_RETRY_DELAYS_MS: '500,2000,5000',
   HTTP_TIMEOUT_MS: '5000',
   HTTP_RETRY_DELAYS_MS: '200,500,1000',
   HTTP_BREAKER_OPEN_MS: '2000',
@@ -37,6 +36,8 @@ export interface ChaosCluster {
   state(): ClusterState;
   url(service: ServiceName): string;
   gatewayCopies(): string[];
+  /** Each copy's own address (switches kept per process: the gateway's faults, the mail switch). */
+  copiesOf(service: ServiceName): string[];
   amqpUrls(): string[];
   demoPassword: string;
   copies: number;
@@ -72,6 +73,10 @@ export async function openCluster(o: {
     gatewayCopies: () =>
       state()
         .copies.filter((c) => c.service === 'gateway')
+        .map((c) => `http://127.0.0.1:${c.port}`),
+    copiesOf: (service: ServiceName) =>
+      state()
+        .copies.filter((c) => c.service === service)
         .map((c) => `http://127.0.0.1:${c.port}`),
     amqpUrls: () => amqpUrls(state().plan.rabbitmq, secrets.rabbitmqPassword).split(','),
     demoPassword: secrets.env.DHANMAN_DEMO_PASSWORD ?? 'dhanman-demo',

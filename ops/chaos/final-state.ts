@@ -47,7 +47,13 @@ export interface FinalState {
   bills: Record<string, { posted: boolean } | null>;
   salaryRuns: Record<string, { status: string; posted: boolean } | null>;
   unfinishedSagas: { id: string; status: string; correlationId?: string }[];
-  deadLetters: { service: string; messageId: string | null; type: string | null; reason: string }[];
+  deadLetters: {
+    service: string;
+    messageId: string | null;
+    type: string | null;
+    reason: string;
+    status: string;
+  }[];
   resources?: { before: ResourceLevel; after: ResourceLevel };
 }
 
@@ -166,7 +172,13 @@ export async function readFinalState(h: History, r: Reader): Promise<FinalState>
     if (res.status !== 200) throw new Error(`dead letters of ${service}: ${res.status}`);
     for (const d of res.body.items as any[]) {
       if (d.deadLetteredAt >= r.since)
-        deadLetters.push({ service, messageId: d.messageId, type: d.type, reason: d.reason });
+        deadLetters.push({
+          service,
+          messageId: d.messageId,
+          type: d.type,
+          reason: d.reason,
+          status: d.status,
+        });
     }
   }
   const trial = await get(common, '/api/ledger/trial-balance', t);

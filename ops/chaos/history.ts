@@ -88,6 +88,8 @@ export interface History {
   salaryRuns: SalaryRunFact[];
   poison: PoisonFact[];
   signIns: number;
+  /** Dead letters of the mail outage that the run replayed, as the switch's runbook says. */
+  replayedAfterMailOutage: string[];
   /** Requests whose answer never came (their effect is unknown, so not checked as accepted). */
   unknown: { flow: Flow; op: string; key?: string }[];
 }
@@ -104,5 +106,6 @@ export const emptyHistory = (): History => ({
   salaryRuns: [],
   poison: [],
   signIns: 0,
+  replayedAfterMailOutage: [],
   unknown: [],
 });

@@ -19,7 +19,6 @@ export interface NemesisTarget {
   env: Record<string, string | undefined>;
   /** An operator's (or the organization admin's) token, for the shared switches. */
   operatorToken(): string;
-  serviceUrl(service: ServiceName): string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -114,27 +113,28 @@ export class Nemesis {
     return state;
   }
 
-  private gatewayCopies(): string[] {
+  /** Each copy's address: the gateway's faults and the mail switch are kept per process. */
+  private copies(service: ServiceName): string[] {
     return this.state()
-      .copies.filter((c) => c.service === 'gateway')
+      .copies.filter((c) => c.service === service)
       .map((c) => `http://127.0.0.1:${c.port}`);
   }
 
   private async gatewayFaults(body: unknown | undefined): Promise<void> {
     // Each gateway copy keeps its own switch: set every copy's, straight (not through the balancer).
-    for (const base of this.gatewayCopies()) {
+    for (const base of this.copies('gateway')) {
       await persist('gateway faults', () =>
         put(`${base}/api/faults`, this.target.operatorToken(), body, body === undefined ? 'DELETE' : 'PUT'),
       );
     }
   }
 
-  private mailDelivery(state: 'up' | 'down'): Promise<void> {
-    return persist('mail delivery', () =>
-      put(`${this.target.serviceUrl('notification')}/api/ops/mail-delivery`, this.target.operatorToken(), {
-        state,
-      }),
-    );
+  private async mailDelivery(state: 'up' | 'down'): Promise<void> {
+    for (const base of this.copies('notification')) {
+      await persist('mail delivery', () =>
+        put(`${base}/api/ops/mail-delivery`, this.target.operatorToken(), { state }),
+      );
+    }
   }
 
   private async inject(kind: FaultKind, target: string): Promise<void> {

@@ -14,6 +14,7 @@ import { emptyHistory, type History } from './history.js';
 import { Nemesis } from './nemesis.js';
 import { sendPoison } from './poison.js';
 import { resourceLevel } from './resources.js';
+import { replayMailOutage } from './runbook.js';
 import { planFaults } from './schedule.js';
 import { setup } from './setup.js';
 
@@ -123,7 +124,6 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosOutcome> {
         dataDir: cluster.dataDir,
         env: cluster.env,
         operatorToken: () => tokens.get('operator')!,
-        serviceUrl: cluster.url,
       },
       (l) => o.say(l),
     );
@@ -172,13 +172,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosOutcome> {
       gatewayCopies: cluster.gatewayCopies(),
       since,
     };
-    let final = await settle(
-      history,
-      () => readFinalState(history, reader),
-      cluster.copies,
-      o.settleMs,
-      o.say,
-    );
+    const read = async () => {
+      // The operator's step after a mail outage, repeated: messages still on their retry ladder
+      // when delivery came back reach the dead letters later.
+      const replayed = await replayMailOutage(cluster.url('notification'), reader.token, since);
+      history.replayedAfterMailOutage.push(...replayed);
+      return readFinalState(history, reader);
+    };
+    let final = await settle(history, read, cluster.copies, o.settleMs, o.say);
     if (before) final = { ...final, resources: { before, after: resourceLevel(cluster.state()) } };
     tokensStopped = true;
     return { history, final, invariants: check(history, final, cluster.copies), nemesis };

@@ -74,6 +74,7 @@ function healthy(): { h: History; f: FinalState } {
         messageId: 'poison-1',
         type: 'notification.send-invoice-email',
         reason: 'invalid',
+        status: 'open',
       },
     ],
   };
@@ -117,6 +118,7 @@ describe('the chaos checker', () => {
       messageId: 'm-2',
       type: 'sales.invoice-created',
       reason: 'boom',
+      status: 'open',
     });
     f.payments = {};
     const inv = check(h, f, 1);
@@ -147,5 +149,26 @@ describe('the chaos checker', () => {
     expect(failing(inv)).toEqual(
       expect.arrayContaining(['trialBalanced', 'nothingUnfinished', 'chargedOnce']),
     );
+  });
+});
+
+describe('the dead letters of a mail outage', () => {
+  it('pass once the run replayed them (the runbook); any other dead letter does not', () => {
+    const { h, f } = healthy();
+    const outage = {
+      service: 'notification',
+      type: 'sales.invoice-created',
+      reason: 'mail delivery is down: ...',
+    };
+    f.deadLetters.push({ ...outage, messageId: 'm-replayed', status: 'replayed' });
+    h.replayedAfterMailOutage.push('m-replayed');
+    expect(check(h, f, 1).onlyPoisonDeadLettered!.ok).toBe(true);
+    f.deadLetters.push({ ...outage, messageId: 'm-open', status: 'open' });
+    expect(check(h, f, 1).onlyPoisonDeadLettered!.violations).toEqual([
+      {
+        document: 'dead letter m-open in notification',
+        problem: 'sales.invoice-created: mail delivery is down: ...',
+      },
+    ]);
   });
 });
