@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +26,8 @@ const env = { PATH: process.env.PATH, HOME: process.env.HOME, VITEST: process.en
 
 beforeAll(() => {
   base = mkdtempSync(join(tmpdir(), 'dhanman-chaos-'));
+  // PostgreSQL runs as its own user (as root, the launcher runs it as `postgres`): it must reach its directory.
+  chmodSync(base, 0o755);
   dataDir = join(base, 'cluster');
   stopWatchdog = startWatchdog(
     process.pid,
