@@ -1,6 +1,6 @@
 import type { ServiceName } from '#contracts/services.js';
 import { restartCopy } from '../cluster/launcher.js';
-import { signal } from '../cluster/processes.js';
+import { isAlive, signal, waitHttpOk } from '../cluster/processes.js';
 import { bootRabbitNode, killRabbitNode } from '../cluster/rabbitmq.js';
 import { readState } from '../cluster/state.js';
 import { startPostgresAsync, stopPostgresAsync } from './postgres-restart.js';
@@ -165,10 +165,16 @@ export class Nemesis {
     switch (kind) {
       case 'copy-killed': {
         const { service, copy } = this.copyOf(target);
-        // The copy may still be on its way out; restartCopy refuses a live one.
+        // The copy may still be on its way out (restartCopy refuses a live one), or a first restart
+        // may be up but slow to get ready on a loaded machine: then wait for it rather than fail.
         await persist(
           `restart ${target}`,
           async () => {
+            const entry = this.state().copies.find((c) => c.service === service && c.copy === copy);
+            if (entry && isAlive(entry.pid)) {
+              const ready = `http://127.0.0.1:${entry.port}/health/ready`;
+              return waitHttpOk(ready, target, 60_000, () => isAlive(entry.pid));
+            }
             await restartCopy(this.target.dataDir, service, copy, this.target.env);
           },
           300_000,

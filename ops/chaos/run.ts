@@ -175,7 +175,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosOutcome> {
     const read = async () => {
       // The operator's step after a mail outage, repeated: messages still on their retry ladder
       // when delivery came back reach the dead letters later.
-      const replayed = await replayMailOutage(cluster.url('notification'), reader.token, since);
+      const outages = nemesis.timeline
+        .filter((f) => f.kind === 'mail-down' && f.landedAt !== undefined)
+        .map((f) => ({
+          from: startedAt + f.landedAt!,
+          to: startedAt + (f.healedAt ?? f.landedAt! + f.durationMs),
+        }));
+      const replayed = await replayMailOutage(cluster.url('notification'), reader.token, since, outages);
       history.replayedAfterMailOutage.push(...replayed);
       return readFinalState(history, reader);
     };
