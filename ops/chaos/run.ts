@@ -56,20 +56,29 @@ async function login(cluster: ChaosCluster, email: string): Promise<string | und
   throw new Error(`could not sign in as ${email}`);
 }
 
-/** Signs every actor in now and again every 5 minutes (access tokens last 15). */
+/**
+ * Signs every actor in now and again every 5 minutes (access tokens last 15); a sign-in that fails
+ * (Common down) is tried again 10 s later, not 5 minutes later: the 30-minute run saw 401s when a
+ * failed sign-in left tokens to run out.
+ */
 async function keepTokens(cluster: ChaosCluster, tokens: Map<string, string>, stopped: () => boolean) {
   const refresh = async () => {
     for (const actor of ACTORS)
-      tokens.set(actor, (await login(cluster, `${actor}@demo.dhanman.local`)) ?? '');
+      tokens.set(actor, (await login(cluster, `${actor}@demo.dhanman.local`)) ?? tokens.get(actor) ?? '');
     // The platform's operator where the deployment has one; else the organization's admin, who holds
     // the same switches in a build without the operator role.
     tokens.set('operator', (await login(cluster, 'operator@demo.dhanman.local')) ?? tokens.get('admin')!);
   };
   await refresh();
   void (async () => {
+    let wait = 300;
     while (!stopped()) {
-      for (let i = 0; i < 300 && !stopped(); i++) await new Promise((r) => setTimeout(r, 1_000));
-      if (!stopped()) await refresh().catch(() => undefined);
+      for (let i = 0; i < wait && !stopped(); i++) await new Promise((r) => setTimeout(r, 1_000));
+      if (stopped()) break;
+      wait = await refresh().then(
+        () => 300,
+        () => 10,
+      );
     }
   })();
 }
