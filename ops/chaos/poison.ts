@@ -2,6 +2,15 @@ import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
 import type { PoisonFact } from './history.js';
 
+/** `promise`, or a rejection after 20 s naming `what`. */
+function within<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than 20 s`)), 20_000);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Where poison goes: Notification's command queue (one consumer, so one dead letter each). */
 export const POISON_EXCHANGE = 'dhanman.commands';
 export const POISON_ROUTING_KEY = 'notification.commands';
@@ -21,7 +30,7 @@ export async function sendPoison(
   for (const url of amqpUrls) {
     let conn: amqp.ChannelModel | undefined;
     try {
-      conn = await amqp.connect(url);
+      conn = await within(amqp.connect(url, { timeout: 10_000 }), 'connect');
       const ch = await conn.createConfirmChannel();
       const sent: PoisonFact[] = [];
       for (let i = 0; i < count; i++) {
@@ -47,12 +56,13 @@ export async function sendPoison(
         });
         sent.push({ messageId, routingKey: POISON_ROUTING_KEY });
       }
-      await ch.waitForConfirms();
+      // A node killed between the publish and its confirm leaves the wait hanging: try the next node.
+      await within(ch.waitForConfirms(), 'confirms');
       await conn.close();
       return sent;
     } catch (err) {
       lastError = err;
-      await conn?.close().catch(() => undefined);
+      void conn?.close().catch(() => undefined);
     }
   }
   throw new Error(`no RabbitMQ node took the poison messages: ${(lastError as Error)?.message}`);
