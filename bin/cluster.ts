@@ -13,6 +13,7 @@ import { DEMO_USERS } from '#contracts/demo.js';
 import { SERVICE_NAMES } from '#contracts/services.js';
 import { downCluster, stopCluster, upCluster } from '../ops/cluster/launcher.js';
 import { ClusterInputError, copiesOf } from '../ops/cluster/plan.js';
+import { isAlive } from '../ops/cluster/processes.js';
 import { loadOrCreateSecrets } from '../ops/cluster/secrets.js';
 import { clusterStatus, readState, writeState, type ClusterState } from '../ops/cluster/state.js';
 
@@ -126,6 +127,18 @@ async function main(): Promise<void> {
     writeState(state);
     process.exit(0);
   }
+  // In the foreground until a signal: the copies are detached and unreferenced, so without this
+  // the launcher would end here. It says when a process of the cluster goes away.
+  const reported = new Set<number>();
+  setInterval(() => {
+    for (const c of state.copies) {
+      if (reported.has(c.pid) || isAlive(c.pid)) continue;
+      reported.add(c.pid);
+      say(
+        `${c.service} copy ${c.copy} (pid ${c.pid}) exited; its log: ${state.plan.logs}/${c.service}-${c.copy}.log`,
+      );
+    }
+  }, 5_000);
 }
 
 try {

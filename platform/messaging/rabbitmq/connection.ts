@@ -60,11 +60,6 @@ export class ConnectionKeeper {
     return this.ready ? this.conn : undefined;
   }
 
-  /** host:port of the node this connection uses (or tries next). */
-  node(): string {
-    return this.nodes.where();
-  }
-
   /** Resolves with the ready connection, waiting up to `timeoutMs` for one. */
   waitReady(timeoutMs: number, what: string): Promise<ChannelModel> {
     return this.changed.until(

@@ -17,7 +17,9 @@ import { launch, ROOT } from '../../support/processes.js';
 /** Resilience numbers for a test (seconds, not minutes); everything else as `npm run cluster` runs it. */
 export const CLUSTER_TEST_ENV: Record<string, string> = {
   LOG_LEVEL: 'warn',
-  BUS_RETRY_DELAYS_MS: '200,500,1000',
+  // The production ladder (1 s, 5 s, 15 s): a handler failing while PostgreSQL restarts must
+  // outlast the restart, not be dead-lettered within two seconds.
+  BUS_RETRY_DELAYS_MS: '1000,5000,15000',
   HTTP_TIMEOUT_MS: '5000',
   HTTP_RETRY_DELAYS_MS: '100,200,400',
   HTTP_BREAKER_OPEN_MS: '1000',
