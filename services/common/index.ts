@@ -14,6 +14,7 @@ import { customerLookupRoute } from './customers/lookup.js';
 import { customerRoutes } from './customers/routes.js';
 import { ledgerHandlers } from './ledger/handlers.js';
 import { ledgerRoutes } from './ledger/routes.js';
+import { brokenInvoiceBalance } from './ledger/test-hooks.js';
 import { organizationRoutes } from './organizations/routes.js';
 import { seedCommon } from './seed.js';
 
@@ -61,7 +62,7 @@ export const commonService: ServiceDefinition = {
     customerLookupRoute(app, deps.db);
     ledgerRoutes(app, deps);
   },
-  handlers: (deps) => ledgerHandlers(deps.bus),
+  handlers: (deps) => ledgerHandlers(deps.bus, { brokenInvoiceBalance: brokenInvoiceBalance(deps.env) }),
   seed: (deps) => {
     const config = loadAuthConfig(deps.env);
     return seedCommon(deps.db, deps.bus, config.DHANMAN_DEMO_PASSWORD, config.PASSWORD_HASH_COST);

@@ -30,7 +30,7 @@ import {
  * (customers/balance.ts, once per document) in the same handler: one handler per message type
  * keeps the batched consumer path (and the posting and the balance commit together).
  */
-export function ledgerHandlers(bus: Bus): MessageHandler[] {
+export function ledgerHandlers(bus: Bus, hooks: { brokenInvoiceBalance?: boolean } = {}): MessageHandler[] {
   const post = async (
     tx: Tx,
     m: Envelope,
@@ -77,6 +77,16 @@ export function ledgerHandlers(bus: Bus): MessageHandler[] {
         `invoice:${p.invoiceId}`,
         p.amount,
       );
+      if (hooks.brokenInvoiceBalance) {
+        // The deliberate bug of test-hooks.ts: the same invoice moves the balance a second time.
+        await moveBalanceForFact(
+          tx,
+          m.organizationId,
+          p.customerId,
+          `invoice-again:${p.invoiceId}`,
+          p.amount,
+        );
+      }
       await post(tx, m, p.invoiceId, invoicePosting(p), p.issueDate, note);
     }),
     on(InvoiceVoided, 'common.ledger.invoice-voided', async (m, tx) => {
