@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { SERVICE_NAMES } from '#contracts/services.js';
+import { clientSecretVariable } from '#platform/host/service-credentials.js';
 import { newClusterId } from './plan.js';
 
 /**
@@ -26,9 +28,13 @@ function fresh(): ClusterSecrets {
     postgresPassword: token(18),
     rabbitmqPassword: token(18),
     env: {
-      SERVICE_CLIENT_SECRET: token(32),
+      // One secret per service: a stolen one cannot ask as another (docs/adr/0022).
+      ...Object.fromEntries(SERVICE_NAMES.map((name) => [clientSecretVariable(name), token(32)])),
+      GATEWAY_API_KEY: token(32),
       AUTH_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       DHANMAN_DEMO_PASSWORD: `demo-${token(9)}`,
+      // HAProxy and the console on this host forward the client's address.
+      TRUSTED_PROXIES: 'loopback',
     },
   };
 }

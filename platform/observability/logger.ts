@@ -15,7 +15,11 @@ const SECRET_FIELDS = [
   'privateKey',
   'private_jwk',
   'SMTP_PASSWORD',
-  'SERVICE_CLIENT_SECRET',
+  // Each service's client secret (<NAME>_CLIENT_SECRET), and the gateway's merchant key.
+  ...['COMMON', 'COMMUNITY', 'SALES', 'PURCHASE', 'PAYROLL', 'NOTIFICATION', 'GATEWAY'].map(
+    (name) => `${name}_CLIENT_SECRET`,
+  ),
+  'GATEWAY_API_KEY',
   'AUTH_KEY_ENCRYPTION_KEY',
   'DHANMAN_DEMO_PASSWORD',
 ];
