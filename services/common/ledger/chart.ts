@@ -36,3 +36,15 @@ export async function seedChart(q: Queryable, organizationId: string): Promise<v
     [organizationId, ...DEFAULT_CHART.flatMap((a) => [a.code, a.name, a.type])],
   );
 }
+
+/** An organization's chart of accounts, by code. */
+export async function chartOf(
+  q: Queryable,
+  organizationId: string,
+): Promise<Array<{ code: string; name: string; type: string }>> {
+  const { rows } = await q.query<{ code: string; name: string; type: string }>(
+    'SELECT code, name, type FROM account WHERE organization_id = $1 ORDER BY code',
+    [organizationId],
+  );
+  return rows;
+}

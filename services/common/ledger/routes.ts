@@ -10,6 +10,7 @@ import { isoDateSchema, moneySchema } from '#contracts/money.js';
 import { PERMISSIONS } from '#contracts/permissions.js';
 import { postAdjustingJournal } from './adjust.js';
 import { accountStatement, journalsByReference, recentJournals, trialBalance } from './queries.js';
+import { chartOf } from './chart.js';
 
 const lineSchema = z.object({ accountCode: z.string(), debit: z.string(), credit: z.string() });
 const journalSchema = z.object({
@@ -193,11 +194,7 @@ export function ledgerRoutes(app: HttpApp, deps: { db: Db; bus: Bus }): void {
       config: { permission: PERMISSIONS.ledgerRead },
     },
     async (request) => {
-      const { rows } = await db.query<{ code: string; name: string; type: string }>(
-        'SELECT code, name, type FROM account WHERE organization_id = $1 ORDER BY code',
-        [principalOf(request).organizationId],
-      );
-      return { items: rows };
+      return { items: await chartOf(db, principalOf(request).organizationId) };
     },
   );
 

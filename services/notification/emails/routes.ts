@@ -5,6 +5,14 @@ import { callerScopeOf, opsScopeOf, organizationFilter } from '#platform/http/op
 import { decodeCursor, pageQuery, pageSchema, toPage } from '#platform/http/pagination.js';
 import { notFound } from '#platform/http/problem.js';
 import { PERMISSIONS } from '#contracts/permissions.js';
+import {
+  attachmentOf,
+  countByTemplate,
+  emailById,
+  listEmails,
+  type AttachmentInfo,
+  type EmailRow,
+} from './store.js';
 
 const emailSchema = z.object({
   id: z.string(),
@@ -17,20 +25,6 @@ const emailSchema = z.object({
   sentAt: z.string(),
   attachments: z.array(z.object({ filename: z.string(), contentType: z.string(), size: z.number() })),
 });
-
-type AttachmentInfo = { filename: string; contentType: string; size: number };
-
-interface EmailRow {
-  id: string;
-  recipient: string;
-  subject: string;
-  template: string;
-  correlation_id: string;
-  message_id: string;
-  transport: 'smtp' | 'mailbox';
-  sent_at: Date;
-  attachments: AttachmentInfo[] | string;
-}
 
 const view = (r: EmailRow) => ({
   id: r.id,
@@ -46,9 +40,6 @@ const view = (r: EmailRow) => ({
     ? JSON.parse(r.attachments)
     : r.attachments) as AttachmentInfo[],
 });
-
-const COLUMNS =
-  'id, recipient, subject, template, correlation_id, message_id, transport, sent_at, attachments';
 
 /** The outgoing mail log (both transports) and, in embedded mode, the mailbox's full messages. */
 export function emailRoutes(app: HttpApp, deps: { db: Db }): void {
@@ -75,30 +66,15 @@ export function emailRoutes(app: HttpApp, deps: { db: Db }): void {
       // An operator reads every organization's mail and the platform's own (sign-up links).
       const scope = opsScopeOf(request, q.organizationId);
       if (!scope) return { items: [], nextCursor: null };
-      const params: unknown[] = [scope.organizationId];
-      let where = '($1::uuid IS NULL OR organization_id = $1::uuid)';
-      if (q.to) {
-        params.push(q.to.toLowerCase());
-        where += ` AND lower(recipient) = $${params.length}`;
-      }
-      if (q.correlationId) {
-        params.push(q.correlationId);
-        where += ` AND correlation_id = $${params.length}`;
-      }
-      if (q.template) {
-        params.push(q.template);
-        where += ` AND template = $${params.length}`;
-      }
       const before = decodeCursor(q.cursor, z.object({ id: z.string().regex(/^\d+$/) }));
-      if (before) {
-        params.push(before.id);
-        where += ` AND id < $${params.length}::bigint`;
-      }
-      params.push(q.limit + 1);
-      const { rows } = await db.query<EmailRow>(
-        `SELECT ${COLUMNS} FROM outgoing_email WHERE ${where} ORDER BY id DESC LIMIT $${params.length}`,
-        params,
-      );
+      const rows = await listEmails(db, {
+        organizationId: scope.organizationId,
+        to: q.to,
+        correlationId: q.correlationId,
+        template: q.template,
+        beforeId: before?.id,
+        limit: q.limit + 1,
+      });
       return toPage(rows, q.limit, (e) => ({ id: String(e.id) }), view);
     },
   );
@@ -117,15 +93,13 @@ export function emailRoutes(app: HttpApp, deps: { db: Db }): void {
       config: { permission: PERMISSIONS.emailsRead },
     },
     async (request) => {
-      const { rows } = await db.query<{ template: string; n: string }>(
-        `SELECT template, count(*) AS n FROM outgoing_email
-          WHERE ($1::uuid IS NULL OR organization_id = $1::uuid)
-            AND ($2::timestamptz IS NULL OR sent_at >= $2::timestamptz)
-          GROUP BY template ORDER BY template`,
-        [callerScopeOf(request).organizationId, request.query.since ?? null],
+      const rows = await countByTemplate(
+        db,
+        callerScopeOf(request).organizationId,
+        request.query.since ?? null,
       );
-      const byTemplate = Object.fromEntries(rows.map((r) => [r.template, Number(r.n)]));
-      return { total: rows.reduce((t, r) => t + Number(r.n), 0), byTemplate };
+      const byTemplate = Object.fromEntries(rows.map((r) => [r.template, r.n]));
+      return { total: rows.reduce((t, r) => t + r.n, 0), byTemplate };
     },
   );
 
@@ -147,17 +121,7 @@ export function emailRoutes(app: HttpApp, deps: { db: Db }): void {
       config: { permission: PERMISSIONS.emailsRead },
     },
     async (request) => {
-      const { rows } = await db.query<
-        EmailRow & { sender: string | null; html: string | null; text: string | null }
-      >(
-        `SELECT e.id, e.recipient, e.subject, e.template, e.correlation_id, e.message_id, e.transport, e.sent_at,
-                e.attachments, m.sender, m.html, m.text
-           FROM outgoing_email e
-           LEFT JOIN mailbox m ON m.message_id = e.message_id AND m.recipient = e.recipient
-          WHERE ($1::uuid IS NULL OR e.organization_id = $1::uuid) AND e.id = $2::bigint`,
-        [callerScopeOf(request).organizationId, request.params.id],
-      );
-      const row = rows[0];
+      const row = await emailById(db, callerScopeOf(request).organizationId, request.params.id);
       if (!row) throw notFound(`email ${request.params.id} does not exist`);
       return { ...view(row), from: row.sender, html: row.html, text: row.text };
     },
@@ -177,14 +141,12 @@ export function emailRoutes(app: HttpApp, deps: { db: Db }): void {
       config: { permission: PERMISSIONS.emailsRead },
     },
     async (request, reply) => {
-      const { rows } = await db.query<{ filename: string; content_type: string; content: Uint8Array }>(
-        `SELECT a.filename, a.content_type, a.content
-           FROM outgoing_email e
-           JOIN mailbox_attachment a ON a.message_id = e.message_id AND a.recipient = e.recipient
-          WHERE ($1::uuid IS NULL OR e.organization_id = $1::uuid) AND e.id = $2::bigint AND a.position = $3`,
-        [callerScopeOf(request).organizationId, request.params.id, request.params.position],
+      const file = await attachmentOf(
+        db,
+        callerScopeOf(request).organizationId,
+        request.params.id,
+        request.params.position,
       );
-      const file = rows[0];
       if (!file)
         throw notFound(`email ${request.params.id} has no attachment ${request.params.position} here`);
       return reply
