@@ -203,17 +203,23 @@ export async function startJobs(opts: StartJobsOptions): Promise<RunningJobs> {
     async retire(name) {
       if (ladders.has(name))
         throw new Error(`job '${name}' is still defined in ${opts.service}: not retired`);
-      if (!(await boss.getQueue(name))) return 0;
-      // Every job of it goes (nothing would run or retry one again): pg-boss refuses to delete a
-      // queue that still has jobs.
-      const { rows } = await db.query<{ n: number }>(
-        `WITH gone AS (DELETE FROM ${schema}.job WHERE name = $1 RETURNING state)
-         SELECT count(*) FILTER (WHERE state < 'active')::int AS n FROM gone`,
-        [name],
-      );
-      await boss.deleteQueue(name);
-      log?.info({ schema, job: name, waiting: rows[0]?.n ?? 0 }, 'retired a job no longer defined');
-      return rows[0]?.n ?? 0;
+      let waiting = 0;
+      // Dropping a queue's table beside another copy's createQueue deadlocks: the same turns as
+      // installing.
+      await oneCopyAtATime(db, `dhanman.${schema}.install`, async () => {
+        if (!(await boss.getQueue(name))) return;
+        // Every job of it goes (nothing would run or retry one again): pg-boss refuses to delete a
+        // queue that still has jobs.
+        const { rows } = await db.query<{ n: number }>(
+          `WITH gone AS (DELETE FROM ${schema}.job WHERE name = $1 RETURNING state)
+           SELECT count(*) FILTER (WHERE state < 'active')::int AS n FROM gone`,
+          [name],
+        );
+        await boss.deleteQueue(name);
+        waiting = rows[0]?.n ?? 0;
+        log?.info({ schema, job: name, waiting }, 'retired a job no longer defined');
+      });
+      return waiting;
     },
     async enqueue<D>(name: string, data: D, options: ScheduleOptions = {}): Promise<string | null> {
       known(name);
