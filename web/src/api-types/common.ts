@@ -87,7 +87,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Client credentials: a service’s token for one organization */
+    /**
+     * Client credentials: a service’s token for one organization
+     * @description Each service has a secret of its own. `permissions` narrows the token to some of what the client holds; asking for more answers 403.
+     */
     post: operations['postAuthToken'];
     delete?: never;
     options?: never;
@@ -158,8 +161,8 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Move a customer’s balance (once per Idempotency-Key, or per reference)
-     * @description Positive amountDelta: the customer owes more; negative: less. `reference` (e.g. "payment:<id>") makes the change once per reference across calls and events; without it the Idempotency-Key is the reference.
+     * Move a customer’s balance (service tokens only; once per Idempotency-Key, or per reference)
+     * @description Positive amountDelta: the customer owes more; negative: less. `reference` (e.g. "payment:<id>") makes the change once per reference across calls and events; without it the Idempotency-Key is the reference. Only a service token may call it (a user token, even an admin’s, gets 403: a person adjusts a balance with an adjusting journal, POST /api/ledger/journals). References with the system’s prefixes are refused (403) except `payment:` from the Sales service.
      */
     post: operations['postCustomersIdUpdateBalance'];
     delete?: never;
@@ -232,7 +235,11 @@ export interface paths {
      */
     get: operations['getLedgerJournals'];
     put?: never;
-    post?: never;
+    /**
+     * Post an adjusting journal (balanced lines, a reason; once per Idempotency-Key)
+     * @description Each line is a debit or a credit (the other "0"), at most 2 decimals; debits must equal credits (422 otherwise). An account not in the chart, or a customer that is not the organization’s, is a 422 naming the line. A receivable (1200) line may name a customerId: that customer’s balance moves by the line’s debit less its credit, in the same transaction, and the answer gives the new balance.
+     */
+    post: operations['postLedgerJournals'];
     delete?: never;
     options?: never;
     head?: never;
@@ -351,8 +358,31 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Register an organization with its first company and admin user */
+    /**
+     * Sign up an organization: mails its admin a link that creates it
+     * @description Public. Always 202 `{status: "verification-sent"}`, whether or not the address has an account: a new address gets a one-time link (valid SIGN_UP_LINK_TTL_SECONDS, 24 h by default) to `POST /api/organizations/verify`; the owner of a known address gets a mail that someone tried it. Nothing is created until the link is used.
+     */
     post: operations['postOrganizations'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/organizations/verify': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Use a mailed sign-up link: creates the organization, its first company and admin
+     * @description Public. Works once per link: a used, expired or unknown token answers 400 and creates nothing.
+     */
+    post: operations['postOrganizationsVerify'];
     delete?: never;
     options?: never;
     head?: never;
@@ -633,6 +663,7 @@ export interface operations {
           grantType: 'client_credentials';
           /** Format: uuid */
           organizationId: string;
+          permissions?: string[];
         };
       };
     };
@@ -1055,6 +1086,66 @@ export interface operations {
       403: components['responses']['Forbidden'];
     };
   };
+  postLedgerJournals: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The entry date (YYYY-MM-DD) */
+          date: string;
+          lines: {
+            accountCode: string;
+            credit: string | number;
+            /**
+             * Format: uuid
+             * @description On a receivable (1200) line: the customer whose balance it moves
+             */
+            customerId?: string;
+            debit: string | number;
+          }[];
+          reason: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            balances: {
+              balance: string;
+              /** Format: uuid */
+              customerId: string;
+            }[];
+            entryDate: string;
+            /** Format: uuid */
+            id: string;
+            lines: {
+              accountCode: string;
+              credit: string;
+              customerId: string | null;
+              debit: string;
+            }[];
+            reason: string;
+            /** Format: uuid */
+            referenceId: string;
+          };
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      409: components['responses']['Conflict'];
+    };
+  };
   getLedgerTrialBalance: {
     parameters: {
       query?: {
@@ -1102,6 +1193,7 @@ export interface operations {
         cursor?: string;
         limit?: number;
         messageId?: string;
+        organizationId?: string;
         originalQueue?: string;
         since?: string;
         status?: 'open' | 'replayed' | 'discarded';
@@ -1128,6 +1220,7 @@ export interface operations {
               discardedAt: string | null;
               id: string;
               messageId: string | null;
+              organizationId: string | null;
               originalQueue: string;
               reason: string;
               replayedAt: string | null;
@@ -1174,6 +1267,7 @@ export interface operations {
             };
             id: string;
             messageId: string | null;
+            organizationId: string | null;
             originalQueue: string;
             reason: string;
             replayedAt: string | null;
@@ -1220,6 +1314,7 @@ export interface operations {
             };
             id: string;
             messageId: string | null;
+            organizationId: string | null;
             originalQueue: string;
             reason: string;
             replayedAt: string | null;
@@ -1266,6 +1361,7 @@ export interface operations {
             };
             id: string;
             messageId: string | null;
+            organizationId: string | null;
             originalQueue: string;
             reason: string;
             replayedAt: string | null;
@@ -1294,6 +1390,7 @@ export interface operations {
         'application/json': {
           category?: string;
           messageId?: string;
+          organizationId?: string;
           originalQueue?: string;
           /** Format: date-time */
           since?: string;
@@ -1376,6 +1473,36 @@ export interface operations {
           companyName: string;
           name: string;
           timeZone?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            status: 'verification-sent';
+          };
+        };
+      };
+      400: components['responses']['BadRequest'];
+    };
+  };
+  postOrganizationsVerify: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          token: string;
         };
       };
     };

@@ -148,7 +148,7 @@ export interface paths {
     /** Whether mail is being delivered (up) or stopped by an operator (down) */
     get: operations['getOpsMailDelivery'];
     /**
-     * Stop (down) or restore (up) mail delivery
+     * Stop (down) or restore (up) mail delivery (operators only: it is every organization's)
      * @description Down, every mail fails as with the SMTP server gone: its message is retried, then dead-lettered with the reason. Up again, replay the dead letters to send them. In memory, per instance: a restart brings delivery back up.
      */
     put: operations['putOpsMailDelivery'];
@@ -248,6 +248,7 @@ export interface operations {
         correlationId?: string;
         cursor?: string;
         limit?: number;
+        organizationId?: string;
         template?: string;
         to?: string;
       };
@@ -397,6 +398,7 @@ export interface operations {
         cursor?: string;
         limit?: number;
         messageId?: string;
+        organizationId?: string;
         originalQueue?: string;
         since?: string;
         status?: 'open' | 'replayed' | 'discarded';
@@ -423,6 +425,7 @@ export interface operations {
               discardedAt: string | null;
               id: string;
               messageId: string | null;
+              organizationId: string | null;
               originalQueue: string;
               reason: string;
               replayedAt: string | null;
@@ -469,6 +472,7 @@ export interface operations {
             };
             id: string;
             messageId: string | null;
+            organizationId: string | null;
             originalQueue: string;
             reason: string;
             replayedAt: string | null;
@@ -515,6 +519,7 @@ export interface operations {
             };
             id: string;
             messageId: string | null;
+            organizationId: string | null;
             originalQueue: string;
             reason: string;
             replayedAt: string | null;
@@ -561,6 +566,7 @@ export interface operations {
             };
             id: string;
             messageId: string | null;
+            organizationId: string | null;
             originalQueue: string;
             reason: string;
             replayedAt: string | null;
@@ -589,6 +595,7 @@ export interface operations {
         'application/json': {
           category?: string;
           messageId?: string;
+          organizationId?: string;
           originalQueue?: string;
           /** Format: date-time */
           since?: string;

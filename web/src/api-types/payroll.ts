@@ -331,6 +331,7 @@ export interface operations {
         cursor?: string;
         limit?: number;
         messageId?: string;
+        organizationId?: string;
         originalQueue?: string;
         since?: string;
         status?: 'open' | 'replayed' | 'discarded';
@@ -357,6 +358,7 @@ export interface operations {
               discardedAt: string | null;
               id: string;
               messageId: string | null;
+              organizationId: string | null;
               originalQueue: string;
               reason: string;
               replayedAt: string | null;
@@ -403,6 +405,7 @@ export interface operations {
             };
             id: string;
             messageId: string | null;
+            organizationId: string | null;
             originalQueue: string;
             reason: string;
             replayedAt: string | null;
@@ -449,6 +452,7 @@ export interface operations {
             };
             id: string;
             messageId: string | null;
+            organizationId: string | null;
             originalQueue: string;
             reason: string;
             replayedAt: string | null;
@@ -495,6 +499,7 @@ export interface operations {
             };
             id: string;
             messageId: string | null;
+            organizationId: string | null;
             originalQueue: string;
             reason: string;
             replayedAt: string | null;
@@ -523,6 +528,7 @@ export interface operations {
         'application/json': {
           category?: string;
           messageId?: string;
+          organizationId?: string;
           originalQueue?: string;
           /** Format: date-time */
           since?: string;

@@ -13,7 +13,7 @@ export interface paths {
     put?: never;
     /**
      * Record a vendor bill (numbered BILL-YYYYMM-0001)
-     * @description With purchaseOrderId the order must be the vendor’s and approved (409 otherwise), and not billed yet (409). Common then releases its reservation and books the expense.
+     * @description With purchaseOrderId the order must be the vendor’s and approved (409 otherwise), not billed yet (409), and the amount at most what the order approved less the bills made against it (422 with `amount`, `remaining`, `approved` and `billed`). Common then releases its reservation and books the expense. Without purchaseOrderId the bill is a small spend: by an accountant, CFO or admin (403 otherwise) and at most 10000.00 (422 with `amount` and `limit`: a larger spend needs a purchase order).
      */
     post: operations['postBills'];
     delete?: never;
@@ -475,6 +475,7 @@ export interface operations {
         cursor?: string;
         limit?: number;
         messageId?: string;
+        organizationId?: string;
         originalQueue?: string;
         since?: string;
         status?: 'open' | 'replayed' | 'discarded';
@@ -501,6 +502,7 @@ export interface operations {
               discardedAt: string | null;
               id: string;
               messageId: string | null;
+              organizationId: string | null;
               originalQueue: string;
               reason: string;
               replayedAt: string | null;
@@ -547,6 +549,7 @@ export interface operations {
             };
             id: string;
             messageId: string | null;
+            organizationId: string | null;
             originalQueue: string;
             reason: string;
             replayedAt: string | null;
@@ -593,6 +596,7 @@ export interface operations {
             };
             id: string;
             messageId: string | null;
+            organizationId: string | null;
             originalQueue: string;
             reason: string;
             replayedAt: string | null;
@@ -639,6 +643,7 @@ export interface operations {
             };
             id: string;
             messageId: string | null;
+            organizationId: string | null;
             originalQueue: string;
             reason: string;
             replayedAt: string | null;
@@ -667,6 +672,7 @@ export interface operations {
         'application/json': {
           category?: string;
           messageId?: string;
+          organizationId?: string;
           originalQueue?: string;
           /** Format: date-time */
           since?: string;

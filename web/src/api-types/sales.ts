@@ -1056,6 +1056,7 @@ export interface operations {
         cursor?: string;
         limit?: number;
         messageId?: string;
+        organizationId?: string;
         originalQueue?: string;
         since?: string;
         status?: 'open' | 'replayed' | 'discarded';
@@ -1082,6 +1083,7 @@ export interface operations {
               discardedAt: string | null;
               id: string;
               messageId: string | null;
+              organizationId: string | null;
               originalQueue: string;
               reason: string;
               replayedAt: string | null;
@@ -1128,6 +1130,7 @@ export interface operations {
             };
             id: string;
             messageId: string | null;
+            organizationId: string | null;
             originalQueue: string;
             reason: string;
             replayedAt: string | null;
@@ -1174,6 +1177,7 @@ export interface operations {
             };
             id: string;
             messageId: string | null;
+            organizationId: string | null;
             originalQueue: string;
             reason: string;
             replayedAt: string | null;
@@ -1220,6 +1224,7 @@ export interface operations {
             };
             id: string;
             messageId: string | null;
+            organizationId: string | null;
             originalQueue: string;
             reason: string;
             replayedAt: string | null;
@@ -1248,6 +1253,7 @@ export interface operations {
         'application/json': {
           category?: string;
           messageId?: string;
+          organizationId?: string;
           originalQueue?: string;
           /** Format: date-time */
           since?: string;
@@ -1278,6 +1284,7 @@ export interface operations {
     parameters: {
       query?: {
         limit?: number;
+        organizationId?: string;
         queue?: string;
         state?: 'scheduled' | 'active' | 'completed' | 'failed' | 'cancelled';
       };
@@ -1464,7 +1471,9 @@ export interface operations {
   };
   getOpsJobsRecurring: {
     parameters: {
-      query?: never;
+      query?: {
+        organizationId?: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
@@ -1490,6 +1499,7 @@ export interface operations {
           };
         };
       };
+      400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
     };
@@ -1528,6 +1538,7 @@ export interface operations {
       query?: {
         cursor?: string;
         limit?: number;
+        organizationId?: string;
         status?: 'running' | 'compensating' | 'needs-attention' | 'completed' | 'failed' | 'compensated';
         type?: string;
       };
@@ -1553,6 +1564,7 @@ export interface operations {
               /** Format: uuid */
               id: string;
               nextRunAt: string | null;
+              organizationId: string | null;
               /** @enum {string} */
               status: 'running' | 'compensating' | 'needs-attention' | 'completed' | 'failed' | 'compensated';
               type: string;
@@ -1593,6 +1605,7 @@ export interface operations {
             /** Format: uuid */
             id: string;
             nextRunAt: string | null;
+            organizationId: string | null;
             state: {
               [key: string]: unknown;
             };
