@@ -59,7 +59,10 @@ export interface FinalState {
 
 export interface Reader {
   url(service: ServiceName): string;
+  /** The organization's admin: its invoices, payments, ledger and customers. */
   token: string;
+  /** The platform's operator: the gateway's charge book, every saga and dead letter. */
+  operatorToken: string;
   gatewayCopies: string[];
   since: string;
 }
@@ -119,6 +122,7 @@ export async function readFinalState(h: History, r: Reader): Promise<FinalState>
   const sales = r.url('sales');
   const common = r.url('common');
   const t = r.token;
+  const op = r.operatorToken;
   const payments: Record<string, PaymentView> = {};
   await each(
     h.invoices.map((i) => i.invoiceId),
@@ -141,7 +145,7 @@ export async function readFinalState(h: History, r: Reader): Promise<FinalState>
   ].filter(Boolean);
   const charges: FinalState['charges'] = [];
   for (const base of r.gatewayCopies) {
-    const res = await get(base, '/api/charges', t);
+    const res = await get(base, '/api/charges', op);
     if (res.status === 200) charges.push(...(res.body.items as FinalState['charges']));
   }
   // Whom a monthly run invoices: the organization's active residents, as Community lists them.
@@ -159,7 +163,7 @@ export async function readFinalState(h: History, r: Reader): Promise<FinalState>
   });
   const unfinishedSagas: FinalState['unfinishedSagas'] = [];
   for (const status of ['running', 'compensating', 'needs-attention']) {
-    const res = await get(sales, `/api/ops/sagas?status=${status}&limit=100`, t);
+    const res = await get(sales, `/api/ops/sagas?status=${status}&limit=100`, op);
     if (res.status === 200) unfinishedSagas.push(...(res.body.items as FinalState['unfinishedSagas']));
   }
   const deadLetters: FinalState['deadLetters'] = [];
@@ -167,7 +171,7 @@ export async function readFinalState(h: History, r: Reader): Promise<FinalState>
     const res = await get(
       r.url(service),
       `/api/ops/dead-letters?limit=500&since=${encodeURIComponent(r.since)}`,
-      t,
+      op,
     );
     if (res.status !== 200) throw new Error(`dead letters of ${service}: ${res.status}`);
     for (const d of res.body.items as any[]) {

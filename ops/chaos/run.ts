@@ -177,7 +177,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosOutcome> {
     await faults;
     const reader = {
       url: cluster.url,
-      token: tokens.get('operator')!,
+      token: tokens.get('admin')!,
+      operatorToken: tokens.get('operator')!,
       gatewayCopies: cluster.gatewayCopies(),
       since,
     };
@@ -190,7 +191,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosOutcome> {
           from: startedAt + f.landedAt!,
           to: startedAt + (f.healedAt ?? f.landedAt! + f.durationMs),
         }));
-      const replayed = await replayMailOutage(cluster.url('notification'), reader.token, since, outages);
+      const replayed = await replayMailOutage(
+        cluster.url('notification'),
+        reader.operatorToken,
+        since,
+        outages,
+      );
       history.replayedAfterMailOutage.push(...replayed);
       return readFinalState(history, reader);
     };
