@@ -16,7 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { launchDistributed } from './launch.js';
-import { startBenchServers } from './load/servers.js';
+import { BENCH_DEMO_PASSWORD, startBenchServers } from './load/servers.js';
 import { progress, serviceClients, serviceDb, until, type Json } from './rig.js';
 import { populate } from '../test/support/residents.js';
 import { cpuPerResident, stackCpu } from './monthly/cpu.js';
@@ -46,6 +46,8 @@ const system = await launchDistributed(
     ...process.env,
     LOG_LEVEL: 'warn',
     ...servers.env(prefix),
+    // The demo organization is seeded too (launchDistributed's --demo): production refuses the public password.
+    DHANMAN_DEMO_PASSWORD: BENCH_DEMO_PASSWORD,
   },
   ['common', 'community', 'sales', 'notification'],
 );
