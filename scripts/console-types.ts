@@ -1,6 +1,6 @@
 /**
  * `npm run console:types`: starts the services (embedded, in memory, no seed), reads each one's
- * /openapi.json and writes the console's types (web/src/api-types/). Run it after changing a route
+ * /openapi.json and writes the console's types (web/src/generated/api-types/). Run it after changing a route
  * the console calls; api-documents.test.ts fails while the files are stale.
  */
 import { writeFileSync } from 'node:fs';

@@ -2,11 +2,11 @@ import createClient from 'openapi-fetch';
 import { useQuery } from '@tanstack/react-query';
 import { ApiError, loadSession, refreshOnce, type Session } from './api';
 import type { Loaded } from './hooks';
-import type { paths as SalesPaths } from './api-types/sales';
+import type { paths as SalesPaths } from './generated/api-types/sales';
 
 /**
  * Clients typed from the services' own OpenAPI documents (openapi-typescript + openapi-fetch;
- * `npm run console:types` regenerates `api-types/`): a path, its parameters and its answer are
+ * `npm run console:types` regenerates `generated/api-types/`): a path, its parameters and its answer are
  * checked by the compiler against what the service documents.
  */
 
