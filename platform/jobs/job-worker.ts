@@ -23,20 +23,23 @@ export interface WorkerOptions {
 type Job = PgBoss.JobWithMetadata<unknown>;
 
 /**
- * Runs the jobs of one definition. Our own loop over pg-boss's fetch rather than `boss.work`: it
- * fetches up to `concurrency` due jobs, runs them side by side, fails each failure on its own (with
- * its error, into its retry ladder) and completes the rest in one statement, all awaited. After a
- * non-empty batch it fetches again at once, so a backlog drains at database speed; when idle it
- * waits to be kicked by the service's JobDispatcher (no poll of its own). `stop()` waits for the
- * running jobs and fails over (to a retry) those that outlast it.
+ * Runs the jobs of one definition. Our own loop over pg-boss's fetch rather than `boss.work`: up to
+ * `concurrency` jobs run side by side and a slot that frees is filled at once (a batch waiting for
+ * its slowest job held four monthly runs behind one long one); each failure is failed on its own
+ * (with its error, into its retry ladder), successes are completed together in one statement before
+ * the next fetch. A fetch that fills every free slot is followed by another as soon as a slot frees,
+ * so a backlog drains at database speed; otherwise the worker waits to be kicked by the service's
+ * JobDispatcher (no poll of its own). `stop()` waits for the running jobs and fails over (to a
+ * retry) those that outlast it.
  */
 export class JobWorker {
   private stopping = false;
-  private idle = new AbortController();
-  private kicked = true;
+  private readonly wakeup = new Wakeup();
+  /** Its queue has (or may have) due jobs: set by a kick and by a fetch that filled every slot. */
+  private due = true;
   private loop: Promise<void> | undefined;
-  /** Handlers in progress, and handlers done whose batch is not completed yet. */
-  private readonly running = new Set<string>();
+  /** Handlers in progress, and handlers done whose completion is not recorded yet. */
+  private readonly running = new Map<string, Promise<void>>();
   private readonly succeeded = new Set<string>();
 
   constructor(private readonly opts: WorkerOptions) {}
@@ -48,19 +51,19 @@ export class JobWorker {
     this.loop ??= this.run();
   }
 
-  /** Its queue has due jobs: fetch them (now, or after the batch in progress). */
+  /** Its queue has due jobs: fetch them (now, or when a slot frees). */
   kick(): void {
-    this.kicked = true;
-    this.idle.abort();
+    this.due = true;
+    this.wakeup.notify();
   }
 
   async stop(timeoutMs: number): Promise<void> {
     this.stopping = true;
-    this.idle.abort();
+    this.wakeup.notify();
     const finished = await Promise.race([this.loop?.then(() => true), sleep(timeoutMs, false)]);
     if (finished) return;
     const { boss, def, log } = this.opts;
-    const [done, cut] = [[...this.succeeded], [...this.running]];
+    const [done, cut] = [[...this.succeeded], [...this.running.keys()]];
     log?.warn({ job: def.name, jobIds: cut }, 'jobs still running at shutdown: failing them over to a retry');
     try {
       if (done.length > 0) await boss.complete(def.name, done);
@@ -74,34 +77,51 @@ export class JobWorker {
   private async run(): Promise<void> {
     const { boss, def, concurrency, log } = this.opts;
     while (!this.stopping) {
-      this.kicked = false;
-      let jobs: Job[] = [];
-      try {
-        jobs = ((await boss.fetch<unknown>(def.name, { batchSize: concurrency, includeMetadata: true })) ??
-          []) as Job[];
-      } catch (err) {
-        log?.error({ err, job: def.name }, 'could not fetch jobs');
+      await this.completeSucceeded();
+      const free = concurrency - this.running.size;
+      if (free > 0 && this.due) {
+        this.due = false;
+        let jobs: Job[] = [];
+        try {
+          jobs = ((await boss.fetch<unknown>(def.name, { batchSize: free, includeMetadata: true })) ??
+            []) as Job[];
+        } catch (err) {
+          log?.error({ err, job: def.name }, 'could not fetch jobs');
+        }
+        // Every free slot filled: there may be more waiting, fetch again when a slot frees.
+        if (jobs.length === free) this.due = true;
+        for (const job of jobs) this.begin(job);
       }
-      if (jobs.length === 0) {
-        if (this.kicked || this.stopping) continue;
-        this.idle = new AbortController();
-        await untilAborted(this.idle.signal);
-        continue;
-      }
-      const outcomes = await Promise.all(jobs.map((job) => this.runOne(job)));
-      const done = jobs.filter((_, i) => outcomes[i]).map((job) => job.id);
-      if (done.length > 0) {
-        await boss.complete(def.name, done).catch((err: unknown) => {
-          // Left active, they time out and follow their retry ladder: at least once, never lost.
-          // After a shutdown that failed them over, this is expected (and they are already retried).
-          log?.[this.stopping ? 'warn' : 'error'](
-            { err, job: def.name, jobIds: done },
-            'could not record finished jobs',
-          );
-        });
-      }
-      for (const id of done) this.succeeded.delete(id);
+      await this.wakeup.wait();
     }
+    await Promise.all(this.running.values());
+    await this.completeSucceeded();
+  }
+
+  private begin(job: Job): void {
+    const work = this.runOne(job).then(() => {
+      this.running.delete(job.id);
+      this.wakeup.notify();
+    });
+    this.running.set(job.id, work);
+  }
+
+  /** Records the finished jobs in one statement (left active on failure: they time out and retry). */
+  private async completeSucceeded(): Promise<void> {
+    if (this.succeeded.size === 0) return;
+    const { boss, def, log } = this.opts;
+    const done = [...this.succeeded];
+    try {
+      await boss.complete(def.name, done);
+    } catch (err) {
+      // Left active, they time out and follow their retry ladder: at least once, never lost.
+      // After a shutdown that failed them over, this is expected (and they are already retried).
+      log?.[this.stopping ? 'warn' : 'error'](
+        { err, job: def.name, jobIds: done },
+        'could not record finished jobs',
+      );
+    }
+    for (const id of done) this.succeeded.delete(id);
   }
 
   /** True when the handler succeeded; a failure is recorded here, with its own error. */
@@ -109,7 +129,6 @@ export class JobWorker {
     const { boss, def, ladder, log } = this.opts;
     const attempt = job.retryCount + 1;
     const retryIn = delayAfterFailedAttempt(ladder, attempt);
-    this.running.add(job.id);
     const labels = { service: this.opts.service, job: def.name };
     const stopTimer = jobMetrics.duration.startTimer(labels);
     try {
@@ -121,14 +140,12 @@ export class JobWorker {
         );
       }
       await withinSeconds(def.handle(job.data, { id: job.id, attempt }), Number(job.expireInSeconds));
-      this.running.delete(job.id);
       this.succeeded.add(job.id);
       stopTimer();
       jobMetrics.runs.inc({ ...labels, outcome: 'success' });
       jobMetrics.lastSuccess.set(labels, Date.now() / 1000);
       return true;
     } catch (err) {
-      this.running.delete(job.id);
       stopTimer();
       jobMetrics.runs.inc({ ...labels, outcome: 'failure' });
       log?.warn(
@@ -146,8 +163,22 @@ export class JobWorker {
   }
 }
 
-const untilAborted = (signal: AbortSignal) =>
-  new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+/** A wake that is never lost: a notify while the loop is busy is seen at its next wait. */
+class Wakeup {
+  private pending = false;
+  private resolve: (() => void) | undefined;
+
+  notify(): void {
+    this.pending = true;
+    this.resolve?.();
+    this.resolve = undefined;
+  }
+
+  async wait(): Promise<void> {
+    if (!this.pending) await new Promise<void>((resolve) => (this.resolve = resolve));
+    this.pending = false;
+  }
+}
 
 /** A handler running past its time limit counts as failed, so the worker can go on. */
 async function withinSeconds(work: Promise<void>, seconds: number): Promise<void> {
