@@ -21,8 +21,10 @@ export interface BenchServers {
   stop(): Promise<void>;
 }
 
-export async function startBenchServers(): Promise<BenchServers> {
-  const postgres = await startPostgres({ settings: BENCH_SETTINGS });
+export async function startBenchServers(
+  extraSettings: Record<string, string | number> = {},
+): Promise<BenchServers> {
+  const postgres = await startPostgres({ settings: { ...BENCH_SETTINGS, ...extraSettings } });
   const rabbit = await startRabbit();
   const sink = await startSmtpSink();
   return {
