@@ -32,7 +32,12 @@ export async function startBenchServers(
     rabbit,
     sink,
     env: (prefix) => ({
-      DATABASE_URL: postgres.url,
+      // BENCH_PG_SOCKET=on: the services reach PostgreSQL by its Unix socket, as a deployment with
+      // PostgreSQL on the same machine would (no TCP stack per statement); TCP loopback by default.
+      DATABASE_URL:
+        process.env.BENCH_PG_SOCKET === 'on'
+          ? `${postgres.url}?host=${encodeURIComponent(postgres.dir)}`
+          : postgres.url,
       AMQP_URL: rabbit.url,
       // Production mode refuses built-in secrets; the demo password comes from the bench (flowEnv).
       ...withoutDemoPassword(PRODUCTION_SECRETS),
