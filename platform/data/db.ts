@@ -15,9 +15,21 @@ export interface Queryable {
   query<T = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
 }
 
+/** A statement with its parameters, built now and sent later. */
+export interface Statement {
+  sql: string;
+  params: readonly unknown[];
+}
+
 /** A transaction in progress. Work registered with `afterCommit` runs only once the commit succeeded. */
 export interface Tx extends Queryable {
   afterCommit(fn: () => void): void;
+  /**
+   * A statement sent last, with the COMMIT (in the same write on PostgreSQL): rows gathered over
+   * the transaction written once, such as its outbox messages. `build` runs at commit time; a
+   * failing statement fails the commit, like any other in the transaction.
+   */
+  beforeCommit(build: () => Statement): void;
   /** Several statements without parameters, inside this transaction (migrations). */
   exec(sql: string): Promise<void>;
 }

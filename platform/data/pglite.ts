@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PGlite, Results } from '@electric-sql/pglite';
 import type { Logger } from 'pino';
-import type { Db, QueryResult, Row, Tx } from './db.js';
+import type { Db, QueryResult, Row, Statement, Tx } from './db.js';
 import { runAfterCommit } from './after-commit.js';
 import { assertServiceName, quoteIdent } from './identifiers.js';
 import { ServiceTurns } from './pglite-turns.js';
@@ -187,6 +187,7 @@ class EmbeddedDb implements Db {
 
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     const callbacks: Array<() => void> = [];
+    const finals: Array<() => Statement> = [];
     const scope: TxScope = { active: true };
     const { pglite } = this.instance;
     const guard = (): void => {
@@ -205,11 +206,16 @@ class EmbeddedDb implements Db {
         guard();
         callbacks.push(callback);
       },
+      beforeCommit: (build) => {
+        guard();
+        finals.push(build);
+      },
     };
     const result = await this.run(async () => {
       await pglite.exec('BEGIN');
       try {
         const value = await this.instance.inScope(scope, () => fn(tx));
+        for (const { sql, params } of finals.map((build) => build())) await pglite.query(sql, [...params]);
         await pglite.exec('COMMIT');
         return value;
       } catch (err) {

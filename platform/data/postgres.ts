@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { Db, QueryResult, Row, Session, Tx } from './db.js';
+import type { Db, QueryResult, Row, Session, Statement, Tx } from './db.js';
 import { runAfterCommit } from './after-commit.js';
 import { assertServiceName, quoteIdent } from './identifiers.js';
 import { StatementNames } from './statement-names.js';
@@ -140,6 +140,7 @@ class PostgresDb implements Db {
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     const callbacks: Array<() => void> = [];
+    const finals: Array<() => Statement> = [];
     let open = true;
     let begun = false;
     const guard = (): void => {
@@ -174,11 +175,20 @@ class PostgresDb implements Db {
         guard();
         callbacks.push(callback);
       },
+      beforeCommit: (build) => {
+        guard();
+        finals.push(build);
+      },
     };
     let result: T;
     try {
       result = await fn(tx);
-      if (begun) await client.query('COMMIT');
+      if (finals.length > 0) {
+        const statements = finals.map((build) => build());
+        const first = begun;
+        begun = true;
+        await this.commitWith(client, first ? [] : ['BEGIN'], statements);
+      } else if (begun) await client.query('COMMIT');
     } catch (err) {
       open = false;
       if (begun) await rollbackAndRelease(client);
@@ -189,6 +199,24 @@ class PostgresDb implements Db {
     client.release();
     runAfterCommit(callbacks, this.log);
     return result;
+  }
+
+  /** `statements` and the COMMIT (after a BEGIN not yet sent) in one write, checked in order. */
+  private async commitWith(client: pg.PoolClient, before: string[], statements: Statement[]): Promise<void> {
+    const stream = streamOf(client);
+    stream?.cork();
+    const sent: Promise<unknown>[] = [];
+    try {
+      for (const sql of before) sent.push(client.query(sql));
+      for (const s of statements) sent.push(this.run(client, s.sql, s.params));
+      // A COMMIT after a failed statement answers ROLLBACK without an error: the checks below see it.
+      sent.push(client.query('COMMIT'));
+    } finally {
+      stream?.uncork();
+    }
+    for (const outcome of await Promise.allSettled(sent)) {
+      if (outcome.status === 'rejected') throw outcome.reason;
+    }
   }
 
   async openSession(): Promise<Session> {

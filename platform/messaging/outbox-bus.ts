@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Tx } from '../data/db.js';
+import type { Statement, Tx } from '../data/db.js';
 import { currentContext } from '../observability/context.js';
 import { SpanKind, endSpanWithError, startSpan, traceparentOf } from '../observability/tracing.js';
 import type { Bus, PublishOptions } from './bus.js';
@@ -34,6 +34,19 @@ export interface BusOptions {
  * writes it to the outbox in the caller's transaction: it is sent if and only if that commits.
  */
 export function outboxBus(opts: BusOptions): Bus {
+  // A transaction's messages, written in one statement sent with its COMMIT (a batch of handlers
+  // or of invoices publishes many): in order, and only if everything else in it succeeded.
+  const outboxes = new WeakMap<Tx, OutboxRow[]>();
+  const outboxOf = (tx: Tx): OutboxRow[] => {
+    let rows = outboxes.get(tx);
+    if (!rows) {
+      const mine: OutboxRow[] = (rows = []);
+      outboxes.set(tx, mine);
+      tx.beforeCommit(() => outboxInsert(mine));
+      if (opts.onCommitted) tx.afterCommit(opts.onCommitted);
+    }
+    return rows;
+  };
   const write = async <C extends MessageContract>(
     tx: Tx,
     contract: C,
@@ -58,11 +71,7 @@ export function outboxBus(opts: BusOptions): Bus {
         span.setAttribute('messaging.message.id', envelope.messageId);
         span.setAttribute('messaging.message.conversation_id', envelope.correlationId);
       }
-      await tx.query(
-        `INSERT INTO outbox (message_id, type, exchange, routing_key, body) VALUES ($1, $2, $3, $4, $5)`,
-        [envelope.messageId, envelope.type, exchange, routingKey, JSON.stringify(envelope)],
-      );
-      if (opts.onCommitted) tx.afterCommit(opts.onCommitted);
+      outboxOf(tx).push([envelope.messageId, envelope.type, exchange, routingKey, JSON.stringify(envelope)]);
       span.end();
       return envelope;
     } catch (error) {
@@ -83,6 +92,20 @@ export function outboxBus(opts: BusOptions): Bus {
       }
       return write(tx, contract, payload, o);
     },
+  };
+}
+
+/** message_id, type, exchange, routing_key, body */
+type OutboxRow = [string, string, string, string, string];
+
+function outboxInsert(rows: OutboxRow[]): Statement {
+  const column = (i: number) => rows.map((r) => r[i]);
+  return {
+    sql: `INSERT INTO outbox (message_id, type, exchange, routing_key, body)
+          SELECT message_id, type, exchange, routing_key, body
+            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY
+           AS m(message_id, type, exchange, routing_key, body, ord) ORDER BY ord`,
+    params: [column(0), column(1), column(2), column(3), column(4)],
   };
 }
 

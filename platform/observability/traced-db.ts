@@ -44,6 +44,7 @@ export function tracedDb(db: Db): Db {
     query: <T = Row>(sql: string, params?: readonly unknown[]) => query<T>(db, tx, sql, params),
     exec: (sql) => tx.exec(sql),
     afterCommit: (fn) => tx.afterCommit(fn),
+    beforeCommit: (build) => tx.beforeCommit(build),
   });
   return {
     kind: db.kind,

@@ -109,6 +109,50 @@ describe.each(backends())('Db on $name', (backend) => {
     expect(counted).toBe(2);
   });
 
+  it('writes a beforeCommit statement with the commit, built from what the transaction gathered', async () => {
+    const db = await fresh(backend.open);
+    const gathered: string[] = [];
+    await db.transaction(async (tx) => {
+      tx.beforeCommit(() => ({
+        sql: 'INSERT INTO accounts (id, owner) SELECT o, w FROM unnest($1::text[]) WITH ORDINALITY AS g(w, o)',
+        params: [gathered],
+      }));
+      gathered.push('a', 'b');
+      // Written at commit: nothing of it yet inside the transaction.
+      expect((await tx.query('SELECT count(*)::int AS n FROM accounts')).rows).toEqual([{ n: 0 }]);
+      gathered.push('c');
+    });
+    expect((await db.query('SELECT id, owner FROM accounts ORDER BY id')).rows).toEqual([
+      { id: 1, owner: 'a' },
+      { id: 2, owner: 'b' },
+      { id: 3, owner: 'c' },
+    ]);
+    // Alone in its transaction (no statement before it), it still commits.
+    await db.transaction(async (tx) => {
+      tx.beforeCommit(() => ({ sql: "INSERT INTO accounts (id, owner) VALUES (4, 'd')", params: [] }));
+    });
+    expect((await db.query('SELECT count(*)::int AS n FROM accounts')).rows).toEqual([{ n: 4 }]);
+  });
+
+  it('rolls back everything when a beforeCommit statement fails, runs no afterCommit work, and the connection stays usable', async () => {
+    const db = await fresh(backend.open);
+    await db.query("INSERT INTO accounts (id, owner) VALUES (1, 'a')");
+    let ran = false;
+    for (let i = 0; i < 6; i++) {
+      await expect(
+        db.transaction(async (tx) => {
+          await tx.query('UPDATE accounts SET balance = 100 WHERE id = 1');
+          tx.beforeCommit(() => ({ sql: "INSERT INTO accounts (id, owner) VALUES (2, 'a')", params: [] }));
+          tx.afterCommit(() => (ran = true));
+        }),
+      ).rejects.toMatchObject({ code: '23505' });
+    }
+    expect(ran).toBe(false);
+    expect((await db.query('SELECT id, balance::text AS balance FROM accounts')).rows).toEqual([
+      { id: 1, balance: '0.00' },
+    ]);
+  });
+
   it('commits a transaction that ran no statement and still runs its afterCommit work', async () => {
     const db = await fresh(backend.open);
     let ran = false;
