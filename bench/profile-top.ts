@@ -36,7 +36,16 @@ function owner(url: string, name: string): string {
   return url.startsWith('node:') || url === '' ? 'node' : 'other';
 }
 
-const summary: Record<string, { busyMs: number; byPackage: Record<string, number> }> = {};
+/** Which process wrote a profile: the one service whose code it ran, all of them (embedded), or none (a loader thread). */
+function processOf(profile: CpuProfile): string {
+  const services = new Set(
+    profile.nodes.map((n) => /\/services\/([a-z]+)\//.exec(n.callFrame.url)?.[1]).filter(Boolean),
+  );
+  if (services.size === 0) return 'no service code: a loader thread';
+  return services.size === 1 ? [...services][0]! : 'embedded: every service';
+}
+
+const summary: Record<string, { process: string; busyMs: number; byPackage: Record<string, number> }> = {};
 for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
   const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile;
   const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
@@ -57,7 +66,7 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + dt);
   });
   const pct = (ms: number) => `${((ms / busy) * 100).toFixed(1).padStart(5)}%`;
-  console.log(`\n${file}: ${busy.toFixed(0)} ms busy`);
+  console.log(`\n${file} (${processOf(profile)}): ${busy.toFixed(0)} ms busy`);
   for (const [key, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, top))
     console.log(`  ${pct(ms)}  ${key}`);
   const packages = [...byPackage].sort((a, b) => b[1] - a[1]);
@@ -68,6 +77,7 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
       .join(', ')}`,
   );
   summary[file] = {
+    process: processOf(profile),
     busyMs: Math.round(busy),
     byPackage: Object.fromEntries(packages.slice(0, 10).map(([p, ms]) => [p, Math.round(ms)])),
   };
