@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Queryable } from '#platform/data/db.js';
+import type { Tx } from '#platform/data/db.js';
+import { deferOutside } from '#platform/messaging/outside-effects.js';
 import { activityCte } from '#platform/observability/activity.js';
 import type { TemplateName } from '../templates/render.js';
 import type { MailSender, OutgoingMail } from './sender.js';
+import type { SentMails } from './sent-mails.js';
 
 export interface MailToSend extends OutgoingMail {
   organizationId: string;
@@ -19,15 +21,20 @@ export interface MailToSend extends OutgoingMail {
 /**
  * Sends a mail once per (message, recipient): the record is written after the send succeeded, in
  * the handler's transaction. A failed send writes nothing and throws (the bus retries, then
- * dead-letters). The mailbox is exactly once; SMTP can repeat a mail only if the process dies
- * between the send and the commit, or when a later recipient of the same message fails and the
- * message is retried (mail to several approvers). A second connection for the record is not taken
- * on purpose: handlers holding one connection each while waiting for another would starve the pool.
+ * dead-letters). The mailbox is exactly once, written here. An SMTP send is deferred to the
+ * handler's effects phase (`deferOutside`): a batch's mails go out at once, over the pooled
+ * connections, and are recorded before the batch commits; its failure fails its message only.
+ * SMTP can repeat a mail only if the process dies between the send and the commit, or when the
+ * message is retried by another process (one recipient of several failed); in this process
+ * `sent` keeps a mail from going out twice until its record commits. A second connection for the
+ * record is not taken on purpose: handlers holding one connection each while waiting for another
+ * would starve the pool.
  */
 export async function deliverOnce(
-  tx: Queryable,
+  tx: Tx,
   sender: MailSender,
   mail: MailToSend,
+  sent: SentMails,
 ): Promise<'sent' | 'already-sent'> {
   const to = mail.to.trim().toLowerCase();
   const attachments = mail.attachments ?? [];
@@ -46,10 +53,10 @@ export async function deliverOnce(
       })),
     ),
   ];
-  const activity = () =>
+  const activity = (values: unknown[]) =>
     activityCte(
       'activity_row',
-      params,
+      values,
       'email.sent',
       { to, template: mail.template, subject: mail.subject, transport: sender.kind },
       { correlationId: mail.correlationId, organizationId: mail.organizationId },
@@ -85,7 +92,7 @@ export async function deliverOnce(
        boxed AS (
          INSERT INTO mailbox (message_id, recipient, sender, html, text)
          SELECT message_id, recipient, $${n - 2}, $${n - 1}, $${n} FROM sent
-       ), ${filed} ${activity()}
+       ), ${filed} ${activity(params)}
        SELECT 1 FROM sent`,
       params,
     );
@@ -99,10 +106,16 @@ export async function deliverOnce(
     ]);
     if (done.rowCount > 0) return 'already-sent';
   }
-  const result = await sender.send({ ...mail, to });
-  params.push(result.smtpMessageId);
-  const n = params.length;
-  await tx.query(`WITH ${recordSql(`$${n}`)}, ${activity()} SELECT 1 FROM sent`, params);
+  const key = `${mail.messageId.toLowerCase()}\n${to}`;
+  await deferOutside(tx, async () => {
+    const receipt = await sent.send(key, () => sender.send({ ...mail, to }));
+    return async (recordTx) => {
+      const values = [...params, receipt.smtpMessageId];
+      const sql = `WITH ${recordSql(`$${values.length}`)}, ${activity(values)} SELECT 1 FROM sent`;
+      await recordTx.query(sql, values);
+      recordTx.afterCommit(() => sent.recorded(key));
+    };
+  });
   return 'sent';
 }
 
