@@ -5,6 +5,7 @@ import { activityCte } from '#platform/observability/activity.js';
 import type { TemplateName } from '../templates/render.js';
 import type { MailSender, OutgoingMail } from './sender.js';
 import type { SentMails } from './sent-mails.js';
+import { queueRecord, writeQueuedRecords } from './sent-records.js';
 
 export interface MailToSend extends OutgoingMail {
   organizationId: string;
@@ -38,39 +39,39 @@ export async function deliverOnce(
 ): Promise<'sent' | 'already-sent'> {
   const to = mail.to.trim().toLowerCase();
   const attachments = mail.attachments ?? [];
-  const params: unknown[] = [
-    mail.messageId,
-    to,
-    mail.organizationId,
-    mail.template,
-    mail.subject,
-    mail.correlationId,
-    JSON.stringify(
-      attachments.map((a) => ({
-        filename: a.filename,
-        contentType: a.contentType,
-        size: a.content.byteLength,
-      })),
-    ),
-  ];
-  const activity = (values: unknown[]) =>
-    activityCte(
-      'activity_row',
-      values,
-      'email.sent',
-      { to, template: mail.template, subject: mail.subject, transport: sender.kind },
-      { correlationId: mail.correlationId, organizationId: mail.organizationId },
-      'sent',
-    );
-  const recordSql = (smtpMessageIdParam: string) => `sent AS (
-      INSERT INTO outgoing_email (message_id, recipient, organization_id, template, subject, correlation_id,
-                                  attachments, transport, smtp_message_id)
-      VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, '${sender.kind}', ${smtpMessageIdParam})
-      ON CONFLICT (message_id, recipient) DO NOTHING
-      RETURNING message_id, recipient
-    )`;
-
+  const attachmentList = JSON.stringify(
+    attachments.map((a) => ({
+      filename: a.filename,
+      contentType: a.contentType,
+      size: a.content.byteLength,
+    })),
+  );
   if (sender.kind === 'mailbox') {
+    const params: unknown[] = [
+      mail.messageId,
+      to,
+      mail.organizationId,
+      mail.template,
+      mail.subject,
+      mail.correlationId,
+      attachmentList,
+    ];
+    const activity = () =>
+      activityCte(
+        'activity_row',
+        params,
+        'email.sent',
+        { to, template: mail.template, subject: mail.subject, transport: 'mailbox' },
+        { correlationId: mail.correlationId, organizationId: mail.organizationId },
+        'sent',
+      );
+    const record = `sent AS (
+        INSERT INTO outgoing_email (message_id, recipient, organization_id, template, subject, correlation_id,
+                                    attachments, transport, smtp_message_id)
+        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, 'mailbox', NULL)
+        ON CONFLICT (message_id, recipient) DO NOTHING
+        RETURNING message_id, recipient
+      )`;
     // One statement: the record doubles as the "already sent?" check, the mailbox and the
     // activity follow it only when it was new.
     params.push(sender.from, mail.html, mail.text);
@@ -88,11 +89,11 @@ export async function deliverOnce(
          ),`
       : '';
     const { rows } = await tx.query(
-      `WITH ${recordSql('NULL')},
+      `WITH ${record},
        boxed AS (
          INSERT INTO mailbox (message_id, recipient, sender, html, text)
          SELECT message_id, recipient, $${n - 2}, $${n - 1}, $${n} FROM sent
-       ), ${filed} ${activity(params)}
+       ), ${filed} ${activity()}
        SELECT 1 FROM sent`,
       params,
     );
@@ -109,12 +110,19 @@ export async function deliverOnce(
   const key = `${mail.messageId.toLowerCase()}\n${to}`;
   await deferOutside(tx, async () => {
     const receipt = await sent.send(key, () => sender.send({ ...mail, to }));
-    return async (recordTx) => {
-      const values = [...params, receipt.smtpMessageId];
-      const sql = `WITH ${recordSql(`$${values.length}`)}, ${activity(values)} SELECT 1 FROM sent`;
-      await recordTx.query(sql, values);
-      recordTx.afterCommit(() => sent.recorded(key));
-    };
+    queueRecord(tx, {
+      key,
+      messageId: mail.messageId,
+      recipient: to,
+      organizationId: mail.organizationId,
+      template: mail.template,
+      subject: mail.subject,
+      correlationId: mail.correlationId,
+      attachments: attachmentList,
+      smtpMessageId: receipt.smtpMessageId,
+    });
+    // The batch's first record step writes every mail it sent (sent-records.ts).
+    return (recordTx) => writeQueuedRecords(recordTx, (k) => sent.recorded(k));
   });
   return 'sent';
 }

@@ -139,6 +139,16 @@ describe('SMTP mail in batches', () => {
   const addresses = (n: number) =>
     Array.from({ length: n }, (_, i) => `${uniqueName('r')}-${i}@residents.example`);
   const received = (emails: string[]) => emails.map((e) => sink.received.get(e) ?? 0);
+  /** The `email.sent` activity: one per mail recorded, naming its recipient. */
+  const activity = async (emails: string[]) =>
+    (
+      await db.query<{ to: string }>(
+        `SELECT detail ->> 'to' AS to FROM activity
+          WHERE action = 'email.sent' AND detail ->> 'transport' = 'smtp' AND detail ->> 'to' = ANY($1::text[])
+          ORDER BY 1`,
+        [emails],
+      )
+    ).rows.map((r) => r.to);
   const recorded = async (emails: string[]) =>
     (
       await db.query<{ recipient: string }>(
@@ -157,6 +167,7 @@ describe('SMTP mail in batches', () => {
     expect(copies.map((c) => c.settled.map((s) => s.how))).toEqual(copies.map(() => ['ack']));
     expect(received(emails)).toEqual(emails.map(() => 1));
     expect(await recorded(emails)).toEqual([...emails].sort());
+    expect(await activity(emails)).toEqual([...emails].sort());
     // One transaction for the twelve, and the server was receiving several mails at a time.
     expect(await batches(service)).toEqual({ count: 1, messages: 12 });
     expect(sink.mostAtOnce).toBeGreaterThan(1);
@@ -220,5 +231,6 @@ describe('SMTP mail in batches', () => {
     expect(copies.map((c) => c.settled.map((s) => s.how))).toEqual(copies.map(() => ['ack']));
     expect(received([first, second, third])).toEqual([1, 1, 1]);
     expect(await recorded([first, second, third])).toEqual([first, second, third].sort());
+    expect(await activity([first, second, third])).toEqual([first, second, third].sort());
   });
 });
