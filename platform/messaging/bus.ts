@@ -46,9 +46,10 @@ export interface MessageHandler<C extends MessageContract = MessageContract> {
   name: string;
   handle(message: Envelope<PayloadOf<C>>, tx: Tx): Promise<void>;
   /**
-   * Its effects reach outside the transaction (an email sent over SMTP): it runs in a transaction
-   * of its own, never batched with other messages, so a neighbour's failure cannot make it repeat
-   * them. Handlers whose effects are all in the database leave this off and are batched.
+   * Its effects reach outside the transaction and are not deferred (`deferOutside`,
+   * outside-effects.ts, is the batchable way): it runs in a transaction of its own, never batched
+   * with other messages, so a neighbour's failure cannot make it repeat them. Handlers whose
+   * effects are all in the database, or deferred, leave this off and are batched.
    */
   isolated?: boolean;
 }

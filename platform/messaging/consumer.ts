@@ -7,6 +7,7 @@ import { HandlerBatcher, runOne } from './handler-batch.js';
 import { claimInbox } from './inbox.js';
 import { errorText, quietLog, type MessagingLog } from './log.js';
 import { messagingMetrics } from './metrics.js';
+import { OutsideEffectFailed, runOutsideEffects } from './outside-effects.js';
 import { readMessage } from './reader.js';
 import { endProcessSpan, startProcessSpan } from './tracing.js';
 import type { DeadLetterInfo, Delivery } from './transport.js';
@@ -56,7 +57,14 @@ export function createConsumer(opts: ConsumerOptions): (d: Delivery) => Promise<
   const runHandler = async (h: MessageHandler, envelope: Envelope): Promise<'success' | 'duplicate'> => {
     const ran = await db.transaction(async (tx) => {
       if (!(await claimInbox(tx, envelope.messageId, h.name))) return false;
-      await runOne(service, h, envelope, tx);
+      const effects = await runOne(service, h, envelope, tx);
+      if (effects.length > 0) {
+        // Its effects outside the database at once; the first failure is the handler's failure.
+        const records = await runOutsideEffects([effects]).catch((error: unknown) => {
+          throw error instanceof OutsideEffectFailed ? error.failures.get(0) : error;
+        });
+        for (const record of records[0]!) await record(tx);
+      }
       return true;
     });
     return ran ? 'success' : 'duplicate';

@@ -4,6 +4,12 @@ import type { MessageHandler } from './bus.js';
 import type { Envelope } from './envelope.js';
 import { claimInboxes, inboxKey } from './inbox.js';
 import { messagingMetrics } from './metrics.js';
+import {
+  collectOutsideEffects,
+  OutsideEffectFailed,
+  runOutsideEffects,
+  type OutsideEffect,
+} from './outside-effects.js';
 import { handlingContextOf } from './tracing.js';
 
 /** What became of a message handed to a batch. */
@@ -43,6 +49,9 @@ const MAX_IN_FLIGHT = 2;
  * light load a batch holds one message and adds no latency. If anything in a shared batch fails,
  * the whole transaction rolls back: the member whose handler threw goes to the retry ladder and
  * the others run alone, so the bad message neither holds back nor half-applies its neighbours.
+ * Effects outside the database that handlers defer (outside-effects.ts) run after the last
+ * handler, all members' at once, and are recorded before the COMMIT; a member whose effect failed
+ * goes to the retry ladder and the others run alone (their effects must not repeat in process).
  */
 export class HandlerBatcher {
   private forming: Member[] = [];
@@ -85,12 +94,15 @@ export class HandlerBatcher {
     const ran: Array<{ type: string; handler: string; outcome: 'success' | 'duplicate' }> = [];
     // The member whose handler threw, when it was a handler (not the commit) that failed.
     let throwing: Member | undefined;
+    // Members whose effects outside the database failed, with the cause.
+    const effectFailures = new Map<Member, unknown>();
     try {
       await this.opts.db.transaction(async (tx) => {
         const claimed = await claimInboxes(
           tx,
           members.map(({ envelope, handler }) => ({ messageId: envelope.messageId, handler: handler.name })),
         );
+        const deferred: Array<{ member: Member; effects: OutsideEffect[] }> = [];
         for (const member of members) {
           const { envelope, handler } = member;
           const key = inboxKey(envelope.messageId, handler.name);
@@ -101,18 +113,34 @@ export class HandlerBatcher {
           // A second copy of the same message in this batch is a duplicate of the first.
           claimed.delete(key);
           throwing = member;
-          await runOne(service, handler, envelope, tx);
+          const effects = await runOne(service, handler, envelope, tx);
           throwing = undefined;
+          if (effects.length > 0) deferred.push({ member, effects });
           ran.push({ type: envelope.type, handler: handler.name, outcome: 'success' });
         }
+        // Every member's effects outside the database at once, then their records.
+        const records = await runOutsideEffects(deferred.map((d) => d.effects)).catch((error: unknown) => {
+          if (!(error instanceof OutsideEffectFailed)) throw error;
+          for (const [i, cause] of error.failures) effectFailures.set(deferred[i]!.member, cause);
+          throw error;
+        });
+        for (const [i, list] of records.entries()) {
+          throwing = deferred[i]!.member;
+          for (const record of list) await record(tx);
+        }
+        throwing = undefined;
       });
     } catch (error) {
       // The member whose handler threw has had its attempt: running it alone at once would call a
       // failing handler twice per attempt. Its neighbours run alone to find out on their own.
+      // Members whose effects failed have had theirs too (each with its own cause).
       const failed = members.length === 1 ? members[0] : throwing;
       if (members.length > 1) messagingMetrics.batchesSplit.inc({ service });
       for (const m of members) {
-        m.done(m === failed ? { kind: 'failed', handler: m.handler.name, error } : { kind: 'alone' });
+        if (effectFailures.has(m))
+          m.done({ kind: 'failed', handler: m.handler.name, error: effectFailures.get(m) });
+        else if (m === failed) m.done({ kind: 'failed', handler: m.handler.name, error });
+        else m.done({ kind: 'alone' });
       }
       return;
     }
@@ -122,15 +150,25 @@ export class HandlerBatcher {
   }
 }
 
-/** Runs a handler in its message's work context, timed. */
-export async function runOne(service: string, h: MessageHandler, envelope: Envelope, tx: Tx): Promise<void> {
+/**
+ * Runs a handler in its message's work context, timed; returns the effects outside the database
+ * it deferred (the caller runs them, then their records, before it commits).
+ */
+export async function runOne(
+  service: string,
+  h: MessageHandler,
+  envelope: Envelope,
+  tx: Tx,
+): Promise<OutsideEffect[]> {
   const stopTimer = messagingMetrics.handlerDuration.startTimer({
     service,
     type: envelope.type,
     handler: h.name,
   });
   try {
-    await runWithContext(contextOf(envelope), () => h.handle(envelope, tx));
+    return await collectOutsideEffects(() =>
+      runWithContext(contextOf(envelope), () => h.handle(envelope, tx)),
+    );
   } finally {
     stopTimer();
   }

@@ -37,20 +37,17 @@ export function invoiceMailHandlers(mailer: Mailer): MessageHandler[] {
         once?.(p),
       );
     };
-  const options = mailer.handlerOptions;
   return [
     on(
       InvoiceCreated,
       'notification.invoices.invoice-created',
       invoiceMail('invoice-created', (p) => `invoice-created:${p.invoiceId}`),
-      options,
     ),
-    on(SendInvoiceEmail, 'notification.invoices.send-invoice-email', invoiceMail('invoice-created'), options),
+    on(SendInvoiceEmail, 'notification.invoices.send-invoice-email', invoiceMail('invoice-created')),
     on(
       SendPaymentReminder,
       'notification.invoices.send-payment-reminder',
       invoiceMail('payment-reminder', (p) => `payment-reminder:${p.invoiceId}:${p.dueDate}`),
-      options,
     ),
   ];
 }

@@ -25,7 +25,13 @@ export const mailConfigSchema = z.object({
     .enum(['true', 'false', '1', '0'], { message: 'expected true or false' })
     .transform((s) => s === 'true' || s === '1')
     .optional(),
+  /** Connections to the SMTP server at most (nodemailer's pool); a batch's mails share them. */
   SMTP_POOL_SIZE: env.int(5, 1),
+  /**
+   * Mails per connection before it is replaced (nodemailer's default, 100): servers often cap the
+   * mails a connection may carry and refuse the next one rather than close.
+   */
+  SMTP_POOL_MESSAGES: env.int(100, 1),
   SMTP_TIMEOUT_MS: env.int(10_000, 1),
 });
 

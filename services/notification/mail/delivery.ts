@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { Queryable } from '#platform/data/db.js';
+import type { Tx } from '#platform/data/db.js';
+import { deferOutside } from '#platform/messaging/outside-effects.js';
 import { activityCte } from '#platform/observability/activity.js';
 import type { TemplateName } from '../templates/render.js';
 import type { MailSender, OutgoingMail } from './sender.js';
+import type { SentMails } from './sent-mails.js';
+import { queueRecord, writeQueuedRecords } from './sent-records.js';
 
 export interface MailToSend extends OutgoingMail {
   organizationId: string;
@@ -19,51 +22,56 @@ export interface MailToSend extends OutgoingMail {
 /**
  * Sends a mail once per (message, recipient): the record is written after the send succeeded, in
  * the handler's transaction. A failed send writes nothing and throws (the bus retries, then
- * dead-letters). The mailbox is exactly once; SMTP can repeat a mail only if the process dies
- * between the send and the commit, or when a later recipient of the same message fails and the
- * message is retried (mail to several approvers). A second connection for the record is not taken
- * on purpose: handlers holding one connection each while waiting for another would starve the pool.
+ * dead-letters). The mailbox is exactly once, written here. An SMTP send is deferred to the
+ * handler's effects phase (`deferOutside`): a batch's mails go out at once, over the pooled
+ * connections, and are recorded before the batch commits; its failure fails its message only.
+ * SMTP can repeat a mail only if the process dies between the send and the commit, or when the
+ * message is retried by another process (one recipient of several failed); in this process
+ * `sent` keeps a mail from going out twice until its record commits. A second connection for the
+ * record is not taken on purpose: handlers holding one connection each while waiting for another
+ * would starve the pool.
  */
 export async function deliverOnce(
-  tx: Queryable,
+  tx: Tx,
   sender: MailSender,
   mail: MailToSend,
+  sent: SentMails,
 ): Promise<'sent' | 'already-sent'> {
   const to = mail.to.trim().toLowerCase();
   const attachments = mail.attachments ?? [];
-  const params: unknown[] = [
-    mail.messageId,
-    to,
-    mail.organizationId,
-    mail.template,
-    mail.subject,
-    mail.correlationId,
-    JSON.stringify(
-      attachments.map((a) => ({
-        filename: a.filename,
-        contentType: a.contentType,
-        size: a.content.byteLength,
-      })),
-    ),
-  ];
-  const activity = () =>
-    activityCte(
-      'activity_row',
-      params,
-      'email.sent',
-      { to, template: mail.template, subject: mail.subject, transport: sender.kind },
-      { correlationId: mail.correlationId, organizationId: mail.organizationId },
-      'sent',
-    );
-  const recordSql = (smtpMessageIdParam: string) => `sent AS (
-      INSERT INTO outgoing_email (message_id, recipient, organization_id, template, subject, correlation_id,
-                                  attachments, transport, smtp_message_id)
-      VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, '${sender.kind}', ${smtpMessageIdParam})
-      ON CONFLICT (message_id, recipient) DO NOTHING
-      RETURNING message_id, recipient
-    )`;
-
+  const attachmentList = JSON.stringify(
+    attachments.map((a) => ({
+      filename: a.filename,
+      contentType: a.contentType,
+      size: a.content.byteLength,
+    })),
+  );
   if (sender.kind === 'mailbox') {
+    const params: unknown[] = [
+      mail.messageId,
+      to,
+      mail.organizationId,
+      mail.template,
+      mail.subject,
+      mail.correlationId,
+      attachmentList,
+    ];
+    const activity = () =>
+      activityCte(
+        'activity_row',
+        params,
+        'email.sent',
+        { to, template: mail.template, subject: mail.subject, transport: 'mailbox' },
+        { correlationId: mail.correlationId, organizationId: mail.organizationId },
+        'sent',
+      );
+    const record = `sent AS (
+        INSERT INTO outgoing_email (message_id, recipient, organization_id, template, subject, correlation_id,
+                                    attachments, transport, smtp_message_id)
+        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, 'mailbox', NULL)
+        ON CONFLICT (message_id, recipient) DO NOTHING
+        RETURNING message_id, recipient
+      )`;
     // One statement: the record doubles as the "already sent?" check, the mailbox and the
     // activity follow it only when it was new.
     params.push(sender.from, mail.html, mail.text);
@@ -81,7 +89,7 @@ export async function deliverOnce(
          ),`
       : '';
     const { rows } = await tx.query(
-      `WITH ${recordSql('NULL')},
+      `WITH ${record},
        boxed AS (
          INSERT INTO mailbox (message_id, recipient, sender, html, text)
          SELECT message_id, recipient, $${n - 2}, $${n - 1}, $${n} FROM sent
@@ -99,10 +107,23 @@ export async function deliverOnce(
     ]);
     if (done.rowCount > 0) return 'already-sent';
   }
-  const result = await sender.send({ ...mail, to });
-  params.push(result.smtpMessageId);
-  const n = params.length;
-  await tx.query(`WITH ${recordSql(`$${n}`)}, ${activity()} SELECT 1 FROM sent`, params);
+  const key = `${mail.messageId.toLowerCase()}\n${to}`;
+  await deferOutside(tx, async () => {
+    const receipt = await sent.send(key, () => sender.send({ ...mail, to }));
+    queueRecord(tx, {
+      key,
+      messageId: mail.messageId,
+      recipient: to,
+      organizationId: mail.organizationId,
+      template: mail.template,
+      subject: mail.subject,
+      correlationId: mail.correlationId,
+      attachments: attachmentList,
+      smtpMessageId: receipt.smtpMessageId,
+    });
+    // The batch's first record step writes every mail it sent (sent-records.ts).
+    return (recordTx) => writeQueuedRecords(recordTx, (k) => sent.recorded(k));
+  });
   return 'sent';
 }
 

@@ -5,6 +5,7 @@ import { renderMail, type TemplateData, type TemplateName } from '../templates/r
 import { deliverOnce, uuidFromKey } from './delivery.js';
 import type { MailDeliverySwitch } from './delivery-switch.js';
 import type { MailAttachment, MailSender } from './sender.js';
+import { SentMails } from './sent-mails.js';
 
 /** Thrown when a mail has no one to go to yet: retried (the replica may catch up), then dead-lettered. */
 export class NoRecipientError extends Error {
@@ -21,8 +22,6 @@ export type Recipient = { name: string; email: string };
  * payslips).
  */
 export interface Mailer {
-  /** A mail sent over SMTP cannot be rolled back: its handler runs isolated (see `on`). */
-  handlerOptions: { isolated: boolean };
   send<N extends TemplateName>(
     tx: Tx,
     m: Envelope,
@@ -46,10 +45,13 @@ export interface Mailer {
   user(tx: Tx, m: Envelope, userId: string): Promise<Recipient>;
 }
 
+/**
+ * Mail handlers are batched like any other: an SMTP mail is sent in the handler's effects phase,
+ * with the rest of its batch's mails at once, and recorded before the batch commits (delivery.ts).
+ */
 export function createMailer(sender: MailSender, delivery: MailDeliverySwitch): Mailer {
+  const sent = new SentMails();
   return {
-    // The embedded mailbox is a table, so its mails can share a transaction (and a batch).
-    handlerOptions: { isolated: sender.kind !== 'mailbox' },
     async send(tx, m, template, to, organizationName, data, dedupeKey, attachments) {
       delivery.assertUp();
       const rendered = renderMail(template, {
@@ -57,21 +59,26 @@ export function createMailer(sender: MailSender, delivery: MailDeliverySwitch): 
         recipientName: to.name,
         ...data,
       } as TemplateData[typeof template]);
-      return deliverOnce(tx, sender, {
-        ...rendered,
-        to: to.email,
-        messageId: dedupeKey ? uuidFromKey(`${m.organizationId}:${dedupeKey}`) : m.messageId,
-        sharedId: dedupeKey !== undefined,
-        organizationId: m.organizationId,
-        correlationId: m.correlationId,
-        template,
-        ...(attachments ? { attachments } : {}),
-        headers: {
-          'X-Correlation-Id': m.correlationId,
-          'X-Dhanman-Message-Id': m.messageId,
-          'X-Dhanman-Template': template,
+      return deliverOnce(
+        tx,
+        sender,
+        {
+          ...rendered,
+          to: to.email,
+          messageId: dedupeKey ? uuidFromKey(`${m.organizationId}:${dedupeKey}`) : m.messageId,
+          sharedId: dedupeKey !== undefined,
+          organizationId: m.organizationId,
+          correlationId: m.correlationId,
+          template,
+          ...(attachments ? { attachments } : {}),
+          headers: {
+            'X-Correlation-Id': m.correlationId,
+            'X-Dhanman-Message-Id': m.messageId,
+            'X-Dhanman-Template': template,
+          },
         },
-      });
+        sent,
+      );
     },
     async organizationOf(tx, m) {
       return (await organizationNameOf(tx, m.organizationId)) ?? FALLBACK_ORGANIZATION_NAME;

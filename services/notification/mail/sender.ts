@@ -50,7 +50,7 @@ function smtpSender(config: MailConfig, host: string): SmtpSender {
     requireTLS: config.SMTP_REQUIRE_TLS ?? Boolean(config.SMTP_USER),
     pool: true,
     maxConnections: config.SMTP_POOL_SIZE,
-    maxMessages: Infinity,
+    maxMessages: config.SMTP_POOL_MESSAGES,
     connectionTimeout: config.SMTP_TIMEOUT_MS,
     greetingTimeout: config.SMTP_TIMEOUT_MS,
     socketTimeout: config.SMTP_TIMEOUT_MS,

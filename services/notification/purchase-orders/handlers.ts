@@ -34,55 +34,43 @@ export function purchaseOrderMailHandlers(mailer: Mailer): MessageHandler[] {
       `${template}:${p.purchaseOrderId}`,
     );
   };
-  const options = mailer.handlerOptions;
   return [
-    on(
-      POSubmitted,
-      'notification.purchase-orders.po-submitted',
-      async (m, tx) => {
-        const p = m.payload;
-        // The requester cannot approve their own order, so they get no approval request.
-        const approvers = (await usersWithRoles(tx, m.organizationId, p.requiredRoles)).filter(
-          (u) => u.id !== p.requestedBy,
+    on(POSubmitted, 'notification.purchase-orders.po-submitted', async (m, tx) => {
+      const p = m.payload;
+      // The requester cannot approve their own order, so they get no approval request.
+      const approvers = (await usersWithRoles(tx, m.organizationId, p.requiredRoles)).filter(
+        (u) => u.id !== p.requestedBy,
+      );
+      if (approvers.length === 0) {
+        throw new NoRecipientError(
+          `no users with role ${p.requiredRoles.join(' or ')} known in the organization yet`,
         );
-        if (approvers.length === 0) {
-          throw new NoRecipientError(
-            `no users with role ${p.requiredRoles.join(' or ')} known in the organization yet`,
-          );
-        }
-        const requester = await userOf(tx, m.organizationId, p.requestedBy);
-        const organizationName = await mailer.organizationOf(tx, m);
-        for (const approver of approvers) {
-          await mailer.send(
-            tx,
-            m,
-            'po-approval-required',
-            approver,
-            organizationName,
-            {
-              po: {
-                ...poFacts(p),
-                requestedByName: requester?.name ?? 'a colleague',
-                requiredRoles: p.requiredRoles,
-              },
+      }
+      const requester = await userOf(tx, m.organizationId, p.requestedBy);
+      const organizationName = await mailer.organizationOf(tx, m);
+      for (const approver of approvers) {
+        await mailer.send(
+          tx,
+          m,
+          'po-approval-required',
+          approver,
+          organizationName,
+          {
+            po: {
+              ...poFacts(p),
+              requestedByName: requester?.name ?? 'a colleague',
+              requiredRoles: p.requiredRoles,
             },
-            `po-approval-required:${p.purchaseOrderId}`,
-          );
-        }
-      },
-      options,
+          },
+          `po-approval-required:${p.purchaseOrderId}`,
+        );
+      }
+    }),
+    on(POApproved, 'notification.purchase-orders.po-approved', (m, tx) =>
+      decision(tx, m, 'po-approved', m.payload.approvedBy),
     ),
-    on(
-      POApproved,
-      'notification.purchase-orders.po-approved',
-      (m, tx) => decision(tx, m, 'po-approved', m.payload.approvedBy),
-      options,
-    ),
-    on(
-      PORejected,
-      'notification.purchase-orders.po-rejected',
-      (m, tx) => decision(tx, m, 'po-rejected', m.payload.rejectedBy),
-      options,
+    on(PORejected, 'notification.purchase-orders.po-rejected', (m, tx) =>
+      decision(tx, m, 'po-rejected', m.payload.rejectedBy),
     ),
   ];
 }

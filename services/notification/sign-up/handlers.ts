@@ -11,29 +11,18 @@ const PLATFORM_NAME = 'Dhanman';
  * someone tried it. Both are mails of the platform (their messages carry no tenant).
  */
 export function signUpMailHandlers(mailer: Mailer): MessageHandler[] {
-  const options = mailer.handlerOptions;
   return [
-    on(
-      SendSignUpLink,
-      'notification.sign-up.send-sign-up-link',
-      async (m, tx) => {
-        const p = m.payload;
-        await mailer.send(tx, m, 'sign-up-link', { name: p.name, email: p.email }, PLATFORM_NAME, {
-          signUp: { organizationName: p.organizationName, link: p.link, expiresAt: p.expiresAt },
-        });
-      },
-      options,
-    ),
-    on(
-      SendSignUpAttempted,
-      'notification.sign-up.send-sign-up-attempted',
-      async (m, tx) => {
-        const p = m.payload;
-        await mailer.send(tx, m, 'sign-up-attempted', { name: p.name, email: p.email }, PLATFORM_NAME, {
-          attempt: { at: p.attemptedAt },
-        });
-      },
-      options,
-    ),
+    on(SendSignUpLink, 'notification.sign-up.send-sign-up-link', async (m, tx) => {
+      const p = m.payload;
+      await mailer.send(tx, m, 'sign-up-link', { name: p.name, email: p.email }, PLATFORM_NAME, {
+        signUp: { organizationName: p.organizationName, link: p.link, expiresAt: p.expiresAt },
+      });
+    }),
+    on(SendSignUpAttempted, 'notification.sign-up.send-sign-up-attempted', async (m, tx) => {
+      const p = m.payload;
+      await mailer.send(tx, m, 'sign-up-attempted', { name: p.name, email: p.email }, PLATFORM_NAME, {
+        attempt: { at: p.attemptedAt },
+      });
+    }),
   ];
 }

@@ -66,7 +66,9 @@ hb.registerHelper('join', (list: unknown, sep: unknown) =>
 
 const read = (file: string) => readFileSync(new URL(`./${file}`, import.meta.url), 'utf8');
 
-hb.registerPartial('layout', read('layout.html.hbs'));
+// Compiled here like the templates: registered as text, handlebars would compile it at the first
+// mail (once, but on a handler's time).
+hb.registerPartial('layout', hb.compile(read('layout.html.hbs')));
 
 type Compiled = {
   subject: HandlebarsTemplateDelegate;
