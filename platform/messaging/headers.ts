@@ -67,14 +67,14 @@ export function attemptOf(headers: Record<string, unknown>): number {
 
 export interface DeadLetterRecord {
   /** Unique per dead-lettering (not per message): replaying and failing again makes a new one. */
-  id: string | undefined;
+  id?: string;
   category: string;
   reason: string;
-  error: string | undefined;
-  stack: string | undefined;
+  error?: string;
+  stack?: string;
   attempts: number;
-  originalQueue: string | undefined;
-  at: string | undefined;
+  originalQueue?: string;
+  at?: string;
 }
 
 interface XDeath {
@@ -108,25 +108,16 @@ export function readDeadLetterHeaders(headers: Record<string, unknown>): DeadLet
     const brokerReason = headerText(death.reason) ?? 'unknown';
     const queue = headerText(death.queue);
     return {
-      id: undefined,
       category: brokerReason === 'delivery_limit' ? 'delivery-limit' : `broker-${brokerReason}`,
       reason: `the broker dead-lettered the message (${brokerReason}) from ${queue ?? 'an unknown queue'}`,
-      error: undefined,
-      stack: undefined,
       attempts: attemptOf(headers) + 1,
       originalQueue: queue,
-      at: undefined,
     };
   }
   return {
-    id: undefined,
     category: 'unknown',
     reason: 'the message reached the dead-letter queue without a reason',
-    error: undefined,
-    stack: undefined,
     attempts: attemptOf(headers),
-    originalQueue: undefined,
-    at: undefined,
   };
 }
 
