@@ -53,7 +53,7 @@ interface JobRow {
   completed_on: Date | null;
 }
 
-function stateOf(pgboss: string): JobState {
+export function stateOf(pgboss: string): JobState {
   return pgboss === 'created' || pgboss === 'retry' ? 'scheduled' : (pgboss as JobState);
 }
 
