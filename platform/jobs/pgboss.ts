@@ -32,8 +32,6 @@ export interface StartJobsOptions {
   pollIntervalSeconds?: number;
   /** How often the cron schedules are checked (1-45; a cron run starts at most this late). */
   cronCheckIntervalSeconds?: number;
-  /** A run taking longer than this fails (and goes to its retry ladder). */
-  jobTimeoutSeconds?: number;
   /** Jobs of one definition run at the same time (the worker fetches up to this many at once). */
   concurrency?: number;
   /** How long `stop()` waits for running jobs before failing them over to a retry. */
@@ -94,7 +92,7 @@ export async function startJobs(opts: StartJobsOptions): Promise<RunningJobs> {
     pollingIntervalSeconds,
     cronMonitorIntervalSeconds: cronCheck,
     cronWorkerIntervalSeconds: Math.min(cronCheck, 5),
-    expireInSeconds: opts.jobTimeoutSeconds ?? 15 * 60,
+    expireInSeconds: 15 * 60, // a run taking longer fails (and goes to its retry ladder)
   } as PgBoss.ConstructorOptions);
   boss.on('error', (err: unknown) => log?.error({ err }, 'job queue error'));
   const recurring = new RecurringSchedules(db, boss, schema);
