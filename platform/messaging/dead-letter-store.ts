@@ -61,15 +61,12 @@ const FULL = `${SUMMARY}, error, stack, body, headers, archived_at`;
  */
 export class DeadLetterStore {
   private readonly log: MessagingLog;
-  private readonly gauge: DeadLetterGauge;
+  /** The DLQ depth gauge, refreshed soon after each change here. */
+  readonly gauge: DeadLetterGauge;
 
   constructor(private readonly opts: { service: string; db: Db; transport: Transport; log?: MessagingLog }) {
     this.log = opts.log ?? quietLog;
     this.gauge = new DeadLetterGauge({ ...opts, log: this.log });
-  }
-
-  get service(): string {
-    return this.opts.service;
   }
 
   async list(filter: DeadLetterFilter & { limit?: number; cursor?: string } = {}): Promise<DeadLetterPage> {
@@ -107,7 +104,7 @@ export class DeadLetterStore {
       [id],
     );
     this.log.info({ deadLetterId: id, queue: dl.originalQueue, type: dl.type }, 'dead letter replayed');
-    this.scheduleDepthRefresh();
+    this.gauge.schedule();
     return { outcome: 'done', deadLetter: rows[0] ? toDeadLetter(rows[0]) : dl };
   }
 
@@ -140,32 +137,14 @@ export class DeadLetterStore {
     );
     if (!rows[0]) return { outcome: 'not-open', deadLetter: dl };
     this.log.info({ deadLetterId: id, type: dl.type }, 'dead letter discarded');
-    this.scheduleDepthRefresh();
+    this.gauge.schedule();
     return { outcome: 'done', deadLetter: toDeadLetter(rows[0]) };
   }
 
   /** Stores one message taken from the DLQ (idempotent per dead-lettering). */
   async archive(body: Buffer | string, headers: Record<string, unknown>): Promise<void> {
     await archiveDeadLetter(this.opts.db, body, headers);
-    this.scheduleDepthRefresh();
-  }
-
-  /** Open dead letters: archived and not yet settled, plus any still waiting in the queue. */
-  depth(): Promise<{ open: number; queued: number }> {
-    return this.gauge.depth();
-  }
-
-  refreshDepthGauge(): Promise<void> {
-    return this.gauge.refresh();
-  }
-
-  /** Refreshes the gauge soon, once for a burst of changes. */
-  scheduleDepthRefresh(): void {
     this.gauge.schedule();
-  }
-
-  stop(): void {
-    this.gauge.stop();
   }
 }
 

@@ -152,7 +152,7 @@ export function createMessaging(opts: MessagingOptions): Messaging {
     subscriptions = [];
     await Promise.all(subs.map((s) => s.cancel().catch(() => undefined)));
     await relay.stop();
-    deadLetters.stop();
+    deadLetters.gauge.stop();
   }
 
   return {
@@ -181,12 +181,12 @@ export function createMessaging(opts: MessagingOptions): Messaging {
         // Old rows are pruned every minute; the DLQ depth is re-read every 15 s.
         setInterval(() => void prune(), 60_000),
         setInterval(() => {
-          deadLetters.scheduleDepthRefresh();
+          deadLetters.gauge.schedule();
           void refreshQueueDepth();
         }, 15_000),
       ];
       for (const t of timers) t.unref();
-      deadLetters.scheduleDepthRefresh();
+      deadLetters.gauge.schedule();
       void refreshQueueDepth();
       log.info({ queues: Object.values(names), eventTypes: own.eventTypes, commands }, 'messaging started');
     },

@@ -136,7 +136,7 @@ export class SagaEngine implements Sagas {
     if (this.stopping) return;
     const ids = await dueInstances(this.opts.db, 500);
     await Promise.all(ids.map((id) => this.run(id)));
-    await this.refreshGauge();
+    await this.gauge.refresh();
   }
 
   /** Begins the first sweep (resuming what a previous process left) and keeps the gauge fresh. */
@@ -177,10 +177,6 @@ export class SagaEngine implements Sagas {
       });
     this.running.set(id, work);
     return work;
-  }
-
-  refreshGauge(): Promise<void> {
-    return this.gauge.refresh();
   }
 
   private definition(type: string): AnySagaDefinition {
