@@ -1,7 +1,7 @@
 import type { JsonSchema, PublishedContract } from './published-store.js';
 import { COMMANDS_EXCHANGE, EVENTS_EXCHANGE, commandRoutingKey, queueNames } from './envelope.js';
 
-/** What the AsyncAPI document is made from; `contracts/asyncapi.ts` gathers it. */
+/** What the AsyncAPI document is made from; `bin/message-catalogue.ts` gathers it. */
 export interface MessageCatalogue {
   title: string;
   version: string;

@@ -53,8 +53,6 @@ export const SAGA_SWEEP_JOB = 'sagas-sweep';
  * version it read, so two runners (two processes of one service) never run one instance at once.
  * Delayed retries are jobs on the service's queue, written in the transaction that records the
  * retry; a periodic sweep (a cron job, and once at start) picks up anything left behind by a crash.
- * The steps themselves run in `runner.ts`, watchers are told in `watchers.ts`, the gauge of
- * instances is kept in `status-gauge.ts`.
  */
 export class SagaEngine implements Sagas {
   private readonly byType: Map<string, AnySagaDefinition>;
