@@ -1,7 +1,6 @@
-import { delayAt } from '../../retry/backoff.js';
 import { randomUUID } from 'node:crypto';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import { backoffMs, type Backoff } from '../../retry/backoff.js';
+import { backoffMs, delayAt, type Backoff } from '../../retry/backoff.js';
 import { dlqOf } from '../envelope.js';
 import { attemptOf, deadLetterCopyHeaders, retryCopyHeaders } from '../headers.js';
 import { errorText, type MessagingLog } from '../log.js';
