@@ -1,4 +1,5 @@
 import type { Queryable } from '../data/db.js';
+import { equalityConditions } from '../data/where.js';
 import { ACTIVE_SQL, type SagaStatus, type StepPhase } from './saga.js';
 import { sagaLease, toInstance, type InstanceRecord, type InstanceRow } from './store.js';
 
@@ -35,35 +36,15 @@ export async function getInstance(q: Queryable, id: string): Promise<InstanceRec
 }
 
 export async function stepsOf(q: Queryable, id: string): Promise<StepRecord[]> {
-  const { rows } = await q.query<{
-    phase: StepPhase;
-    step_index: number | null;
-    name: string;
-    status: StepRecord['status'];
-    attempts: number;
-    first_attempt_at: Date;
-    last_attempt_at: Date;
-    finished_at: Date | null;
-    last_error: string | null;
-    note: string | null;
-  }>(
-    `SELECT * FROM saga_step WHERE saga_id = $1
+  const { rows } = await q.query<StepRecord>(
+    `SELECT phase, step_index AS index, name, status, attempts, first_attempt_at AS "firstAttemptAt",
+            last_attempt_at AS "lastAttemptAt", finished_at AS "finishedAt", last_error AS "lastError", note
+       FROM saga_step WHERE saga_id = $1
       ORDER BY CASE phase WHEN 'forward' THEN 0 ELSE 1 END, first_attempt_at,
                CASE phase WHEN 'forward' THEN step_index ELSE -step_index END`,
     [id],
   );
-  return rows.map((r) => ({
-    phase: r.phase,
-    index: r.step_index,
-    name: r.name,
-    status: r.status,
-    attempts: r.attempts,
-    firstAttemptAt: r.first_attempt_at,
-    lastAttemptAt: r.last_attempt_at,
-    finishedAt: r.finished_at,
-    lastError: r.last_error,
-    note: r.note,
-  }));
+  return rows;
 }
 
 export async function listInstances(
@@ -77,20 +58,12 @@ export async function listInstances(
   },
 ): Promise<Array<InstanceRecord & { position: string }>> {
   const params: unknown[] = [];
-  const where: string[] = [];
-  // null: every organization's and those of none (an operator's view).
-  if (filter.organizationId !== null) {
-    params.push(filter.organizationId);
-    where.push(`organization_id = $${params.length}::uuid`);
-  }
-  if (filter.type) {
-    params.push(filter.type);
-    where.push(`type = $${params.length}`);
-  }
-  if (filter.status) {
-    params.push(filter.status);
-    where.push(`status = $${params.length}`);
-  }
+  const where = equalityConditions(params, {
+    // null: every organization's and those of none (an operator's view).
+    organization_id: filter.organizationId ?? undefined,
+    type: filter.type || undefined,
+    status: filter.status,
+  });
   if (filter.before) {
     params.push(filter.before.createdAt, filter.before.id);
     where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
