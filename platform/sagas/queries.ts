@@ -1,7 +1,7 @@
 import type { Queryable } from '../data/db.js';
 import { equalityConditions } from '../data/where.js';
 import { ACTIVE_SQL, type SagaStatus, type StepPhase } from './saga.js';
-import { sagaLease, toInstance, type InstanceRecord, type InstanceRow } from './store.js';
+import { INSTANCE_COLUMNS, sagaLease, type InstanceRecord } from './store.js';
 
 /** The saga tables as the sweep, the watchers, the gauge and the operators' routes read them. */
 
@@ -31,8 +31,11 @@ export async function dueInstances(q: Queryable, limit: number): Promise<string[
 }
 
 export async function getInstance(q: Queryable, id: string): Promise<InstanceRecord | null> {
-  const { rows } = await q.query<InstanceRow>('SELECT * FROM saga_instance WHERE id = $1', [id]);
-  return rows[0] ? toInstance(rows[0]) : null;
+  const { rows } = await q.query<InstanceRecord>(
+    `SELECT ${INSTANCE_COLUMNS} FROM saga_instance WHERE id = $1`,
+    [id],
+  );
+  return rows[0] ?? null;
 }
 
 export async function stepsOf(q: Queryable, id: string): Promise<StepRecord[]> {
@@ -69,13 +72,13 @@ export async function listInstances(
     where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
   }
   params.push(filter.limit);
-  const { rows } = await q.query<InstanceRow & { position: string }>(
-    `SELECT *, created_at::text AS position FROM saga_instance
+  const { rows } = await q.query<InstanceRecord & { position: string }>(
+    `SELECT ${INSTANCE_COLUMNS}, created_at::text AS position FROM saga_instance
       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
     params,
   );
-  return rows.map((r) => ({ ...toInstance(r), position: r.position }));
+  return rows;
 }
 
 /** Instances by type and status, for the gauge. */
