@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Db, Queryable, Tx } from '../data/db.js';
-import { assertServiceName } from '../data/identifiers.js';
+import { assertServiceName, UUID } from '../data/identifiers.js';
 import { listFailedJobs } from './failed-jobs.js';
 import {
   DEFAULT_JOB_RETRY_DELAYS_SECONDS,
@@ -68,8 +68,6 @@ async function oneCopyAtATime(db: Db, key: string, fn: () => Promise<void>): Pro
     await session.close();
   }
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Starts the service's job queue on pg-boss 10 over our Db: creates a queue per definition, keeps
