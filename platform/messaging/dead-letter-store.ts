@@ -2,7 +2,12 @@ import type { Db } from '../data/db.js';
 import { EVERY_ORGANIZATION, inOpsScope, type OpsScope } from '../http/ops-scope.js';
 import { archiveDeadLetter, UNKNOWN_QUEUE } from './dead-letter-archive.js';
 import { DeadLetterGauge } from './dead-letter-gauge.js';
-import { deadLetterWhere, type DeadLetterFilter, type DeadLetterStatus } from './dead-letter-query.js';
+import {
+  DEAD_LETTER_ID,
+  deadLetterWhere,
+  type DeadLetterFilter,
+  type DeadLetterStatus,
+} from './dead-letter-query.js';
 import { replayHeaders } from './headers.js';
 import { quietLog, type MessagingLog } from './log.js';
 import type { Transport } from './transport.js';
@@ -86,7 +91,7 @@ export class DeadLetterStore {
   }
 
   async get(id: string, scope: OpsScope = EVERY_ORGANIZATION): Promise<DeadLetter | null> {
-    if (!/^\d{1,18}$/.test(id)) return null;
+    if (!DEAD_LETTER_ID.test(id)) return null;
     const { rows } = await this.opts.db.query(`SELECT ${FULL} FROM dead_letter WHERE id = $1::bigint`, [id]);
     const dl = rows[0] ? toDeadLetter(rows[0]) : null;
     return dl && inOpsScope(scope, dl.organizationId) ? dl : null;
