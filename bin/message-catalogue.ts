@@ -6,10 +6,8 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { asyncApiDocument, type MessageCatalogue } from '#platform/messaging/asyncapi.js';
-import { publishedFormOf } from '#platform/messaging/contract-gate.js';
 import { envelopeSchema } from '#platform/messaging/envelope.js';
-import { readPublished } from '#platform/messaging/published-store.js';
-import type { JsonSchema } from '#platform/messaging/schema-compatibility.js';
+import { publishedFormOf, readPublished, type JsonSchema } from '#platform/messaging/published-store.js';
 import { allContracts } from '#contracts/index.js';
 import { COMMAND_SENDERS, ownerOf } from '#contracts/publications.js';
 import { SERVICE_NAMES } from '#contracts/services.js';

@@ -3,7 +3,9 @@
  * - `services/<a>/` imports only `services/<a>/`, `platform/`, `contracts/`, node builtins and npm
  *   packages: never another service;
  * - `platform/` is domain-free: it imports only `platform/` (and builtins, npm packages);
- * - `contracts/` imports only `contracts/`, `platform/messaging/` and npm packages.
+ * - `contracts/` imports only `contracts/`, `platform/messaging/` and npm packages;
+ * - `tools/` (build and CI tooling over contracts/) is imported by no service and not by platform/;
+ *   it imports only `tools/`, `platform/`, `contracts/`, builtins and packages (ADR 0030).
  * Package imports (`#platform/*`, `#contracts/*`, `#services/*`) count as the folders they name.
  * Usage: `tsx scripts/check-boundaries.ts [rootDir]` (exit code 1 and one line per violation).
  */
@@ -23,7 +25,11 @@ export interface Violation {
 }
 
 type Area =
-  { kind: 'service'; name: string } | { kind: 'platform' } | { kind: 'contracts' } | { kind: 'other' };
+  | { kind: 'service'; name: string }
+  | { kind: 'platform' }
+  | { kind: 'contracts' }
+  | { kind: 'tools' }
+  | { kind: 'other' };
 
 type Target =
   | { kind: 'builtin' }
@@ -40,6 +46,7 @@ function areaOf(path: string): Area {
     return { kind: 'service', name: second };
   if (top === 'platform') return { kind: 'platform' };
   if (top === 'contracts') return { kind: 'contracts' };
+  if (top === 'tools') return { kind: 'tools' };
   return { kind: 'other' };
 }
 
@@ -93,11 +100,20 @@ function rule(from: Area, target: Target): string | undefined {
     if (to.kind === 'service') {
       return `service '${from.name}' imports service '${to.name}' (${target.path}): services talk over HTTP and messages; share code through platform/ or contracts/`;
     }
+    if (to.kind === 'tools')
+      return `service '${from.name}' imports ${target.path}: tools/ is build-time tooling, never part of a running service`;
     return `service '${from.name}' imports ${target.path}: a service may import only its own folder, platform/ and contracts/`;
+  }
+  if (from.kind === 'tools') {
+    if (target.kind === 'builtin' || ['tools', 'platform', 'contracts'].includes(target.area.kind))
+      return undefined;
+    return `tools/ imports ${target.path}: tools may import only tools/, platform/ and contracts/`;
   }
   if (from.kind === 'platform') {
     if (target.kind === 'builtin') return undefined;
     if (target.area.kind === 'platform' || target.path === 'package.json') return undefined;
+    if (target.area.kind === 'tools')
+      return `platform/ imports ${target.path}: tools/ is build-time tooling, never part of the runtime kit`;
     return `platform/ imports ${target.path}: platform is domain-free and may import only platform/`;
   }
   if (target.kind === 'builtin') return 'contracts/ imports a node builtin: contracts hold schemas only';

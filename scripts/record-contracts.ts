@@ -3,11 +3,12 @@
  * declares and contracts/published/ does not hold yet (or holds in an older, compatible form).
  * It refuses a change that breaks consumers of a recorded version: that needs a new version.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { allContracts } from '#contracts/index.js';
 import { PUBLISHED_DIR } from '../bin/message-catalogue.js';
-import { checkContracts, publishedFormOf, recordable } from '#platform/messaging/contract-gate.js';
-import { publishedFileName, readPublished, writePublished } from '#platform/messaging/published-store.js';
+import { publishedFileName, publishedFormOf, readPublished } from '#platform/messaging/published-store.js';
+import { checkContracts, recordable } from '../tools/contracts/contract-gate.js';
 import { formatJson } from './format-json.js';
 
 const findings = checkContracts(allContracts, readPublished(PUBLISHED_DIR));
@@ -15,8 +16,9 @@ for (const f of findings.filter(recordable)) {
   const contract = allContracts.find((c) => c.type === f.type);
   if (!contract) continue;
   const record = publishedFormOf(contract);
-  const text = await formatJson(join(PUBLISHED_DIR, publishedFileName(record)), record);
-  const file = writePublished(PUBLISHED_DIR, record, text);
+  const file = join(PUBLISHED_DIR, publishedFileName(record));
+  mkdirSync(PUBLISHED_DIR, { recursive: true });
+  writeFileSync(file, await formatJson(file, record));
   process.stdout.write(`${f.problem === 'unrecorded' ? 'recorded' : 'updated'} ${file}\n`);
 }
 const refused = findings.filter((f) => !recordable(f));

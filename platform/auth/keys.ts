@@ -87,13 +87,3 @@ function publicOnly(jwk: JWK): JWK {
   const { kty, n, e, kid, alg, use } = jwk;
   return { kty, n, e, kid, alg: alg ?? SIGNING_ALG, use: use ?? 'sig' };
 }
-
-export function memorySigningKeyStore(): SigningKeyStore {
-  const keys = new Map<string, StoredSigningKey>();
-  return {
-    list: async () => [...keys.values()],
-    add: async (key) => {
-      if (!keys.has(key.kid)) keys.set(key.kid, key);
-    },
-  };
-}

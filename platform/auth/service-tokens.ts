@@ -1,6 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { request } from 'undici';
-import { DependencyUnavailableError, forbidden, unauthorized } from '../http/problem.js';
+import {
+  DependencyUnavailableError,
+  forbidden,
+  unauthorized,
+  type DependencyFailure,
+} from '../http/problem.js';
 import { ExpiringCache } from './expiring-cache.js';
 import type { SignedToken, TokenSigner } from './signer.js';
 
@@ -113,69 +118,43 @@ export function cachedServiceTokens(
 }
 
 export interface ClientCredentialsOptions {
-  /** Common's `POST /api/auth/token`, or an external issuer's token endpoint. */
+  /** Common's `POST /api/auth/token`. */
   tokenUrl: string;
   clientId: string;
   clientSecret: string;
-  /**
-   * `dhanman`: JSON `{grantType, clientId, clientSecret, organizationId}` -> `{accessToken, expiresIn}`.
-   * `oauth2`: a form-encoded RFC 6749 client-credentials request with an `organization_id` parameter.
-   */
-  format?: 'dhanman' | 'oauth2';
   timeoutMs?: number;
 }
 
-/** Fetches service tokens from the issuer over HTTP. */
+const unavailable = (
+  reason: DependencyFailure,
+  detail: string,
+  opts?: { cause?: unknown; upstreamStatus?: number },
+) => new DependencyUnavailableError('auth-token', reason, detail, opts);
+
+/**
+ * Fetches service tokens from the issuer over HTTP: JSON `{grantType, clientId, clientSecret,
+ * organizationId}` answered by `{accessToken, expiresIn}`.
+ */
 export function clientCredentialsTokens(opts: ClientCredentialsOptions): ServiceTokenProvider {
-  const format = opts.format ?? 'dhanman';
   return cachedServiceTokens(async (organizationId) => {
-    const body =
-      format === 'dhanman'
-        ? JSON.stringify({
-            grantType: 'client_credentials',
-            clientId: opts.clientId,
-            clientSecret: opts.clientSecret,
-            organizationId,
-          })
-        : new URLSearchParams({
-            grant_type: 'client_credentials',
-            client_id: opts.clientId,
-            client_secret: opts.clientSecret,
-            organization_id: organizationId,
-          }).toString();
+    const { clientId, clientSecret } = opts;
+    const body = JSON.stringify({ grantType: 'client_credentials', clientId, clientSecret, organizationId });
     let status: number;
     let text: string;
     try {
       const res = await request(opts.tokenUrl, {
         method: 'POST',
-        headers: {
-          'content-type': format === 'dhanman' ? 'application/json' : 'application/x-www-form-urlencoded',
-          accept: 'application/json',
-        },
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
         body,
         signal: AbortSignal.timeout(opts.timeoutMs ?? 5_000),
       });
       status = res.statusCode;
       text = await res.body.text();
     } catch (err) {
-      throw new DependencyUnavailableError(
-        'auth-token',
-        'network',
-        'The service token issuer cannot be reached.',
-        {
-          cause: err,
-        },
-      );
+      throw unavailable('network', 'The service token issuer cannot be reached.', { cause: err });
     }
     if (status !== 200) {
-      throw new DependencyUnavailableError(
-        'auth-token',
-        'status',
-        `The service token issuer answered ${status}.`,
-        {
-          upstreamStatus: status,
-        },
-      );
+      throw unavailable('status', `The service token issuer answered ${status}.`, { upstreamStatus: status });
     }
     let parsed: Record<string, unknown>;
     try {
@@ -183,14 +162,10 @@ export function clientCredentialsTokens(opts: ClientCredentialsOptions): Service
     } catch {
       parsed = {};
     }
-    const accessToken = parsed.accessToken ?? parsed.access_token;
-    const expiresIn = Number(parsed.expiresIn ?? parsed.expires_in ?? 300);
+    const accessToken = parsed.accessToken;
+    const expiresIn = Number(parsed.expiresIn ?? 300);
     if (typeof accessToken !== 'string' || !Number.isFinite(expiresIn)) {
-      throw new DependencyUnavailableError(
-        'auth-token',
-        'invalid-response',
-        'The token answer has no token.',
-      );
+      throw unavailable('invalid-response', 'The token answer has no token.');
     }
     return { accessToken, expiresIn };
   });

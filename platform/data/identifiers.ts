@@ -16,3 +16,6 @@ export function assertServiceName(service: string): void {
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
+
+/** A uuid in its text form (any case): what a row id or organization id must look like. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -37,45 +37,33 @@ export interface LeasedTable {
   version?: string;
 }
 
-export interface LeaseTerms {
-  /** Condition: nobody holds the row, or its holder's lease lapsed. `on` qualifies the columns. */
-  free(on?: string): string;
-  /** Condition: parameter `owner` holds the row. */
-  heldBy(owner: string): string;
-  /** SET terms that take (or renew) the row for parameter `owner`, for `ms` milliseconds. */
-  take(owner: string, ms: string): string;
-  /** SET terms that extend the holder's lease by `ms` milliseconds. */
-  extend(ms: string): string;
-  /** SET terms that let the row go. */
-  release: string;
-  /** Condition: the row is still at the version parameter `version` the holder read. */
-  fenced(version: string): string;
-  /** SET term bumping the version (every fenced write makes the previous version stale). */
-  bump: string;
-  /** Extends `owner`'s lease on row `id`; false when another holds it now. `also`: a further condition. */
-  renew(q: Queryable, id: string, owner: string, ms: number, also?: string): Promise<boolean>;
-  /** Lets row `id` go, if `owner` still holds it (so another takes it at once, not when it lapses). */
-  letGo(q: Queryable, id: string, owner: string): Promise<void>;
-}
-
-/** The lease terms of one table. */
-export function leaseTerms(t: LeasedTable): LeaseTerms {
+/**
+ * The lease terms of one table: SQL conditions and SET terms over parameters named by the caller
+ * (`$2`, say), and the plain renew and let-go statements.
+ */
+export function leaseTerms(t: LeasedTable) {
   const key = t.key ?? 'id';
   const owner = t.owner ?? 'lease_owner';
   const until = t.until ?? 'lease_until';
   const version = t.version ?? 'version';
-  const terms: LeaseTerms = {
-    free: (on) => {
+  const terms = {
+    /** Condition: nobody holds the row, or its holder's lease lapsed. `on` qualifies the columns. */
+    free: (on?: string) => {
       const u = on ? `${on}.${until}` : until;
       return `(${u} IS NULL OR ${u} < now())`;
     },
-    heldBy: (p) => `${owner} = ${p}`,
-    take: (p, ms) => `${owner} = ${p}, ${until} = ${leaseEnd(ms)}`,
-    extend: (ms) => `${until} = ${leaseEnd(ms)}`,
+    /** Condition: parameter `p` holds the row. */
+    heldBy: (p: string) => `${owner} = ${p}`,
+    /** SET terms that take (or renew) the row for parameter `p`, for `ms` milliseconds. */
+    take: (p: string, ms: string) => `${owner} = ${p}, ${until} = ${leaseEnd(ms)}`,
+    extend: (ms: string) => `${until} = ${leaseEnd(ms)}`,
     release: `${owner} = NULL, ${until} = NULL`,
-    fenced: (p) => `${version} = ${p}`,
+    /** Condition: the row is still at the version parameter `p` the holder read. */
+    fenced: (p: string) => `${version} = ${p}`,
+    /** Every fenced write bumps the version, making the previous one stale. */
     bump: `${version} = ${version} + 1`,
-    async renew(q, id, holder, ms, also) {
+    /** Extends `holder`'s lease on row `id`; false when another holds it now. `also`: a further condition. */
+    async renew(q: Queryable, id: string, holder: string, ms: number, also?: string): Promise<boolean> {
       const { rowCount } = await q.query(
         `UPDATE ${t.table} SET ${terms.extend('$3')}
           WHERE ${key} = $1 AND ${terms.heldBy('$2')}${also ? ` AND ${also}` : ''}`,
@@ -83,7 +71,8 @@ export function leaseTerms(t: LeasedTable): LeaseTerms {
       );
       return rowCount === 1;
     },
-    async letGo(q, id, holder) {
+    /** Lets row `id` go, if `holder` still holds it (so another takes it at once, not when it lapses). */
+    async letGo(q: Queryable, id: string, holder: string): Promise<void> {
       await q.query(`UPDATE ${t.table} SET ${terms.release} WHERE ${key} = $1 AND ${terms.heldBy('$2')}`, [
         id,
         holder,

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Db, Row } from './db.js';
+import type { Db } from './db.js';
 import { openEmbedded } from './pglite.js';
 import { openPostgres } from './postgres.js';
 
@@ -50,30 +50,4 @@ export async function openDatabases(opts: DatabaseOptions): Promise<DatabaseSour
     forService: (service) => embedded.forService(service),
     close: () => embedded.close(),
   };
-}
-
-/**
- * The database of one service in a process that runs only that service. Closing the Db also
- * closes the embedded instance it may have started.
- */
-export async function openServiceDatabase(opts: DatabaseOptions & { service: string }): Promise<Db> {
-  const source = await openDatabases(opts);
-  try {
-    const db = await source.forService(opts.service);
-    return {
-      kind: db.kind,
-      service: db.service,
-      query: <T = Row>(sql: string, params?: readonly unknown[]) => db.query<T>(sql, params),
-      exec: (sql) => db.exec(sql),
-      transaction: (fn) => db.transaction(fn),
-      ping: () => db.ping(),
-      async close() {
-        await db.close();
-        await source.close();
-      },
-    };
-  } catch (err) {
-    await source.close();
-    throw err;
-  }
 }

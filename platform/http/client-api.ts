@@ -61,6 +61,14 @@ export type ResponseOf<S extends z.ZodType | undefined> = HttpResponse<
   S extends z.ZodType ? z.infer<S> : unknown
 >;
 
+type Call = <S extends z.ZodType>(target: string, path: string, opts?: Options<S>) => Promise<ResponseOf<S>>;
+type CallWithBody = <S extends z.ZodType>(
+  target: string,
+  path: string,
+  body?: unknown,
+  opts?: Options<S>,
+) => Promise<ResponseOf<S>>;
+
 export interface HttpClient {
   /**
    * Calls `target`. Answers (2xx-4xx, 404 included) are returned; a call that could not be made or
@@ -68,26 +76,11 @@ export interface HttpClient {
    * a DependencyUnavailableError, which an endpoint turns into an immediate 503 naming the target.
    */
   request<S extends z.ZodType>(target: string, req: HttpRequest<S>): Promise<ResponseOf<S>>;
-  get<S extends z.ZodType>(target: string, path: string, opts?: Options<S>): Promise<ResponseOf<S>>;
-  post<S extends z.ZodType>(
-    target: string,
-    path: string,
-    body?: unknown,
-    opts?: Options<S>,
-  ): Promise<ResponseOf<S>>;
-  put<S extends z.ZodType>(
-    target: string,
-    path: string,
-    body?: unknown,
-    opts?: Options<S>,
-  ): Promise<ResponseOf<S>>;
-  patch<S extends z.ZodType>(
-    target: string,
-    path: string,
-    body?: unknown,
-    opts?: Options<S>,
-  ): Promise<ResponseOf<S>>;
-  delete<S extends z.ZodType>(target: string, path: string, opts?: Options<S>): Promise<ResponseOf<S>>;
+  get: Call;
+  post: CallWithBody;
+  put: CallWithBody;
+  patch: CallWithBody;
+  delete: Call;
   breakerState(target: string): 'closed' | 'half-open' | 'open';
   close(): Promise<void>;
 }

@@ -36,10 +36,9 @@ export type {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 
 /**
- * The resilient service-to-service client (targets in client-targets.ts, the wire in
- * client-wire.ts): per target a timeout, retries of idempotent calls, a circuit breaker and a
- * bulkhead; the caller's correlation id and organization's service token on every call; any
- * failure a DependencyUnavailableError (a 503 for our caller).
+ * The resilient service-to-service client: per target a timeout, retries of idempotent calls, a
+ * circuit breaker and a bulkhead; the caller's correlation id and organization's service token on
+ * every call; any failure a DependencyUnavailableError (a 503 for our caller).
  */
 export function createHttpClient(opts: HttpClientOptions): HttpClient {
   const { service } = opts;

@@ -7,11 +7,11 @@ import './route-config.js';
 export const CORRELATION_HEADER = 'x-correlation-id';
 
 /** Ids a caller may choose: short and plain, so they are safe in logs, headers and message envelopes. */
-const ACCEPTABLE = /^[A-Za-z0-9._:-]{1,128}$/;
+export const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The caller's correlation id when it is acceptable, else a new one. */
 export function correlationIdFrom(header: unknown): string {
-  return typeof header === 'string' && ACCEPTABLE.test(header) ? header : randomUUID();
+  return typeof header === 'string' && CORRELATION_ID.test(header) ? header : randomUUID();
 }
 
 /**

@@ -5,7 +5,10 @@ import type { Logger } from 'pino';
 import {
   PROBLEM_CONTENT_TYPE,
   PROBLEM_TYPES,
+  ProblemError,
   isProblemError,
+  notFound,
+  validationFailed,
   type FieldError,
   type Problem,
 } from './problem.js';
@@ -56,45 +59,33 @@ export function problemFor(err: unknown): {
   headers: Record<string, string>;
   internal: boolean;
 } {
-  if (isProblemError(err)) return { problem: { ...err.problem }, headers: err.headers, internal: false };
+  const answer = (e: ProblemError, internal = false) => ({
+    problem: { ...e.problem },
+    headers: e.headers,
+    internal,
+  });
+  if (isProblemError(err)) return answer(err);
   const fe = err as Partial<FastifyError> & { status?: number };
-  if (fe && Array.isArray(fe.validation)) {
-    return {
-      problem: {
-        type: PROBLEM_TYPES.validation,
-        title: 'Invalid request',
-        status: 400,
-        detail: 'The request is not valid.',
-        errors: fieldErrors(fe as FastifyError),
-      },
-      headers: {},
-      internal: false,
-    };
-  }
+  if (fe && Array.isArray(fe.validation)) return answer(validationFailed(fieldErrors(fe as FastifyError)));
   const status = fe?.statusCode ?? fe?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const known = fe.code ? FASTIFY_4XX[fe.code] : undefined;
-    return {
-      problem: {
+    return answer(
+      new ProblemError({
         type: known?.type ?? (status === 404 ? PROBLEM_TYPES.notFound : PROBLEM_TYPES.badRequest),
         title: known?.title ?? STATUS_CODES[status] ?? 'Bad request',
         status,
         detail: typeof fe.message === 'string' ? fe.message.slice(0, 500) : undefined,
-      },
-      headers: {},
-      internal: false,
-    };
+      }),
+    );
   }
-  return {
-    problem: {
-      type: PROBLEM_TYPES.internal,
-      title: 'Internal error',
-      status: 500,
-      detail: 'Something went wrong on our side; the correlation id identifies it in the logs.',
-    },
-    headers: {},
-    internal: true,
-  };
+  const internal = new ProblemError({
+    type: PROBLEM_TYPES.internal,
+    title: 'Internal error',
+    status: 500,
+    detail: 'Something went wrong on our side; the correlation id identifies it in the logs.',
+  });
+  return answer(internal, true);
 }
 
 export function sendProblem(
@@ -122,12 +113,7 @@ export function registerProblemHandlers(app: FastifyInstance, log: Logger): void
     return sendProblem(request, reply, problem, headers);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, {
-      type: PROBLEM_TYPES.notFound,
-      title: 'Not found',
-      status: 404,
-      detail: `No route ${request.method} ${request.url.split('?')[0]}.`,
-    }),
+    sendProblem(request, reply, notFound(`No route ${request.method} ${request.url.split('?')[0]}.`).problem),
   );
 }
 

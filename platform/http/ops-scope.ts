@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isOperator } from '../auth/claims.js';
+import { UUID } from '../data/identifiers.js';
 import { principalOf } from './authentication.js';
 
 /**
@@ -14,8 +15,6 @@ export interface OpsScope {
 
 /** Every organization and what belongs to none: the operator's view, and the command line's. */
 export const EVERY_ORGANIZATION: OpsScope = { organizationId: null };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `?organizationId=` of every ops list: an operator's filter (a malformed value is a 400). */
 export const organizationFilter = z.object({

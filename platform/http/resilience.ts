@@ -27,8 +27,6 @@ export interface ResilienceOptions {
   timeoutMs: number;
   /** One delay per retry: its length is the number of retries. */
   retryDelaysMs: number[];
-  /** A timed-out attempt is not retried by default: the caller answers 503 at once. */
-  retryOnTimeout: boolean;
   breakerThreshold: number;
   breakerOpenMs: number;
   bulkheadLimit: number;
@@ -38,7 +36,6 @@ export interface ResilienceOptions {
 export const DEFAULT_RESILIENCE: ResilienceOptions = {
   timeoutMs: 10_000,
   retryDelaysMs: [2_000, 4_000, 8_000],
-  retryOnTimeout: false,
   breakerThreshold: 5,
   breakerOpenMs: 30_000,
   bulkheadLimit: 64,
@@ -100,6 +97,7 @@ export interface TargetPolicies {
  * Bulkhead outermost (a call holds its slot through its retries, so a slow target cannot tie up
  * more than its share), then retry, then the breaker (every attempt counts), then the timeout of
  * one attempt. A 4xx answer, 404 included, is an answer: neither retried nor a breaker failure.
+ * A timed-out attempt is not retried either: the caller answers 503 at once.
  * A transient answer whose `Retry-After` asks for more than the ladder's longest step is not
  * retried: the caller fails at once and passes the wait on, instead of holding its request open.
  */
@@ -109,7 +107,7 @@ export function buildPolicies(o: ResilienceOptions): TargetPolicies {
   );
   const longestStepMs = Math.max(...o.retryDelaysMs);
   const retryable = handleWhen(
-    (err) => !isOurRefusal(err) && (o.retryOnTimeout || !(err instanceof TaskCancelledError)),
+    (err) => !isOurRefusal(err) && !(err instanceof TaskCancelledError),
   ).orWhenResult((r) => {
     const response = r as RawResponse;
     return isTransientStatus(response.status) && (requestedWaitMs(response) ?? 0) <= longestStepMs;

@@ -1,4 +1,5 @@
 import type { Db } from '../data/db.js';
+import { UUID } from '../data/identifiers.js';
 import type { OpsScope } from '../http/ops-scope.js';
 
 /** A job as an operator sees it; pg-boss's created and retry are both "scheduled" (waiting to run). */
@@ -38,8 +39,6 @@ export type JobScope = OpsScope;
 const IN_SCOPE = (param: string) =>
   `(${param}::text IS NULL OR lower(data->>'organizationId') = lower(${param}::text))`;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 interface JobRow {
   id: string;
   name: string;
@@ -48,21 +47,13 @@ interface JobRow {
   start_after: Date;
   retry_count: number;
   started_on: Date | null;
-  output: unknown;
+  error: string | null;
   created_on: Date;
   completed_on: Date | null;
 }
 
-function stateOf(pgboss: string): JobState {
+export function stateOf(pgboss: string): JobState {
   return pgboss === 'created' || pgboss === 'retry' ? 'scheduled' : (pgboss as JobState);
-}
-
-function errorOf(output: unknown): string | null {
-  if (!output || typeof output !== 'object') return null;
-  const o = output as { message?: unknown; value?: { message?: unknown } };
-  if (typeof o.message === 'string') return o.message;
-  if (typeof o.value?.message === 'string') return o.value.message;
-  return null;
 }
 
 function view(r: JobRow): JobView {
@@ -76,14 +67,15 @@ function view(r: JobRow): JobView {
     data: r.data,
     startAfter: r.start_after.toISOString(),
     attempts,
-    error: r.state === 'failed' || r.state === 'retry' ? errorOf(r.output) : null,
+    error: r.state === 'failed' || r.state === 'retry' ? r.error : null,
     createdAt: r.created_on.toISOString(),
     finishedAt: r.completed_on?.toISOString() ?? null,
   };
 }
 
-const COLUMNS =
-  'id, name, state::text AS state, data, start_after, retry_count, started_on, output, created_on, completed_on';
+// pg-boss keeps a failure's message in `output` (an Error's `message`, or under `value`).
+const COLUMNS = `id, name, state::text AS state, data, start_after, retry_count, started_on, created_on, completed_on,
+  COALESCE(output->>'message', output->'value'->>'message') AS error`;
 
 /** Jobs of a service's queue, for the operations routes (pg-boss's own queues left out). */
 export class JobAdmin {

@@ -56,30 +56,6 @@ function formatter(kind: 'wall' | 'date', zone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** The UTC offset of `zone` at `at`, in minutes (east positive). */
-function offsetMinutes(zone: string, at: Date): number {
-  const parts = formatter('wall', zone).formatToParts(at);
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
-  const asUtc = Date.UTC(
-    get('year'),
-    get('month') - 1,
-    get('day'),
-    get('hour'),
-    get('minute'),
-    get('second'),
-  );
-  return Math.round((asUtc - Math.floor(at.getTime() / 1000) * 1000) / 60_000);
-}
-
-/** The instant a wall-clock date and time (`YYYY-MM-DD`, `HH:MM`) has in `zone`. */
-export function zonedInstant(date: string, time: string, zone: string): Date {
-  const naive = Date.parse(`${date}T${time}:00Z`);
-  // Two passes settle the offset that applies at the resulting instant (DST changes included).
-  let instant = naive - offsetMinutes(zone, new Date(naive)) * 60_000;
-  instant = naive - offsetMinutes(zone, new Date(instant)) * 60_000;
-  return new Date(instant);
-}
-
 /** The calendar date (`YYYY-MM-DD`) it is in `zone` at `at`. */
 export function zonedDate(at: Date, zone: string): string {
   return formatter('date', zone).format(at);

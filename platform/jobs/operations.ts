@@ -6,21 +6,12 @@ import {
   type JobAction,
   type JobAdmin,
   type JobScope,
+  stateOf,
   type JobState,
   type JobView,
 } from './job-admin.js';
 import { nextRunAt } from './next-run.js';
-import type { RecurringSchedules } from './recurring.js';
-
-export interface RecurringView {
-  name: string;
-  queue: string;
-  cron: string;
-  timezone: string;
-  nextRunAt: string | null;
-  lastRunAt: string | null;
-  lastState: JobState | null;
-}
+import type { RecurringSchedules, RecurringView } from './recurring.js';
 
 /** What an operator can see and do with a service's jobs (Hangfire's dashboard, over HTTP). */
 export interface JobOperations {
@@ -81,15 +72,7 @@ export function jobOperations(deps: {
 
   return {
     async recurring(scope) {
-      const ours = (await recurring.list(scope.organizationId)).map((r) => ({
-        name: r.name,
-        queue: r.queue,
-        cron: r.cron,
-        timezone: r.timezone,
-        nextRunAt: r.nextRunAt,
-        lastRunAt: r.lastRunAt,
-        lastState: r.lastState ? stateOf(r.lastState) : null,
-      }));
+      const ours = await recurring.list(scope.organizationId);
       // pg-boss's schedules (sweeps) belong to no organization: an operator's, unfiltered.
       return scope.organizationId === null ? [...ours, ...(await definitionSchedules())] : ours;
     },
@@ -121,8 +104,4 @@ export function jobOperations(deps: {
       }
     },
   };
-}
-
-function stateOf(pgboss: string): JobState {
-  return pgboss === 'created' || pgboss === 'retry' ? 'scheduled' : (pgboss as JobState);
 }

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { callerScopeOf, opsScopeOf, organizationFilter } from '../http/ops-scope.js';
@@ -35,8 +35,6 @@ const recurring = z.object({
 const idParams = z.object({ id: z.string().max(100) });
 
 /** An organization's admin acts on its own jobs (`data.organizationId`), an operator on all. */
-const scopeOf = (request: FastifyRequest): JobScope => callerScopeOf(request);
-
 function answer(id: string, result: JobAction, verb: string) {
   if (result.outcome === 'done') return result.job;
   if (result.outcome === 'not-found') throw notFound(`No job ${id}.`);
@@ -81,7 +79,7 @@ export const jobOpsRoutes: FastifyPluginAsync<{ ops: JobOperations }> = async (a
       },
     },
     async (request, reply) => {
-      const jobId = await ops.trigger(scopeOf(request), request.params.name);
+      const jobId = await ops.trigger(callerScopeOf(request), request.params.name);
       if (!jobId) throw notFound(`No recurring job ${request.params.name}.`);
       return reply.code(202).send({ name: request.params.name, jobId });
     },
@@ -120,7 +118,7 @@ export const jobOpsRoutes: FastifyPluginAsync<{ ops: JobOperations }> = async (a
     '/api/ops/jobs/:id',
     { config, schema: { tags, summary: 'One job', params: idParams, response: { 200: job } } },
     async (request) => {
-      const found = await ops.get(scopeOf(request), request.params.id);
+      const found = await ops.get(callerScopeOf(request), request.params.id);
       if (!found) throw notFound(`No job ${request.params.id}.`);
       return found;
     },
@@ -135,7 +133,8 @@ export const jobOpsRoutes: FastifyPluginAsync<{ ops: JobOperations }> = async (a
     r.post(
       `/api/ops/jobs/:id/${path}`,
       { config, schema: { tags, summary, params: idParams, response: { 200: job } } },
-      async (request) => answer(request.params.id, await run(scopeOf(request), request.params.id), verb),
+      async (request) =>
+        answer(request.params.id, await run(callerScopeOf(request), request.params.id), verb),
     );
   action('run-now', 'Make a scheduled job due now', 'run now', (scope, id) => ops.runNow(scope, id));
   action('retry', 'Run a finished job (failed, cancelled, completed) again', 'retried', (scope, id) =>

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Db, Queryable, Tx } from '../data/db.js';
-import { assertServiceName } from '../data/identifiers.js';
+import { assertServiceName, UUID } from '../data/identifiers.js';
 import { listFailedJobs } from './failed-jobs.js';
 import {
   DEFAULT_JOB_RETRY_DELAYS_SECONDS,
@@ -32,8 +32,6 @@ export interface StartJobsOptions {
   pollIntervalSeconds?: number;
   /** How often the cron schedules are checked (1-45; a cron run starts at most this late). */
   cronCheckIntervalSeconds?: number;
-  /** A run taking longer than this fails (and goes to its retry ladder). */
-  jobTimeoutSeconds?: number;
   /** Jobs of one definition run at the same time (the worker fetches up to this many at once). */
   concurrency?: number;
   /** How long `stop()` waits for running jobs before failing them over to a retry. */
@@ -71,8 +69,6 @@ async function oneCopyAtATime(db: Db, key: string, fn: () => Promise<void>): Pro
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Starts the service's job queue on pg-boss 10 over our Db: creates a queue per definition, keeps
  * the cron schedules in line with the definitions and runs one worker per job.
@@ -94,7 +90,7 @@ export async function startJobs(opts: StartJobsOptions): Promise<RunningJobs> {
     pollingIntervalSeconds,
     cronMonitorIntervalSeconds: cronCheck,
     cronWorkerIntervalSeconds: Math.min(cronCheck, 5),
-    expireInSeconds: opts.jobTimeoutSeconds ?? 15 * 60,
+    expireInSeconds: 15 * 60, // a run taking longer fails (and goes to its retry ladder)
   } as PgBoss.ConstructorOptions);
   boss.on('error', (err: unknown) => log?.error({ err }, 'job queue error'));
   const recurring = new RecurringSchedules(db, boss, schema);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type PgBoss from 'pg-boss';
 import type { Db, Queryable } from '../data/db.js';
+import { stateOf, type JobState } from './job-admin.js';
 import { transactionExecutor } from './pgboss-executor.js';
 import { assertSchedule, nextRunAt } from './next-run.js';
 
@@ -15,15 +16,14 @@ export interface RecurringJob {
   data?: unknown;
 }
 
-export interface RecurringJobView {
+export interface RecurringView {
   name: string;
   queue: string;
   cron: string;
   timezone: string;
   nextRunAt: string | null;
   lastRunAt: string | null;
-  lastJobId: string | null;
-  lastState: string | null;
+  lastState: JobState | null;
 }
 
 const TABLE = 'dhanman_recurring';
@@ -80,7 +80,7 @@ export class RecurringSchedules {
   }
 
   /** The recurring jobs of one organization (data naming it), or all of them (null: an operator). */
-  async list(organizationId: string | null): Promise<RecurringJobView[]> {
+  async list(organizationId: string | null): Promise<RecurringView[]> {
     const { rows } = await this.db.query<{
       name: string;
       queue: string;
@@ -88,10 +88,9 @@ export class RecurringSchedules {
       timezone: string;
       next_run_at: Date;
       last_run_at: Date | null;
-      last_job_id: string | null;
       state: string | null;
     }>(
-      `SELECT r.name, r.queue, r.cron, r.timezone, r.next_run_at, r.last_run_at, r.last_job_id,
+      `SELECT r.name, r.queue, r.cron, r.timezone, r.next_run_at, r.last_run_at,
               COALESCE(j.state::text, a.state::text) AS state
          FROM ${this.schema}.${TABLE} r
          LEFT JOIN ${this.schema}.job j ON j.id = r.last_job_id
@@ -107,8 +106,7 @@ export class RecurringSchedules {
       timezone: r.timezone,
       nextRunAt: r.next_run_at.toISOString(),
       lastRunAt: r.last_run_at?.toISOString() ?? null,
-      lastJobId: r.last_job_id,
-      lastState: r.state,
+      lastState: r.state ? stateOf(r.state) : null,
     }));
   }
 

@@ -1,8 +1,7 @@
-import type { PublishedContract } from './contract-gate.js';
-import type { JsonSchema } from './schema-compatibility.js';
+import type { JsonSchema, PublishedContract } from './published-store.js';
 import { COMMANDS_EXCHANGE, EVENTS_EXCHANGE, commandRoutingKey, queueNames } from './envelope.js';
 
-/** What the AsyncAPI document is made from; `contracts/asyncapi.ts` gathers it. */
+/** What the AsyncAPI document is made from; `bin/message-catalogue.ts` gathers it. */
 export interface MessageCatalogue {
   title: string;
   version: string;

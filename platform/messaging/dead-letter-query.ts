@@ -13,6 +13,9 @@ export interface DeadLetterFilter {
   organizationId?: string;
 }
 
+/** A dead letter's id: its row's bigint, as digits. */
+export const DEAD_LETTER_ID = /^\d{1,18}$/;
+
 export type DeadLetterStatus = 'open' | 'replayed' | 'discarded';
 export const DEAD_LETTER_STATUSES: readonly DeadLetterStatus[] = ['open', 'replayed', 'discarded'];
 

@@ -3,7 +3,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { z } from 'zod';
 import { callerScopeOf, opsScopeOf, organizationFilter, type OpsScope } from '../http/ops-scope.js';
 import { conflict, dependencyUnavailable, notFound } from '../http/problem.js';
-import { DEAD_LETTER_STATUSES } from './dead-letter-query.js';
+import { DEAD_LETTER_ID, DEAD_LETTER_STATUSES } from './dead-letter-query.js';
 import type { DeadLetterAction, DeadLetterStore } from './dead-letter-store.js';
 import { errorText } from './log.js';
 
@@ -17,7 +17,7 @@ const config = { permission: DEAD_LETTER_PERMISSION };
 const BASE = '/api/ops/dead-letters';
 const tags = ['operations'];
 
-const id = z.object({ id: z.string().regex(/^\d{1,18}$/, 'expected a dead letter id (digits)') });
+const id = z.object({ id: z.string().regex(DEAD_LETTER_ID, 'expected a dead letter id (digits)') });
 const isoTime = z.iso.datetime({ offset: true });
 const filter = organizationFilter.extend({
   category: z.string().min(1).max(100).optional(),
@@ -30,10 +30,7 @@ const filter = organizationFilter.extend({
 const listQuery = filter.extend({
   status: z.enum(DEAD_LETTER_STATUSES as [string, ...string[]]).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z
-    .string()
-    .regex(/^\d{1,18}$/)
-    .optional(),
+  cursor: z.string().regex(DEAD_LETTER_ID).optional(),
 });
 const summary = z.object({
   id: z.string(),

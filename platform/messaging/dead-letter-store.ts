@@ -2,7 +2,12 @@ import type { Db } from '../data/db.js';
 import { EVERY_ORGANIZATION, inOpsScope, type OpsScope } from '../http/ops-scope.js';
 import { archiveDeadLetter, UNKNOWN_QUEUE } from './dead-letter-archive.js';
 import { DeadLetterGauge } from './dead-letter-gauge.js';
-import { deadLetterWhere, type DeadLetterFilter, type DeadLetterStatus } from './dead-letter-query.js';
+import {
+  DEAD_LETTER_ID,
+  deadLetterWhere,
+  type DeadLetterFilter,
+  type DeadLetterStatus,
+} from './dead-letter-query.js';
 import { replayHeaders } from './headers.js';
 import { quietLog, type MessagingLog } from './log.js';
 import type { Transport } from './transport.js';
@@ -61,15 +66,12 @@ const FULL = `${SUMMARY}, error, stack, body, headers, archived_at`;
  */
 export class DeadLetterStore {
   private readonly log: MessagingLog;
-  private readonly gauge: DeadLetterGauge;
+  /** The DLQ depth gauge, refreshed soon after each change here. */
+  readonly gauge: DeadLetterGauge;
 
   constructor(private readonly opts: { service: string; db: Db; transport: Transport; log?: MessagingLog }) {
     this.log = opts.log ?? quietLog;
     this.gauge = new DeadLetterGauge({ ...opts, log: this.log });
-  }
-
-  get service(): string {
-    return this.opts.service;
   }
 
   async list(filter: DeadLetterFilter & { limit?: number; cursor?: string } = {}): Promise<DeadLetterPage> {
@@ -89,7 +91,7 @@ export class DeadLetterStore {
   }
 
   async get(id: string, scope: OpsScope = EVERY_ORGANIZATION): Promise<DeadLetter | null> {
-    if (!/^\d{1,18}$/.test(id)) return null;
+    if (!DEAD_LETTER_ID.test(id)) return null;
     const { rows } = await this.opts.db.query(`SELECT ${FULL} FROM dead_letter WHERE id = $1::bigint`, [id]);
     const dl = rows[0] ? toDeadLetter(rows[0]) : null;
     return dl && inOpsScope(scope, dl.organizationId) ? dl : null;
@@ -107,7 +109,7 @@ export class DeadLetterStore {
       [id],
     );
     this.log.info({ deadLetterId: id, queue: dl.originalQueue, type: dl.type }, 'dead letter replayed');
-    this.scheduleDepthRefresh();
+    this.gauge.schedule();
     return { outcome: 'done', deadLetter: rows[0] ? toDeadLetter(rows[0]) : dl };
   }
 
@@ -140,32 +142,14 @@ export class DeadLetterStore {
     );
     if (!rows[0]) return { outcome: 'not-open', deadLetter: dl };
     this.log.info({ deadLetterId: id, type: dl.type }, 'dead letter discarded');
-    this.scheduleDepthRefresh();
+    this.gauge.schedule();
     return { outcome: 'done', deadLetter: toDeadLetter(rows[0]) };
   }
 
   /** Stores one message taken from the DLQ (idempotent per dead-lettering). */
   async archive(body: Buffer | string, headers: Record<string, unknown>): Promise<void> {
     await archiveDeadLetter(this.opts.db, body, headers);
-    this.scheduleDepthRefresh();
-  }
-
-  /** Open dead letters: archived and not yet settled, plus any still waiting in the queue. */
-  depth(): Promise<{ open: number; queued: number }> {
-    return this.gauge.depth();
-  }
-
-  refreshDepthGauge(): Promise<void> {
-    return this.gauge.refresh();
-  }
-
-  /** Refreshes the gauge soon, once for a burst of changes. */
-  scheduleDepthRefresh(): void {
     this.gauge.schedule();
-  }
-
-  stop(): void {
-    this.gauge.stop();
   }
 }
 

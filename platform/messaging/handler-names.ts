@@ -1,23 +1,3 @@
-/**
- * Handler names are the inbox key and the dead-letter reason: `<service>.<feature>.<fact>`, where
- * the fact is the message type without its source (`common.ledger.invoice-created` handles
- * `sales.invoice-created`).
- */
-export const HANDLER_NAME =
-  /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*\.[a-z][a-z0-9]*(?:-[a-z0-9]+)*\.[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
-
-/** The fact a message type names: `sales.invoice-created` -> `invoice-created`. */
-export const factOf = (type: string): string => type.slice(type.indexOf('.') + 1);
-
-/** What is wrong with a handler's name for `service` handling `type` (null: nothing). */
-export function handlerNameProblem(service: string, name: string, type: string): string | null {
-  if (!HANDLER_NAME.test(name)) return `${name}: expected <service>.<feature>.<fact> in kebab case`;
-  const [owner, , fact] = name.split('.');
-  if (owner !== service) return `${name}: expected it to start with ${service}.`;
-  if (fact !== factOf(type)) return `${name}: expected it to end with .${factOf(type)} (it handles ${type})`;
-  return null;
-}
-
 const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /**

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { DeadLetterInfo } from './transport.js';
 
 /**
@@ -67,14 +68,14 @@ export function attemptOf(headers: Record<string, unknown>): number {
 
 export interface DeadLetterRecord {
   /** Unique per dead-lettering (not per message): replaying and failing again makes a new one. */
-  id: string | undefined;
+  id?: string;
   category: string;
   reason: string;
-  error: string | undefined;
-  stack: string | undefined;
+  error?: string;
+  stack?: string;
   attempts: number;
-  originalQueue: string | undefined;
-  at: string | undefined;
+  originalQueue?: string;
+  at?: string;
 }
 
 interface XDeath {
@@ -108,29 +109,54 @@ export function readDeadLetterHeaders(headers: Record<string, unknown>): DeadLet
     const brokerReason = headerText(death.reason) ?? 'unknown';
     const queue = headerText(death.queue);
     return {
-      id: undefined,
       category: brokerReason === 'delivery_limit' ? 'delivery-limit' : `broker-${brokerReason}`,
       reason: `the broker dead-lettered the message (${brokerReason}) from ${queue ?? 'an unknown queue'}`,
-      error: undefined,
-      stack: undefined,
       attempts: attemptOf(headers) + 1,
       originalQueue: queue,
-      at: undefined,
     };
   }
   return {
-    id: undefined,
     category: 'unknown',
     reason: 'the message reached the dead-letter queue without a reason',
-    error: undefined,
-    stack: undefined,
     attempts: attemptOf(headers),
-    originalQueue: undefined,
-    at: undefined,
   };
 }
 
 /** Headers of a replayed dead letter: a fresh attempt count, and where it came from. */
 export function replayHeaders(deadLetterId: string): Record<string, string | number> {
   return { [ATTEMPT_HEADER]: 0, [REPLAYED_FROM_HEADER]: deadLetterId };
+}
+
+/** Headers the broker adds; a copy we publish ourselves starts without them (they only grow). */
+const BROKER_HEADERS = new Set(['x-death', 'x-delivery-count']);
+const BROKER_HEADER_PREFIXES = ['x-first-death-', 'x-last-death-'];
+
+function withoutBrokerHeaders(headers: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (BROKER_HEADERS.has(k) || BROKER_HEADER_PREFIXES.some((p) => k.startsWith(p))) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+/** The copy that waits in a retry queue: the same headers, the next attempt and where it goes back to. */
+export function retryCopyHeaders(
+  headers: Record<string, unknown>,
+  nextAttempt: number,
+  queue: string,
+): Record<string, unknown> {
+  return {
+    ...withoutBrokerHeaders(headers),
+    [ATTEMPT_HEADER]: nextAttempt,
+    [DEAD_LETTER_HEADERS.originalQueue]: queue,
+  };
+}
+
+/** The copy that goes to `<service>.dlq`: the original headers plus why, when and after how many attempts. */
+export function deadLetterCopyHeaders(
+  headers: Record<string, unknown>,
+  info: DeadLetterInfo,
+): Record<string, unknown> {
+  return { ...withoutBrokerHeaders(headers), ...deadLetterHeaders(info, randomUUID()) };
 }

@@ -48,9 +48,6 @@ export interface MessagingOptions {
   outboxRetentionMs?: number;
   /** Inbox records are kept this long (default 30 days). */
   inboxRetentionMs?: number;
-  /** How often old rows are pruned and the DLQ depth is re-read (default one minute / 15 s). */
-  pruneIntervalMs?: number;
-  dlqGaugeIntervalMs?: number;
   relay?: Pick<RelayOptions, 'batchSize' | 'pollIntervalMs' | 'leaseMs' | 'backoff'>;
   log?: MessagingLog;
 }
@@ -155,7 +152,7 @@ export function createMessaging(opts: MessagingOptions): Messaging {
     subscriptions = [];
     await Promise.all(subs.map((s) => s.cancel().catch(() => undefined)));
     await relay.stop();
-    deadLetters.stop();
+    deadLetters.gauge.stop();
   }
 
   return {
@@ -181,14 +178,15 @@ export function createMessaging(opts: MessagingOptions): Messaging {
       }
       void prune();
       timers = [
-        setInterval(() => void prune(), opts.pruneIntervalMs ?? 60_000),
+        // Old rows are pruned every minute; the DLQ depth is re-read every 15 s.
+        setInterval(() => void prune(), 60_000),
         setInterval(() => {
-          deadLetters.scheduleDepthRefresh();
+          deadLetters.gauge.schedule();
           void refreshQueueDepth();
-        }, opts.dlqGaugeIntervalMs ?? 15_000),
+        }, 15_000),
       ];
       for (const t of timers) t.unref();
-      deadLetters.scheduleDepthRefresh();
+      deadLetters.gauge.schedule();
       void refreshQueueDepth();
       log.info({ queues: Object.values(names), eventTypes: own.eventTypes, commands }, 'messaging started');
     },

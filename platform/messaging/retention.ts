@@ -3,7 +3,8 @@ import { deleteInChunks } from '../data/prune.js';
 
 export const DEFAULT_OUTBOX_RETENTION_MS = 24 * 3600_000;
 const DEFAULT_INBOX_RETENTION_MS = 30 * 24 * 3600_000;
-const DEFAULT_DELIVERY_ATTEMPT_RETENTION_MS = 24 * 3600_000;
+/** Redelivery counts of copies nobody saw again for a day go. */
+const DELIVERY_ATTEMPT_RETENTION_MS = 24 * 3600_000;
 
 export interface RetentionOptions {
   /** Sent outbox rows older than this go (default one day). */
@@ -13,8 +14,6 @@ export interface RetentionOptions {
    * run its handler again.
    */
   inboxRetentionMs?: number;
-  /** Redelivery counts of copies nobody saw again for this long go (default one day). */
-  deliveryAttemptRetentionMs?: number;
 }
 
 export async function pruneMessagingTables(db: Db, o: RetentionOptions): Promise<Record<string, number>> {
@@ -38,7 +37,7 @@ export async function pruneMessagingTables(db: Db, o: RetentionOptions): Promise
       'delivery_attempt',
       'delivery_key',
       'last_seen_at',
-      o.deliveryAttemptRetentionMs ?? DEFAULT_DELIVERY_ATTEMPT_RETENTION_MS,
+      DELIVERY_ATTEMPT_RETENTION_MS,
     ),
   };
 }

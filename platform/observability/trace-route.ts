@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Queryable } from '../data/db.js';
+import { CORRELATION_ID } from '../http/correlation.js';
 import { callerScopeOf } from '../http/ops-scope.js';
 import { traceOf } from './activity-trace.js';
 
@@ -21,7 +22,7 @@ export function traceRoute(app: FastifyInstance, opts: { service: string; db: Qu
         tags: ['operations'],
         summary: 'What this service did for a correlation id, in order',
         params: z.object({
-          correlationId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'expected a correlation id'),
+          correlationId: z.string().regex(CORRELATION_ID, 'expected a correlation id'),
         }),
         response: {
           200: z.object({

@@ -12,6 +12,7 @@ import {
   type SpanContext,
   type Tracer,
 } from '@opentelemetry/api';
+import { parseTraceParent } from '@opentelemetry/core';
 import { currentContext } from './context.js';
 
 export { SpanKind, SpanStatusCode, type Span, type Context };
@@ -118,11 +119,9 @@ export function contextWith(span: Span, parent: Context = activeTraceContext()):
   return trace.setSpan(parent, span);
 }
 
-// W3C Trace Context, version 00: `00-<trace id>-<span id>-<flags>`.
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 export const TRACEPARENT_HEADER = 'traceparent';
 
-/** The `traceparent` naming `span` as the parent, or undefined when there is no trace to continue. */
+/** The W3C `traceparent` (`00-<trace id>-<span id>-<flags>`) naming `span` as the parent, if any. */
 export function traceparentOf(span: Span): string | undefined {
   const sc = span.spanContext();
   if (!isSpanContextValid(sc)) return undefined;
@@ -131,14 +130,11 @@ export function traceparentOf(span: Span): string | undefined {
 
 /** The remote parent a `traceparent` names, as a context (the root when it is absent or malformed). */
 export function contextFromTraceparent(value: unknown): Context {
-  if (typeof value !== 'string') return ROOT_CONTEXT;
-  const m = TRACEPARENT.exec(value.trim());
-  if (!m) return ROOT_CONTEXT;
-  const sc = {
-    traceId: m[1]!,
-    spanId: m[2]!,
-    traceFlags: parseInt(m[3]!, 16) & TraceFlags.SAMPLED,
+  const sc = typeof value === 'string' ? parseTraceParent(value.trim()) : null;
+  if (!sc || !isSpanContextValid(sc)) return ROOT_CONTEXT;
+  return trace.setSpanContext(ROOT_CONTEXT, {
+    ...sc,
+    traceFlags: sc.traceFlags & TraceFlags.SAMPLED,
     isRemote: true,
-  };
-  return isSpanContextValid(sc) ? trace.setSpanContext(ROOT_CONTEXT, sc) : ROOT_CONTEXT;
+  });
 }

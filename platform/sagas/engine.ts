@@ -53,8 +53,6 @@ export const SAGA_SWEEP_JOB = 'sagas-sweep';
  * version it read, so two runners (two processes of one service) never run one instance at once.
  * Delayed retries are jobs on the service's queue, written in the transaction that records the
  * retry; a periodic sweep (a cron job, and once at start) picks up anything left behind by a crash.
- * The steps themselves run in `runner.ts`, watchers are told in `watchers.ts`, the gauge of
- * instances is kept in `status-gauge.ts`.
  */
 export class SagaEngine implements Sagas {
   private readonly byType: Map<string, AnySagaDefinition>;
@@ -136,7 +134,7 @@ export class SagaEngine implements Sagas {
     if (this.stopping) return;
     const ids = await dueInstances(this.opts.db, 500);
     await Promise.all(ids.map((id) => this.run(id)));
-    await this.refreshGauge();
+    await this.gauge.refresh();
   }
 
   /** Begins the first sweep (resuming what a previous process left) and keeps the gauge fresh. */
@@ -177,10 +175,6 @@ export class SagaEngine implements Sagas {
       });
     this.running.set(id, work);
     return work;
-  }
-
-  refreshGauge(): Promise<void> {
-    return this.gauge.refresh();
   }
 
   private definition(type: string): AnySagaDefinition {

@@ -1,6 +1,7 @@
 import type { Queryable } from '../data/db.js';
+import { equalityConditions } from '../data/where.js';
 import { ACTIVE_SQL, type SagaStatus, type StepPhase } from './saga.js';
-import { sagaLease, toInstance, type InstanceRecord, type InstanceRow } from './store.js';
+import { INSTANCE_COLUMNS, sagaLease, type InstanceRecord } from './store.js';
 
 /** The saga tables as the sweep, the watchers, the gauge and the operators' routes read them. */
 
@@ -30,40 +31,23 @@ export async function dueInstances(q: Queryable, limit: number): Promise<string[
 }
 
 export async function getInstance(q: Queryable, id: string): Promise<InstanceRecord | null> {
-  const { rows } = await q.query<InstanceRow>('SELECT * FROM saga_instance WHERE id = $1', [id]);
-  return rows[0] ? toInstance(rows[0]) : null;
+  const { rows } = await q.query<InstanceRecord>(
+    `SELECT ${INSTANCE_COLUMNS} FROM saga_instance WHERE id = $1`,
+    [id],
+  );
+  return rows[0] ?? null;
 }
 
 export async function stepsOf(q: Queryable, id: string): Promise<StepRecord[]> {
-  const { rows } = await q.query<{
-    phase: StepPhase;
-    step_index: number | null;
-    name: string;
-    status: StepRecord['status'];
-    attempts: number;
-    first_attempt_at: Date;
-    last_attempt_at: Date;
-    finished_at: Date | null;
-    last_error: string | null;
-    note: string | null;
-  }>(
-    `SELECT * FROM saga_step WHERE saga_id = $1
+  const { rows } = await q.query<StepRecord>(
+    `SELECT phase, step_index AS index, name, status, attempts, first_attempt_at AS "firstAttemptAt",
+            last_attempt_at AS "lastAttemptAt", finished_at AS "finishedAt", last_error AS "lastError", note
+       FROM saga_step WHERE saga_id = $1
       ORDER BY CASE phase WHEN 'forward' THEN 0 ELSE 1 END, first_attempt_at,
                CASE phase WHEN 'forward' THEN step_index ELSE -step_index END`,
     [id],
   );
-  return rows.map((r) => ({
-    phase: r.phase,
-    index: r.step_index,
-    name: r.name,
-    status: r.status,
-    attempts: r.attempts,
-    firstAttemptAt: r.first_attempt_at,
-    lastAttemptAt: r.last_attempt_at,
-    finishedAt: r.finished_at,
-    lastError: r.last_error,
-    note: r.note,
-  }));
+  return rows;
 }
 
 export async function listInstances(
@@ -77,32 +61,24 @@ export async function listInstances(
   },
 ): Promise<Array<InstanceRecord & { position: string }>> {
   const params: unknown[] = [];
-  const where: string[] = [];
-  // null: every organization's and those of none (an operator's view).
-  if (filter.organizationId !== null) {
-    params.push(filter.organizationId);
-    where.push(`organization_id = $${params.length}::uuid`);
-  }
-  if (filter.type) {
-    params.push(filter.type);
-    where.push(`type = $${params.length}`);
-  }
-  if (filter.status) {
-    params.push(filter.status);
-    where.push(`status = $${params.length}`);
-  }
+  const where = equalityConditions(params, {
+    // null: every organization's and those of none (an operator's view).
+    organization_id: filter.organizationId ?? undefined,
+    type: filter.type || undefined,
+    status: filter.status,
+  });
   if (filter.before) {
     params.push(filter.before.createdAt, filter.before.id);
     where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
   }
   params.push(filter.limit);
-  const { rows } = await q.query<InstanceRow & { position: string }>(
-    `SELECT *, created_at::text AS position FROM saga_instance
+  const { rows } = await q.query<InstanceRecord & { position: string }>(
+    `SELECT ${INSTANCE_COLUMNS}, created_at::text AS position FROM saga_instance
       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
     params,
   );
-  return rows.map((r) => ({ ...toInstance(r), position: r.position }));
+  return rows;
 }
 
 /** Instances by type and status, for the gauge. */

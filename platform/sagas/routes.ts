@@ -5,7 +5,7 @@ import type { Db } from '../data/db.js';
 import { callerScopeOf, inOpsScope, opsScopeOf, organizationFilter } from '../http/ops-scope.js';
 import { decodeCursor, pageQuery, pageSchema, toPage } from '../http/pagination.js';
 import { notFound } from '../http/problem.js';
-import { SAGA_STATUSES } from './saga.js';
+import { isActive, SAGA_STATUSES } from './saga.js';
 import { getInstance, listInstances, stepsOf, type StepRecord } from './queries.js';
 import type { InstanceRecord } from './store.js';
 
@@ -76,7 +76,7 @@ export const sagaRoutes: FastifyPluginAsync<SagaRoutesOptions> = async (parent, 
     organizationId: i.organizationId,
     type: i.type,
     status: i.status,
-    currentStep: ['completed', 'failed', 'compensated'].includes(i.status) ? null : i.step,
+    currentStep: isActive(i.status) ? i.step : null,
     failureReason: i.failureReason,
     correlationId: i.correlationId,
     nextRunAt: iso(i.nextRunAt),

@@ -1,6 +1,6 @@
 import type { Queryable } from '../data/db.js';
 import { leaseTerms } from '../data/lease.js';
-import { ACTIVE_SQL, isActive, type Progress, type SagaStatus, type StepPhase } from './saga.js';
+import { ACTIVE_SQL, isActive, type Progress, type StepPhase } from './saga.js';
 
 /** An instance as the engine reads it. */
 export interface InstanceRecord extends Progress {
@@ -16,43 +16,10 @@ export interface InstanceRecord extends Progress {
   finishedAt: Date | null;
 }
 
-export interface InstanceRow {
-  id: string;
-  type: string;
-  status: SagaStatus;
-  state: Record<string, unknown>;
-  phase: StepPhase;
-  step: string;
-  completed: string[];
-  definition_version: number;
-  failure_reason: string | null;
-  organization_id: string | null;
-  correlation_id: string | null;
-  next_run_at: Date | null;
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-  finished_at: Date | null;
-}
-
-export const toInstance = (r: InstanceRow): InstanceRecord => ({
-  id: r.id,
-  type: r.type,
-  status: r.status,
-  state: r.state,
-  phase: r.phase,
-  step: r.step,
-  completed: r.completed,
-  definitionVersion: r.definition_version,
-  failureReason: r.failure_reason,
-  organizationId: r.organization_id,
-  correlationId: r.correlation_id,
-  nextRunAt: r.next_run_at,
-  version: r.version,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  finishedAt: r.finished_at,
-});
+/** The columns of an instance, named as InstanceRecord names them. */
+export const INSTANCE_COLUMNS = `id, type, status, state, phase, step, completed, definition_version AS "definitionVersion",
+  failure_reason AS "failureReason", organization_id AS "organizationId", correlation_id AS "correlationId",
+  next_run_at AS "nextRunAt", version, created_at AS "createdAt", updated_at AS "updatedAt", finished_at AS "finishedAt"`;
 
 /** A runner holds an instance while it runs a step, and writes only at the version it read. */
 export const sagaLease = leaseTerms({ table: 'saga_instance' });
@@ -110,14 +77,14 @@ export async function claimInstance(
   leaseMs: number,
   positions: StepPositions,
 ): Promise<{ instance: InstanceRecord; begun: Begun } | null> {
-  const { rows } = await q.query<InstanceRow & { begun_attempts: number; begun_first_attempt_at: Date }>(
+  const { rows } = await q.query<InstanceRecord & { begun_attempts: number; begun_first_attempt_at: Date }>(
     `WITH held AS (
        UPDATE saga_instance
           SET ${sagaLease.take('$2', '$3')}, ${sagaLease.bump}
         WHERE id = $1 AND ${ACTIVE_SQL} AND step IS NOT NULL
           AND (next_run_at IS NULL OR next_run_at <= now())
           AND ${sagaLease.free()}
-        RETURNING *
+        RETURNING ${INSTANCE_COLUMNS}
      ), attempt AS (
        INSERT INTO saga_step (saga_id, phase, step_index, name, status, attempts)
        SELECT id, phase, ($4::jsonb -> type ->> step)::integer, step, 'running', 1 FROM held
@@ -131,10 +98,8 @@ export async function claimInstance(
   );
   const r = rows[0];
   if (!r) return null;
-  return {
-    instance: toInstance(r),
-    begun: { version: r.version, attempts: r.begun_attempts, firstAttemptAt: r.begun_first_attempt_at },
-  };
+  const { begun_attempts: attempts, begun_first_attempt_at: firstAttemptAt, ...instance } = r;
+  return { instance, begun: { version: r.version, attempts, firstAttemptAt } };
 }
 
 /** Each type's step positions by name: `{ payment: { validate: 0, charge: 1 } }`. */

@@ -115,6 +115,29 @@ describe('module boundaries', () => {
     expect(found).toEqual(['../../services/sales/a.js', '../../contracts/sales.js']);
   });
 
+  it('keeps tools/ (build-time tooling) out of services and platform; tools may use platform and contracts', () => {
+    const root = tree({
+      'services/a/x.ts': "import { gate } from '../../tools/contracts/gate.js';\n",
+      'platform/messaging/y.ts': "import { gate } from '../../tools/contracts/gate.js';\n",
+      'tools/contracts/gate.ts': [
+        "import { c } from '#platform/messaging/contract.js';",
+        "import { all } from '../../contracts/index.js';",
+        "import { s } from './schema.js';",
+        "import { readFileSync } from 'node:fs';",
+        "import { y } from '../../services/a/y.js';",
+      ].join('\n'),
+    });
+    const found = checkBoundaries(root).map((v) => `${v.file}:${v.line}`);
+    expect(found.sort()).toEqual([
+      'platform/messaging/y.ts:1',
+      'services/a/x.ts:1',
+      'tools/contracts/gate.ts:5',
+    ]);
+    expect(checkBoundaries(root).find((v) => v.file === 'services/a/x.ts')?.message).toContain(
+      'tools/ is build-time tooling',
+    );
+  });
+
   it('lets contracts/ import only contracts/, platform/messaging/ and packages', () => {
     const root = tree({
       'contracts/sales.ts': [

@@ -1,5 +1,4 @@
-import { delayAt } from '../../retry/backoff.js';
-import { backoffMs, DEPENDENCY_RETRY } from '../../retry/backoff.js';
+import { backoffMs, delayAt, DEPENDENCY_RETRY } from '../../retry/backoff.js';
 import { dlqOf } from '../envelope.js';
 import { deadLetterHeaders } from '../headers.js';
 import { errorText, type MessagingLog } from '../log.js';

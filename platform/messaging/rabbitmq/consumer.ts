@@ -1,12 +1,10 @@
-import { delayAt } from '../../retry/backoff.js';
 import { randomUUID } from 'node:crypto';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import { backoffMs, type Backoff } from '../../retry/backoff.js';
+import { backoffMs, delayAt, type Backoff } from '../../retry/backoff.js';
 import { dlqOf } from '../envelope.js';
-import { attemptOf } from '../headers.js';
+import { attemptOf, deadLetterCopyHeaders, retryCopyHeaders } from '../headers.js';
 import { errorText, type MessagingLog } from '../log.js';
 import { type ConsumeOptions, type DeadLetterInfo, type Delivery } from '../transport.js';
-import { deadLetterCopyHeaders, retryCopyHeaders } from './headers.js';
 import type { ConfirmPublisher } from './publisher.js';
 import { retryQueueName } from './topology.js';
 

@@ -66,10 +66,10 @@ export async function createRabbitTransport(options: RabbitTransportOptions): Pr
 }
 
 /**
- * The bus over RabbitMQ, connecting in the background (connections in publish-link.ts and
- * consume-link.ts, redeclaration in declared-topologies.ts). Two connections, as RabbitMQ advises: one publishes (flow control may
- * block it) and one consumes, so acks keep flowing while publishing is blocked. Both come back by
- * themselves; each new connection redeclares every topology seen so far and the consumers resume.
+ * The bus over RabbitMQ, connecting in the background. Two connections, as RabbitMQ advises: one
+ * publishes (flow control may block it) and one consumes, so acks keep flowing while publishing is
+ * blocked. Both come back by themselves; each new connection redeclares every topology seen so far
+ * and the consumers resume.
  */
 export function openRabbitTransport(options: RabbitTransportOptions): RabbitTransport {
   const log = options.log ?? quietLog;

@@ -1,12 +1,8 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  ensureSigningKeys,
-  jwksDocument,
-  memorySigningKeyStore,
-  type SigningKeys,
-} from '#platform/auth/keys.js';
+import { ensureSigningKeys, jwksDocument, type SigningKeys } from '#platform/auth/keys.js';
+import { memorySigningKeyStore } from '../../support/signing-keys.js';
 import { hashPassword, verifyPassword, type ScryptCost } from '#platform/auth/passwords.js';
 import { clientCredentialsTokens, createServiceTokenIssuer } from '#platform/auth/service-tokens.js';
 import { createTokenSigner, type TokenSigner } from '#platform/auth/signer.js';

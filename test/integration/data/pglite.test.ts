@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMigrations } from '#platform/data/migrate.js';
-import { openServiceDatabase } from '#platform/data/open.js';
+import { openServiceDatabase } from '../../support/service-database.js';
 import { embeddedRoleName, openEmbedded, type EmbeddedDatabase } from '#platform/data/pglite.js';
 
 describe('embedded database (PGlite): one instance, a schema and a role per service', () => {

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { Db } from '#platform/data/db.js';
 import { runMigrations } from '#platform/data/migrate.js';
-import { openServiceDatabase } from '#platform/data/open.js';
+import { openServiceDatabase } from '../../support/service-database.js';
 import { databaseUrl, openPostgres, serviceDatabaseName } from '#platform/data/postgres.js';
 import { uniqueName } from '../../harness/unique-name.js';
 

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '#platform/data/db.js';
+import { EVERY_ORGANIZATION } from '#platform/http/ops-scope.js';
 import type { JobDefinition } from '#platform/jobs/jobs.js';
 import { jobSchemaName, startJobs, type RunningJobs, type StartJobsOptions } from '#platform/jobs/pgboss.js';
 import { backends } from '../data/backends.js';
@@ -159,6 +160,12 @@ describe.each(backends())('jobs on $name', (backend) => {
         failedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       },
     ]);
+    // An operator sees the same failure on the job itself.
+    expect(await jobs.ops.get(EVERY_ORGANIZATION, id!)).toMatchObject({
+      state: 'failed',
+      attempts: 3,
+      error: 'always-fails broke on attempt 3',
+    });
     // Failed for good: pg-boss never runs a job in its final state again.
     expect(await stateOf(id)).toBe('failed');
     expect(runsOf('always-fails')).toHaveLength(3);

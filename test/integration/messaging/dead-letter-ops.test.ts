@@ -230,7 +230,7 @@ describe('dead-letter operations', () => {
     expect([...handled].sort()).toEqual(['one', 'three', 'two']);
     const open = (await api('GET', '?status=open')).json.items;
     expect(open.map((d: DeadLetter) => d.category)).toEqual(['invalid-json']);
-    await svc.messaging.deadLetters.refreshDepthGauge();
+    await svc.messaging.deadLetters.gauge.refresh();
     const depth = (await messagingMetrics.dlqDepth.get()).values.find((v) => v.labels.service === svc.name);
     expect(depth?.value).toBe(1);
   });

@@ -5,9 +5,9 @@ import {
   ensureSigningKeys,
   generateSigningKey,
   jwksDocument,
-  memorySigningKeyStore,
   type SigningKeyStore,
 } from '#platform/auth/keys.js';
+import { memorySigningKeyStore } from '../../support/signing-keys.js';
 import { cachedServiceTokens, createServiceTokenIssuer } from '#platform/auth/service-tokens.js';
 import { createTokenSigner } from '#platform/auth/signer.js';
 import { createTokenVerifier } from '#platform/auth/verifier.js';

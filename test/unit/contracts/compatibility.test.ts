@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { allContracts } from '#contracts/index.js';
 import { PUBLISHED_DIR } from '../../../bin/message-catalogue.js';
-import { checkContracts, publishedFormOf, recordable } from '#platform/messaging/contract-gate.js';
 import { defineEvent } from '#platform/messaging/contract.js';
-import { readPublished } from '#platform/messaging/published-store.js';
+import { publishedFormOf, readPublished } from '#platform/messaging/published-store.js';
+import { checkContracts, recordable } from '../../../tools/contracts/contract-gate.js';
 
 describe('contract compatibility gate (contracts/published/)', () => {
   it('every message version in contracts/ is recorded, and none breaks the consumers of a recorded version', () => {

@@ -2,12 +2,32 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ServiceDeps } from '#platform/host/service-definition.js';
 import { serviceHandlers, userReplicaMigrations } from '#platform/host/user-replica.js';
-import { handlerNameProblem, handlerRenameSql } from '#platform/messaging/handler-names.js';
+import { handlerRenameSql } from '#platform/messaging/handler-names.js';
 import { TRACE_PERMISSION } from '#platform/observability/trace-route.js';
 import { userFeed } from '#contracts/common.js';
 import { PERMISSIONS } from '#contracts/permissions.js';
 import { SERVICE_NAMES } from '#contracts/services.js';
 import { SERVICE_LOADERS } from '../../../bin/services.js';
+
+/**
+ * Handler names are the inbox key and the dead-letter reason: `<service>.<feature>.<fact>`, where
+ * the fact is the message type without its source (`common.ledger.invoice-created` handles
+ * `sales.invoice-created`).
+ */
+const HANDLER_NAME =
+  /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*\.[a-z][a-z0-9]*(?:-[a-z0-9]+)*\.[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+
+/** The fact a message type names: `sales.invoice-created` -> `invoice-created`. */
+const factOf = (type: string): string => type.slice(type.indexOf('.') + 1);
+
+/** What is wrong with a handler's name for `service` handling `type` (null: nothing). */
+function handlerNameProblem(service: string, name: string, type: string): string | null {
+  if (!HANDLER_NAME.test(name)) return `${name}: expected <service>.<feature>.<fact> in kebab case`;
+  const [owner, , fact] = name.split('.');
+  if (owner !== service) return `${name}: expected it to start with ${service}.`;
+  if (fact !== factOf(type)) return `${name}: expected it to end with .${factOf(type)} (it handles ${type})`;
+  return null;
+}
 
 /** Enough of the host for a service to list its handlers (nothing is called on these). */
 const depsOf = (service: string): ServiceDeps =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertSchedule, nextRunAt, zonedInstant } from '#platform/jobs/next-run.js';
+import { assertSchedule, nextRunAt } from '#platform/jobs/next-run.js';
 import { reminderWindow } from '#services/sales/reminders/schedule.js';
 import { periodProblem } from '#services/sales/runs/period.js';
 
@@ -31,15 +31,6 @@ describe('next run of a recurring job in its time zone', () => {
   it('refuses an unknown zone or a bad cron', () => {
     expect(() => assertSchedule(MONTHLY, 'Mars/Olympus')).toThrow(/time zone/);
     expect(() => assertSchedule('61 * * * *', 'UTC')).toThrow();
-  });
-
-  it('turns a wall-clock time into its instant, DST included', () => {
-    expect(zonedInstant('2026-03-29', '09:00', 'Europe/London').toISOString()).toBe(
-      '2026-03-29T08:00:00.000Z',
-    );
-    expect(zonedInstant('2026-03-28', '09:00', 'Europe/London').toISOString()).toBe(
-      '2026-03-28T09:00:00.000Z',
-    );
   });
 });
 

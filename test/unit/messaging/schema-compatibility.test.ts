@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { schemaBreaks, type JsonSchema } from '#platform/messaging/schema-compatibility.js';
+import type { JsonSchema } from '#platform/messaging/published-store.js';
+import { schemaBreaks } from '../../../tools/contracts/schema-compatibility.js';
 
 /** As the gate sees a contract: the JSON Schema of what a consumer parses. */
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'draft-7', io: 'input' }) as JsonSchema;

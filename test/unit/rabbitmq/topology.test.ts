@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ATTEMPT_HEADER, DEAD_LETTER_HEADERS } from '#platform/messaging/headers.js';
-import { deadLetterCopyHeaders, retryCopyHeaders } from '#platform/messaging/rabbitmq/headers.js';
+import {
+  ATTEMPT_HEADER,
+  DEAD_LETTER_HEADERS,
+  deadLetterCopyHeaders,
+  retryCopyHeaders,
+} from '#platform/messaging/headers.js';
 import {
   dlqArguments,
   retryQueueArguments,

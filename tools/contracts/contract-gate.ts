@@ -1,38 +1,6 @@
-import { z } from 'zod';
-import type { MessageContract } from './contract.js';
-import { schemaBreaks, type JsonSchema } from './schema-compatibility.js';
-
-/**
- * The schema a message version was published with, as recorded in the repository: what its
- * consumers rely on. Older versions stay recorded after a new one replaces them in the code.
- */
-export interface PublishedContract {
-  type: string;
-  version: number;
-  kind: 'event' | 'command';
-  target?: string;
-  /** An event routed by kind: every routing key it is published with (type + kind). */
-  routingKeys?: string[];
-  /** JSON Schema (draft-07) of the payload as a consumer parses it. */
-  payload: JsonSchema;
-}
-
-/** A contract's current version in its published form. */
-export function publishedFormOf(c: MessageContract): PublishedContract {
-  const { $schema: _ignored, ...payload } = z.toJSONSchema(c.schema, {
-    target: 'draft-7',
-    io: 'input',
-    unrepresentable: 'any',
-  }) as JsonSchema;
-  return {
-    type: c.type,
-    version: c.version,
-    kind: c.kind,
-    ...(c.target ? { target: c.target } : {}),
-    ...(c.routing ? { routingKeys: c.routing.segments.map((s) => `${c.type}.${s}`) } : {}),
-    payload,
-  };
-}
+import type { MessageContract } from '#platform/messaging/contract.js';
+import { publishedFormOf, type PublishedContract } from '#platform/messaging/published-store.js';
+import { schemaBreaks } from './schema-compatibility.js';
 
 export type GateProblem = 'unrecorded' | 'additive' | 'breaking' | 'upcaster-missing' | 'type-removed';
 
