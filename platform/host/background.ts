@@ -1,43 +1,32 @@
-import type { Logger } from 'pino';
 import type { Db } from '../data/db.js';
 import { startJobs } from '../jobs/pgboss.js';
 import type { ContractRegistry } from '../messaging/contract.js';
 import { createMessaging } from '../messaging/messaging.js';
-import type { ServiceTopology, Transport } from '../messaging/transport.js';
+import type { ServiceTopology } from '../messaging/transport.js';
 import { SagaEngine } from '../sagas/engine.js';
 import { housekeepingJobs } from './housekeeping.js';
-import type { Runtime } from './runtime.js';
-import type { ServiceDefinition, ServiceDeps } from './service-definition.js';
-import type { LateParts } from './service-deps.js';
+import type { ServiceBuild } from './service-deps.js';
 import { serviceHandlers } from './user-replica.js';
-
-export interface BackgroundInputs {
-  def: ServiceDefinition;
-  deps: ServiceDeps;
-  db: Db;
-  transport: Transport | null;
-  runtime: Runtime;
-  contracts: ContractRegistry;
-  subscriptions?: readonly ServiceTopology[] | undefined;
-  log: Logger;
-}
 
 /**
  * Fills `parts` with what runs besides HTTP: the bus (outbox relay and consumers, with the user
  * replica's handler), the saga engine, and the job queue with the service's, the sagas' and the
  * host's own jobs. Nothing consumes or relays yet (see `Messaging.start`).
  */
-export async function startBackground(i: BackgroundInputs, parts: LateParts): Promise<void> {
-  const { def, deps, db, runtime, log } = i;
+export async function startBackground(
+  { def, deps, db, transport, runtime, parts }: ServiceBuild & { db: Db },
+  bus: { contracts: ContractRegistry; subscriptions?: readonly ServiceTopology[] | undefined },
+): Promise<void> {
   const { config } = runtime;
-  if (i.transport) {
+  const { log } = deps;
+  if (transport) {
     parts.messaging = createMessaging({
       service: def.name,
       db,
-      transport: i.transport,
-      registry: i.contracts,
+      transport,
+      registry: bus.contracts,
       handlers: serviceHandlers(def, deps),
-      subscriptions: i.subscriptions,
+      subscriptions: bus.subscriptions,
       retryDelaysMs: config.BUS_RETRY_DELAYS_MS,
       prefetch: config.BUS_PREFETCH,
       concurrency: config.BUS_CONCURRENCY,

@@ -1,39 +1,27 @@
-import type { Db } from '../data/db.js';
 import { jobOpsRoutes } from '../jobs/ops-routes.js';
 import { deadLetterRoutes } from '../messaging/dead-letter-routes.js';
-import type { Transport } from '../messaging/transport.js';
 import { createHttpApp, registerHealth, type HttpApp } from '../http/app.js';
 import { loadSecurityConfig, rateBudgets } from '../http/security-config.js';
 import { traceRoute } from '../observability/trace-route.js';
 import { sagaRoutes } from '../sagas/routes.js';
 import { commonKeysVerifier } from './common-keys.js';
-import type { Runtime } from './runtime.js';
-import type { ServiceDefinition, ServiceDeps } from './service-definition.js';
-import type { LateParts } from './service-deps.js';
-
-export interface AppInputs {
-  def: ServiceDefinition;
-  deps: ServiceDeps;
-  db: Db | null;
-  transport: Transport | null;
-  runtime: Runtime;
-  parts: LateParts;
-  /** The service's part of the AsyncAPI document, served at `/asyncapi.json`. */
-  asyncapi?: ((service: string) => unknown) | undefined;
-}
+import type { ServiceBuild } from './service-deps.js';
 
 /**
  * The service's HTTP app: edge security, health with its database and broker, and what every
  * service with a database has (its trace; its dead letters, jobs and sagas for operators), then
  * the service's own routes and its AsyncAPI document.
  */
-export async function composeServiceApp(i: AppInputs): Promise<HttpApp> {
-  const { def, db, runtime, parts } = i;
-  const security = loadSecurityConfig(i.deps.env);
+export async function composeServiceApp(
+  { def, deps, db, transport, runtime, parts }: ServiceBuild,
+  /** The service's part of the AsyncAPI document, served at `/asyncapi.json`. */
+  asyncapi: ((service: string) => unknown) | undefined,
+): Promise<HttpApp> {
+  const security = loadSecurityConfig(deps.env);
   const app = createHttpApp({
     service: def.name,
-    log: i.deps.log,
-    auth: { verifier: commonKeysVerifier(i.deps, runtime.config.AUTH_JWKS_URL) },
+    log: deps.log,
+    auth: { verifier: commonKeysVerifier(deps, runtime.config.AUTH_JWKS_URL) },
     ...(db ? { idempotency: { db } } : {}),
     trustedProxies: security.TRUSTED_PROXIES ?? (runtime.mode === 'embedded' ? ['loopback'] : []),
     security: {
@@ -45,7 +33,7 @@ export async function composeServiceApp(i: AppInputs): Promise<HttpApp> {
   registerHealth(app, {
     ready: async () => ({
       ...(db ? { database: await db.ping() } : {}),
-      ...(i.transport ? { broker: i.transport.isConnected() } : {}),
+      ...(transport ? { broker: transport.isConnected() } : {}),
       ...(def.ready ? { service: await def.ready() } : {}),
     }),
   });
@@ -53,8 +41,7 @@ export async function composeServiceApp(i: AppInputs): Promise<HttpApp> {
   if (parts.messaging) await app.register(deadLetterRoutes, { store: parts.messaging.deadLetters });
   if (parts.jobs) await app.register(jobOpsRoutes, { ops: parts.jobs.ops });
   if (db && parts.sagas) await app.register(sagaRoutes, { db });
-  if (def.routes) await def.routes(app, i.deps);
-  const { asyncapi } = i;
+  if (def.routes) await def.routes(app, deps);
   if (asyncapi) {
     let document: unknown;
     app.get('/asyncapi.json', { config: { public: true }, schema: { hide: true } }, async () => {

@@ -1,12 +1,13 @@
-import type { Logger } from 'pino';
 import type { Db } from '../data/db.js';
 import type { RunningJobs } from '../jobs/pgboss.js';
 import type { Messaging } from '../messaging/messaging.js';
-import type { HttpClient } from '../http/client.js';
+import type { Transport } from '../messaging/transport.js';
 import type { SagaEngine } from '../sagas/engine.js';
 import type { Runtime } from './runtime.js';
+import { urlOf } from './runtime-config.js';
+import { createServiceHttpClient } from './service-client.js';
 import { clientSecretOf } from './service-credentials.js';
-import type { ServiceDeps } from './service-definition.js';
+import type { ServiceDefinition, ServiceDeps } from './service-definition.js';
 
 /**
  * The parts a service's code reaches through its deps but the host builds after handing them out
@@ -18,26 +19,32 @@ export interface LateParts {
   sagas: SagaEngine | null;
 }
 
-export interface DepsInputs {
-  service: string;
+/** One service as the host builds it, handed to the modules that build the rest. */
+export interface ServiceBuild {
+  def: ServiceDefinition;
+  deps: ServiceDeps;
   db: Db | null;
+  transport: Transport | null;
   runtime: Runtime;
-  env: Record<string, string | undefined>;
-  log: Logger;
-  http: HttpClient;
-  urlOf(target: string): string;
   parts: LateParts;
-  stopHooks: Array<() => void | Promise<void>>;
 }
+
+type DepsInputs = Pick<ServiceBuild, 'def' | 'db' | 'runtime' | 'parts'> &
+  Pick<ServiceDeps, 'env' | 'log'> & {
+    /** Default ports of the other services, to find them when `<NAME>_URL` is not set. */
+    servicePorts: Readonly<Record<string, number>>;
+    stopHooks: Array<() => void | Promise<void>>;
+  };
 
 /** What the host hands a service: its database, bus, jobs, sagas, clients and configuration. */
 export function serviceDeps(i: DepsInputs): ServiceDeps {
-  const { parts, runtime, env } = i;
+  const { def, parts, runtime, env } = i;
+  const urlOfTarget = (target: string) => urlOf(target, i.servicePorts[target] ?? 0, env);
   const jobs = () => required(parts.jobs, 'jobs');
   const bus = () => required(parts.messaging, 'bus').bus;
   const sagas = () => required(parts.sagas, 'sagas');
   return {
-    service: i.service,
+    service: def.name,
     db: i.db ?? (missing('database') as Db),
     bus: {
       publish: (tx, contract, payload, o) => bus().publish(tx, contract, payload, o),
@@ -63,8 +70,15 @@ export function serviceDeps(i: DepsInputs): ServiceDeps {
       audience: runtime.config.AUTH_AUDIENCE,
       clientSecretOf: (service) => clientSecretOf(service, env),
     },
-    http: i.http,
-    urlOf: i.urlOf,
+    http: createServiceHttpClient({
+      service: def.name,
+      config: runtime.config,
+      clientSecret: clientSecretOf(def.name, env),
+      urlOf: urlOfTarget,
+      log: i.log,
+      targets: typeof def.httpTargets === 'function' ? def.httpTargets(env) : def.httpTargets,
+    }),
+    urlOf: urlOfTarget,
     onStop(release) {
       i.stopHooks.push(release);
     },

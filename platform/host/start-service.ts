@@ -7,11 +7,9 @@ import { createLogger } from '../observability/logger.js';
 import { startBackground } from './background.js';
 import { serviceMigrationSources } from './migration-sources.js';
 import { composeServiceApp } from './service-app.js';
-import { createServiceHttpClient } from './service-client.js';
-import { clientSecretOf } from './service-credentials.js';
 import { serviceDeps, type LateParts } from './service-deps.js';
 import type { Runtime } from './runtime.js';
-import { portOf, urlOf } from './runtime-config.js';
+import { portOf } from './runtime-config.js';
 import type { ServiceDefinition } from './service-definition.js';
 
 export interface RunningService {
@@ -70,35 +68,14 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
 
   const parts: LateParts = { messaging: null, jobs: null, sagas: null };
   const stopHooks: Array<() => void | Promise<void>> = [];
-  const urlOfTarget = (target: string) => urlOf(target, opts.servicePorts[target] ?? 0, env);
-  const http = createServiceHttpClient({
-    service: def.name,
-    config: runtime.config,
-    clientSecret: clientSecretOf(def.name, env),
-    urlOf: urlOfTarget,
-    log,
-    targets: typeof def.httpTargets === 'function' ? def.httpTargets(env) : def.httpTargets,
-  });
-  const deps = serviceDeps({
-    service: def.name,
-    db,
-    runtime,
-    env,
-    log,
-    http,
-    urlOf: urlOfTarget,
-    parts,
-    stopHooks,
-  });
+  const deps = serviceDeps({ def, db, runtime, env, log, servicePorts: opts.servicePorts, parts, stopHooks });
 
-  if (db) {
-    const { contracts, subscriptions } = opts;
-    await startBackground({ def, deps, db, transport, runtime, contracts, subscriptions, log }, parts);
-  }
+  const build = { def, deps, db, transport, runtime, parts };
+  if (db) await startBackground({ ...build, db }, opts);
   lap('jobs');
   if (opts.seed && def.seed) await def.seed(deps);
   lap('seed');
-  const app = await composeServiceApp({ def, deps, db, transport, runtime, parts, asyncapi: opts.asyncapi });
+  const app = await composeServiceApp(build, opts.asyncapi);
 
   // Consume only once everything the handlers need is in place.
   const { messaging, jobs, sagas } = parts;
@@ -130,7 +107,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
       await messaging?.stop();
       await jobs?.stop();
       for (const release of [...stopHooks].reverse()) await release();
-      await http.close();
+      await deps.http.close();
       await db?.close();
     },
   };
