@@ -28,20 +28,9 @@ async function main(argv: string[]): Promise<number> {
     return command === undefined || command === '--help' ? 0 : 2;
   }
   if (rest.length === 0 || rest.includes('--help')) return runDeadLetterCli(['--help'], io());
-  const config = loadRuntimeConfig(process.env, SERVICE_PORTS);
-  if (!config.DATABASE_URL || !config.AMQP_URL) {
-    throw new ConfigError([
-      "DATABASE_URL and AMQP_URL: expected both (the service's PostgreSQL and RabbitMQ); in the embedded mode use /api/ops/dead-letters on the running service",
-    ]);
-  }
-  const runtime = await createRuntime(
-    config,
-    createLogger(
-      'dhanman-cli',
-      config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL,
-      undefined,
-      config.LOG_FORMAT,
-    ),
+  const runtime = await cliRuntime(
+    (config) => !!config.DATABASE_URL && !!config.AMQP_URL,
+    "DATABASE_URL and AMQP_URL: expected both (the service's PostgreSQL and RabbitMQ); in the embedded mode use /api/ops/dead-letters on the running service",
   );
   try {
     return await runDeadLetterCli(rest, {
@@ -51,8 +40,8 @@ async function main(argv: string[]): Promise<number> {
         const store = new DeadLetterStore({ service, db, transport: await runtime.transport() });
         return { store, close: () => db.close() };
       },
-      out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-      err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+      out: lines(process.stdout),
+      err: lines(process.stderr),
     });
   } finally {
     await runtime.close();
@@ -61,25 +50,14 @@ async function main(argv: string[]): Promise<number> {
 
 /** `operators add EMAIL`: on Common's database, migrated first (the command may run before Common's upgrade). */
 async function operators(argv: string[]): Promise<number> {
-  const err = (text: string) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+  const err = lines(process.stderr);
   if (argv.length === 0 || argv.includes('--help')) {
     process.stdout.write(OPERATORS_USAGE);
     return argv.length === 0 ? 2 : 0;
   }
-  const config = loadRuntimeConfig(process.env, SERVICE_PORTS);
-  if (!config.DATABASE_URL) {
-    throw new ConfigError([
-      "DATABASE_URL: expected the deployment's PostgreSQL (Common's database); the embedded demo has operator@demo.dhanman.local",
-    ]);
-  }
-  const runtime = await createRuntime(
-    config,
-    createLogger(
-      'dhanman-cli',
-      config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL,
-      undefined,
-      config.LOG_FORMAT,
-    ),
+  const runtime = await cliRuntime(
+    (config) => !!config.DATABASE_URL,
+    "DATABASE_URL: expected the deployment's PostgreSQL (Common's database); the embedded demo has operator@demo.dhanman.local",
   );
   try {
     return await runOperatorsCli(argv, {
@@ -90,12 +68,28 @@ async function operators(argv: string[]): Promise<number> {
         return { db, close: () => db.close() };
       },
       env: process.env,
-      out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+      out: lines(process.stdout),
       err,
     });
   } finally {
     await runtime.close();
   }
+}
+
+type RuntimeConfig = ReturnType<typeof loadRuntimeConfig>;
+
+/** The runtime a command works on, once the configuration has what it needs (else a ConfigError). */
+async function cliRuntime(enough: (config: RuntimeConfig) => boolean, missing: string) {
+  const config = loadRuntimeConfig(process.env, SERVICE_PORTS);
+  if (!enough(config)) throw new ConfigError([missing]);
+  // The platform's info lines would bury the command's output; a finer level asked for stays.
+  const level = config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL;
+  return createRuntime(config, createLogger('dhanman-cli', level, undefined, config.LOG_FORMAT));
+}
+
+/** Writes a text as one line or more, ending in a newline. */
+function lines(stream: NodeJS.WriteStream) {
+  return (text: string) => stream.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
 function io() {

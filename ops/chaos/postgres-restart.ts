@@ -1,11 +1,8 @@
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { postgresPid, type PostgresPlace } from '../cluster/postgres.js';
-import { postgresBinDir } from '../../test/harness/install.js';
+import { postgresCommand, postgresPid, startArguments, type PostgresPlace } from '../cluster/postgres.js';
 
 const run = promisify(execFile);
-const asRoot = process.getuid?.() === 0;
 
 /**
  * PostgreSQL stopped (a fast shutdown: every session cut, as a failover or a restart for an
@@ -24,20 +21,6 @@ export async function stopPostgresAsync(p: PostgresPlace): Promise<void> {
 }
 
 export async function startPostgresAsync(p: PostgresPlace): Promise<void> {
-  const dir = postgresBinDir();
-  if (dir === undefined) throw new Error('PostgreSQL is not installed under /usr/lib/postgresql');
-  const args = [
-    '-D',
-    join(p.dir, 'data'),
-    '-l',
-    join(p.dir, 'server.log'),
-    '-o',
-    `-p ${p.port}`,
-    '-w',
-    '-t',
-    '90',
-    'start',
-  ];
-  const pgCtl = join(dir, 'pg_ctl');
-  await (asRoot ? run('runuser', ['-u', 'postgres', '--', pgCtl, ...args]) : run(pgCtl, args));
+  const [command, argv] = postgresCommand('pg_ctl', startArguments(p));
+  await run(command, argv);
 }

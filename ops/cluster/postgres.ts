@@ -29,10 +29,13 @@ function bin(tool: string): string {
   return join(dir, tool);
 }
 
+/** The command line that runs a PostgreSQL tool: as the `postgres` user when this process is root. */
+export function postgresCommand(tool: string, args: string[]): [string, string[]] {
+  return asRoot ? ['runuser', ['-u', 'postgres', '--', bin(tool), ...args]] : [bin(tool), args];
+}
+
 function run(tool: string, args: string[], timeoutMs = 120_000): string {
-  const [command, argv] = asRoot
-    ? ['runuser', ['-u', 'postgres', '--', bin(tool), ...args]]
-    : [bin(tool), args];
+  const [command, argv] = postgresCommand(tool, args);
   try {
     return execFileSync(command, argv, {
       encoding: 'utf8',
@@ -85,20 +88,13 @@ export function initPostgres(p: PostgresPlace, password: string): void {
   appendFileSync(join(dataOf(p), 'postgresql.conf'), `\n# dhanman cluster\n${conf.join('\n')}\n`);
 }
 
-/** Starts the server on `port` (the port may differ from the last start) and waits for it. */
+/** pg_ctl's arguments that start the server on `port` (it may differ from the last start) and wait for it. */
+export function startArguments(p: PostgresPlace): string[] {
+  return ['-D', dataOf(p), '-l', join(p.dir, 'server.log'), '-o', `-p ${p.port}`, '-w', '-t', '90', 'start'];
+}
+
 export function startPostgres(p: PostgresPlace): void {
-  run('pg_ctl', [
-    '-D',
-    dataOf(p),
-    '-l',
-    join(p.dir, 'server.log'),
-    '-o',
-    `-p ${p.port}`,
-    '-w',
-    '-t',
-    '90',
-    'start',
-  ]);
+  run('pg_ctl', startArguments(p));
 }
 
 /** A clean, quick stop (`fast`: sessions are disconnected, nothing is lost). */

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { SERVICE_PORTS } from '#contracts/services.js';
-import { createTokenVerifier, type TokenVerifier } from '#platform/auth/verifier.js';
-import type { ServiceDefinition, ServiceDeps } from '#platform/host/service-definition.js';
+import { commonKeysVerifier } from '#platform/host/common-keys.js';
+import type { ServiceDefinition } from '#platform/host/service-definition.js';
 import { gatewayAccess } from './access.js';
 import { fileChargeLog, memoryChargeLog, type ChargeLog } from './charge-log.js';
 import { loadGatewayConfig } from './config.js';
@@ -19,21 +19,6 @@ function chargeLogOf(env: Record<string, string | undefined>): ChargeLog {
     : fileChargeLog(path.resolve(dir, 'gateway', 'charges.jsonl'));
 }
 
-/** Operator tokens are checked against Common's keys, fetched on first use (Common may start later). */
-function operatorTokens(deps: ServiceDeps, jwksUrl: string | undefined): TokenVerifier {
-  let verifier: TokenVerifier | undefined;
-  return {
-    verify(token) {
-      verifier ??= createTokenVerifier({
-        issuer: deps.auth.issuer,
-        audience: deps.auth.audience,
-        keys: { jwksUrl: jwksUrl ?? `${deps.urlOf('common')}/.well-known/jwks.json` },
-      });
-      return verifier.verify(token);
-    },
-  };
-}
-
 /**
  * A stand-in for a payment provider (in the embedded mode and the tests). It stands outside the
  * services: no database, no bus, a charge book of its own in a file; a real provider plugs in
@@ -45,7 +30,7 @@ export const gatewayService: ServiceDefinition = {
   needs: { database: false, bus: false },
   routes(app, deps) {
     const config = loadGatewayConfig(deps.env);
-    const check = gatewayAccess(config.GATEWAY_API_KEY, operatorTokens(deps, config.AUTH_JWKS_URL));
+    const check = gatewayAccess(config.GATEWAY_API_KEY, commonKeysVerifier(deps, config.AUTH_JWKS_URL));
     gatewayRoutes(app, { chargeLog: chargeLogOf(deps.env), check });
   },
 };

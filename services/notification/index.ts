@@ -1,6 +1,5 @@
 import { loadSqlMigrations } from '#platform/data/migrate.js';
 import type { ServiceDefinition, ServiceDeps } from '#platform/host/service-definition.js';
-import { userFeed } from '#contracts/common.js';
 import { SERVICE_PORTS } from '#contracts/services.js';
 import { emailRoutes } from './emails/routes.js';
 import { invoiceMailHandlers } from './invoices/handlers.js';
@@ -15,6 +14,7 @@ import { purchaseOrderMailHandlers } from './purchase-orders/handlers.js';
 import { replicaHandlers } from './replicas/handlers.js';
 import { seedNotification } from './seed.js';
 import { signUpMailHandlers } from './sign-up/handlers.js';
+import { users } from './users/handlers.js';
 
 /**
  * What one running instance's routes and handlers share: its mail transport and the operator's
@@ -47,7 +47,7 @@ export const notificationService: ServiceDefinition = {
   name: 'notification',
   port: SERVICE_PORTS.notification,
   migrations: loadSqlMigrations(new URL('./migrations/', import.meta.url)),
-  users: userFeed,
+  users,
   routes(app, deps) {
     emailRoutes(app, deps);
     const { sender, delivery } = instanceOf(deps);

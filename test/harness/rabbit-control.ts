@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { isAlive, onProcessExit, sleep } from './process-cleanup.js';
@@ -17,8 +17,8 @@ import type { RabbitNodeSpec } from './rabbitmq-node.js';
  * claim ends with the file's process, or earlier with `releaseSharedRabbit()`.
  *
  * Caveat measured on RabbitMQ 3.10.8: a quorum queue declared less than about a second before a
- * SIGKILL can come back without a leader (Ra had not yet synced its directory of servers). Let a
- * second pass after declaring before killing the broker.
+ * SIGKILL can come back without a leader (Ra had not yet saved its directory of servers, which it
+ * does about once a second). Wait for `quorumQueueSaved(name)` before killing the broker.
  */
 function spec(): RabbitNodeSpec {
   const node = inject('rabbitNode');
@@ -80,6 +80,21 @@ export function releaseSharedRabbit(): void {
   if (claimOwner(node) === process.pid) rmSync(claimFile(node), { force: true });
   releaseOnExit?.();
   releaseOnExit = undefined;
+}
+
+/**
+ * Waits until the shared node's Ra directory on disk (`names.dets`) names the quorum queue: from
+ * then on a SIGKILL no longer loses the queue's leader.
+ */
+export async function quorumQueueSaved(queue: string, timeoutMs = 15_000): Promise<void> {
+  const node = spec();
+  const file = join(node.dir, 'mnesia', node.nodeName, 'quorum', node.nodeName, 'names.dets');
+  const name = Buffer.from(queue);
+  const deadline = Date.now() + timeoutMs;
+  while (!(existsSync(file) && readFileSync(file).includes(name))) {
+    if (Date.now() > deadline) throw new Error(`quorum queue ${queue} not in ${file} after ${timeoutMs} ms`);
+    await sleep(50);
+  }
 }
 
 /** SIGKILLs the shared node (instant, like a crash) and waits until its process is gone. */

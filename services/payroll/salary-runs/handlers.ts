@@ -9,11 +9,19 @@ export function salaryRunHandlers(): MessageHandler[] {
   return [
     on(only(LedgerPosted, 'salary'), 'payroll.salary-runs.ledger-posted', async (m, tx) => {
       const p = m.payload;
-      const found = await markRunAcknowledged(tx, m.organizationId, p.referenceId, p.journalId);
-      await recordActivity(tx, found ? 'salary-run.acknowledged' : 'salary-run.acknowledged-unknown', {
-        salaryRunId: p.referenceId,
-        journalId: p.journalId,
-      });
+      const found = await markRunAcknowledged(
+        tx,
+        m.organizationId,
+        p.referenceId,
+        p.journalId,
+        m.correlationId,
+      );
+      if (!found) {
+        await recordActivity(tx, 'salary-run.acknowledged-unknown', {
+          salaryRunId: p.referenceId,
+          journalId: p.journalId,
+        });
+      }
     }),
   ];
 }

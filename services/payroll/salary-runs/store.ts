@@ -1,3 +1,4 @@
+import { recordAcknowledgement } from '#platform/data/acknowledgement.js';
 import type { Queryable } from '#platform/data/db.js';
 import type { Payslip, RunTotals } from './payslips.js';
 
@@ -159,17 +160,21 @@ export async function markRunPosted(q: Queryable, id: string, postedBy: string):
   ]);
 }
 
-/** Common acknowledged the run's journal; false when the run is not this organization's. */
-export async function markRunAcknowledged(
+/** Common booked the run: its journal, with the activity; false when the run is not ours. */
+export function markRunAcknowledged(
   q: Queryable,
   organizationId: string,
   id: string,
   journalId: string,
+  correlationId: string,
 ): Promise<boolean> {
-  const { rowCount } = await q.query(
-    `UPDATE salary_run SET journal_id = $3, acknowledged_at = coalesce(acknowledged_at, now())
-      WHERE organization_id = $1 AND id = $2`,
-    [organizationId, id, journalId],
-  );
-  return rowCount === 1;
+  return recordAcknowledgement(q, {
+    table: 'salary_run',
+    referenceColumn: 'journal_id',
+    stampColumn: 'acknowledged_at',
+    organizationId,
+    id,
+    reference: journalId,
+    activity: { action: 'salary-run.acknowledged', detail: { salaryRunId: id, journalId }, correlationId },
+  });
 }

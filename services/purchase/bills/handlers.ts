@@ -9,11 +9,9 @@ export function billHandlers(): MessageHandler[] {
   return [
     on(only(LedgerPosted, 'bill'), 'purchase.bills.ledger-posted', async (m, tx) => {
       const p = m.payload;
-      const found = await markBillPosted(tx, m.organizationId, p.referenceId, p.journalId);
-      await recordActivity(tx, found ? 'bill.posted' : 'bill.posted-unknown', {
-        billId: p.referenceId,
-        journalId: p.journalId,
-      });
+      const found = await markBillPosted(tx, m.organizationId, p.referenceId, p.journalId, m.correlationId);
+      if (!found)
+        await recordActivity(tx, 'bill.posted-unknown', { billId: p.referenceId, journalId: p.journalId });
     }),
   ];
 }

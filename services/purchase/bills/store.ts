@@ -1,3 +1,4 @@
+import { recordAcknowledgement } from '#platform/data/acknowledgement.js';
 import type { Queryable } from '#platform/data/db.js';
 import { insertNumbered } from '#platform/data/numbered-insert.js';
 import { documentSeries } from '../numbering.js';
@@ -156,16 +157,21 @@ export async function listBills(
   return rows.map(toBill);
 }
 
-/** Common posted the bill's expense; false when the bill is not this organization's. */
-export async function markBillPosted(
+/** Common posted the bill's expense: its journal, with the activity; false when the bill is not ours. */
+export function markBillPosted(
   q: Queryable,
   organizationId: string,
   id: string,
   journalId: string,
+  correlationId: string,
 ): Promise<boolean> {
-  const { rowCount } = await q.query(
-    `UPDATE bill SET journal_id = $3, posted_at = coalesce(posted_at, now()) WHERE organization_id = $1 AND id = $2`,
-    [organizationId, id, journalId],
-  );
-  return rowCount === 1;
+  return recordAcknowledgement(q, {
+    table: 'bill',
+    referenceColumn: 'journal_id',
+    stampColumn: 'posted_at',
+    organizationId,
+    id,
+    reference: journalId,
+    activity: { action: 'bill.posted', detail: { billId: id, journalId }, correlationId },
+  });
 }

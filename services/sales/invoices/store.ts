@@ -1,7 +1,7 @@
+import { recordAcknowledgement } from '#platform/data/acknowledgement.js';
 import type { Queryable } from '#platform/data/db.js';
 import { documentLines, type LineTable } from '#platform/data/document-lines.js';
 import { equalityConditions } from '#platform/data/where.js';
-import { activityCte } from '#platform/observability/activity.js';
 import type { InvoiceLine } from './request.js';
 
 export type InvoiceStatus = 'draft' | 'issued' | 'paid' | 'void';
@@ -106,35 +106,24 @@ export async function listInvoices(
   return rows.map((r) => ({ ...toInvoice(r, []), position: r.position }));
 }
 
-/**
- * Records Common's acknowledgement (and the activity, in the same statement); false when the
- * invoice is unknown here (not ours).
- */
-export async function markPosted(
+/** Common posted the invoice: its journal, with the activity; false when the invoice is not ours. */
+export function markPosted(
   tx: Queryable,
   organizationId: string,
   invoiceId: string,
   journalId: string,
   correlationId: string,
 ): Promise<boolean> {
-  const params: unknown[] = [organizationId, invoiceId, journalId];
-  const record = activityCte(
-    'activity_row',
-    params,
-    'invoice.posted',
-    { invoiceId, journalId },
-    { correlationId, organizationId },
-    'posted',
-  );
-  const { rows } = await tx.query(
-    `WITH posted AS (
-       UPDATE invoice SET journal_id = $3, posted_at = coalesce(posted_at, now()), updated_at = now()
-        WHERE organization_id = $1 AND id = $2 RETURNING id
-     ), ${record}
-     SELECT id FROM posted`,
-    params,
-  );
-  return rows.length === 1;
+  return recordAcknowledgement(tx, {
+    table: 'invoice',
+    referenceColumn: 'journal_id',
+    stampColumn: 'posted_at',
+    touched: 'updated_at',
+    organizationId,
+    id: invoiceId,
+    reference: journalId,
+    activity: { action: 'invoice.posted', detail: { invoiceId, journalId }, correlationId },
+  });
 }
 
 /** Read back as written in `numbered-insert.ts`. */

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   claimSharedRabbit,
   killSharedRabbit,
+  quorumQueueSaved,
   releaseSharedRabbit,
   restartSharedRabbit,
   sharedRabbit,
@@ -26,8 +27,8 @@ describe('killing and restarting the shared RabbitMQ node', () => {
     await channel.waitForConfirms();
     const closed = new Promise<void>((resolve) => before.on('close', () => resolve()));
     before.on('error', () => undefined);
-    // See rabbit-control.ts: give Ra a moment to sync a freshly declared quorum queue.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // See rabbit-control.ts: a quorum queue killed before Ra saved it on disk loses its leader.
+    await quorumQueueSaved(quorum);
     const oldPid = sharedRabbit().pid;
     expect(oldPid).toBeTypeOf('number');
 
