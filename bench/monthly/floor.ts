@@ -118,18 +118,20 @@ export async function measureFloor(opts: {
     const ch: Channel = await conn.createChannel();
     await ch.prefetch(BATCH);
     let pending: ConsumeMessage[] = [];
-    let chain = Promise.resolve();
+    let busy = false;
+    // One transaction at a time, taking everything that arrived while the last one ran: flushing
+    // at every tick made batches of a few messages, each waiting for its own publish confirms.
     const flush = () => {
+      if (busy || pending.length === 0) return;
       const batch = pending;
       pending = [];
-      if (batch.length === 0) return;
-      chain = chain
-        .then(async () => {
-          await handle(
-            batch.map((m) => JSON.parse(m.content.toString()) as { id: string; invoiceId: string }),
-          );
+      busy = true;
+      handle(batch.map((m) => JSON.parse(m.content.toString()) as { id: string; invoiceId: string }))
+        .then(() => {
           for (const m of batch) ch.ack(m);
           acked?.(batch.length);
+          busy = false;
+          flush();
         })
         .catch(fail);
     };
