@@ -3,7 +3,7 @@ import { env, loadConfig } from '../config/env.js';
 import { isProxyEntry } from './client-address.js';
 
 /** The classes of routes that get their own request budget per caller. */
-export const RATE_CLASSES = ['sign-in', 'writes', 'reads', 'ops'] as const;
+export const RATE_CLASSES = ['sign-in', 'service-tokens', 'writes', 'reads', 'ops'] as const;
 export type RateClass = (typeof RATE_CLASSES)[number];
 
 /** At most `max` requests per caller in `windowMs`. */
@@ -48,6 +48,9 @@ const origins = z
 export const securityConfigSchema = z.object({
   RATE_LIMIT_ENABLED: env.bool(true),
   RATE_LIMIT_SIGN_IN: budget('30/60s'),
+  // Services asking for their tokens, by address: one per organization a run or saga works for, so
+  // services on one host need far more than people signing in (secrets are long and random).
+  RATE_LIMIT_SERVICE_TOKENS: budget('1200/60s'),
   RATE_LIMIT_WRITES: budget('300/60s'),
   RATE_LIMIT_READS: budget('600/60s'),
   RATE_LIMIT_OPS: budget('120/60s'),
@@ -92,6 +95,7 @@ export const loadSecurityConfig = (source: Record<string, string | undefined>): 
 export function rateBudgets(config: SecurityConfig): Record<RateClass, RateBudget> {
   return {
     'sign-in': config.RATE_LIMIT_SIGN_IN,
+    'service-tokens': config.RATE_LIMIT_SERVICE_TOKENS,
     writes: config.RATE_LIMIT_WRITES,
     reads: config.RATE_LIMIT_READS,
     ops: config.RATE_LIMIT_OPS,

@@ -150,7 +150,7 @@ export function authRoutes(app: HttpApp, deps: AuthRouteDeps): void {
         }),
         response: { 200: tokenSchema },
       },
-      config: { public: true, rateClass: 'sign-in' },
+      config: { public: true, rateClass: 'service-tokens' },
     },
     async (request) => {
       const { clientId, clientSecret, organizationId, permissions } = request.body;

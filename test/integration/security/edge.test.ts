@@ -36,6 +36,8 @@ describe('edge security (embedded, every service)', () => {
         SIGN_IN_ADDRESS_LOCK_AFTER: '8',
         SIGN_IN_LOCK_SECONDS: '6',
         RATE_LIMIT_READS: '15/60s',
+        // Above what the lock tests poll with, below what the token test asks for.
+        RATE_LIMIT_SIGN_IN: '300/60s',
       },
     });
   }, 120_000);
@@ -172,6 +174,25 @@ describe('edge security (embedded, every service)', () => {
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect((await client('127.0.0.13')(common('/api/auth/login'), { body: cfo })).status).toBe(200);
+  });
+
+  it("lets services on one address ask for a token per organization beyond the address's sign-in budget", async () => {
+    // A monthly run asks Common for Sales' token once per organization: 40 organizations from one
+    // host spent the 30 sign-ins a minute of that address and waited a minute for the next token.
+    const call = client('127.0.0.16');
+    const statuses = new Map<number, number>();
+    for (let i = 0; i < 301; i++) {
+      const res = await call(common('/api/auth/token'), {
+        body: {
+          grantType: 'client_credentials',
+          clientId: 'sales',
+          clientSecret: clientSecretOf('sales', system.env),
+          organizationId: DEMO_ORGANIZATION.id,
+        },
+      });
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(statuses)).toEqual({ 200: 301 });
   });
 
   it('refuses a caller over the reads budget with 429 and RateLimit headers, while another user and a service go on', async () => {
