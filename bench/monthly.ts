@@ -101,7 +101,7 @@ try {
   // --- The run: every organization's run started at once; measured until fully settled.
   const cpu0 = cpu();
   const tokens = await Promise.all(orgs.map((o) => o.signIn()));
-  const probe = apiProbe(api, orgs[0]!.signIn);
+  const probe = await apiProbe(api, orgs[0]!.signIn);
   const t0 = performance.now();
   const runs = await Promise.all(
     tokens.map((token) => api.call('sales', 'POST', '/api/invoice-runs', token, { period })),
@@ -238,6 +238,7 @@ try {
   console.log(
     `API p99        ${apiP99Ms.toFixed(0)} ms over ${api99.latenciesMs.length} requests during the run, ${api99.errors} errors (target < 300 ms: ${apiP99Ms < 300 ? 'met' : 'MISSED'})`,
   );
+  console.log(`  slowest        ${api99.slowest}`);
   console.log(
     `peak RSS (MB)  ${Object.entries(peak)
       .map(([k, v]) => `${k} ${v}`)

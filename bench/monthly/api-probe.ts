@@ -5,15 +5,18 @@ import type { ServiceClients } from '../rig.js';
  * fixed rate (open loop: a request is sent on time even while the last is still waiting, so a
  * slow answer cannot hide the ones behind it). `stop()` returns every latency in ms.
  */
-export function apiProbe(
+export async function apiProbe(
   api: ServiceClients<string>,
   token: () => Promise<string>,
   perSecond = 5,
-): { stop(): Promise<{ latenciesMs: number[]; errors: number }> } {
+): Promise<{ stop(): Promise<{ latenciesMs: number[]; slowest: string; errors: number }> }> {
   const latenciesMs: number[] = [];
+  const at: number[] = [];
   let errors = 0;
   let opened: string | undefined;
-  let bearer: Promise<string> = token();
+  // Signed in before the first request: a sign-in (slow on purpose) is not the API's latency.
+  let bearer: Promise<string> = Promise.resolve(await token());
+  const t0 = performance.now();
   let n = 0;
   const inFlight = new Set<Promise<void>>();
   const once = async () => {
@@ -29,6 +32,7 @@ export function apiProbe(
       errors += 1;
     }
     latenciesMs.push(performance.now() - started);
+    at.push((started - t0) / 1000);
   };
   const timer = setInterval(() => {
     const p = once().finally(() => inFlight.delete(p));
@@ -38,7 +42,14 @@ export function apiProbe(
     async stop() {
       clearInterval(timer);
       await Promise.all(inFlight);
-      return { latenciesMs, errors };
+      // When the slowest answers came (seconds into the run): which phase of the run they meet.
+      const slowest = latenciesMs
+        .map((ms, i) => ({ ms, at: at[i]! }))
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, 6)
+        .map((x) => `${x.ms.toFixed(0)} ms at ${x.at.toFixed(1)} s`)
+        .join(', ');
+      return { latenciesMs, slowest, errors };
     },
   };
 }
