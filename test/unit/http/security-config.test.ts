@@ -8,6 +8,7 @@ describe('edge security configuration', () => {
     expect(config.RATE_LIMIT_ENABLED).toBe(true);
     expect(rateBudgets(config)).toEqual({
       'sign-in': { max: 30, windowMs: 60_000 },
+      'service-tokens': { max: 1200, windowMs: 60_000 },
       writes: { max: 300, windowMs: 60_000 },
       reads: { max: 600, windowMs: 60_000 },
       ops: { max: 120, windowMs: 60_000 },
