@@ -4,6 +4,7 @@ import { inject } from 'vitest';
 import { isAlive, onProcessExit, sleep } from './process-cleanup.js';
 import { attachRabbit, type RabbitServer } from './rabbitmq.js';
 import type { RabbitNodeSpec } from './rabbitmq-node.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * Broker faults for tests running in a Vitest worker: SIGKILL the run's shared RabbitMQ node and
@@ -90,11 +91,12 @@ export async function quorumQueueSaved(queue: string, timeoutMs = 15_000): Promi
   const node = spec();
   const file = join(node.dir, 'mnesia', node.nodeName, 'quorum', node.nodeName, 'names.dets');
   const name = Buffer.from(queue);
-  const deadline = Date.now() + timeoutMs;
-  while (!(existsSync(file) && readFileSync(file).includes(name))) {
-    if (Date.now() > deadline) throw new Error(`quorum queue ${queue} not in ${file} after ${timeoutMs} ms`);
-    await sleep(50);
-  }
+  await waitFor(
+    `quorum queue ${queue} in ${file}`,
+    () => existsSync(file) && readFileSync(file).includes(name),
+    timeoutMs,
+    50,
+  );
 }
 
 /** SIGKILLs the shared node (instant, like a crash) and waits until its process is gone. */
