@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SlowestFirst from './test/harness/sequencer.js';
 
 const GLOBAL_SETUP = './test/harness/global-setup.ts';
 const FAULTS = ['test/**/*.fault.test.ts', 'services/**/*.fault.test.ts'];
@@ -13,6 +14,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     teardownTimeout: 60_000,
     slowTestThreshold: 5_000,
+    sequence: { sequencer: SlowestFirst },
     projects: [
       {
         extends: true,
