@@ -52,13 +52,26 @@ export interface MessageHandler<C extends MessageContract = MessageContract> {
    * effects are all in the database, or deferred, leave this off and are batched.
    */
   isolated?: boolean;
+  /**
+   * Runs once per batch, in its transaction, before any of its handlers, with the messages this
+   * handler is about to handle: what each would read on its own (a contact, an earlier send) it
+   * can read for all of them in one statement. A message run on its own (an isolated handler, or
+   * again after its batch failed) gets no call: its handler reads for itself.
+   */
+  prepare?(messages: ReadonlyArray<Envelope<PayloadOf<C>>>, tx: Tx): Promise<void>;
 }
 
 export function on<C extends MessageContract>(
   contract: C,
   name: string,
   handle: (message: Envelope<PayloadOf<C>>, tx: Tx) => Promise<void>,
-  options: { isolated?: boolean } = {},
+  options: Pick<MessageHandler<C>, 'isolated' | 'prepare'> = {},
 ): MessageHandler<C> {
-  return { contract, name, handle, ...(options.isolated ? { isolated: true } : {}) };
+  return {
+    contract,
+    name,
+    handle,
+    ...(options.isolated ? { isolated: true } : {}),
+    ...(options.prepare ? { prepare: options.prepare } : {}),
+  };
 }

@@ -102,6 +102,7 @@ export class HandlerBatcher {
           tx,
           members.map(({ envelope, handler }) => ({ messageId: envelope.messageId, handler: handler.name })),
         );
+        await prepareAll(members, claimed, tx);
         const deferred: Array<{ member: Member; effects: OutsideEffect[] }> = [];
         for (const member of members) {
           const { envelope, handler } = member;
@@ -147,6 +148,26 @@ export class HandlerBatcher {
     messagingMetrics.batchSize.observe({ service }, members.length);
     for (const r of ran) messagingMetrics.consumed.inc({ service, ...r });
     for (const m of members) m.done({ kind: 'committed' });
+  }
+}
+
+/**
+ * Each handler's `prepare` once, with the messages it will handle in this batch: those claimed,
+ * the first copy of a message twice in the batch. Runs in the first member's work context.
+ */
+async function prepareAll(members: readonly Member[], claimed: ReadonlySet<string>, tx: Tx): Promise<void> {
+  const byHandler = new Map<MessageHandler, Envelope[]>();
+  const seen = new Set<string>();
+  for (const { envelope, handler } of members) {
+    const key = inboxKey(envelope.messageId, handler.name);
+    if (!handler.prepare || !claimed.has(key) || seen.has(key)) continue;
+    seen.add(key);
+    const list = byHandler.get(handler);
+    if (list) list.push(envelope);
+    else byHandler.set(handler, [envelope]);
+  }
+  for (const [handler, envelopes] of byHandler) {
+    await runWithContext(contextOf(envelopes[0]!), () => handler.prepare!(envelopes, tx));
   }
 }
 

@@ -15,9 +15,11 @@ export function invoiceMailHandlers(mailer: Mailer): MessageHandler[] {
   // The invoice-created mail goes once per invoice, the reminder once per invoice and due date,
   // even if their message comes twice (a fact published again, a sweep run again); an explicit
   // SendInvoiceEmail is a mail of its own.
-  const invoiceMail =
-    (template: 'invoice-created' | 'payment-reminder', once?: (p: InvoiceMailPayload) => string) =>
-    async (m: Envelope<InvoiceMailPayload>, tx: Tx) => {
+  const invoiceMail = (
+    template: 'invoice-created' | 'payment-reminder',
+    once?: (p: InvoiceMailPayload) => string,
+  ) => ({
+    async handle(m: Envelope<InvoiceMailPayload>, tx: Tx) {
       const p = m.payload;
       const { to, organizationName } = await mailer.customer(tx, m, p);
       await mailer.send(
@@ -36,18 +38,22 @@ export function invoiceMailHandlers(mailer: Mailer): MessageHandler[] {
         },
         once?.(p),
       );
-    };
+    },
+    // The first of the month brings these by the thousand: a batch reads its contacts at once.
+    options: {
+      prepare: (ms: ReadonlyArray<Envelope<InvoiceMailPayload>>, tx: Tx) =>
+        mailer.prepareCustomerMails(
+          tx,
+          ms.map((m) => ({ m, customerId: m.payload.customerId, dedupeKey: once?.(m.payload) })),
+        ),
+    },
+  });
+  const created = invoiceMail('invoice-created', (p) => `invoice-created:${p.invoiceId}`);
+  const again = invoiceMail('invoice-created');
+  const reminder = invoiceMail('payment-reminder', (p) => `payment-reminder:${p.invoiceId}:${p.dueDate}`);
   return [
-    on(
-      InvoiceCreated,
-      'notification.invoices.invoice-created',
-      invoiceMail('invoice-created', (p) => `invoice-created:${p.invoiceId}`),
-    ),
-    on(SendInvoiceEmail, 'notification.invoices.send-invoice-email', invoiceMail('invoice-created')),
-    on(
-      SendPaymentReminder,
-      'notification.invoices.send-payment-reminder',
-      invoiceMail('payment-reminder', (p) => `payment-reminder:${p.invoiceId}:${p.dueDate}`),
-    ),
+    on(InvoiceCreated, 'notification.invoices.invoice-created', created.handle, created.options),
+    on(SendInvoiceEmail, 'notification.invoices.send-invoice-email', again.handle, again.options),
+    on(SendPaymentReminder, 'notification.invoices.send-payment-reminder', reminder.handle, reminder.options),
   ];
 }

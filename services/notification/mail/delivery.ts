@@ -4,6 +4,7 @@ import { deferOutside } from '#platform/messaging/outside-effects.js';
 import { activityCte } from '#platform/observability/activity.js';
 import type { TemplateName } from '../templates/render.js';
 import type { MailSender, OutgoingMail } from './sender.js';
+import { sentBefore } from './earlier-sends.js';
 import type { SentMails } from './sent-mails.js';
 import { queueRecord, writeQueuedRecords } from './sent-records.js';
 
@@ -100,13 +101,7 @@ export async function deliverOnce(
     return rows.length > 0 ? 'sent' : 'already-sent';
   }
 
-  if (mail.sharedId) {
-    const done = await tx.query('SELECT 1 FROM outgoing_email WHERE message_id = $1 AND recipient = $2', [
-      mail.messageId,
-      to,
-    ]);
-    if (done.rowCount > 0) return 'already-sent';
-  }
+  if (mail.sharedId && (await sentBefore(tx, mail.messageId, to))) return 'already-sent';
   const key = `${mail.messageId.toLowerCase()}\n${to}`;
   await deferOutside(tx, async () => {
     const receipt = await sent.send(key, () => sender.send({ ...mail, to }));

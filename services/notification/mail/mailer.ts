@@ -1,9 +1,18 @@
 import type { Tx } from '#platform/data/db.js';
 import type { Envelope } from '#platform/messaging/envelope.js';
-import { contactOf, organizationNameOf, pickRecipient, userOf } from '../replicas/store.js';
+import { batchRead, rememberBatchReads } from '../replicas/batch-reads.js';
+import {
+  contactKey,
+  contactOf,
+  contactsOf,
+  organizationNameOf,
+  pickRecipient,
+  userOf,
+} from '../replicas/store.js';
 import { renderMail, type TemplateData, type TemplateName } from '../templates/render.js';
 import { deliverOnce, uuidFromKey } from './delivery.js';
 import type { MailDeliverySwitch } from './delivery-switch.js';
+import { readEarlierSends } from './earlier-sends.js';
 import type { MailAttachment, MailSender } from './sender.js';
 import { SentMails } from './sent-mails.js';
 
@@ -43,7 +52,19 @@ export interface Mailer {
     p: { customerId: string; customerName?: string | undefined; customerEmail?: string | undefined },
   ): Promise<{ to: Recipient; organizationName: string }>;
   user(tx: Tx, m: Envelope, userId: string): Promise<Recipient>;
+  /**
+   * A batch's customer mails, before their handlers run: every customer's contact, and who each
+   * shared mail already went to, in a statement each instead of one per mail.
+   */
+  prepareCustomerMails(
+    tx: Tx,
+    mails: ReadonlyArray<{ m: Envelope; customerId: string; dedupeKey?: string | undefined }>,
+  ): Promise<void>;
 }
+
+/** A mail's id: its message's, or one shared by every message with the same dedupe key. */
+const mailIdOf = (m: Envelope, dedupeKey: string | undefined): string =>
+  dedupeKey ? uuidFromKey(`${m.organizationId}:${dedupeKey}`) : m.messageId;
 
 /**
  * Mail handlers are batched like any other: an SMTP mail is sent in the handler's effects phase,
@@ -65,7 +86,7 @@ export function createMailer(sender: MailSender, delivery: MailDeliverySwitch): 
         {
           ...rendered,
           to: to.email,
-          messageId: dedupeKey ? uuidFromKey(`${m.organizationId}:${dedupeKey}`) : m.messageId,
+          messageId: mailIdOf(m, dedupeKey),
           sharedId: dedupeKey !== undefined,
           organizationId: m.organizationId,
           correlationId: m.correlationId,
@@ -85,7 +106,9 @@ export function createMailer(sender: MailSender, delivery: MailDeliverySwitch): 
     },
     // The customer's contact and the organization's name come in one query.
     async customer(tx, m, p) {
-      const { contact, organizationName } = await contactOf(tx, m.organizationId, p.customerId);
+      const { contact, organizationName } =
+        batchRead(tx, contactKey(m.organizationId, p.customerId)) ??
+        (await contactOf(tx, m.organizationId, p.customerId));
       const to = pickRecipient(
         { name: p.customerName, email: p.customerEmail, at: new Date(m.occurredAt) },
         contact,
@@ -97,6 +120,18 @@ export function createMailer(sender: MailSender, delivery: MailDeliverySwitch): 
       const found = await userOf(tx, m.organizationId, userId);
       if (!found) throw new NoRecipientError(`no email address known for user ${userId} yet`);
       return found;
+    },
+    async prepareCustomerMails(tx, mails) {
+      const wanted = mails.map(({ m, customerId }) => ({ organizationId: m.organizationId, customerId }));
+      rememberBatchReads(tx, await contactsOf(tx, wanted));
+      // Only an SMTP mail with a shared id looks for an earlier send (delivery.ts).
+      if (sender.kind === 'smtp') {
+        const shared = mails.filter((x) => x.dedupeKey !== undefined);
+        await readEarlierSends(
+          tx,
+          shared.map(({ m, dedupeKey }) => mailIdOf(m, dedupeKey)),
+        );
+      }
     },
   };
 }

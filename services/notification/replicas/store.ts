@@ -1,5 +1,6 @@
 import type { Queryable } from '#platform/data/db.js';
 import { upsertReplica } from '#platform/data/replica.js';
+import { forgetBatchReads } from './batch-reads.js';
 
 /**
  * Notification's copies of other services' facts (customers, users, organizations), fed by
@@ -8,6 +9,7 @@ import { upsertReplica } from '#platform/data/replica.js';
  */
 
 export async function upsertOrganization(q: Queryable, id: string, name: string, at: string): Promise<void> {
+  forgetBatchReads(q);
   await upsertReplica(q, 'organization_replica', { id, name }, at);
 }
 
@@ -15,6 +17,7 @@ export async function upsertContact(
   q: Queryable,
   c: { id: string; organizationId: string; name: string; email: string; at: string },
 ): Promise<void> {
+  forgetBatchReads(q);
   await upsertReplica(
     q,
     'contact',
@@ -51,6 +54,42 @@ export async function contactOf(
     r?.name && r.email && r.updated_at ? { name: r.name, email: r.email, at: new Date(r.updated_at) } : null;
   return { contact, organizationName: r?.organization_name ?? null };
 }
+
+/** `contactOf` for several customers in one query, by `contactKey`. */
+export async function contactsOf(
+  q: Queryable,
+  wanted: ReadonlyArray<{ organizationId: string; customerId: string }>,
+): Promise<Map<string, { contact: Person | null; organizationName: string | null }>> {
+  const { rows } = await q.query<{
+    organization_id: string;
+    customer_id: string;
+    organization_name: string | null;
+    name: string | null;
+    email: string | null;
+    updated_at: Date | null;
+  }>(
+    `SELECT w.organization_id, w.customer_id, o.name AS organization_name, c.name, c.email, c.updated_at
+       FROM unnest($1::uuid[], $2::uuid[]) AS w(organization_id, customer_id)
+       LEFT JOIN organization_replica o ON o.id = w.organization_id
+       LEFT JOIN contact c ON c.organization_id = w.organization_id AND c.id = w.customer_id`,
+    [wanted.map((w) => w.organizationId), wanted.map((w) => w.customerId)],
+  );
+  return new Map(
+    rows.map((r) => [
+      contactKey(String(r.organization_id), String(r.customer_id)),
+      {
+        contact:
+          r.name && r.email && r.updated_at
+            ? { name: r.name, email: r.email, at: new Date(r.updated_at) }
+            : null,
+        organizationName: r.organization_name,
+      },
+    ]),
+  );
+}
+
+export const contactKey = (organizationId: string, customerId: string): string =>
+  `${organizationId}/${customerId}`.toLowerCase();
 
 export async function userOf(q: Queryable, organizationId: string, userId: string): Promise<Person | null> {
   const { rows } = await q.query<{ name: string; email: string; updated_at: Date }>(

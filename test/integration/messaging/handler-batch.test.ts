@@ -105,6 +105,42 @@ describe.each(backends())('handler batches on $name', (backend) => {
     expect(await batches(service)).toEqual({ count: 1, messages: 3, split: 0 });
   });
 
+  it("calls a handler's prepare once per batch, in its transaction, with only the messages it will handle", async () => {
+    const service = uniqueName('batch');
+    const prepared: number[][] = [];
+    const seenInPrepare: number[] = [];
+    const consume = consumerFor(
+      service,
+      on(
+        charged,
+        'prepared',
+        async (m, tx) => {
+          // What prepare read in this transaction is visible here: it ran first, in the same one.
+          const { rows } = await tx.query<{ n: number }>(`SELECT n FROM charge WHERE n = $1`, [-m.payload.n]);
+          seenInPrepare.push(...rows.map((r) => -r.n));
+          await tx.query(`INSERT INTO charge (n, handled_by) VALUES ($1, 'prepared')`, [m.payload.n]);
+        },
+        {
+          async prepare(ms, tx) {
+            prepared.push(ms.map((m) => m.payload.n));
+            for (const m of ms)
+              await tx.query(`INSERT INTO charge (n, handled_by) VALUES ($1, 'prepare')`, [-m.payload.n]);
+          },
+        },
+      ),
+    );
+    const handledBefore = body(501);
+    await consume(delivery(handledBefore).d);
+    const twice = body(503);
+    const copies = [delivery(handledBefore), delivery(body(502)), delivery(twice), delivery(twice)];
+    await Promise.all(copies.map((c) => consume(c.d)));
+    expect(copies.map((c) => c.settled.map((s) => s.how))).toEqual([['ack'], ['ack'], ['ack'], ['ack']]);
+    // The lone first delivery was a batch of one; the second batch skips 501 (handled) and 503's copy.
+    expect(prepared).toEqual([[501], [502, 503]]);
+    expect(seenInPrepare.sort()).toEqual([501, 502, 503]);
+    expect(await charges(501, 503)).toEqual([501, 502, 503]);
+  });
+
   it('never batches an isolated handler (effects outside the database)', async () => {
     const service = uniqueName('batch');
     const sent: number[] = [];

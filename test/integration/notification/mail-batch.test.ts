@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CustomerCreated } from '#contracts/common.js';
 import { InvoiceCreated } from '#contracts/sales.js';
-import type { Db } from '#platform/data/db.js';
+import type { Db, Tx } from '#platform/data/db.js';
 import { runMigrations } from '#platform/data/migrate.js';
 import { serviceMigrationSources } from '#platform/host/migration-sources.js';
 import { createConsumer } from '#platform/messaging/consumer.js';
@@ -12,6 +13,7 @@ import { messagingMetrics } from '#platform/messaging/metrics.js';
 import { buildEnvelope } from '#platform/messaging/outbox-bus.js';
 import { notificationService } from '#services/notification/index.js';
 import { invoiceMailHandlers } from '#services/notification/invoices/handlers.js';
+import { replicaHandlers } from '#services/notification/replicas/handlers.js';
 import { loadMailConfig } from '#services/notification/mail/config.js';
 import { MailDeliverySwitch } from '#services/notification/mail/delivery-switch.js';
 import { createMailer } from '#services/notification/mail/mailer.js';
@@ -88,6 +90,25 @@ function invoiceCreated(email: string, n: number) {
   );
 }
 
+/** The same database, noting every statement its transactions send. */
+function counting(db: Db, seen: string[]): Db {
+  const note = (q: { query: Db['query'] }): Db['query'] =>
+    ((sql: string, params?: readonly unknown[]) => {
+      seen.push(sql);
+      return q.query(sql, params);
+    }) as Db['query'];
+  const wrap = (tx: Tx): Tx => ({
+    query: note(tx),
+    afterCommit: (fn) => tx.afterCommit(fn),
+    beforeCommit: (build) => tx.beforeCommit(build),
+    exec: (sql) => tx.exec(sql),
+  });
+  return Object.assign(Object.create(db) as Db, {
+    query: note(db),
+    transaction: <T>(fn: (tx: Tx) => Promise<T>) => db.transaction((tx) => fn(wrap(tx))),
+  });
+}
+
 async function batches(service: string) {
   const sizes = (await messagingMetrics.batchSize.get()).values.filter((v) => v.labels.service === service);
   return {
@@ -127,10 +148,10 @@ describe('SMTP mail in batches', () => {
     await sink?.close();
   });
 
-  const consumerFor = (service: string) =>
+  const consumerFor = (service: string, through = db) =>
     createConsumer({
       service,
-      db,
+      db: through,
       registry: new ContractRegistry([InvoiceCreated]),
       handlers: invoiceMailHandlers(createMailer(sender, new MailDeliverySwitch())),
       retryDelaysMs: RETRIES,
@@ -232,5 +253,69 @@ describe('SMTP mail in batches', () => {
     expect(received([first, second, third])).toEqual([1, 1, 1]);
     expect(await recorded([first, second, third])).toEqual([first, second, third].sort());
     expect(await activity([first, second, third])).toEqual([first, second, third].sort());
+  });
+
+  it("reads a batch's contacts and earlier sends in one statement each, not one per mail", async () => {
+    const service = uniqueName('notification');
+    const statements: string[] = [];
+    const consume = consumerFor(service, counting(db, statements));
+    const emails = addresses(10);
+    const facts = emails.map((e, i) => invoiceCreated(e, 300 + i));
+    await Promise.all(facts.map((f) => consume(delivery(JSON.stringify(f)).d)));
+    expect(received(emails)).toEqual(emails.map(() => 1));
+
+    // The same invoices' facts published again later (new message ids): found sent, not sent again.
+    statements.length = 0;
+    const again = facts.map((f) =>
+      delivery(JSON.stringify(buildEnvelope('sales', InvoiceCreated, f.payload, { organizationId: ORG }))),
+    );
+    await Promise.all(again.map((c) => consume(c.d)));
+    expect(again.map((c) => c.settled.map((s) => s.how))).toEqual(again.map(() => ['ack']));
+    expect(received(emails)).toEqual(emails.map(() => 1));
+    expect(await batches(service)).toEqual({ count: 2, messages: 20 });
+    const reads = (what: RegExp) => statements.filter((sql) => what.test(sql)).length;
+    expect(reads(/JOIN contact c/), 'contact reads for 10 mails').toBe(1);
+    expect(reads(/FROM outgoing_email WHERE message_id/), 'earlier-send reads for 10 mails').toBe(1);
+  });
+
+  it('a contact written earlier in the same batch is the one its mails go to (nothing read ahead goes stale)', async () => {
+    const service = uniqueName('notification');
+    const consume = createConsumer({
+      service,
+      db,
+      registry: new ContractRegistry([CustomerCreated, InvoiceCreated]),
+      handlers: [
+        ...replicaHandlers(),
+        ...invoiceMailHandlers(createMailer(sender, new MailDeliverySwitch())),
+      ],
+      retryDelaysMs: RETRIES,
+      batchSize: 16,
+    });
+    const [email] = addresses(1) as [string];
+    const customerId = randomUUID();
+    const known = buildEnvelope(
+      'common',
+      CustomerCreated,
+      { customerId, name: 'Kiran Shah', email, balance: '0.00' },
+      { organizationId: ORG },
+    );
+    // The invoice's fact without the customer's address: only the replica knows it.
+    const { customerEmail: _email, customerName: _name, ...payload } = invoiceCreated(email, 400).payload;
+    const invoice = buildEnvelope(
+      'sales',
+      InvoiceCreated,
+      { ...payload, customerId },
+      { organizationId: ORG },
+    );
+    const copies = [delivery(JSON.stringify(known)), delivery(JSON.stringify(invoice))];
+    await Promise.all(copies.map((c) => consume(c.d)));
+    expect(copies.map((c) => c.settled.map((s) => s.how))).toEqual([['ack'], ['ack']]);
+    expect(received([email])).toEqual([1]);
+    // Both in one transaction: the mail did not fail on a contact read before the replica wrote it.
+    const split = (await messagingMetrics.batchesSplit.get()).values.find(
+      (v) => v.labels.service === service,
+    );
+    expect(split?.value ?? 0).toBe(0);
+    expect(await batches(service)).toEqual({ count: 1, messages: 2 });
   });
 });
