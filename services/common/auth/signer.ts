@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { claimsOf, type PrincipalClaims } from './claims.js';
-import { SIGNING_ALG, type SigningKeys } from './keys.js';
+import { claimsOf, type PrincipalClaims } from '#platform/auth/claims.js';
+import { SIGNING_ALG } from '#platform/auth/verifier.js';
+import type { SigningKeys } from './keys.js';
 
 export interface TokenSignerOptions {
   keys: SigningKeys;
