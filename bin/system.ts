@@ -2,7 +2,7 @@ import { ContractRegistry } from '#platform/messaging/contract.js';
 import { loadRuntimeConfig } from '#platform/host/runtime-config.js';
 import { createRuntime, type Runtime } from '#platform/host/runtime.js';
 import { startService, type RunningService, type StartOptions } from '#platform/host/start-service.js';
-import { onShutdownSignal } from '#platform/host/shutdown.js';
+import { onShutdownSignal } from './shutdown.js';
 import { createLogger } from '#platform/observability/logger.js';
 import { asyncApiFor } from './message-catalogue.js';
 import { allContracts } from '#contracts/index.js';
