@@ -6,7 +6,7 @@ import { registerProblemHandlers } from '#platform/http/error-handler.js';
 import { PROBLEM_TYPES } from '#platform/http/problem.js';
 import { on } from '#platform/messaging/bus.js';
 import { runDeadLetterCli } from '../../../bin/dead-letters.js';
-import { deadLetterRoutes } from '#platform/messaging/dead-letter-routes.js';
+import { deadLetterRoutes } from '../../../operations/dead-letter-routes.js';
 import type { DeadLetter } from '#platform/messaging/dead-letter-store.js';
 import { queueNames } from '#platform/messaging/envelope.js';
 import { messagingMetrics } from '#platform/messaging/metrics.js';
