@@ -4,12 +4,12 @@ import { z } from 'zod';
 import { PERMISSIONS } from '#contracts/permissions.js';
 import { callerScopeOf, opsScopeOf, organizationFilter, type OpsScope } from '#platform/http/ops-scope.js';
 import { conflict, dependencyUnavailable, notFound } from '#platform/http/problem.js';
-import { DEAD_LETTER_ID, DEAD_LETTER_STATUSES } from '#platform/messaging/dead-letter-query.js';
-import type { DeadLetterAction, DeadLetterStore } from '#platform/messaging/dead-letter-store.js';
+import { DEAD_LETTER_ID, DEAD_LETTER_STATUSES } from './dead-letter-filter.js';
+import type { DeadLetterAction, DeadLetterOperations } from './dead-letters.js';
 import { errorText } from '#platform/messaging/log.js';
 
 export interface DeadLetterRoutesOptions {
-  store: DeadLetterStore;
+  store: DeadLetterOperations;
 }
 
 /** What a route asks of the caller's token; the auth hook enforces it. */

@@ -1,5 +1,6 @@
 import type { OperatorRoutes } from '#platform/host/service-app.js';
 import { deadLetterRoutes } from './dead-letter-routes.js';
+import { DeadLetterOperations } from './dead-letters.js';
 import { jobOpsRoutes } from './job-routes.js';
 import { sagaRoutes } from './saga-routes.js';
 import { traceRoute } from './trace-route.js';
@@ -10,7 +11,8 @@ import { traceRoute } from './trace-route.js';
  */
 export const operatorRoutes: OperatorRoutes = async (app, { def, db, parts }) => {
   if (db) traceRoute(app, { service: def.name, db });
-  if (parts.messaging) await app.register(deadLetterRoutes, { store: parts.messaging.deadLetters });
+  if (parts.messaging)
+    await app.register(deadLetterRoutes, { store: new DeadLetterOperations(parts.messaging.deadLetters) });
   if (parts.jobs) await app.register(jobOpsRoutes, { ops: parts.jobs.ops });
   if (db && parts.sagas) await app.register(sagaRoutes, { db });
 };
