@@ -3,7 +3,6 @@ import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Db, Queryable, Tx } from '../data/db.js';
 import { assertServiceName, UUID } from '../data/identifiers.js';
-import { listFailedJobs } from './failed-jobs.js';
 import {
   DEFAULT_JOB_RETRY_DELAYS_SECONDS,
   type JobDefinition,
@@ -233,7 +232,6 @@ export async function startJobs(opts: StartJobsOptions): Promise<RunningJobs> {
       const { rows } = await db.query<{ name: string }>(`SELECT name FROM ${schema}.job WHERE id = $1`, [id]);
       if (rows[0]) await boss.cancel(rows[0].name, id);
     },
-    failed: (name?: string) => listFailedJobs(db, schema, name),
     stop() {
       stopping ??= (async () => {
         const timeout = opts.stopTimeoutMs ?? 30_000;
