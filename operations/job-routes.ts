@@ -4,8 +4,9 @@ import { z } from 'zod';
 import { PERMISSIONS } from '#contracts/permissions.js';
 import { callerScopeOf, opsScopeOf, organizationFilter } from '#platform/http/ops-scope.js';
 import { conflict, notFound } from '#platform/http/problem.js';
-import { JOB_STATES, type JobAction, type JobScope } from '#platform/jobs/job-admin.js';
-import type { JobOperations } from '#platform/jobs/operations.js';
+import { JOB_STATES } from '#platform/jobs/job-states.js';
+import type { JobAction, JobScope } from './job-admin.js';
+import type { JobOperations } from './job-operations.js';
 
 /** What the job operations ask of the caller's token; the auth hook enforces it. */
 const config = { permission: PERMISSIONS.opsJobs };

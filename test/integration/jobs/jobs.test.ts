@@ -7,6 +7,7 @@ import { jobSchemaName, startJobs, type RunningJobs, type StartJobsOptions } fro
 import { backends } from '../data/backends.js';
 import { sleep, waitFor } from '../../support/wait.js';
 import { listFailedJobs } from '../../support/failed-jobs.js';
+import { jobOperations } from '../../../operations/job-operations.js';
 
 interface Run {
   data: unknown;
@@ -163,7 +164,7 @@ describe.each(backends())('jobs on $name', (backend) => {
       },
     ]);
     // An operator sees the same failure on the job itself.
-    expect(await jobs.ops.get(EVERY_ORGANIZATION, id!)).toMatchObject({
+    expect(await jobOperations(jobs.admin).get(EVERY_ORGANIZATION, id!)).toMatchObject({
       state: 'failed',
       attempts: 3,
       error: 'always-fails broke on attempt 3',
