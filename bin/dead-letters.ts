@@ -4,13 +4,13 @@ import {
   DEAD_LETTER_STATUSES,
   type DeadLetterFilter,
   type DeadLetterStatus,
-} from '#platform/messaging/dead-letter-query.js';
+} from '../operations/dead-letter-filter.js';
 import type {
   DeadLetter,
   DeadLetterAction,
-  DeadLetterStore,
+  DeadLetterOperations,
   DeadLetterSummary,
-} from '#platform/messaging/dead-letter-store.js';
+} from '../operations/dead-letters.js';
 
 export const DEAD_LETTER_USAGE = `Usage: dhanman dead-letters <command> <service> [options]
 
@@ -35,7 +35,7 @@ Filters (list, replay-all):
 
 export interface DeadLetterCliIo {
   /** Opens the service's dead-letter store (its database and the bus); `close` releases both. */
-  open(service: string): Promise<{ store: DeadLetterStore; close(): Promise<void> }>;
+  open(service: string): Promise<{ store: DeadLetterOperations; close(): Promise<void> }>;
   out(text: string): void;
   err(text: string): void;
 }

@@ -10,6 +10,7 @@ import { ConfigError, exitOnConfigError } from '#platform/config/env.js';
 import { loadRuntimeConfig } from '#platform/host/runtime-config.js';
 import { createRuntime } from '#platform/host/runtime.js';
 import { DeadLetterStore } from '#platform/messaging/dead-letter-store.js';
+import { DeadLetterOperations } from '../operations/dead-letters.js';
 import { runMigrations } from '#platform/data/migrate.js';
 import { serviceMigrationSources } from '#platform/host/migration-sources.js';
 import { DEAD_LETTER_USAGE, runDeadLetterCli } from './dead-letters.js';
@@ -37,7 +38,8 @@ async function main(argv: string[]): Promise<number> {
       async open(service) {
         serviceNameOf(service, 'service');
         const db = await runtime.openDatabase(service);
-        const store = new DeadLetterStore({ service, db, transport: await runtime.transport() });
+        const archive = new DeadLetterStore({ service, db, transport: await runtime.transport() });
+        const store = new DeadLetterOperations(archive);
         return { store, close: () => db.close() };
       },
       out: lines(process.stdout),

@@ -5,9 +5,9 @@
  */
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { asyncApiDocument, type MessageCatalogue } from '#platform/messaging/asyncapi.js';
+import { asyncApiDocument, type MessageCatalogue } from '../tools/contracts/asyncapi.js';
 import { envelopeSchema } from '#platform/messaging/envelope.js';
-import { publishedFormOf, readPublished, type JsonSchema } from '#platform/messaging/published-store.js';
+import { publishedFormOf, readPublished, type JsonSchema } from '../tools/contracts/published-store.js';
 import { allContracts } from '#contracts/index.js';
 import { COMMAND_SENDERS, ownerOf } from '#contracts/publications.js';
 import { SERVICE_NAMES } from '#contracts/services.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { hashPassword } from '#platform/auth/passwords.js';
+import { hashPassword } from '#services/common/auth/passwords.js';
 import type { Db } from '#platform/data/db.js';
 import { addOperator } from '#services/common/operators/add.js';
 

@@ -3,7 +3,7 @@ import {
   embeddedClientSecret,
   LEGACY_SHARED_SECRET,
 } from '#platform/host/service-credentials.js';
-import { refuseDefaultSecrets, type SecretRule } from '#platform/host/production-secrets.js';
+import { refuseDefaultSecrets, type SecretRule } from './secret-rules.js';
 import { DEFAULT_DEMO_PASSWORD } from '#contracts/demo.js';
 import { EMBEDDED_GATEWAY_API_KEY, SERVICE_NAMES, type ServiceName } from '#contracts/services.js';
 

@@ -2,9 +2,10 @@ import { ContractRegistry } from '#platform/messaging/contract.js';
 import { loadRuntimeConfig } from '#platform/host/runtime-config.js';
 import { createRuntime, type Runtime } from '#platform/host/runtime.js';
 import { startService, type RunningService, type StartOptions } from '#platform/host/start-service.js';
-import { onShutdownSignal } from '#platform/host/shutdown.js';
+import { onShutdownSignal } from './shutdown.js';
 import { createLogger } from '#platform/observability/logger.js';
 import { asyncApiFor } from './message-catalogue.js';
+import { operatorRoutes } from '../operations/operator-routes.js';
 import { allContracts } from '#contracts/index.js';
 import { DEFAULT_DEMO_PASSWORD, DEMO_OPERATOR, DEMO_ORGANIZATION, DEMO_USERS } from '#contracts/demo.js';
 import { SERVICE_PORTS, type ServiceName } from '#contracts/services.js';
@@ -48,6 +49,7 @@ export function systemStartOptions(runtime: Runtime, env: Record<string, string 
     servicePorts: SERVICE_PORTS,
     env,
     asyncapi: asyncApiFor,
+    operatorRoutes,
   };
 }
 

@@ -1,5 +1,3 @@
-import { DEAD_LETTER_PERMISSION } from '#platform/messaging/dead-letter-routes.js';
-
 /**
  * The permissions tokens carry (`resource:action`). Common maps roles to these when it signs a
  * token; every service checks them on its routes (`config: { permission: PERMISSIONS.x }`).
@@ -24,13 +22,13 @@ export const PERMISSIONS = {
   payrollRead: 'payroll:read',
   payrollWrite: 'payroll:write',
   emailsRead: 'emails:read',
-  /** Read a service's trace (platform/observability/trace-route.ts TRACE_PERMISSION: the same). */
+  /** Read a service's trace (operations/trace-route.ts). */
   opsRead: 'ops:read',
-  /** Inspect, replay and discard dead letters (platform/messaging/dead-letter-routes.ts). */
-  opsDeadLetters: DEAD_LETTER_PERMISSION,
-  /** See and drive jobs: recurring, scheduled, failed (JOB_OPS_PERMISSION of platform/jobs/ops-routes.ts). */
+  /** Inspect, replay and discard dead letters (operations/dead-letter-routes.ts). */
+  opsDeadLetters: 'ops:dead-letters',
+  /** See and drive jobs: recurring, scheduled, failed (operations/job-routes.ts). */
   opsJobs: 'ops:jobs',
-  /** Saga instances and their step history: SAGA_OPS_PERMISSION in platform/sagas/routes.ts. */
+  /** Saga instances and their step history: operations/saga-routes.ts. */
   opsSagas: 'ops:sagas',
   /** Stop and restore Notification's mail delivery (services/notification/mail/routes.ts). */
   opsMailDelivery: 'ops:mail-delivery',

@@ -5,7 +5,10 @@
  * - `platform/` is domain-free: it imports only `platform/` (and builtins, npm packages);
  * - `contracts/` imports only `contracts/`, `platform/messaging/` and npm packages;
  * - `tools/` (build and CI tooling over contracts/) is imported by no service and not by platform/;
- *   it imports only `tools/`, `platform/`, `contracts/`, builtins and packages (ADR 0030).
+ *   it imports only `tools/`, `platform/`, `contracts/`, builtins and packages (ADR 0030);
+ * - `operations/` (the operators' routes the composition root mounts on every service) is imported
+ *   by no service and not by platform/; it imports only `operations/`, `platform/`, `contracts/`,
+ *   builtins and packages (ADR 0032).
  * Package imports (`#platform/*`, `#contracts/*`, `#services/*`) count as the folders they name.
  * Usage: `tsx scripts/check-boundaries.ts [rootDir]` (exit code 1 and one line per violation).
  */
@@ -29,6 +32,7 @@ type Area =
   | { kind: 'platform' }
   | { kind: 'contracts' }
   | { kind: 'tools' }
+  | { kind: 'operations' }
   | { kind: 'other' };
 
 type Target =
@@ -47,6 +51,7 @@ function areaOf(path: string): Area {
   if (top === 'platform') return { kind: 'platform' };
   if (top === 'contracts') return { kind: 'contracts' };
   if (top === 'tools') return { kind: 'tools' };
+  if (top === 'operations') return { kind: 'operations' };
   return { kind: 'other' };
 }
 
@@ -102,6 +107,8 @@ function rule(from: Area, target: Target): string | undefined {
     }
     if (to.kind === 'tools')
       return `service '${from.name}' imports ${target.path}: tools/ is build-time tooling, never part of a running service`;
+    if (to.kind === 'operations')
+      return `service '${from.name}' imports ${target.path}: operations/ is mounted by the composition root, not by a service`;
     return `service '${from.name}' imports ${target.path}: a service may import only its own folder, platform/ and contracts/`;
   }
   if (from.kind === 'tools') {
@@ -109,11 +116,18 @@ function rule(from: Area, target: Target): string | undefined {
       return undefined;
     return `tools/ imports ${target.path}: tools may import only tools/, platform/ and contracts/`;
   }
+  if (from.kind === 'operations') {
+    if (target.kind === 'builtin' || ['operations', 'platform', 'contracts'].includes(target.area.kind))
+      return undefined;
+    return `operations/ imports ${target.path}: operations may import only operations/, platform/ and contracts/`;
+  }
   if (from.kind === 'platform') {
     if (target.kind === 'builtin') return undefined;
     if (target.area.kind === 'platform' || target.path === 'package.json') return undefined;
     if (target.area.kind === 'tools')
       return `platform/ imports ${target.path}: tools/ is build-time tooling, never part of the runtime kit`;
+    if (target.area.kind === 'operations')
+      return `platform/ imports ${target.path}: the host is given the operators' routes (operatorRoutes), never imports them`;
     return `platform/ imports ${target.path}: platform is domain-free and may import only platform/`;
   }
   if (target.kind === 'builtin') return 'contracts/ imports a node builtin: contracts hold schemas only';

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { allContracts } from '#contracts/index.js';
 import { PUBLISHED_DIR } from '../bin/message-catalogue.js';
-import { publishedFileName, publishedFormOf, readPublished } from '#platform/messaging/published-store.js';
+import { publishedFileName, publishedFormOf, readPublished } from '../tools/contracts/published-store.js';
 import { checkContracts, recordable } from '../tools/contracts/contract-gate.js';
 import { formatJson } from './format-json.js';
 

@@ -56,31 +56,6 @@ export const accessClaimsSchema = z
 
 export type AccessClaims = z.input<typeof accessClaimsSchema>;
 
-/** What a token signer is asked to put into a token. */
-export interface PrincipalClaims {
-  subject: string;
-  organizationId: string;
-  companies?: string[];
-  roles?: string[];
-  permissions: string[];
-  kind?: 'user' | 'service';
-  customerId?: string | null;
-  platformRoles?: string[];
-}
-
-export function claimsOf(p: PrincipalClaims): AccessClaims {
-  return {
-    sub: p.subject,
-    org: p.organizationId,
-    companies: p.companies ?? [],
-    roles: p.roles ?? [],
-    permissions: p.permissions,
-    kind: p.kind ?? 'user',
-    ...(p.customerId ? { cust: p.customerId } : {}),
-    ...(p.platformRoles?.length ? { platformRoles: p.platformRoles } : {}),
-  };
-}
-
 /** Reads a verified token payload; undefined when the claims are not Dhanman's shape. */
 export function principalFromPayload(payload: unknown): Principal | undefined {
   const parsed = accessClaimsSchema.safeParse(payload);

@@ -2,7 +2,9 @@ import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebK
 import { DependencyUnavailableError, unauthorized } from '../http/problem.js';
 import { principalFromPayload, type Principal } from './claims.js';
 import { ExpiringCache } from './expiring-cache.js';
-import { SIGNING_ALG } from './keys.js';
+
+/** The one algorithm tokens are signed with (by Common) and accepted with (by every service). */
+export const SIGNING_ALG = 'RS256';
 
 /**
  * Where a verifier finds the issuer's public keys: Common's (or an external OIDC issuer's) JWKS

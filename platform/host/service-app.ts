@@ -1,22 +1,29 @@
-import { jobOpsRoutes } from '../jobs/ops-routes.js';
-import { deadLetterRoutes } from '../messaging/dead-letter-routes.js';
 import { createHttpApp, registerHealth, type HttpApp } from '../http/app.js';
 import { loadSecurityConfig, rateBudgets } from '../http/security-config.js';
-import { traceRoute } from '../observability/trace-route.js';
-import { sagaRoutes } from '../sagas/routes.js';
 import { commonKeysVerifier } from './common-keys.js';
 import type { ServiceBuild } from './service-deps.js';
 
 /**
- * The service's HTTP app: edge security, health with its database and broker, and what every
- * service with a database has (its trace; its dead letters, jobs and sagas for operators), then
- * the service's own routes and its AsyncAPI document.
+ * Routes the composition root adds to every service from its parts (the operators' trace, dead
+ * letters, jobs and sagas: `operations/`), registered before the service's own.
+ */
+export type OperatorRoutes = (app: HttpApp, service: ServiceBuild) => Promise<void>;
+
+export interface ServiceAppOptions {
+  /** The service's part of the AsyncAPI document, served at `/asyncapi.json`. */
+  asyncapi?: ((service: string) => unknown) | undefined;
+  operatorRoutes?: OperatorRoutes | undefined;
+}
+
+/**
+ * The service's HTTP app: edge security, health with its database and broker, the operators'
+ * routes it is given, then the service's own routes and its AsyncAPI document.
  */
 export async function composeServiceApp(
-  { def, deps, db, transport, runtime, parts }: ServiceBuild,
-  /** The service's part of the AsyncAPI document, served at `/asyncapi.json`. */
-  asyncapi: ((service: string) => unknown) | undefined,
+  build: ServiceBuild,
+  { asyncapi, operatorRoutes }: ServiceAppOptions,
 ): Promise<HttpApp> {
+  const { def, deps, db, transport, runtime } = build;
   const security = loadSecurityConfig(deps.env);
   const app = createHttpApp({
     service: def.name,
@@ -37,10 +44,7 @@ export async function composeServiceApp(
       ...(def.ready ? { service: await def.ready() } : {}),
     }),
   });
-  if (db) traceRoute(app, { service: def.name, db });
-  if (parts.messaging) await app.register(deadLetterRoutes, { store: parts.messaging.deadLetters });
-  if (parts.jobs) await app.register(jobOpsRoutes, { ops: parts.jobs.ops });
-  if (db && parts.sagas) await app.register(sagaRoutes, { db });
+  await operatorRoutes?.(app, build);
   if (def.routes) await def.routes(app, deps);
   if (asyncapi) {
     let document: unknown;

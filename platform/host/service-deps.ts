@@ -57,7 +57,6 @@ export function serviceDeps(i: DepsInputs): ServiceDeps {
       unschedule: (name) => jobs().unschedule(name),
       retire: (name) => jobs().retire(name),
       cancel: (id) => jobs().cancel(id),
-      failed: (name) => jobs().failed(name),
     },
     sagas: {
       start: (tx, type, init) => sagas().start(tx, type, init),

@@ -6,7 +6,7 @@ import type { ServiceTopology } from '../messaging/transport.js';
 import { createLogger } from '../observability/logger.js';
 import { startBackground } from './background.js';
 import { serviceMigrationSources } from './migration-sources.js';
-import { composeServiceApp } from './service-app.js';
+import { composeServiceApp, type OperatorRoutes } from './service-app.js';
 import { serviceDeps, type LateParts } from './service-deps.js';
 import type { Runtime } from './runtime.js';
 import { portOf } from './runtime-config.js';
@@ -43,6 +43,8 @@ export interface StartOptions {
   env?: Record<string, string | undefined>;
   /** The service's part of the AsyncAPI document, served at `/asyncapi.json`. */
   asyncapi?: (service: string) => unknown;
+  /** The operators' routes every service gets (`operations/`, given by the composition root). */
+  operatorRoutes?: OperatorRoutes;
 }
 
 /**
@@ -75,7 +77,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions): 
   lap('jobs');
   if (opts.seed && def.seed) await def.seed(deps);
   lap('seed');
-  const app = await composeServiceApp(build, opts.asyncapi);
+  const app = await composeServiceApp(build, opts);
 
   // Consume only once everything the handlers need is in place.
   const { messaging, jobs, sagas } = parts;

@@ -35,14 +35,6 @@ export interface ScheduleOptions {
   tx?: Queryable;
 }
 
-export interface FailedJob {
-  id: string;
-  name: string;
-  data: unknown;
-  error: string;
-  failedAt: string;
-}
-
 /** One job of `enqueueMany`. */
 export interface JobToQueue<D = unknown> {
   data: D;
@@ -67,7 +59,6 @@ export interface Jobs {
    */
   retire(name: string): Promise<number>;
   cancel(id: string): Promise<void>;
-  failed(name?: string): Promise<FailedJob[]>;
 }
 
 export const DEFAULT_JOB_RETRY_DELAYS_SECONDS = [60, 300, 900];

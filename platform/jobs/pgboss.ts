@@ -3,7 +3,6 @@ import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Db, Queryable, Tx } from '../data/db.js';
 import { assertServiceName, UUID } from '../data/identifiers.js';
-import { listFailedJobs } from './failed-jobs.js';
 import {
   DEFAULT_JOB_RETRY_DELAYS_SECONDS,
   type JobDefinition,
@@ -14,9 +13,8 @@ import { PgBossExecutor, transactionExecutor } from './pgboss-executor.js';
 import { retryLadder, type RetryLadder } from './retry-ladder.js';
 import { JobDispatcher } from './job-dispatcher.js';
 import { JobWorker } from './job-worker.js';
-import { JobAdmin } from './job-admin.js';
+import { jobGauge } from './job-gauge.js';
 import { RecurringSchedules } from './recurring.js';
-import { jobOperations, type JobOperations } from './operations.js';
 
 export interface StartJobsOptions {
   db: Db;
@@ -38,9 +36,20 @@ export interface StartJobsOptions {
   stopTimeoutMs?: number;
 }
 
+/** What the operators' job routes work on (`operations/job-operations.ts`). */
+export interface JobQueueAccess {
+  db: Db;
+  /** The schema of the service's pg-boss tables. */
+  schema: string;
+  recurring: RecurringSchedules;
+  /** Queues a job of `name` now (a pg-boss schedule triggered by hand). */
+  send(name: string, data: unknown): Promise<string | null>;
+  /** Looks for due jobs at once (an operator made one due). */
+  wake(): void;
+}
+
 export interface RunningJobs extends Jobs {
-  /** What the operations routes drive: recurring jobs, jobs by queue and state. */
-  ops: JobOperations;
+  admin: JobQueueAccess;
   /** Takes no new jobs, waits for the running ones, then stops the timers. The Db stays open. */
   stop(): Promise<void>;
 }
@@ -106,7 +115,6 @@ export async function startJobs(opts: StartJobsOptions): Promise<RunningJobs> {
     await syncSchedules(boss, opts.definitions);
     await recurring.ensureTable();
   });
-  const admin = new JobAdmin(db, schema);
   const workers = new Map<string, JobWorker>(
     opts.definitions.map((def): [string, JobWorker] => [
       def.name,
@@ -136,25 +144,15 @@ export async function startJobs(opts: StartJobsOptions): Promise<RunningJobs> {
     if (tx && typeof tx.afterCommit === 'function') tx.afterCommit(() => dispatcher.wake());
     else dispatcher.wake();
   };
-  const woken =
-    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      const result = await fn(...args);
-      dispatcher.wake();
-      return result;
-    };
-  const baseOps = jobOperations({ service: opts.service, db, boss, schema, recurring, admin });
-  // What an operator does to a job makes it due now: look at once rather than at the next poll.
-  const ops: JobOperations = {
-    ...baseOps,
-    trigger: woken(baseOps.trigger),
-    runNow: woken(baseOps.runNow),
-    retry: woken(baseOps.retry),
-    tick: woken(baseOps.tick),
+  const refreshGauge = jobGauge(opts.service, db, schema);
+  const tick = async () => {
+    await recurring.tick();
+    await refreshGauge();
+    dispatcher.wake();
   };
   // Due recurring jobs are queued (and the job gauges refreshed) every cron check.
   const ticker = setInterval(() => {
-    void ops.tick().catch((err: unknown) => log?.warn({ err }, 'recurring jobs tick failed'));
+    void tick().catch((err: unknown) => log?.warn({ err }, 'recurring jobs tick failed'));
   }, cronCheck * 1000);
   ticker.unref();
 
@@ -176,7 +174,13 @@ export async function startJobs(opts: StartJobsOptions): Promise<RunningJobs> {
     }
   };
   return {
-    ops,
+    admin: {
+      db,
+      schema,
+      recurring,
+      send: (name, data) => boss.send(name, JSON.stringify(data) as unknown as object),
+      wake: () => dispatcher.wake(),
+    },
     async enqueueMany(name, jobs, options = {}) {
       known(name);
       if (jobs.length === 0) return;
@@ -233,7 +237,6 @@ export async function startJobs(opts: StartJobsOptions): Promise<RunningJobs> {
       const { rows } = await db.query<{ name: string }>(`SELECT name FROM ${schema}.job WHERE id = $1`, [id]);
       if (rows[0]) await boss.cancel(rows[0].name, id);
     },
-    failed: (name?: string) => listFailedJobs(db, schema, name),
     stop() {
       stopping ??= (async () => {
         const timeout = opts.stopTimeoutMs ?? 30_000;

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type PgBoss from 'pg-boss';
 import type { Db, Queryable } from '../data/db.js';
-import { stateOf, type JobState } from './job-admin.js';
 import { transactionExecutor } from './pgboss-executor.js';
 import { assertSchedule, nextRunAt } from './next-run.js';
 
@@ -16,17 +15,8 @@ export interface RecurringJob {
   data?: unknown;
 }
 
-export interface RecurringView {
-  name: string;
-  queue: string;
-  cron: string;
-  timezone: string;
-  nextRunAt: string | null;
-  lastRunAt: string | null;
-  lastState: JobState | null;
-}
-
-const TABLE = 'dhanman_recurring';
+/** The table of recurring jobs, in the service's pg-boss schema. */
+export const RECURRING_TABLE = 'dhanman_recurring';
 
 /**
  * Recurring jobs kept in a table of our own next to pg-boss's: pg-boss 10 keeps one schedule per
@@ -45,7 +35,7 @@ export class RecurringSchedules {
     await this.db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`dhanman.${this.schema}.recurring`]);
       await tx.exec(
-        `CREATE TABLE IF NOT EXISTS ${this.schema}.${TABLE} (
+        `CREATE TABLE IF NOT EXISTS ${this.schema}.${RECURRING_TABLE} (
            name text PRIMARY KEY,
            queue text NOT NULL,
            cron text NOT NULL,
@@ -65,56 +55,25 @@ export class RecurringSchedules {
     assertSchedule(job.cron, job.timezone);
     const next = nextRunAt(job.cron, job.timezone, new Date());
     await q.query(
-      `INSERT INTO ${this.schema}.${TABLE} (name, queue, cron, timezone, data, next_run_at)
+      `INSERT INTO ${this.schema}.${RECURRING_TABLE} (name, queue, cron, timezone, data, next_run_at)
        VALUES ($1, $2, $3, $4, $5::jsonb, $6)
        ON CONFLICT (name) DO UPDATE SET queue = EXCLUDED.queue, data = EXCLUDED.data, updated_at = now(),
          cron = EXCLUDED.cron, timezone = EXCLUDED.timezone,
-         next_run_at = CASE WHEN ${TABLE}.cron = EXCLUDED.cron AND ${TABLE}.timezone = EXCLUDED.timezone
-                            THEN ${TABLE}.next_run_at ELSE EXCLUDED.next_run_at END`,
+         next_run_at = CASE WHEN ${RECURRING_TABLE}.cron = EXCLUDED.cron AND ${RECURRING_TABLE}.timezone = EXCLUDED.timezone
+                            THEN ${RECURRING_TABLE}.next_run_at ELSE EXCLUDED.next_run_at END`,
       [job.name, job.queue, job.cron, job.timezone, JSON.stringify(job.data ?? null), next],
     );
   }
 
   async remove(name: string): Promise<void> {
-    await this.db.query(`DELETE FROM ${this.schema}.${TABLE} WHERE name = $1`, [name]);
-  }
-
-  /** The recurring jobs of one organization (data naming it), or all of them (null: an operator). */
-  async list(organizationId: string | null): Promise<RecurringView[]> {
-    const { rows } = await this.db.query<{
-      name: string;
-      queue: string;
-      cron: string;
-      timezone: string;
-      next_run_at: Date;
-      last_run_at: Date | null;
-      state: string | null;
-    }>(
-      `SELECT r.name, r.queue, r.cron, r.timezone, r.next_run_at, r.last_run_at,
-              COALESCE(j.state::text, a.state::text) AS state
-         FROM ${this.schema}.${TABLE} r
-         LEFT JOIN ${this.schema}.job j ON j.id = r.last_job_id
-         LEFT JOIN ${this.schema}.archive a ON j.id IS NULL AND a.id = r.last_job_id
-        WHERE $1::text IS NULL OR lower(r.data->>'organizationId') = lower($1::text)
-        ORDER BY r.name`,
-      [organizationId],
-    );
-    return rows.map((r) => ({
-      name: r.name,
-      queue: r.queue,
-      cron: r.cron,
-      timezone: r.timezone,
-      nextRunAt: r.next_run_at.toISOString(),
-      lastRunAt: r.last_run_at?.toISOString() ?? null,
-      lastState: r.state ? stateOf(r.state) : null,
-    }));
+    await this.db.query(`DELETE FROM ${this.schema}.${RECURRING_TABLE} WHERE name = $1`, [name]);
   }
 
   /** Queues a run now ("trigger now"); the schedule stays as it is. Null when there is no such job. */
   async trigger(organizationId: string | null, name: string): Promise<string | null> {
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ queue: string; data: unknown }>(
-        `SELECT queue, data FROM ${this.schema}.${TABLE}
+        `SELECT queue, data FROM ${this.schema}.${RECURRING_TABLE}
           WHERE name = $1 AND ($2::text IS NULL OR lower(data->>'organizationId') = lower($2::text)) FOR UPDATE`,
         [name, organizationId],
       );
@@ -122,7 +81,7 @@ export class RecurringSchedules {
       if (!row) return null;
       const id = await this.queue(tx, row.queue, row.data, `${name}@trigger@${Date.now()}`);
       await tx.query(
-        `UPDATE ${this.schema}.${TABLE} SET last_run_at = now(), last_job_id = $2 WHERE name = $1`,
+        `UPDATE ${this.schema}.${RECURRING_TABLE} SET last_run_at = now(), last_job_id = $2 WHERE name = $1`,
         [name, id],
       );
       return id;
@@ -140,7 +99,7 @@ export class RecurringSchedules {
         data: unknown;
         next_run_at: Date;
       }>(
-        `SELECT name, queue, cron, timezone, data, next_run_at FROM ${this.schema}.${TABLE}
+        `SELECT name, queue, cron, timezone, data, next_run_at FROM ${this.schema}.${RECURRING_TABLE}
           WHERE next_run_at <= $1 ORDER BY next_run_at LIMIT 500 FOR UPDATE SKIP LOCKED`,
         [now],
       );
@@ -148,7 +107,7 @@ export class RecurringSchedules {
         const id = await this.queue(tx, r.queue, r.data, `${r.name}@${r.next_run_at.toISOString()}`);
         // A moment missed while the service was down runs once, then the schedule moves past now.
         await tx.query(
-          `UPDATE ${this.schema}.${TABLE} SET last_run_at = $2, last_job_id = $3, next_run_at = $4 WHERE name = $1`,
+          `UPDATE ${this.schema}.${RECURRING_TABLE} SET last_run_at = $2, last_job_id = $3, next_run_at = $4 WHERE name = $1`,
           [r.name, r.next_run_at, id, nextRunAt(r.cron, r.timezone, now)],
         );
       }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Queryable } from '../data/db.js';
-import { jsonSafe, textSafe } from './dead-letter-query.js';
+import { jsonSafe, textSafe } from './storable.js';
 import { DEAD_LETTER_HEADERS, readDeadLetterHeaders } from './headers.js';
 
 /** Where a dead letter came from when our headers do not say (a broker-made dead letter). */

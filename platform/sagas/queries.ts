@@ -1,9 +1,8 @@
 import type { Queryable } from '../data/db.js';
-import { equalityConditions } from '../data/where.js';
-import { ACTIVE_SQL, type SagaStatus, type StepPhase } from './saga.js';
+import { ACTIVE_SQL, type StepPhase } from './saga.js';
 import { INSTANCE_COLUMNS, sagaLease, type InstanceRecord } from './store.js';
 
-/** The saga tables as the sweep, the watchers, the gauge and the operators' routes read them. */
+/** The saga tables as the sweep, the watchers, the gauge and a payment's history read them. */
 
 export interface StepRecord {
   phase: StepPhase;
@@ -46,37 +45,6 @@ export async function stepsOf(q: Queryable, id: string): Promise<StepRecord[]> {
       ORDER BY CASE phase WHEN 'forward' THEN 0 ELSE 1 END, first_attempt_at,
                CASE phase WHEN 'forward' THEN step_index ELSE -step_index END`,
     [id],
-  );
-  return rows;
-}
-
-export async function listInstances(
-  q: Queryable,
-  filter: {
-    organizationId: string | null;
-    type?: string | undefined;
-    status?: SagaStatus | undefined;
-    limit: number;
-    before?: { createdAt: string; id: string } | undefined;
-  },
-): Promise<Array<InstanceRecord & { position: string }>> {
-  const params: unknown[] = [];
-  const where = equalityConditions(params, {
-    // null: every organization's and those of none (an operator's view).
-    organization_id: filter.organizationId ?? undefined,
-    type: filter.type || undefined,
-    status: filter.status,
-  });
-  if (filter.before) {
-    params.push(filter.before.createdAt, filter.before.id);
-    where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
-  }
-  params.push(filter.limit);
-  const { rows } = await q.query<InstanceRecord & { position: string }>(
-    `SELECT ${INSTANCE_COLUMNS}, created_at::text AS position FROM saga_instance
-      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
-    params,
   );
   return rows;
 }

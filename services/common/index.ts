@@ -1,9 +1,9 @@
-import { ensureSigningKeys } from '#platform/auth/keys.js';
-import { meetsOwaspMinimum } from '#platform/auth/passwords.js';
+import { ensureSigningKeys } from './auth/keys.js';
+import { meetsOwaspMinimum } from './auth/passwords.js';
 import { ConfigError } from '#platform/config/env.js';
-import { dbSigningKeyStore } from '#platform/auth/db-key-store.js';
-import { createServiceTokenIssuer } from '#platform/auth/service-tokens.js';
-import { createTokenSigner } from '#platform/auth/signer.js';
+import { dbSigningKeyStore } from './auth/db-key-store.js';
+import { createServiceTokenIssuer } from './auth/service-token-issuer.js';
+import { createTokenSigner } from './auth/signer.js';
 import { loadSqlMigrations } from '#platform/data/migrate.js';
 import type { ServiceDefinition } from '#platform/host/service-definition.js';
 import { SERVICE_PORTS } from '#contracts/services.js';

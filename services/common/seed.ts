@@ -1,4 +1,4 @@
-import { hashPassword, type ScryptCost } from '#platform/auth/passwords.js';
+import { hashPassword, type ScryptCost } from './auth/passwords.js';
 import type { Db } from '#platform/data/db.js';
 import type { Bus } from '#platform/messaging/bus.js';
 import { CustomerCreated } from '#contracts/common.js';

@@ -1,4 +1,4 @@
-import type { SigningKeyStore, StoredSigningKey } from '#platform/auth/keys.js';
+import type { SigningKeyStore, StoredSigningKey } from '#services/common/auth/keys.js';
 
 /** Signing keys held in memory: for tests that need a signer without a database. */
 export function memorySigningKeyStore(): SigningKeyStore {

@@ -138,6 +138,31 @@ describe('module boundaries', () => {
     );
   });
 
+  it('keeps operations/ (the operator routes) out of services and platform; it may use platform and contracts', () => {
+    const root = tree({
+      'services/a/x.ts': "import { r } from '../../operations/dead-letter-routes.js';\n",
+      'platform/host/y.ts': "import { r } from '../../operations/operator-routes.js';\n",
+      'operations/dead-letter-routes.ts': [
+        "import { store } from '#platform/messaging/dead-letter-store.js';",
+        "import { PERMISSIONS } from '../contracts/permissions.js';",
+        "import { q } from './saga-queries.js';",
+        "import { z } from 'zod';",
+        "import { y } from '../services/a/y.js';",
+        "import { g } from '../tools/contracts/gate.js';",
+      ].join('\n'),
+    });
+    const found = checkBoundaries(root).map((v) => `${v.file}:${v.line}`);
+    expect(found.sort()).toEqual([
+      'operations/dead-letter-routes.ts:5',
+      'operations/dead-letter-routes.ts:6',
+      'platform/host/y.ts:1',
+      'services/a/x.ts:1',
+    ]);
+    expect(checkBoundaries(root).find((v) => v.file === 'platform/host/y.ts')?.message).toContain(
+      'operatorRoutes',
+    );
+  });
+
   it('lets contracts/ import only contracts/, platform/messaging/ and packages', () => {
     const root = tree({
       'contracts/sales.ts': [

@@ -1,5 +1,5 @@
 import type { MessageContract } from '#platform/messaging/contract.js';
-import { publishedFormOf, type PublishedContract } from '#platform/messaging/published-store.js';
+import { publishedFormOf, type PublishedContract } from './published-store.js';
 import { schemaBreaks } from './schema-compatibility.js';
 
 export type GateProblem = 'unrecorded' | 'additive' | 'breaking' | 'upcaster-missing' | 'type-removed';

@@ -6,7 +6,7 @@
  * may read it). Pure: no I/O.
  */
 
-import type { JsonSchema } from '#platform/messaging/published-store.js';
+import type { JsonSchema } from './published-store.js';
 
 export type BreakKind =
   'field-removed' | 'field-now-required' | 'type-narrowed' | 'enum-value-removed' | 'constraint-narrowed';

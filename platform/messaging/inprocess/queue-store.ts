@@ -1,6 +1,6 @@
 import type { Db } from '../../data/db.js';
 import { leaseEnd, leaseTerms } from '../../data/lease.js';
-import { textSafe } from '../dead-letter-query.js';
+import { textSafe } from '../storable.js';
 import { COMMANDS_EXCHANGE, EVENTS_EXCHANGE, commandRoutingKey, queueNames } from '../envelope.js';
 import { ATTEMPT_HEADER, attemptOf } from '../headers.js';
 import type { OutgoingMessage, ServiceTopology } from '../transport.js';

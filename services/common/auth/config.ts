@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OWASP_MINIMUM_COST, parseCost } from '#platform/auth/passwords.js';
+import { OWASP_MINIMUM_COST, parseCost } from './passwords.js';
 import { env, loadConfig } from '#platform/config/env.js';
 
 export const KEY_ENCRYPTION_KEY_VARIABLE = 'AUTH_KEY_ENCRYPTION_KEY';

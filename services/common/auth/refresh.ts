@@ -1,4 +1,4 @@
-import type { SignedToken, TokenSigner } from '#platform/auth/signer.js';
+import type { SignedToken, TokenSigner } from './signer.js';
 import type { Db } from '#platform/data/db.js';
 import { unauthorized } from '#platform/http/problem.js';
 import { userById } from '../organizations/store.js';

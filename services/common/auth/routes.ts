@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { HttpApp } from '#platform/http/app.js';
-import { jwksDocument, type SigningKeys } from '#platform/auth/keys.js';
-import type { ServiceTokenIssuer } from '#platform/auth/service-tokens.js';
-import type { TokenSigner } from '#platform/auth/signer.js';
+import { jwksDocument, type SigningKeys } from './keys.js';
+import type { ServiceTokenIssuer } from './service-token-issuer.js';
+import type { TokenSigner } from './signer.js';
 import type { Db } from '#platform/data/db.js';
 import { principalOf } from '#platform/http/authentication.js';
 import { notFound } from '#platform/http/problem.js';

@@ -1,4 +1,4 @@
-import type { ServiceClient } from '#platform/auth/service-tokens.js';
+import type { ServiceClient } from './service-token-issuer.js';
 import { PERMISSIONS, type Permission } from '#contracts/permissions.js';
 import { SERVICE_NAMES } from '#contracts/services.js';
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { needsRehash, verifyPassword, hashPassword } from '#platform/auth/passwords.js';
+import { needsRehash, verifyPassword, hashPassword } from './passwords.js';
 import { OPERATOR } from '#platform/auth/claims.js';
-import type { SignedToken, TokenSigner } from '#platform/auth/signer.js';
+import type { SignedToken, TokenSigner } from './signer.js';
 import type { Db } from '#platform/data/db.js';
 import { PROBLEM_TYPES, ProblemError, unauthorized } from '#platform/http/problem.js';
 import { userByEmail, type UserRecord } from '../organizations/store.js';

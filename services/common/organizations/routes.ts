@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { hashPassword } from '#platform/auth/passwords.js';
+import { hashPassword } from '../auth/passwords.js';
 import { isTimeZone } from '#platform/jobs/next-run.js';
 import type { Db } from '#platform/data/db.js';
 import type { HttpApp } from '#platform/http/app.js';

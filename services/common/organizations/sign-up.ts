@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { hashPassword, type ScryptCost } from '#platform/auth/passwords.js';
+import { hashPassword, type ScryptCost } from '../auth/passwords.js';
 import { badRequest, conflict } from '#platform/http/problem.js';
 import type { Work, Written } from '#platform/http/write.js';
 import type { Bus } from '#platform/messaging/bus.js';

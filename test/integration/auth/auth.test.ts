@@ -1,11 +1,12 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ensureSigningKeys, jwksDocument, type SigningKeys } from '#platform/auth/keys.js';
+import { ensureSigningKeys, jwksDocument, type SigningKeys } from '#services/common/auth/keys.js';
 import { memorySigningKeyStore } from '../../support/signing-keys.js';
-import { hashPassword, verifyPassword, type ScryptCost } from '#platform/auth/passwords.js';
-import { clientCredentialsTokens, createServiceTokenIssuer } from '#platform/auth/service-tokens.js';
-import { createTokenSigner, type TokenSigner } from '#platform/auth/signer.js';
+import { hashPassword, verifyPassword, type ScryptCost } from '#services/common/auth/passwords.js';
+import { clientCredentialsTokens } from '#platform/auth/service-tokens.js';
+import { createServiceTokenIssuer } from '#services/common/auth/service-token-issuer.js';
+import { createTokenSigner, type TokenSigner } from '#services/common/auth/signer.js';
 import { createTokenVerifier } from '#platform/auth/verifier.js';
 import { createHttpApp, type HttpApp } from '#platform/http/app.js';
 import { principalOf } from '#platform/http/authentication.js';

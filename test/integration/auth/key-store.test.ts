@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dbSigningKeyStore } from '#platform/auth/db-key-store.js';
-import { ensureSigningKeys } from '#platform/auth/keys.js';
+import { dbSigningKeyStore } from '#services/common/auth/db-key-store.js';
+import { ensureSigningKeys } from '#services/common/auth/keys.js';
 import { ConfigError } from '#platform/config/env.js';
 import type { Db } from '#platform/data/db.js';
 import { backends } from '../data/backends.js';

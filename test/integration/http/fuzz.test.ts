@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ensureSigningKeys, jwksDocument } from '#platform/auth/keys.js';
+import { ensureSigningKeys, jwksDocument } from '#services/common/auth/keys.js';
 import { memorySigningKeyStore } from '../../support/signing-keys.js';
-import { createTokenSigner } from '#platform/auth/signer.js';
+import { createTokenSigner } from '#services/common/auth/signer.js';
 import { createTokenVerifier } from '#platform/auth/verifier.js';
 import { createHttpApp, registerHealth, type HttpApp } from '#platform/http/app.js';
 import { decodeCursor, pageQuery, pageSchema, toPage } from '#platform/http/pagination.js';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ensureSigningKeys, jwksDocument } from '#platform/auth/keys.js';
+import { ensureSigningKeys, jwksDocument } from '#services/common/auth/keys.js';
 import { memorySigningKeyStore } from '../../support/signing-keys.js';
-import { createTokenSigner } from '#platform/auth/signer.js';
+import { createTokenSigner } from '#services/common/auth/signer.js';
 import { createTokenVerifier } from '#platform/auth/verifier.js';
 import type { Db } from '#platform/data/db.js';
 import { runMigrations } from '#platform/data/migrate.js';

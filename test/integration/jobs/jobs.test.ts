@@ -6,6 +6,8 @@ import type { JobDefinition } from '#platform/jobs/jobs.js';
 import { jobSchemaName, startJobs, type RunningJobs, type StartJobsOptions } from '#platform/jobs/pgboss.js';
 import { backends } from '../data/backends.js';
 import { sleep, waitFor } from '../../support/wait.js';
+import { listFailedJobs } from '../../support/failed-jobs.js';
+import { jobOperations } from '../../../operations/job-operations.js';
 
 interface Run {
   data: unknown;
@@ -48,6 +50,7 @@ describe.each(backends())('jobs on $name', (backend) => {
 
   let db: Db;
   let jobs: RunningJobs;
+  const failed = (name?: string) => listFailedJobs(db, jobSchemaName(db.service), name);
   const started: RunningJobs[] = [];
   const start = async (opts: Omit<StartJobsOptions, 'db' | 'service'> & { db?: Db }) => {
     const target = opts.db ?? db;
@@ -150,8 +153,8 @@ describe.each(backends())('jobs on $name', (backend) => {
     // Each step of the ladder, not pg-boss's single delay: 1 s, then 2 s.
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(900);
     expect(third!.at - second!.at).toBeGreaterThanOrEqual(1_900);
-    await waitFor('always-fails to fail', async () => (await jobs.failed('always-fails')).length > 0);
-    expect(await jobs.failed('always-fails')).toEqual([
+    await waitFor('always-fails to fail', async () => (await failed('always-fails')).length > 0);
+    expect(await failed('always-fails')).toEqual([
       {
         id,
         name: 'always-fails',
@@ -161,7 +164,7 @@ describe.each(backends())('jobs on $name', (backend) => {
       },
     ]);
     // An operator sees the same failure on the job itself.
-    expect(await jobs.ops.get(EVERY_ORGANIZATION, id!)).toMatchObject({
+    expect(await jobOperations(jobs.admin).get(EVERY_ORGANIZATION, id!)).toMatchObject({
       state: 'failed',
       attempts: 3,
       error: 'always-fails broke on attempt 3',
@@ -175,13 +178,13 @@ describe.each(backends())('jobs on $name', (backend) => {
     await jobs.enqueue('fails-once', {});
     await waitFor('fails-once to run twice', () => runsOf('fails-once').length === 2, 20_000);
     expect(runsOf('fails-once').map((r) => r.attempt)).toEqual([1, 2]);
-    expect(await jobs.failed('fails-once')).toEqual([]);
+    expect(await failed('fails-once')).toEqual([]);
   });
 
   it.concurrent('a job with an empty ladder fails for good on its first failure', async () => {
     const id = await jobs.enqueue('no-retry', { n: 1 });
-    await waitFor('no-retry to fail', async () => (await jobs.failed('no-retry')).length > 0);
-    expect((await jobs.failed('no-retry')).map((f) => f.id)).toEqual([id]);
+    await waitFor('no-retry to fail', async () => (await failed('no-retry')).length > 0);
+    expect((await failed('no-retry')).map((f) => f.id)).toEqual([id]);
     expect(await stateOf(id)).toBe('failed');
     expect(runsOf('no-retry')).toHaveLength(1);
   });
@@ -190,12 +193,12 @@ describe.each(backends())('jobs on $name', (backend) => {
     await jobs.enqueue('default-ladder', {});
     await waitFor(
       'default-ladder to fail',
-      async () => (await jobs.failed('default-ladder')).length === 1,
+      async () => (await failed('default-ladder')).length === 1,
       20_000,
     );
     expect(runsOf('default-ladder').map((r) => r.attempt)).toEqual([1, 2]);
     // failed() without a name lists every job's failures, and only failures.
-    const names = new Set((await jobs.failed()).map((f) => f.name));
+    const names = new Set((await failed()).map((f) => f.name));
     expect(names.has('default-ladder')).toBe(true);
     for (const succeeding of ['plain', 'delayed', 'fails-once', 'reminder'])
       expect(names.has(succeeding)).toBe(false);

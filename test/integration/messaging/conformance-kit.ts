@@ -11,6 +11,7 @@ import { retryQueueName } from '#platform/messaging/rabbitmq/topology.js';
 import type { Delivery, Transport } from '#platform/messaging/transport.js';
 import { uniqueName } from '../../harness/unique-name.js';
 import { sleep } from '../../support/wait.js';
+import { DeadLetterOperations } from '../../../operations/dead-letters.js';
 
 /**
  * What a transport under test provides to the conformance suite. Each call of `transport()` is
@@ -78,6 +79,8 @@ export interface TestService {
   db: Db;
   transport: Transport;
   messaging: Messaging;
+  /** Its dead letters as an operator reaches them. */
+  deadLetters: DeadLetterOperations;
   stop(): Promise<void>;
 }
 
@@ -128,6 +131,7 @@ export async function startTestService(
     db,
     transport,
     messaging,
+    deadLetters: new DeadLetterOperations(messaging.deadLetters),
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -211,7 +211,7 @@ export function runConformanceSuite(
           envelope.messageId,
         ]);
         expect(inbox.rows).toEqual([{ handler: 'dedup-records-thing' }]);
-        expect((await svc.messaging.deadLetters.list()).items).toHaveLength(0);
+        expect((await svc.deadLetters.list()).items).toHaveLength(0);
       },
       TEST_TIMEOUT,
     );
@@ -255,10 +255,7 @@ export function runConformanceSuite(
           ),
         );
 
-        const dl = await waitFor(
-          'the dead letter',
-          async () => (await svc.messaging.deadLetters.list()).items[0],
-        );
+        const dl = await waitFor('the dead letter', async () => (await svc.deadLetters.list()).items[0]);
         const badCalls = calls.filter((c) => c.label === 'bad');
         const good = calls.find((c) => c.label === 'good');
         const delays = env.retryDelaysMs;
@@ -280,7 +277,7 @@ export function runConformanceSuite(
         });
         expect(dl.reason).toContain('ledger unavailable');
         expect(dl.reason).toContain('fragile-posts-ledger');
-        const full = (await svc.messaging.deadLetters.get(dl.id))!;
+        const full = (await svc.deadLetters.get(dl.id))!;
         expect(full.error).toBe('ledger unavailable');
         expect(full.stack).toContain('ledger unavailable');
         expect(JSON.parse(full.body)).toEqual(bad);
@@ -300,15 +297,15 @@ export function runConformanceSuite(
         // Fixed, but failing once more: a fresh attempt count sends it through the ladder again.
         fixed = true;
         const before = calls.length;
-        const replay = await svc.messaging.deadLetters.replay(dl.id);
+        const replay = await svc.deadLetters.replay(dl.id);
         expect(replay.outcome).toBe('done');
         await waitFor('the replayed message handled', async () =>
           (await effects(svc.db)).some((e) => e.message_id === bad.messageId),
         );
         expect(calls.length - before).toBe(2);
-        expect((await svc.messaging.deadLetters.get(dl.id))!.status).toBe('replayed');
-        expect((await svc.messaging.deadLetters.list({ status: 'open' })).items).toHaveLength(0);
-        expect((await svc.messaging.deadLetters.replay(dl.id)).outcome).toBe('not-open');
+        expect((await svc.deadLetters.get(dl.id))!.status).toBe('replayed');
+        expect((await svc.deadLetters.list({ status: 'open' })).items).toHaveLength(0);
+        expect((await svc.deadLetters.replay(dl.id)).outcome).toBe('not-open');
       },
       TEST_TIMEOUT,
     );
@@ -342,7 +339,7 @@ export function runConformanceSuite(
         for (const body of Object.values(bodies)) await svc.transport.sendToQueue(queue, body, {});
 
         const items = await waitFor('four dead letters', async () => {
-          const page = await svc.messaging.deadLetters.list();
+          const page = await svc.deadLetters.list();
           return page.items.length >= 4 && page.items;
         });
         // All four arrived well before even the first retry delay would have passed twice.
@@ -350,7 +347,7 @@ export function runConformanceSuite(
         const byCategory = Object.fromEntries(items.map((d) => [d.category, d]));
         expect(Object.keys(byCategory).sort()).toEqual(Object.keys(bodies).sort());
         for (const [category, body] of Object.entries(bodies)) {
-          const dl = (await svc.messaging.deadLetters.get(byCategory[category]!.id))!;
+          const dl = (await svc.deadLetters.get(byCategory[category]!.id))!;
           expect(dl.body).toBe(body);
           expect(dl.attempts).toBe(1);
           expect(dl.originalQueue).toBe(queue);
@@ -365,7 +362,7 @@ export function runConformanceSuite(
           'its queues empty',
           async () => (await copiesLeft(svc.transport, queue, env.retryDelaysMs)) === 0,
         );
-        expect((await svc.messaging.deadLetters.list()).items).toHaveLength(4);
+        expect((await svc.deadLetters.list()).items).toHaveLength(4);
         expect(r.seen).toHaveLength(0);
       },
       TEST_TIMEOUT,
@@ -528,7 +525,7 @@ export function runConformanceSuite(
             'a delivery or a dead letter',
             async () =>
               (calls > seenBefore && 'delivered') ||
-              ((await svc.messaging.deadLetters.list()).items.length > 0 && 'dead-lettered'),
+              ((await svc.deadLetters.list()).items.length > 0 && 'dead-lettered'),
             20_000,
           );
           if (outcome === 'dead-lettered') archivedBy = svc;
@@ -538,7 +535,7 @@ export function runConformanceSuite(
           }
         }
         expect(archivedBy).toBeDefined();
-        const [dl] = (await archivedBy!.messaging.deadLetters.list()).items;
+        const [dl] = (await archivedBy!.deadLetters.list()).items;
         expect(dl!.category).toBe('delivery-limit');
         expect(dl!.originalQueue).toBe(queueNames(name).events);
         expect(calls).toBeGreaterThanOrEqual(1);

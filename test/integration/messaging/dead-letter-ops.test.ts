@@ -6,8 +6,8 @@ import { registerProblemHandlers } from '#platform/http/error-handler.js';
 import { PROBLEM_TYPES } from '#platform/http/problem.js';
 import { on } from '#platform/messaging/bus.js';
 import { runDeadLetterCli } from '../../../bin/dead-letters.js';
-import { deadLetterRoutes } from '#platform/messaging/dead-letter-routes.js';
-import type { DeadLetter } from '#platform/messaging/dead-letter-store.js';
+import { deadLetterRoutes } from '../../../operations/dead-letter-routes.js';
+import type { DeadLetter } from '../../../operations/dead-letters.js';
 import { queueNames } from '#platform/messaging/envelope.js';
 import { messagingMetrics } from '#platform/messaging/metrics.js';
 import { buildEnvelope } from '#platform/messaging/outbox-bus.js';
@@ -51,10 +51,7 @@ describe('dead-letter operations', () => {
     }
     await svc.transport.sendToQueue(queue, 'garbage', {});
     await svc.transport.sendToQueue(queue, 'more garbage', {});
-    await waitFor(
-      'five dead letters',
-      async () => (await svc.messaging.deadLetters.list()).items.length === 5,
-    );
+    await waitFor('five dead letters', async () => (await svc.deadLetters.list()).items.length === 5);
 
     app = Fastify();
     // The services' problem+json answers (the rest of the app is tested in test/integration/http).
@@ -80,7 +77,7 @@ describe('dead-letter operations', () => {
         ...(as ? {} : { platformRoles: ['operator'] }),
       };
     });
-    await app.register(deadLetterRoutes, { store: svc.messaging.deadLetters });
+    await app.register(deadLetterRoutes, { store: svc.deadLetters });
     base = await app.listen({ host: '127.0.0.1', port: 0 });
   }, 120_000);
 
@@ -244,7 +241,10 @@ describe('dead-letter operations', () => {
       err: (s: string) => err.push(s),
       open: async (service: string) => {
         expect(service).toBe(svc.name);
-        return { store: svc.messaging.deadLetters, close: async () => void closed++ };
+        return {
+          store: svc.deadLetters,
+          close: async () => void closed++,
+        };
       },
     };
     expect(await runDeadLetterCli(['list', svc.name], io)).toBe(0);

@@ -180,7 +180,7 @@ describe('RabbitMQ faults', () => {
       `SELECT count(*)::int AS n FROM inbox WHERE handler = 'effect-once'`,
     );
     expect(missing.rows[0]!.n).toBe(total);
-    expect((await consumer.messaging.deadLetters.list()).items).toHaveLength(0);
+    expect((await consumer.deadLetters.list()).items).toHaveLength(0);
     expect(await producer.transport.depth(names.dlq)).toBe(0);
   }, 180_000);
 
@@ -223,7 +223,7 @@ describe('RabbitMQ faults', () => {
     expect(events).toHaveLength(1);
     expect(events[0]!.redelivered).toBe(true);
     expect(events[0]!.deliveryCount).toBe(2);
-    expect((await consumer.messaging.deadLetters.list()).items).toHaveLength(0);
+    expect((await consumer.deadLetters.list()).items).toHaveLength(0);
   }, 120_000);
 
   it('service SIGKILLed between its database commit and the publish: the relay publishes after restart', async () => {

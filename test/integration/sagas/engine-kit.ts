@@ -25,7 +25,6 @@ export class Engines {
     const lazyJobs: Jobs = {
       enqueue: (n, d, o) => queue.jobs!.enqueue(n, d, o),
       cancel: (id) => queue.jobs!.cancel(id),
-      failed: (n) => queue.jobs!.failed(n),
       enqueueMany: (n, list, o) => queue.jobs!.enqueueMany(n, list, o),
       schedule: (job, o) => queue.jobs!.schedule(job, o),
       unschedule: (name) => queue.jobs!.unschedule(name),

@@ -1,6 +1,6 @@
 import { clientSecretOf } from '#platform/host/service-credentials.js';
 import { decodeJwt } from 'jose';
-import { hashPassword } from '#platform/auth/passwords.js';
+import { hashPassword } from '#services/common/auth/passwords.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DEMO_PASSWORD, DEMO_ORGANIZATION, DEMO_USERS } from '#contracts/demo.js';
 import { SERVICE_NAMES } from '#contracts/services.js';

@@ -6,7 +6,7 @@ import {
   parseCost,
   verifyPassword,
   type ScryptCost,
-} from '#platform/auth/passwords.js';
+} from '#services/common/auth/passwords.js';
 
 const CHEAP: ScryptCost = { logN: 10, r: 8, p: 1 };
 

@@ -6,10 +6,11 @@ import {
   generateSigningKey,
   jwksDocument,
   type SigningKeyStore,
-} from '#platform/auth/keys.js';
+} from '#services/common/auth/keys.js';
 import { memorySigningKeyStore } from '../../support/signing-keys.js';
-import { cachedServiceTokens, createServiceTokenIssuer } from '#platform/auth/service-tokens.js';
-import { createTokenSigner } from '#platform/auth/signer.js';
+import { cachedServiceTokens } from '#platform/auth/service-tokens.js';
+import { createServiceTokenIssuer } from '#services/common/auth/service-token-issuer.js';
+import { createTokenSigner } from '#services/common/auth/signer.js';
 import { createTokenVerifier } from '#platform/auth/verifier.js';
 import { ProblemError } from '#platform/http/problem.js';
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { allContracts } from '#contracts/index.js';
 import { PUBLISHED_DIR } from '../../../bin/message-catalogue.js';
 import { defineEvent } from '#platform/messaging/contract.js';
-import { publishedFormOf, readPublished } from '#platform/messaging/published-store.js';
+import { publishedFormOf, readPublished } from '../../../tools/contracts/published-store.js';
 import { checkContracts, recordable } from '../../../tools/contracts/contract-gate.js';
 
 describe('contract compatibility gate (contracts/published/)', () => {

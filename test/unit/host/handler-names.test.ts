@@ -3,9 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ServiceDeps } from '#platform/host/service-definition.js';
 import { serviceHandlers, userReplicaMigrations } from '#platform/host/user-replica.js';
 import { handlerRenameSql } from '#platform/messaging/handler-names.js';
-import { TRACE_PERMISSION } from '#platform/observability/trace-route.js';
 import { userFeed } from '#contracts/common.js';
-import { PERMISSIONS } from '#contracts/permissions.js';
 import { SERVICE_NAMES } from '#contracts/services.js';
 import { SERVICE_LOADERS } from '../../../bin/services.js';
 
@@ -90,9 +88,5 @@ describe('handler names: <service>.<feature>.<fact>', () => {
     const sql = userReplicaMigrations('sales', userFeed).migrations[0]!.sql;
     expect(sql).toContain("('replicate-user', 'sales.users.user-created')");
     expect(sql).toContain("('sales.replica.user', 'sales.users.user-created')");
-  });
-
-  it('gives the trace route, registered by the host, the permission tokens carry', () => {
-    expect(PERMISSIONS.opsRead).toBe(TRACE_PERMISSION);
   });
 });

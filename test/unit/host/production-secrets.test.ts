@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '#platform/config/env.js';
-import { refuseDefaultSecrets } from '#platform/host/production-secrets.js';
+import { refuseDefaultSecrets } from '../../../bin/secret-rules.js';
 import { productionSecretRules } from '../../../bin/production-secrets.js';
 
 const production = { DATABASE_URL: 'postgres://h/db', AMQP_URL: 'amqp://h' };

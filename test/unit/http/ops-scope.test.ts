@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { claimsOf, isOperator, principalFromPayload, type Principal } from '#platform/auth/claims.js';
+import { isOperator, principalFromPayload, type Principal } from '#platform/auth/claims.js';
+import { claimsOf } from '#services/common/auth/signer.js';
 import { callerScopeOf, inOpsScope, opsScopeOf, organizationFilter } from '#platform/http/ops-scope.js';
 
 const ORG = '0b6f1d1e-8f3a-4c56-9a21-5d0c7e1a0001';

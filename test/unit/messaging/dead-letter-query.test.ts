@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { deadLetterWhere, jsonSafe } from '#platform/messaging/dead-letter-query.js';
+import { jsonSafe } from '#platform/messaging/storable.js';
+import { deadLetterWhere } from '../../../operations/dead-letter-filter.js';
 
 describe('deadLetterWhere', () => {
   it('matches everything without a filter', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { JsonSchema } from '#platform/messaging/published-store.js';
+import type { JsonSchema } from '../../../tools/contracts/published-store.js';
 import { schemaBreaks } from '../../../tools/contracts/schema-compatibility.js';
 
 /** As the gate sees a contract: the JSON Schema of what a consumer parses. */

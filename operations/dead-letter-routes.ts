@@ -1,19 +1,19 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { callerScopeOf, opsScopeOf, organizationFilter, type OpsScope } from '../http/ops-scope.js';
-import { conflict, dependencyUnavailable, notFound } from '../http/problem.js';
-import { DEAD_LETTER_ID, DEAD_LETTER_STATUSES } from './dead-letter-query.js';
-import type { DeadLetterAction, DeadLetterStore } from './dead-letter-store.js';
-import { errorText } from './log.js';
+import { PERMISSIONS } from '#contracts/permissions.js';
+import { callerScopeOf, opsScopeOf, organizationFilter, type OpsScope } from '#platform/http/ops-scope.js';
+import { conflict, dependencyUnavailable, notFound } from '#platform/http/problem.js';
+import { DEAD_LETTER_ID, DEAD_LETTER_STATUSES } from './dead-letter-filter.js';
+import type { DeadLetterAction, DeadLetterOperations } from './dead-letters.js';
+import { errorText } from '#platform/messaging/log.js';
 
 export interface DeadLetterRoutesOptions {
-  store: DeadLetterStore;
+  store: DeadLetterOperations;
 }
 
 /** What a route asks of the caller's token; the auth hook enforces it. */
-export const DEAD_LETTER_PERMISSION = 'ops:dead-letters';
-const config = { permission: DEAD_LETTER_PERMISSION };
+const config = { permission: PERMISSIONS.opsDeadLetters };
 const BASE = '/api/ops/dead-letters';
 const tags = ['operations'];
 

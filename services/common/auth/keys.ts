@@ -6,8 +6,7 @@ import {
   type CryptoKey,
   type JWK,
 } from 'jose';
-
-export const SIGNING_ALG = 'RS256';
+import { SIGNING_ALG } from '#platform/auth/verifier.js';
 
 /** One RSA key pair as it is persisted (JWK form, so any store that holds JSON can keep it). */
 export interface StoredSigningKey {

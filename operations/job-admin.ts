@@ -1,10 +1,7 @@
-import type { Db } from '../data/db.js';
-import { UUID } from '../data/identifiers.js';
-import type { OpsScope } from '../http/ops-scope.js';
-
-/** A job as an operator sees it; pg-boss's created and retry are both "scheduled" (waiting to run). */
-export const JOB_STATES = ['scheduled', 'active', 'completed', 'failed', 'cancelled'] as const;
-export type JobState = (typeof JOB_STATES)[number];
+import type { Db } from '#platform/data/db.js';
+import { UUID } from '#platform/data/identifiers.js';
+import type { OpsScope } from '#platform/http/ops-scope.js';
+import { stateOf, type JobState } from '#platform/jobs/job-states.js';
 
 export interface JobView {
   id: string;
@@ -50,10 +47,6 @@ interface JobRow {
   error: string | null;
   created_on: Date;
   completed_on: Date | null;
-}
-
-export function stateOf(pgboss: string): JobState {
-  return pgboss === 'created' || pgboss === 'retry' ? 'scheduled' : (pgboss as JobState);
 }
 
 function view(r: JobRow): JobView {
@@ -140,22 +133,5 @@ export class JobAdmin {
     if (rows[0]) return { outcome: 'done', job: view(rows[0]) };
     const found = await this.get(scope, id);
     return found ? { outcome: 'conflict', state: found.state } : { outcome: 'not-found' };
-  }
-
-  /** Jobs by queue and state, for the metrics. */
-  async counts(): Promise<Array<{ queue: string; state: JobState; count: number }>> {
-    const { rows } = await this.db.query<{ name: string; state: string; count: string }>(
-      `SELECT name, state::text AS state, count(*) AS count FROM ${this.schema}.job
-        WHERE name NOT LIKE '\\_\\_pgboss\\_\\_%' GROUP BY 1, 2`,
-    );
-    const totals = new Map<string, { queue: string; state: JobState; count: number }>();
-    for (const r of rows) {
-      const state = stateOf(r.state);
-      const key = `${r.name}|${state}`;
-      const t = totals.get(key) ?? { queue: r.name, state, count: 0 };
-      t.count += Number(r.count);
-      totals.set(key, t);
-    }
-    return [...totals.values()];
   }
 }

@@ -1,9 +1,9 @@
-import { ConfigError } from '../config/env.js';
+import { ConfigError } from '#platform/config/env.js';
 
 /**
  * A secret that production must not run with a built-in or public value of. Unset counts as the
  * built-in (every secret here has one for the embedded mode, or none at all, as an unsealed key).
- * The list a process checks is built by its entry point (bin/production-secrets.ts): add a rule
+ * The list a process checks is built by its entry point (`production-secrets.ts`): add a rule
  * there for each new credential.
  */
 export interface SecretRule {

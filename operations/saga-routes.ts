@@ -1,17 +1,18 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Db } from '../data/db.js';
-import { callerScopeOf, inOpsScope, opsScopeOf, organizationFilter } from '../http/ops-scope.js';
-import { decodeCursor, pageQuery, pageSchema, toPage } from '../http/pagination.js';
-import { notFound } from '../http/problem.js';
-import { isActive, SAGA_STATUSES } from './saga.js';
-import { getInstance, listInstances, stepsOf, type StepRecord } from './queries.js';
-import type { InstanceRecord } from './store.js';
+import { PERMISSIONS } from '#contracts/permissions.js';
+import type { Db } from '#platform/data/db.js';
+import { callerScopeOf, inOpsScope, opsScopeOf, organizationFilter } from '#platform/http/ops-scope.js';
+import { decodeCursor, pageQuery, pageSchema, toPage } from '#platform/http/pagination.js';
+import { notFound } from '#platform/http/problem.js';
+import { isActive, SAGA_STATUSES } from '#platform/sagas/saga.js';
+import { getInstance, stepsOf, type StepRecord } from '#platform/sagas/queries.js';
+import { listInstances } from './saga-queries.js';
+import type { InstanceRecord } from '#platform/sagas/store.js';
 
 /** What the ops routes ask of the caller's token. */
-export const SAGA_OPS_PERMISSION = 'ops:sagas';
-const config = { permission: SAGA_OPS_PERMISSION };
+const config = { permission: PERMISSIONS.opsSagas };
 const tags = ['operations'];
 
 const stepSchema = z.object({

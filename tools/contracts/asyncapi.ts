@@ -1,5 +1,10 @@
 import type { JsonSchema, PublishedContract } from './published-store.js';
-import { COMMANDS_EXCHANGE, EVENTS_EXCHANGE, commandRoutingKey, queueNames } from './envelope.js';
+import {
+  COMMANDS_EXCHANGE,
+  EVENTS_EXCHANGE,
+  commandRoutingKey,
+  queueNames,
+} from '#platform/messaging/envelope.js';
 
 /** What the AsyncAPI document is made from; `bin/message-catalogue.ts` gathers it. */
 export interface MessageCatalogue {

@@ -1,14 +1,15 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { callerScopeOf, opsScopeOf, organizationFilter } from '../http/ops-scope.js';
-import { conflict, notFound } from '../http/problem.js';
-import { JOB_STATES, type JobAction, type JobScope } from './job-admin.js';
-import type { JobOperations } from './operations.js';
+import { PERMISSIONS } from '#contracts/permissions.js';
+import { callerScopeOf, opsScopeOf, organizationFilter } from '#platform/http/ops-scope.js';
+import { conflict, notFound } from '#platform/http/problem.js';
+import { JOB_STATES } from '#platform/jobs/job-states.js';
+import type { JobAction, JobScope } from './job-admin.js';
+import type { JobOperations } from './job-operations.js';
 
 /** What the job operations ask of the caller's token; the auth hook enforces it. */
-export const JOB_OPS_PERMISSION = 'ops:jobs';
-const config = { permission: JOB_OPS_PERMISSION };
+const config = { permission: PERMISSIONS.opsJobs };
 const tags = ['operations'];
 
 const state = z.enum(JOB_STATES);

@@ -1,4 +1,4 @@
-import type { Queryable } from '../data/db.js';
+import type { Queryable } from '#platform/data/db.js';
 
 // Reading the activity log back: the timeline of one correlation id in one service.
 

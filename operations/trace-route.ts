@@ -1,13 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Queryable } from '../data/db.js';
-import { CORRELATION_ID } from '../http/correlation.js';
-import { callerScopeOf } from '../http/ops-scope.js';
+import { PERMISSIONS } from '#contracts/permissions.js';
+import type { Queryable } from '#platform/data/db.js';
+import { CORRELATION_ID } from '#platform/http/correlation.js';
+import { callerScopeOf } from '#platform/http/ops-scope.js';
 import { traceOf } from './activity-trace.js';
-
-/** Read a service's trace (and other operations views). */
-export const TRACE_PERMISSION = 'ops:read';
 
 /**
  * `GET /api/ops/trace/{correlationId}`: what this service did with one correlation id, in order
@@ -39,7 +37,7 @@ export function traceRoute(app: FastifyInstance, opts: { service: string; db: Qu
           }),
         },
       },
-      config: { permission: TRACE_PERMISSION },
+      config: { permission: PERMISSIONS.opsRead },
     },
     async (request) => ({
       correlationId: request.params.correlationId,

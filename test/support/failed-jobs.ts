@@ -1,5 +1,12 @@
-import type { Queryable } from '../data/db.js';
-import type { FailedJob } from './jobs.js';
+import type { Queryable } from '#platform/data/db.js';
+
+export interface FailedJob {
+  id: string;
+  name: string;
+  data: unknown;
+  error: string;
+  failedAt: string;
+}
 
 const LIMIT = 1000;
 
@@ -12,7 +19,7 @@ interface FailedRow {
 }
 
 /**
- * Jobs that failed their last attempt, newest first, from the live table and pg-boss's archive
+ * Jobs that failed their last attempt (what the tests of the retry ladders check), newest first, from the live table and pg-boss's archive
  * (failed jobs move there after a while). pg-boss's own queues are left out.
  */
 export async function listFailedJobs(db: Queryable, schema: string, name?: string): Promise<FailedJob[]> {

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { MessageContract } from './contract.js';
+import type { MessageContract } from '#platform/messaging/contract.js';
 
 export type JsonSchema = Record<string, unknown>;
 

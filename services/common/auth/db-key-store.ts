@@ -1,6 +1,6 @@
 import type { JWK } from 'jose';
-import { ConfigError } from '../config/env.js';
-import type { Queryable } from '../data/db.js';
+import { ConfigError } from '#platform/config/env.js';
+import type { Queryable } from '#platform/data/db.js';
 import type { SigningKeyStore, StoredSigningKey } from './keys.js';
 import { openPrivateJwk, sealPrivateJwk } from './key-sealing.js';
 

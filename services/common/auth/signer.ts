@@ -1,7 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { claimsOf, type PrincipalClaims } from './claims.js';
-import { SIGNING_ALG, type SigningKeys } from './keys.js';
+import type { AccessClaims } from '#platform/auth/claims.js';
+import { SIGNING_ALG } from '#platform/auth/verifier.js';
+import type { SigningKeys } from './keys.js';
+
+/** What a token signer is asked to put into a token. */
+export interface PrincipalClaims {
+  subject: string;
+  organizationId: string;
+  companies?: string[];
+  roles?: string[];
+  permissions: string[];
+  kind?: 'user' | 'service';
+  customerId?: string | null;
+  platformRoles?: string[];
+}
+
+/** The issuer's half of the claim format; every service reads it back with `principalFromPayload`. */
+export function claimsOf(p: PrincipalClaims): AccessClaims {
+  return {
+    sub: p.subject,
+    org: p.organizationId,
+    companies: p.companies ?? [],
+    roles: p.roles ?? [],
+    permissions: p.permissions,
+    kind: p.kind ?? 'user',
+    ...(p.customerId ? { cust: p.customerId } : {}),
+    ...(p.platformRoles?.length ? { platformRoles: p.platformRoles } : {}),
+  };
+}
 
 export interface TokenSignerOptions {
   keys: SigningKeys;

@@ -1,17 +1,8 @@
-import type PgBoss from 'pg-boss';
-import type { Db } from '../data/db.js';
-import { gauge } from '../observability/metrics.js';
-import {
-  JOB_STATES,
-  type JobAction,
-  type JobAdmin,
-  type JobScope,
-  stateOf,
-  type JobState,
-  type JobView,
-} from './job-admin.js';
-import { nextRunAt } from './next-run.js';
-import type { RecurringSchedules, RecurringView } from './recurring.js';
+import { nextRunAt } from '#platform/jobs/next-run.js';
+import { stateOf, type JobState } from '#platform/jobs/job-states.js';
+import type { JobQueueAccess } from '#platform/jobs/pgboss.js';
+import { recurringJobs, type RecurringView } from './recurring-jobs.js';
+import { JobAdmin, type JobAction, type JobScope, type JobView } from './job-admin.js';
 
 /** What an operator can see and do with a service's jobs (Hangfire's dashboard, over HTTP). */
 export interface JobOperations {
@@ -23,22 +14,19 @@ export interface JobOperations {
   runNow(scope: JobScope, id: string): Promise<JobAction>;
   retry(scope: JobScope, id: string): Promise<JobAction>;
   cancel(scope: JobScope, id: string): Promise<JobAction>;
-  /** Queues the due recurring jobs and refreshes the job gauges. */
-  tick(): Promise<void>;
 }
 
-const jobsGauge = gauge('dhanman_jobs', 'Jobs by queue and state', ['service', 'queue', 'state']);
-
-export function jobOperations(deps: {
-  service: string;
-  db: Db;
-  boss: PgBoss;
-  schema: string;
-  recurring: RecurringSchedules;
-  admin: JobAdmin;
-}): JobOperations {
-  const { db, boss, schema, recurring, admin, service } = deps;
-  const seenQueues = new Set<string>();
+export function jobOperations(queue: JobQueueAccess): JobOperations {
+  const { db, schema, recurring } = queue;
+  const admin = new JobAdmin(db, schema);
+  // What an operator does to a job makes it due now: look at once rather than at the next poll.
+  const woken =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const result = await fn(...args);
+      queue.wake();
+      return result;
+    };
 
   /** Jobs with a cron in their definition (pg-boss's schedules, UTC): listed beside ours. */
   const definitionSchedules = async (): Promise<RecurringView[]> => {
@@ -72,11 +60,11 @@ export function jobOperations(deps: {
 
   return {
     async recurring(scope) {
-      const ours = await recurring.list(scope.organizationId);
+      const ours = await recurringJobs(db, schema, scope.organizationId);
       // pg-boss's schedules (sweeps) belong to no organization: an operator's, unfiltered.
       return scope.organizationId === null ? [...ours, ...(await definitionSchedules())] : ours;
     },
-    async trigger(scope, name) {
+    trigger: woken(async (scope, name) => {
       const id = await recurring.trigger(scope.organizationId, name);
       if (id) return id;
       if (scope.organizationId !== null) return null;
@@ -85,23 +73,12 @@ export function jobOperations(deps: {
         [name],
       );
       if (!rows[0]) return null;
-      return boss.send(name, JSON.stringify(rows[0].data ?? null) as unknown as object);
-    },
+      return queue.send(name, rows[0].data ?? null);
+    }),
     list: (scope, filter) => admin.list(scope, filter),
     get: (scope, id) => admin.get(scope, id),
-    runNow: (scope, id) => admin.runNow(scope, id),
-    retry: (scope, id) => admin.retry(scope, id),
+    runNow: woken((scope: JobScope, id: string) => admin.runNow(scope, id)),
+    retry: woken((scope: JobScope, id: string) => admin.retry(scope, id)),
     cancel: (scope, id) => admin.cancel(scope, id),
-    async tick() {
-      await recurring.tick();
-      const counts = await admin.counts();
-      for (const c of counts) seenQueues.add(c.queue);
-      for (const queue of seenQueues) {
-        for (const state of JOB_STATES) {
-          const found = counts.find((c) => c.queue === queue && c.state === state);
-          jobsGauge.set({ service, queue, state }, found?.count ?? 0);
-        }
-      }
-    },
   };
 }
