@@ -61,7 +61,7 @@ describe('the cluster (3 RabbitMQ nodes, PostgreSQL, HAProxy, 2 copies of each s
       expect(metrics).toContain('rabbitmq_');
     }
     expect(await checks.queuesShort(0)).toEqual([]);
-  }, 180_000);
+  });
 
   it('Prometheus scrapes every copy, every node and the balancer: the per-copy and per-node panels show each', async () => {
     const { plan } = cluster.state();
