@@ -117,9 +117,7 @@ describe('sign-up with a mailed link', () => {
     expect(await organizations()).toBe(before + 1);
   });
 
-  it('takes as long for a known address as for a new one (p50 of 20 each within 20%)', async () => {
-    const known: number[] = [];
-    const fresh: number[] = [];
+  it('takes as long for a known address as for a new one (median of 20 paired ratios within 20%)', async () => {
     const timed = async (org: NewOrganization) => {
       const started = performance.now();
       const res = await request(org);
@@ -127,16 +125,18 @@ describe('sign-up with a mailed link', () => {
       return performance.now() - started;
     };
     await timed(newOrg()); // warm-up
-    for (let i = 0; i < 20; i++) {
-      known.push(await timed(newOrg(KNOWN)));
-      fresh.push(await timed(newOrg()));
-    }
-    const p50 = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor((xs.length - 1) / 2)]!;
-    const [k, n] = [p50(known), p50(fresh)];
+    // Each known request is paired with the new one right after it, so both meet the same load
+    // (other test files share the two cores): a burst moves a pair's ratio, not the whole set.
+    const pairs: Array<[known: number, fresh: number]> = [];
+    for (let i = 0; i < 20; i++) pairs.push([await timed(newOrg(KNOWN)), await timed(newOrg())]);
+    const ratios = pairs.map(([k, n]) => k / n).sort((x, y) => x - y);
+    const median = (ratios[9]! + ratios[10]!) / 2;
+    const p50 = (xs: number[]) => [...xs].sort((x, y) => x - y)[9]!;
     expect(
-      Math.abs(k - n) / Math.max(k, n),
-      `known p50 ${k.toFixed(1)} ms, new p50 ${n.toFixed(1)} ms`,
-    ).toBeLessThanOrEqual(0.2);
+      median,
+      `known/new median ratio ${median.toFixed(2)} (known p50 ${p50(pairs.map((p) => p[0])).toFixed(1)} ms, new p50 ${p50(pairs.map((p) => p[1])).toFixed(1)} ms)`,
+    ).toBeGreaterThanOrEqual(0.8);
+    expect(median).toBeLessThanOrEqual(1.25);
   });
 
   it('gives a test a fresh organization through the same flow (test/support/sign-up.ts)', async () => {
