@@ -39,23 +39,11 @@ export async function contactOf(
   organizationId: string,
   customerId: string,
 ): Promise<{ contact: Person | null; organizationName: string | null }> {
-  const { rows } = await q.query<{
-    organization_name: string | null;
-    name: string | null;
-    email: string | null;
-    updated_at: Date | null;
-  }>(
-    `SELECT (SELECT name FROM organization_replica WHERE id = $1) AS organization_name, c.name, c.email, c.updated_at
-       FROM (SELECT 1) AS one LEFT JOIN contact c ON c.organization_id = $1 AND c.id = $2`,
-    [organizationId, customerId],
-  );
-  const r = rows[0];
-  const contact =
-    r?.name && r.email && r.updated_at ? { name: r.name, email: r.email, at: new Date(r.updated_at) } : null;
-  return { contact, organizationName: r?.organization_name ?? null };
+  const found = await contactsOf(q, [{ organizationId, customerId }]);
+  return found.get(contactKey(organizationId, customerId)) ?? { contact: null, organizationName: null };
 }
 
-/** `contactOf` for several customers in one query, by `contactKey`. */
+/** Several customers' contacts and organization names in one query, by `contactKey`. */
 export async function contactsOf(
   q: Queryable,
   wanted: ReadonlyArray<{ organizationId: string; customerId: string }>,
