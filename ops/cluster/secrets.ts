@@ -20,13 +20,16 @@ export interface ClusterSecrets {
 }
 
 const token = (bytes: number) => randomBytes(bytes).toString('base64url');
+// Handed to rabbitmqctl and initdb as arguments: base64url may start with '-', which they read
+// as an option (a chaos run failed at `add_user` once in ~64 starts), so these are hex.
+const argumentToken = (bytes: number) => randomBytes(bytes).toString('hex');
 
 function fresh(): ClusterSecrets {
   return {
     clusterId: newClusterId(),
     erlangCookie: randomBytes(20).toString('hex').toUpperCase(),
-    postgresPassword: token(18),
-    rabbitmqPassword: token(18),
+    postgresPassword: argumentToken(24),
+    rabbitmqPassword: argumentToken(24),
     env: {
       // One secret per service: a stolen one cannot ask as another (docs/adr/0022).
       ...Object.fromEntries(SERVICE_NAMES.map((name) => [clientSecretVariable(name), token(32)])),
