@@ -90,6 +90,11 @@ async function main(): Promise<number> {
   out('');
   out('invariants:');
   for (const l of invariantLines(outcome.invariants)) out(`  ${l}`);
+  if (outcome.logDigest.length > 0) {
+    out('');
+    out('what the copies logged (warnings and errors by message; lines naming a violation):');
+    for (const l of outcome.logDigest) out(`  ${l}`);
+  }
   if (!summary.ok)
     out(`\nFAILED: reproduce with npm run chaos -- --minutes ${args.minutes} --seed ${args.seed}`);
   out(JSON.stringify(summary));

@@ -11,6 +11,7 @@ import { purchaseFlow } from './flows/purchase.js';
 import { runFlow } from './flows/runs.js';
 import { signInFlow } from './flows/sign-ins.js';
 import { emptyHistory, type History } from './history.js';
+import { logDigest } from './log-digest.js';
 import { Nemesis } from './nemesis.js';
 import { sendPoison } from './poison.js';
 import { resourceLevel } from './resources.js';
@@ -37,6 +38,8 @@ export interface ChaosOutcome {
   final: FinalState;
   invariants: Invariants;
   nemesis: Nemesis;
+  /** When an invariant failed: the copies' warnings and the log lines naming its violations. */
+  logDigest: string[];
 }
 
 const ACTORS: Actor[] = ['admin', 'accountant', 'manager', 'cfo'];
@@ -203,7 +206,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosOutcome> {
     let final = await settle(history, read, cluster.copies, o.settleMs, o.say);
     if (before) final = { ...final, resources: { before, after: resourceLevel(cluster.state()) } };
     tokensStopped = true;
-    return { history, final, invariants: check(history, final, cluster.copies), nemesis };
+    const invariants = check(history, final, cluster.copies);
+    const failed = Object.values(invariants).filter((r) => !r.ok);
+    const digest = failed.length
+      ? logDigest(
+          cluster.state().plan.logs,
+          failed.flatMap((r) => r.violations.flatMap((v) => (v.correlationId ? [v.correlationId] : []))),
+        )
+      : [];
+    return { history, final, invariants, nemesis, logDigest: digest };
   } finally {
     await cluster.release(o.keep);
   }

@@ -146,6 +146,7 @@ export function createConsumer(opts: ConsumerOptions): (d: Delivery) => Promise<
           queue: d.queue,
           type: envelope.type,
           messageId: envelope.messageId,
+          correlationId: envelope.correlationId,
           handler,
           attempt: d.attempt + 1,
           err: errorText(error),
