@@ -1,6 +1,7 @@
 import nodemailer from 'nodemailer';
 import type { RenderedMail } from '../templates/render.js';
 import type { MailConfig } from './config.js';
+import { smtpSocket } from './smtp-socket.js';
 
 /** A file sent with a mail (a payslip PDF). */
 export interface MailAttachment {
@@ -49,6 +50,7 @@ function smtpSender(config: MailConfig, host: string): SmtpSender {
     // With credentials, no plain-text fallback: nodemailer fails the send if STARTTLS is not offered.
     requireTLS: config.SMTP_REQUIRE_TLS ?? Boolean(config.SMTP_USER),
     pool: true,
+    getSocket: smtpSocket({ host, port: config.SMTP_PORT, timeoutMs: config.SMTP_TIMEOUT_MS }),
     maxConnections: config.SMTP_POOL_SIZE,
     maxMessages: config.SMTP_POOL_MESSAGES,
     connectionTimeout: config.SMTP_TIMEOUT_MS,

@@ -1,0 +1,34 @@
+import net from 'node:net';
+
+type SocketCallback = (err: Error | null, socket?: { connection: net.Socket }) => void;
+
+/**
+ * Opens the pooled SMTP connections with Nagle's algorithm off. nodemailer writes a mail's last
+ * line ("." after the body) while the body's last segment is not yet acknowledged; with Nagle on,
+ * that line waits for the server's delayed ACK, about 40 ms, so a connection carried some 20 mails
+ * a second. Measured to a local smtp-server with 16 connections: 338 mails/s, 1,571 with this.
+ * nodemailer has no option for it, but takes a connected socket from `getSocket` (and still
+ * upgrades it to TLS when `secure` is set, or by STARTTLS).
+ */
+export function smtpSocket(server: { host: string; port: number; timeoutMs: number }) {
+  const { host, port, timeoutMs } = server;
+  return (_options: unknown, callback: SocketCallback): void => {
+    let settled = false;
+    const settle = (err: Error | null) => {
+      if (settled) return;
+      settled = true;
+      if (err) {
+        socket.destroy();
+        callback(err);
+      } else {
+        // From here nodemailer owns the socket: its own timeouts and error handling.
+        socket.setTimeout(0);
+        socket.removeListener('error', settle);
+        callback(null, { connection: socket });
+      }
+    };
+    const socket = net.connect({ host, port, noDelay: true }, () => settle(null));
+    socket.setTimeout(timeoutMs, () => settle(new Error(`SMTP connection to ${host}:${port} timed out`)));
+    socket.once('error', settle);
+  };
+}
