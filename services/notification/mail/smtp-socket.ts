@@ -1,6 +1,6 @@
 import net from 'node:net';
 
-type SocketCallback = (err: Error | null, socket?: { connection: net.Socket }) => void;
+type SocketCallback = (err: Error | null, socket?: { connection: net.Socket } | false) => void;
 
 /**
  * Opens the pooled SMTP connections with Nagle's algorithm off. nodemailer writes a mail's last
@@ -19,7 +19,11 @@ export function smtpSocket(server: { host: string; port: number; timeoutMs: numb
       settled = true;
       if (err) {
         socket.destroy();
-        callback(err);
+        // Not the error itself: nodemailer's pool keeps a connection whose getSocket failed as busy
+        // for good (it emits no error to drop it), and after SMTP_POOL_SIZE such failures (a mail
+        // server down for a while) no mail went out again. `false` makes nodemailer connect by
+        // itself, which fails the same way and is dropped from the pool as it should be.
+        callback(null, false);
       } else {
         // From here nodemailer owns the socket: its own timeouts and error handling.
         socket.setTimeout(0);
