@@ -14,7 +14,7 @@ import { emptyHistory, type History } from './history.js';
 import { logDigest } from './log-digest.js';
 import { Nemesis } from './nemesis.js';
 import { sendPoison } from './poison.js';
-import { resourceLevel } from './resources.js';
+import { backToLevel, resourceLevel, type ResourceLevel } from './resources.js';
 import { replayMailOutage } from './runbook.js';
 import { planFaults } from './schedule.js';
 import { setup } from './setup.js';
@@ -111,6 +111,22 @@ async function settle(
   }
 }
 
+/** Longer than the pools keep an idle connection (pg's 10 s): what is still open after it is held. */
+const POOLS_IDLE_MS = 15_000;
+
+/**
+ * The cluster's level once it is back, or after the pools' idle time: the final reads just used
+ * every service's pool, and connections they opened close only when idle. A leak stays past it.
+ */
+async function settledLevel(cluster: ChaosCluster, before: ResourceLevel) {
+  const deadline = Date.now() + POOLS_IDLE_MS;
+  for (;;) {
+    const after = resourceLevel(cluster.state());
+    if (backToLevel(before, after, cluster.copies).length === 0 || Date.now() > deadline) return after;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
+
 export async function runChaos(o: ChaosOptions): Promise<ChaosOutcome> {
   const cluster = await openCluster({ dataDir: o.dataDir, copies: o.copies, env: o.env, say: o.say });
   try {
@@ -204,8 +220,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosOutcome> {
       return readFinalState(history, reader);
     };
     let final = await settle(history, read, cluster.copies, o.settleMs, o.say);
-    if (before) final = { ...final, resources: { before, after: resourceLevel(cluster.state()) } };
     tokensStopped = true;
+    if (before) final = { ...final, resources: { before, after: await settledLevel(cluster, before) } };
     const invariants = check(history, final, cluster.copies);
     const failed = Object.values(invariants).filter((r) => !r.ok);
     const digest = failed.length
