@@ -11,7 +11,8 @@ import { purchaseFlow } from './flows/purchase.js';
 import { runFlow } from './flows/runs.js';
 import { signInFlow } from './flows/sign-ins.js';
 import { emptyHistory, type History } from './history.js';
-import { logDigest } from './log-digest.js';
+import { heldQueues, logDigest } from './failure-digest.js';
+import { rabbitctl } from '../cluster/rabbitmq.js';
 import { Nemesis } from './nemesis.js';
 import { sendPoison } from './poison.js';
 import { backToLevel, resourceLevel, type ResourceLevel } from './resources.js';
@@ -109,6 +110,25 @@ async function settle(
     say(`settling: waiting for ${waiting.join(', ')} (first: ${first?.document}: ${first?.problem})`);
     await new Promise((r) => setTimeout(r, 5_000));
   }
+}
+
+/** What the broker still holds once the run settled (a message stuck in a retry queue shows here). */
+async function queuesHoldingMessages(cluster: ChaosCluster): Promise<string[]> {
+  for (const node of cluster.state().plan.rabbitmq) {
+    const listed = await rabbitctl(
+      node,
+      'list_queues',
+      'name',
+      'messages_ready',
+      'messages_unacknowledged',
+      '--formatter',
+      'json',
+    ).catch(() => undefined);
+    if (listed === undefined) continue;
+    const held = heldQueues(listed);
+    return [`queues holding messages: ${held.length === 0 ? 'none' : ''}`, ...held.map((l) => `  ${l}`)];
+  }
+  return ['queues holding messages: no broker node answered'];
 }
 
 /** Longer than the pools keep an idle connection (pg's 10 s): what is still open after it is held. */
@@ -225,10 +245,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosOutcome> {
     const invariants = check(history, final, cluster.copies);
     const failed = Object.values(invariants).filter((r) => !r.ok);
     const digest = failed.length
-      ? logDigest(
-          cluster.state().plan.logs,
-          failed.flatMap((r) => r.violations.flatMap((v) => (v.correlationId ? [v.correlationId] : []))),
-        )
+      ? [
+          ...logDigest(
+            cluster.state().plan.logs,
+            failed.flatMap((r) => r.violations.flatMap((v) => (v.correlationId ? [v.correlationId] : []))),
+          ),
+          ...(await queuesHoldingMessages(cluster)),
+        ]
       : [];
     return { history, final, invariants, nemesis, logDigest: digest };
   } finally {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { logDigest } from '../../../ops/chaos/log-digest.js';
+import { heldQueues, logDigest } from '../../../ops/chaos/failure-digest.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dhanman-digest-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,5 +28,19 @@ describe("a failed chaos run's log digest", () => {
     expect(digest).toContain('c-1: 2 line(s)');
     expect(digest.filter((l) => l.includes('"correlationId":"c-1"'))).toHaveLength(2);
     expect(digest.some((l) => l.includes('c-2'))).toBe(false);
+  });
+});
+
+describe("a failed chaos run's queue listing", () => {
+  it('names the queues that still hold messages, ready or unacknowledged', () => {
+    const listed = JSON.stringify([
+      { name: 'notification.events', messages_ready: 0, messages_unacknowledged: 0 },
+      { name: 'notification.events.retry.15000ms', messages_ready: 2, messages_unacknowledged: 0 },
+      { name: 'sales.events', messages_ready: 0, messages_unacknowledged: 1 },
+    ]);
+    expect(heldQueues(listed)).toEqual([
+      'notification.events.retry.15000ms: 2 ready, 0 unacknowledged',
+      'sales.events: 0 ready, 1 unacknowledged',
+    ]);
   });
 });

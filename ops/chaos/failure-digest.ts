@@ -44,3 +44,16 @@ export function logDigest(logsDir: string, ids: readonly string[], perId = 6): s
   }
   return out;
 }
+
+/** `rabbitmqctl list_queues … --formatter json` rows that still hold messages, one line each. */
+export function heldQueues(listQueuesJson: string): string[] {
+  const rows = JSON.parse(listQueuesJson) as Array<{
+    name: string;
+    messages_ready: number;
+    messages_unacknowledged: number;
+  }>;
+  return rows
+    .filter((q) => q.messages_ready + q.messages_unacknowledged > 0)
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((q) => `${q.name}: ${q.messages_ready} ready, ${q.messages_unacknowledged} unacknowledged`);
+}
