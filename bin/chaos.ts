@@ -90,10 +90,12 @@ async function main(): Promise<number> {
   out('');
   out('invariants:');
   for (const l of invariantLines(outcome.invariants)) out(`  ${l}`);
-  if (outcome.logDigest.length > 0) {
+  if (outcome.failureDigest.length > 0) {
     out('');
-    out('what the copies logged (warnings and errors by message; lines naming a violation):');
-    for (const l of outcome.logDigest) out(`  ${l}`);
+    out(
+      'what the copies logged (warnings and errors by message; lines naming a violation) and what the broker holds:',
+    );
+    for (const l of outcome.failureDigest) out(`  ${l}`);
   }
   if (!summary.ok)
     out(`\nFAILED: reproduce with npm run chaos -- --minutes ${args.minutes} --seed ${args.seed}`);

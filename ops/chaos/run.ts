@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DEMO_COMPANY, DEMO_ORGANIZATION } from '#contracts/demo.js';
+import { rabbitctl } from '../cluster/rabbitmq.js';
 import { check, type Invariants } from './checker.js';
 import { ChaosClient } from './client.js';
 import { openCluster, type ChaosCluster } from './cluster-access.js';
@@ -12,7 +13,6 @@ import { runFlow } from './flows/runs.js';
 import { signInFlow } from './flows/sign-ins.js';
 import { emptyHistory, type History } from './history.js';
 import { heldQueues, logDigest } from './failure-digest.js';
-import { rabbitctl } from '../cluster/rabbitmq.js';
 import { Nemesis } from './nemesis.js';
 import { sendPoison } from './poison.js';
 import { backToLevel, resourceLevel, type ResourceLevel } from './resources.js';
@@ -39,8 +39,11 @@ export interface ChaosOutcome {
   final: FinalState;
   invariants: Invariants;
   nemesis: Nemesis;
-  /** When an invariant failed: the copies' warnings and the log lines naming its violations. */
-  logDigest: string[];
+  /**
+   * When an invariant failed: the copies' warnings, the log lines naming its violations and the
+   * queues still holding messages.
+   */
+  failureDigest: string[];
 }
 
 const ACTORS: Actor[] = ['admin', 'accountant', 'manager', 'cfo'];
@@ -253,7 +256,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosOutcome> {
           ...(await queuesHoldingMessages(cluster)),
         ]
       : [];
-    return { history, final, invariants, nemesis, logDigest: digest };
+    return { history, final, invariants, nemesis, failureDigest: digest };
   } finally {
     await cluster.release(o.keep);
   }
