@@ -1,4 +1,4 @@
-import type { Queryable } from '../data/db.js';
+import type { Queryable, Statement } from '../data/db.js';
 import { leaseEnd, leaseTerms } from '../data/lease.js';
 import type { MigrationSource } from '../data/migrate.js';
 import { deleteInChunks } from '../data/prune.js';
@@ -48,18 +48,25 @@ export interface KeyRow {
 }
 
 /** Stores the answer a replay repeats and marks the key completed. */
-export async function recordAnswer(
-  q: Queryable,
-  scope: string,
-  key: string,
-  answer: { statusCode: number; body: string; headers: Record<string, string> },
-): Promise<void> {
-  await q.query(
-    `UPDATE idempotency_key SET state = 'completed', status_code = $3, response_body = $4,
+export async function recordAnswer(q: Queryable, scope: string, key: string, answer: Answer): Promise<void> {
+  const { sql, params } = answerStatement(scope, key, answer);
+  await q.query(sql, params);
+}
+
+interface Answer {
+  statusCode: number;
+  body: string;
+  headers: Record<string, string>;
+}
+
+/** The statement `recordAnswer` runs, for a transaction to send with its COMMIT. */
+export function answerStatement(scope: string, key: string, answer: Answer): Statement {
+  return {
+    sql: `UPDATE idempotency_key SET state = 'completed', status_code = $3, response_body = $4,
             response_headers = $5, completed_at = now()
       WHERE scope = $1 AND key = $2`,
-    [scope, key, answer.statusCode, answer.body, JSON.stringify(answer.headers)],
-  );
+    params: [scope, key, answer.statusCode, answer.body, JSON.stringify(answer.headers)],
+  };
 }
 
 /** A request in progress holds its key until `locked_until` (or until its process is gone). */

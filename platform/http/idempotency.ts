@@ -3,7 +3,15 @@ import fp from 'fastify-plugin';
 import type { Logger } from 'pino';
 import type { Db, Tx } from '../data/db.js';
 import { holdPresence } from '../data/presence.js';
-import { claimKey, readKey, recordAnswer, releaseKey, takeOverKey, type KeyRow } from './idempotency-keys.js';
+import {
+  answerStatement,
+  claimKey,
+  readKey,
+  recordAnswer,
+  releaseKey,
+  takeOverKey,
+  type KeyRow,
+} from './idempotency-keys.js';
 import { PROBLEM_TYPES, ProblemError, validationFailed } from './problem.js';
 import { requestHash, scopeOf } from './request-hash.js';
 import './route-config.js';
@@ -114,15 +122,18 @@ async function idempotency(app: FastifyInstance, opts: IdempotencyOptions & { lo
       key: raw,
       scope,
       committed: false,
-      async complete(tx, statusCode, body) {
-        await recordAnswer(tx, scope, raw, {
+      complete(tx, statusCode, body) {
+        // With the COMMIT: nothing in the transaction reads it back.
+        const answer = answerStatement(scope, raw, {
           statusCode,
           body: JSON.stringify(body),
           headers: { 'content-type': 'application/json; charset=utf-8' },
         });
+        tx.beforeCommit(() => answer);
         tx.afterCommit(() => {
           handle.committed = true;
         });
+        return Promise.resolve();
       },
     };
     request.idempotency = handle;

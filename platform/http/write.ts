@@ -52,7 +52,7 @@ export async function runWrite<T>(
       send: (contract, payload, opts) => deps.bus.send(tx, contract, payload, opts),
     };
     const written = await useCase(work);
-    if (written.activity) await recordActivity(tx, written.activity.action, written.activity.detail ?? {});
+    if (written.activity) recordActivity(tx, written.activity.action, written.activity.detail ?? {});
     await request?.idempotency?.complete(tx, written.status, written.body);
     return written;
   });

@@ -1,21 +1,24 @@
-import type { Queryable } from '../data/db.js';
+import type { Tx } from '../data/db.js';
 import { currentContext } from './context.js';
 
 /**
  * A small per-service log of what the service did for each correlation id, written in the same
- * transaction as the work itself (so it is there exactly when the work is).
+ * transaction as the work itself (so it is there exactly when the work is). Nothing reads it back
+ * inside that transaction, so the row goes out with the COMMIT (`Tx.beforeCommit`): no round trip
+ * of its own. The context is read now, while the work's context is current.
  */
-export async function recordActivity(
-  q: Queryable,
+export function recordActivity(
+  tx: Tx,
   action: string,
   detail: Record<string, unknown> = {},
   ctx: { correlationId?: string; organizationId?: string | undefined } | undefined = currentContext(),
-): Promise<void> {
+): void {
   if (!ctx?.correlationId) return;
-  await q.query(
-    'INSERT INTO activity (correlation_id, organization_id, action, detail) VALUES ($1, $2, $3, $4)',
-    [ctx.correlationId, ctx.organizationId ?? null, action, JSON.stringify(detail)],
-  );
+  const params = [ctx.correlationId, ctx.organizationId ?? null, action, JSON.stringify(detail)];
+  tx.beforeCommit(() => ({
+    sql: 'INSERT INTO activity (correlation_id, organization_id, action, detail) VALUES ($1, $2, $3, $4)',
+    params,
+  }));
 }
 
 /**

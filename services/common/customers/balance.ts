@@ -1,5 +1,4 @@
 import type { Principal } from '#platform/auth/claims.js';
-import type { Tx } from '#platform/data/db.js';
 import { forbidden, notFound, unprocessable } from '#platform/http/problem.js';
 import type { Work, Written } from '#platform/http/write.js';
 import { CustomerUpdated } from '#contracts/common.js';
@@ -75,29 +74,4 @@ export function moveBalance(organizationId: string, customerId: string, referenc
         : {}),
     };
   };
-}
-
-/**
- * Moves the balance for a business fact (an invoice raised, a payment received), once per
- * reference, inside the ledger handler's transaction; says what happened, for the journal's
- * activity note. It publishes no `CustomerUpdated`: the fact that causes it is on the bus already,
- * and the customer's details did not change.
- */
-export async function moveBalanceForFact(
-  tx: Tx,
-  organizationId: string,
-  customerId: string,
-  reference: string,
-  delta: string,
-): Promise<Record<string, unknown>> {
-  const change = await changeBalance(tx, organizationId, customerId, reference, delta);
-  switch (change.outcome) {
-    case 'applied':
-      return { customerId, balance: change.customer.balance };
-    case 'duplicate':
-      return { customerId, balance: change.customer.balance, balanceAlreadyMoved: true };
-    case 'not-found':
-      // The ledger is still right; the balance cannot follow a customer Common does not know.
-      return { customerId, balanceSkipped: 'unknown customer' };
-  }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Queryable } from '#platform/data/db.js';
+import type { Queryable, Tx } from '#platform/data/db.js';
+import { activityCte } from '#platform/observability/activity.js';
 import type { PayloadOf } from '#platform/messaging/contract.js';
 import type { CustomerCreated } from '#contracts/common.js';
 import { money, moneyText } from '../ledger/money.js';
@@ -124,6 +125,49 @@ export async function updateCustomerDetails(
   return rows[0] ? toCustomer(rows[0]) : null;
 }
 
+/**
+ * Locks customer $2 of organization $1 (so balance_after is exact under concurrent changes) and
+ * records the change of $4 once per reference $3: CTEs `locked` and `change`, for `BALANCE_UPDATE`.
+ */
+const BALANCE_CHANGE = `locked AS (
+       SELECT id, organization_id, balance FROM customer WHERE organization_id = $1 AND id = $2 FOR UPDATE
+     ), change AS (
+       INSERT INTO customer_balance_change (organization_id, customer_id, reference, amount_delta, balance_after)
+       SELECT organization_id, id, $3, $4::numeric, balance + $4::numeric FROM locked
+       ON CONFLICT (customer_id, reference) DO NOTHING
+       RETURNING customer_id, amount_delta
+     )`;
+const BALANCE_UPDATE = `UPDATE customer c SET balance = c.balance + change.amount_delta, updated_at = now()
+       FROM change WHERE c.id = change.customer_id`;
+
+/**
+ * The balance move of a business fact (an invoice raised, a payment received), once per reference,
+ * sent with the COMMIT of the handler's transaction: nothing in it waits on the move, so it costs
+ * no round trip of its own, and the customer's row is locked only for the commit. An unknown
+ * customer leaves an activity record (the ledger is still right; the balance cannot follow).
+ */
+export function moveBalanceAtCommit(
+  tx: Tx,
+  organizationId: string,
+  customerId: string,
+  reference: string,
+  delta: string,
+  correlationId: string,
+): void {
+  const params: unknown[] = [organizationId, customerId, reference, delta];
+  const skipped = activityCte(
+    'skipped_activity',
+    params,
+    'customer.balance-skipped',
+    { customerId, reference, reason: 'unknown customer' },
+    { correlationId, organizationId },
+    '(SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM locked)) AS none_found',
+  );
+  const sql = `WITH ${BALANCE_CHANGE}, moved AS (${BALANCE_UPDATE} RETURNING c.id), ${skipped}
+     SELECT 1`;
+  tx.beforeCommit(() => ({ sql, params }));
+}
+
 export type BalanceChange =
   | { outcome: 'applied'; customer: Customer }
   | { outcome: 'duplicate'; customer: Customer }
@@ -140,20 +184,9 @@ export async function changeBalance(
   reference: string,
   delta: string,
 ): Promise<BalanceChange> {
-  // One statement: lock the customer (so balance_after is exact under concurrent changes), record
-  // the change once per reference, move the balance. No row back: unknown customer or a repeat.
+  // One statement: lock, record once per reference, move. No row back: unknown customer or a repeat.
   const { rows } = await q.query<CustomerRow>(
-    `WITH locked AS (
-       SELECT id, organization_id, balance FROM customer WHERE organization_id = $1 AND id = $2 FOR UPDATE
-     ), change AS (
-       INSERT INTO customer_balance_change (organization_id, customer_id, reference, amount_delta, balance_after)
-       SELECT organization_id, id, $3, $4::numeric, balance + $4::numeric FROM locked
-       ON CONFLICT (customer_id, reference) DO NOTHING
-       RETURNING customer_id, amount_delta
-     )
-     UPDATE customer c SET balance = c.balance + change.amount_delta, updated_at = now()
-       FROM change WHERE c.id = change.customer_id
-     RETURNING ${columns('c')}`,
+    `WITH ${BALANCE_CHANGE} ${BALANCE_UPDATE} RETURNING ${columns('c')}`,
     [organizationId, customerId, reference, delta],
   );
   if (rows[0]) return { outcome: 'applied', customer: toCustomer(rows[0]) };

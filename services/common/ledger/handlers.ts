@@ -11,7 +11,7 @@ import {
   PaymentReceived,
   SalaryPosted,
 } from '#contracts/index.js';
-import { moveBalanceForFact } from '../customers/balance.js';
+import { moveBalanceAtCommit } from '../customers/store.js';
 import { findPosting, postJournal } from './journal-store.js';
 import {
   billPosting,
@@ -52,7 +52,7 @@ export function ledgerHandlers(bus: Bus, hooks: { brokenInvoiceBalance?: boolean
       { referenceId, postingKind: posting.postingKind, ...note },
     );
     if (!result.created) {
-      await recordActivity(tx, 'ledger.already-posted', {
+      recordActivity(tx, 'ledger.already-posted', {
         referenceId,
         postingKind: posting.postingKind,
         journalId: result.journalId,
@@ -67,48 +67,33 @@ export function ledgerHandlers(bus: Bus, hooks: { brokenInvoiceBalance?: boolean
     });
   };
 
+  /**
+   * The customer's balance follows the fact once per reference, written with the COMMIT (nothing
+   * here waits on it); the journal's activity names the reference the move is recorded under.
+   */
+  const moveBalance = (tx: Tx, m: Envelope, customerId: string, reference: string, delta: string) => {
+    moveBalanceAtCommit(tx, m.organizationId, customerId, reference, delta, m.correlationId);
+    return { customerId, balanceReference: reference };
+  };
+
   return [
     on(InvoiceCreated, 'common.ledger.invoice-created', async (m, tx) => {
       const p = m.payload;
-      const note = await moveBalanceForFact(
-        tx,
-        m.organizationId,
-        p.customerId,
-        `invoice:${p.invoiceId}`,
-        p.amount,
-      );
+      const note = moveBalance(tx, m, p.customerId, `invoice:${p.invoiceId}`, p.amount);
       if (hooks.brokenInvoiceBalance) {
         // The deliberate bug of test-hooks.ts: the same invoice moves the balance a second time.
-        await moveBalanceForFact(
-          tx,
-          m.organizationId,
-          p.customerId,
-          `invoice-again:${p.invoiceId}`,
-          p.amount,
-        );
+        moveBalance(tx, m, p.customerId, `invoice-again:${p.invoiceId}`, p.amount);
       }
       await post(tx, m, p.invoiceId, invoicePosting(p), p.issueDate, note);
     }),
     on(InvoiceVoided, 'common.ledger.invoice-voided', async (m, tx) => {
       const p = m.payload;
-      const note = await moveBalanceForFact(
-        tx,
-        m.organizationId,
-        p.customerId,
-        `invoice-void:${p.invoiceId}`,
-        `-${p.amount}`,
-      );
+      const note = moveBalance(tx, m, p.customerId, `invoice-void:${p.invoiceId}`, `-${p.amount}`);
       await post(tx, m, p.invoiceId, invoiceVoidPosting(p), p.voidedAt.slice(0, 10), note);
     }),
     on(PaymentReceived, 'common.ledger.payment-received', async (m, tx) => {
       const p = m.payload;
-      const note = await moveBalanceForFact(
-        tx,
-        m.organizationId,
-        p.customerId,
-        `payment:${p.paymentId}`,
-        `-${p.amount}`,
-      );
+      const note = moveBalance(tx, m, p.customerId, `payment:${p.paymentId}`, `-${p.amount}`);
       await post(tx, m, p.paymentId, paymentPosting(p), p.paidAt.slice(0, 10), note);
     }),
     on(POApproved, 'common.ledger.po-approved', async (m, tx) => {

@@ -54,7 +54,7 @@ export async function addOperator(
     }
     const granted = await grantOperator(tx, userId, input.grantedBy);
     if (granted) {
-      await recordActivity(
+      recordActivity(
         tx,
         'operator.granted',
         { userId, grantedBy: input.grantedBy },

@@ -35,7 +35,7 @@ export async function registerOrganization(tx: Tx, bus: Bus, org: NewOrganizatio
       },
       { organizationId: org.id, companyId: null },
     );
-    await recordActivity(
+    recordActivity(
       tx,
       'organization.registered',
       { organizationId: org.id },

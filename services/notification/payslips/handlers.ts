@@ -21,8 +21,7 @@ export function payslipMailHandlers(mailer: Mailer): MessageHandler[] {
         const key = `payslip:${m.payload.salaryRunId}:${slip.employeeId}`;
         await mailer.send(tx, m, 'payslip', to, organizationName, mail.data, key, [mail.pdf]);
       }
-      if (skipped > 0)
-        await recordActivity(tx, 'email.payslips-skipped', { skipped, reason: 'no email address' });
+      if (skipped > 0) recordActivity(tx, 'email.payslips-skipped', { skipped, reason: 'no email address' });
     }),
   ];
 }

@@ -1,5 +1,5 @@
 import { recordAcknowledgement } from '#platform/data/acknowledgement.js';
-import type { Queryable } from '#platform/data/db.js';
+import type { Queryable, Tx } from '#platform/data/db.js';
 import type { Payslip, RunTotals } from './payslips.js';
 
 export interface SalaryRun extends RunTotals {
@@ -160,21 +160,23 @@ export async function markRunPosted(q: Queryable, id: string, postedBy: string):
   ]);
 }
 
-/** Common booked the run: its journal, with the activity; false when the run is not ours. */
+/** Common booked the run: its journal, with the activity (written with the COMMIT). */
 export function markRunAcknowledged(
-  q: Queryable,
+  tx: Tx,
   organizationId: string,
   id: string,
   journalId: string,
   correlationId: string,
-): Promise<boolean> {
-  return recordAcknowledgement(q, {
+): void {
+  recordAcknowledgement(tx, {
     table: 'salary_run',
     referenceColumn: 'journal_id',
     stampColumn: 'acknowledged_at',
     organizationId,
     id,
     reference: journalId,
-    activity: { action: 'salary-run.acknowledged', detail: { salaryRunId: id, journalId }, correlationId },
+    correlationId,
+    activity: { action: 'salary-run.acknowledged', detail: { salaryRunId: id, journalId } },
+    unknown: { action: 'salary-run.acknowledged-unknown', detail: { salaryRunId: id, journalId } },
   });
 }

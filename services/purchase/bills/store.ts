@@ -1,5 +1,5 @@
 import { recordAcknowledgement } from '#platform/data/acknowledgement.js';
-import type { Queryable } from '#platform/data/db.js';
+import type { Queryable, Tx } from '#platform/data/db.js';
 import { insertNumbered } from '#platform/data/numbered-insert.js';
 import { documentSeries } from '../numbering.js';
 
@@ -157,21 +157,23 @@ export async function listBills(
   return rows.map(toBill);
 }
 
-/** Common posted the bill's expense: its journal, with the activity; false when the bill is not ours. */
+/** Common posted the bill's expense: its journal, with the activity (written with the COMMIT). */
 export function markBillPosted(
-  q: Queryable,
+  tx: Tx,
   organizationId: string,
   id: string,
   journalId: string,
   correlationId: string,
-): Promise<boolean> {
-  return recordAcknowledgement(q, {
+): void {
+  recordAcknowledgement(tx, {
     table: 'bill',
     referenceColumn: 'journal_id',
     stampColumn: 'posted_at',
     organizationId,
     id,
     reference: journalId,
-    activity: { action: 'bill.posted', detail: { billId: id, journalId }, correlationId },
+    correlationId,
+    activity: { action: 'bill.posted', detail: { billId: id, journalId } },
+    unknown: { action: 'bill.posted-unknown', detail: { billId: id, journalId } },
   });
 }

@@ -10,7 +10,7 @@ export function purchaseOrderHandlers(): MessageHandler[] {
     on(only(LedgerPosted, 'po-reservation'), 'purchase.purchase-orders.ledger-posted', async (m, tx) => {
       const p = m.payload;
       const found = await markReserved(tx, m.organizationId, p.referenceId, p.journalId);
-      await recordActivity(tx, found ? 'purchase-order.budget-reserved' : 'purchase-order.reserved-unknown', {
+      recordActivity(tx, found ? 'purchase-order.budget-reserved' : 'purchase-order.reserved-unknown', {
         purchaseOrderId: p.referenceId,
         journalId: p.journalId,
       });

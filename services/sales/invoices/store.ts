@@ -1,5 +1,5 @@
 import { recordAcknowledgement } from '#platform/data/acknowledgement.js';
-import type { Queryable } from '#platform/data/db.js';
+import type { Queryable, Tx } from '#platform/data/db.js';
 import { documentLines, type LineTable } from '#platform/data/document-lines.js';
 import { equalityConditions } from '#platform/data/where.js';
 import type { InvoiceLine } from './request.js';
@@ -106,15 +106,15 @@ export async function listInvoices(
   return rows.map((r) => ({ ...toInvoice(r, []), position: r.position }));
 }
 
-/** Common posted the invoice: its journal, with the activity; false when the invoice is not ours. */
+/** Common posted the invoice: its journal, with the activity (written with the COMMIT). */
 export function markPosted(
-  tx: Queryable,
+  tx: Tx,
   organizationId: string,
   invoiceId: string,
   journalId: string,
   correlationId: string,
-): Promise<boolean> {
-  return recordAcknowledgement(tx, {
+): void {
+  recordAcknowledgement(tx, {
     table: 'invoice',
     referenceColumn: 'journal_id',
     stampColumn: 'posted_at',
@@ -122,7 +122,9 @@ export function markPosted(
     organizationId,
     id: invoiceId,
     reference: journalId,
-    activity: { action: 'invoice.posted', detail: { invoiceId, journalId }, correlationId },
+    correlationId,
+    activity: { action: 'invoice.posted', detail: { invoiceId, journalId } },
+    unknown: { action: 'invoice.posted-unknown', detail: { invoiceId } },
   });
 }
 

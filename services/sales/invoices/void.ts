@@ -41,7 +41,7 @@ export async function voidInvoice(
       },
       { organizationId: invoice.organizationId, companyId: invoice.companyId },
     );
-    await recordActivity(tx, 'invoice.voided', { invoiceId: invoice.id });
+    recordActivity(tx, 'invoice.voided', { invoiceId: invoice.id });
     return { kind: 'voided' as const, invoiceId: invoice.id, voidedAt };
   });
 }

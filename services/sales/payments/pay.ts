@@ -82,7 +82,7 @@ export async function payInvoice(db: Db, sagas: Sagas, req: PayRequest): Promise
         organizationId: invoice.organizationId,
         correlationId: req.correlationId,
       });
-      await recordActivity(tx, 'payment.requested', { paymentId, invoiceId: invoice.id });
+      recordActivity(tx, 'payment.requested', { paymentId, invoiceId: invoice.id });
       return null;
     });
   } catch (err) {

@@ -158,7 +158,7 @@ export function paymentSaga(deps: PaymentSagaDeps): SagaDefinition<PaymentState>
               },
               { organizationId: state.organizationId, companyId: state.companyId },
             );
-            await recordActivity(tx, 'payment.recorded', {
+            recordActivity(tx, 'payment.recorded', {
               paymentId: state.paymentId,
               invoiceId: state.invoiceId,
               transactionId: state.transactionId,

@@ -60,7 +60,7 @@ export async function sweepReminders(
         );
       }
       if (due.length > 0) {
-        await recordActivity(
+        recordActivity(
           tx,
           'invoice.reminders-sent',
           { count: due.length, dueFrom: window.from, dueTo: window.to },

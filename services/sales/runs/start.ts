@@ -30,7 +30,7 @@ export async function startRun(
         { runId: id, organizationId: req.organizationId },
         { tx, singletonKey: `run:${id}` },
       );
-      await recordActivity(
+      recordActivity(
         tx,
         'invoice-run.started',
         { runId: id, period: req.period, startedBy: req.startedBy },

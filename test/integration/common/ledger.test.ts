@@ -4,7 +4,12 @@ import type { Db } from '#platform/data/db.js';
 import { runMigrations } from '#platform/data/migrate.js';
 import { serviceMigrationSources } from '#platform/host/migration-sources.js';
 import { commonService } from '#services/common/index.js';
-import { changeBalance, insertCustomer } from '#services/common/customers/store.js';
+import {
+  changeBalance,
+  getCustomer,
+  insertCustomer,
+  moveBalanceAtCommit,
+} from '#services/common/customers/store.js';
 import { postJournal } from '#services/common/ledger/journal-store.js';
 import { credit, debit } from '#services/common/ledger/journal.js';
 import { money } from '#services/common/ledger/money.js';
@@ -222,5 +227,38 @@ describe.each(backends())('ledger on $name', (backend) => {
     expect(
       (await db.transaction((tx) => changeBalance(tx, other.organizationId, c.id, 'x', '1'))).outcome,
     ).toBe('not-found');
+  });
+
+  it("moves a fact's balance with the commit, once per reference; an unknown customer is noted, not moved", async () => {
+    const { organizationId, companyId } = await freshOrganization(db);
+    const c = await insertCustomer(db, {
+      organizationId,
+      companyId,
+      name: 'Ravi',
+      email: 'ravi@example.org',
+    });
+    const move = (customerId: string, ref: string, delta: string, rollBack = false) =>
+      db.transaction(async (tx) => {
+        moveBalanceAtCommit(tx, organizationId, customerId, ref, delta, `corr-${ref}`);
+        if (rollBack) throw new Error('the handler failed after it');
+        return (await getCustomer(tx, organizationId, customerId))?.balance;
+      });
+    // Not yet moved while the transaction runs; moved once it commits.
+    expect(await move(c.id, 'invoice:7', '1200.50')).toBe('0.00');
+    await move(c.id, 'invoice:7', '1200.50');
+    await expect(move(c.id, 'payment:7', '-200.50', true)).rejects.toThrow('the handler failed');
+    expect((await getCustomer(db, organizationId, c.id))?.balance).toBe('1200.50');
+    const stranger = randomUUID();
+    await move(stranger, 'invoice:8', '99.00');
+    const { rows } = await db.query<{ action: string; detail: { customerId: string } }>(
+      'SELECT action, detail FROM activity WHERE organization_id = $1 ORDER BY id',
+      [organizationId],
+    );
+    expect(rows).toEqual([
+      {
+        action: 'customer.balance-skipped',
+        detail: { customerId: stranger, reference: 'invoice:8', reason: 'unknown customer' },
+      },
+    ]);
   });
 });
