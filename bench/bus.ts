@@ -2,7 +2,8 @@
  * `npm run bench:bus`: the bus on RabbitMQ + PostgreSQL (both started here through the test
  * harness), in one process. (a) raw amqplib, the ceiling; (b) the bus's transport alone;
  * (c) end to end: outbox -> relay -> two consuming services, each handler writing a row with its
- * inbox record; (d) rascal, the peer, with (b)'s workload. Prints a table, the ratios, and as the
+ * inbox record (sent with the COMMIT, as the services' acknowledgements are; once more with the
+ * handler awaiting its write, for comparison); (d) rascal, the peer, with (b)'s workload. Prints a table, the ratios, and as the
  * last line one JSON object. Targets (2 cores): (b) >= 70% of (a) and faster than (d);
  * (c) >= 2,000 events/s to both services; p99 end to end < 250 ms at half that rate.
  */
@@ -126,6 +127,15 @@ async function main(): Promise<void> {
       }
     };
     const { offs, brackets } = await bracketed(TRACING ? [1, SAMPLED_RATIO] : [], untraced, traceOnce);
+    // The same run with a handler that awaits its write: a round trip per message inside the batch.
+    const awaitedWrite = await measureEndToEnd({
+      amqpUrl: rabbit.url,
+      databaseUrl: pg.url,
+      queueType,
+      events: E2E_N,
+      log: (m) => log(`handler awaiting its write: ${m}`),
+      handlerWrite: 'awaited',
+    });
     const [e2e, ...offAgain] = offs as [EndToEndResult, ...EndToEndResult[]];
     const traced: Traced[] = brackets.map((b) => ({
       ratio: b.ratio,
@@ -140,6 +150,7 @@ async function main(): Promise<void> {
       bus,
       peer,
       e2e,
+      awaitedWrite,
       offAgain,
       traced,
       offShare,

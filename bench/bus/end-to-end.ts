@@ -43,6 +43,12 @@ export interface EndToEndOptions {
   log: (m: string) => void;
   /** Statement spans around the databases (tracing must be started by the caller). */
   traced?: boolean;
+  /**
+   * How the consuming handler writes its row: with the transaction's COMMIT (`Tx.beforeCommit`,
+   * as the services' acknowledgement and activity writes do: nothing in the handler reads it
+   * back), or awaited as a statement of its own (a handler that needs the row's answer).
+   */
+  handlerWrite?: 'with-commit' | 'awaited';
 }
 
 const WRITERS = Number(process.env.BENCH_BUS_E2E_WRITERS ?? 16);
@@ -77,6 +83,7 @@ interface Node {
  */
 export async function measureEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
   const prefix = `bench${randomUUID().slice(0, 6)}`;
+  const handlerWrite = o.handlerWrite ?? 'with-commit';
   let onEffect: (latencyMs: number) => void = () => undefined;
 
   const startNode = async (service: string, consumes: boolean): Promise<Node> => {
@@ -90,13 +97,13 @@ export async function measureEndToEnd(o: EndToEndOptions): Promise<EndToEndResul
     await runMigrations(db, [messagingMigrations]);
     await db.exec(`CREATE TABLE IF NOT EXISTS bench_effect (message_id uuid PRIMARY KEY, n int NOT NULL)`);
     const transport = await createRabbitTransport({ url: o.amqpUrl, queueType: o.queueType, name: service });
+    const effect = `INSERT INTO bench_effect (message_id, n) VALUES ($1, $2)`;
     const handlers = consumes
       ? [
           on(thingHappened, `${service}.record`, async (m, tx) => {
-            await tx.query(`INSERT INTO bench_effect (message_id, n) VALUES ($1, $2)`, [
-              m.messageId,
-              m.payload.n,
-            ]);
+            const params = [m.messageId, m.payload.n];
+            if (handlerWrite === 'awaited') await tx.query(effect, params);
+            else tx.beforeCommit(() => ({ sql: effect, params }));
             const sentAt = m.payload.sentAt;
             tx.afterCommit(() => onEffect(nowMs() - sentAt));
           }),
@@ -189,7 +196,7 @@ export async function measureEndToEnd(o: EndToEndOptions): Promise<EndToEndResul
     return {
       description:
         `${o.events} events, ${EVENTS_PER_TX} per transaction from ${WRITERS} writers -> outbox -> relay -> 2 services ` +
-        `(handler: 1 row + inbox record per transaction, prefetch 100, concurrency ${CONCURRENCY}, batches of up to ${BATCH_SIZE}); ` +
+        `(handler: 1 row ${handlerWrite === 'awaited' ? 'awaited' : 'with the COMMIT'} + inbox record per transaction, prefetch 100, concurrency ${CONCURRENCY}, batches of up to ${BATCH_SIZE}); ` +
         `latency over ${latencyEvents} events x 2 services, producer tx start -> consumer commit`,
       writeRate,
       deliveredRate,
