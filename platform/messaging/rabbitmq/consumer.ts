@@ -5,6 +5,7 @@ import { dlqOf } from '../envelope.js';
 import { attemptOf, deadLetterCopyHeaders, retryCopyHeaders } from '../headers.js';
 import { errorText, type MessagingLog } from '../log.js';
 import { type ConsumeOptions, type DeadLetterInfo, type Delivery } from '../transport.js';
+import { AckCoalescer } from './ack-coalescer.js';
 import type { ConfirmPublisher } from './publisher.js';
 import { retryQueueName } from './topology.js';
 
@@ -20,6 +21,7 @@ export interface ConsumerDeps {
 
 interface Pending {
   ch: Channel;
+  acks: AckCoalescer;
   msg: ConsumeMessage;
 }
 
@@ -31,6 +33,8 @@ interface Pending {
 export class QueueConsumer {
   private channel: Channel | undefined;
   private channelConn: ChannelModel | undefined;
+  /** The channel's acks, coalesced per turn of the event loop. */
+  private acks: AckCoalescer | undefined;
   private consumerTag: string | undefined;
   private starting: Promise<void> | undefined;
   private running = 0;
@@ -60,12 +64,15 @@ export class QueueConsumer {
   detach(): void {
     this.channel = undefined;
     this.channelConn = undefined;
+    this.acks = undefined;
     this.backlog = [];
   }
 
   /** The transport is closing: take nothing more; what is in flight can no longer be settled. */
   abandon(): void {
     this.cancelled = true;
+    // Acks made this turn go out before the connection closes, or their deliveries come back.
+    this.acks?.flush();
     this.detach();
   }
 
@@ -76,6 +83,7 @@ export class QueueConsumer {
     // Unstarted deliveries go back to the queue when the channel closes.
     this.backlog = [];
     await this.idle();
+    this.acks?.flush();
     this.detach();
     if (ch) await ch.close().catch(() => undefined);
   }
@@ -90,13 +98,22 @@ export class QueueConsumer {
       this.detach();
       if (!this.cancelled) this.deps.onChannelLost(this);
     });
+    const acks = new AckCoalescer(({ tag, multiple }) => {
+      try {
+        ch.ack({ fields: { deliveryTag: tag } } as ConsumeMessage, multiple);
+      } catch (err) {
+        // The channel died: the broker hands its unacknowledged deliveries out again.
+        this.deps.log.debug({ queue: this.queue, err: errorText(err) }, 'ack on a closed channel');
+      }
+    });
     try {
       await ch.prefetch(this.opts.prefetch);
       const onMessage = (msg: ConsumeMessage | null) =>
-        msg ? this.accept(ch, msg) : this.brokerCancelled(ch);
+        msg ? this.accept(ch, acks, msg) : this.brokerCancelled(ch);
       const ok = await ch.consume(this.queue, onMessage, { noAck: false });
       this.consumerTag = ok.consumerTag;
       this.channel = ch;
+      this.acks = acks;
       this.channelConn = conn;
     } catch (err) {
       await ch.close().catch(() => undefined);
@@ -113,8 +130,9 @@ export class QueueConsumer {
     void ch.close().catch(() => undefined);
   }
 
-  private accept(ch: Channel, msg: ConsumeMessage): void {
-    this.backlog.push({ ch, msg });
+  private accept(ch: Channel, acks: AckCoalescer, msg: ConsumeMessage): void {
+    acks.delivered(msg.fields.deliveryTag);
+    this.backlog.push({ ch, acks, msg });
     this.pump();
   }
 
@@ -140,8 +158,8 @@ export class QueueConsumer {
    * It is offered again after a pause while its channel lives, rather than nacked: a nack would
    * count as a delivery on a quorum queue, and an outage would push sound messages to the DLQ.
    */
-  private async handle({ ch, msg }: Pending): Promise<void> {
-    const delivery = new AmqpDelivery(this.queue, ch, msg, this.deps);
+  private async handle({ ch, acks, msg }: Pending): Promise<void> {
+    const delivery = new AmqpDelivery(this.queue, acks, msg, this.deps);
     for (let round = 0; ; round++) {
       try {
         await this.onDelivery(delivery);
@@ -173,7 +191,7 @@ class AmqpDelivery implements Delivery {
 
   constructor(
     readonly queue: string,
-    private readonly ch: Channel,
+    private readonly acks: AckCoalescer,
     private readonly msg: ConsumeMessage,
     private readonly deps: ConsumerDeps,
   ) {
@@ -187,7 +205,7 @@ class AmqpDelivery implements Delivery {
   }
 
   async ack(): Promise<void> {
-    if (this.claim('ack')) this.settle((ch) => ch.ack(this.msg));
+    if (this.claim('ack')) this.settle();
   }
 
   async retry(nextAttempt: number): Promise<void> {
@@ -197,13 +215,13 @@ class AmqpDelivery implements Delivery {
       retryQueueName(this.queue, delay),
       retryCopyHeaders(this.headers, nextAttempt, this.queue),
     );
-    this.settle((ch) => ch.ack(this.msg));
+    this.settle();
   }
 
   async deadLetter(info: DeadLetterInfo): Promise<void> {
     if (!this.claim('deadLetter')) return;
     await this.copyTo(dlqOf(this.queue), deadLetterCopyHeaders(this.headers, info));
-    this.settle((ch) => ch.ack(this.msg));
+    this.settle();
   }
 
   /** Each delivery is settled once: a second ack on the same tag would close the channel. */
@@ -237,16 +255,9 @@ class AmqpDelivery implements Delivery {
     }
   }
 
-  /** Acks on the channel it came from; if that channel died the broker redelivers, so nothing to do. */
-  private settle(op: (ch: Channel) => void): void {
+  /** Acks on the channel it came from (coalesced with its neighbours); if it died the broker redelivers. */
+  private settle(): void {
     this.settled = true;
-    try {
-      op(this.ch);
-    } catch (err) {
-      this.deps.log.debug(
-        { queue: this.queue, err: errorText(err) },
-        'settling on a closed channel; it will be redelivered',
-      );
-    }
+    this.acks.ack(this.msg.fields.deliveryTag);
   }
 }
