@@ -17,6 +17,7 @@ import {
 } from '../test/harness/servers.js';
 import { startTracing } from '#platform/observability/tracing-sdk.js';
 import { busTransport } from './bus/bus-transport.js';
+import { benchDatabaseUrl } from './load/servers.js';
 import { sdkCpuMsPerSpan } from './bus/span-floor.js';
 import { startOtlpSink } from './otlp-sink.js';
 import { measureEndToEnd, type EndToEndResult } from './bus/end-to-end.js';
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
       ? await tracingShareOf(async () => {
           await measureEndToEnd({
             amqpUrl: rabbit!.url,
-            databaseUrl: pg!.url,
+            databaseUrl: benchDatabaseUrl(pg!),
             queueType,
             events: Math.min(E2E_N, 3_000),
             log: (m) => log(`tracing off, profiled: ${m}`),
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
     const untraced = (n: number) =>
       measureEndToEnd({
         amqpUrl: rabbit!.url,
-        databaseUrl: pg!.url,
+        databaseUrl: benchDatabaseUrl(pg!),
         queueType,
         events: E2E_N,
         log: (m) => log(`${n > 0 ? 'tracing off again: ' : ''}${m}`),
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
       try {
         const e2e = await measureEndToEnd({
           amqpUrl: rabbit!.url,
-          databaseUrl: pg!.url,
+          databaseUrl: benchDatabaseUrl(pg!),
           queueType,
           events: E2E_N,
           log: (m) => log(`tracing on, ${Math.round(ratio * 100)}% of traces kept: ${m}`),
@@ -130,7 +131,7 @@ async function main(): Promise<void> {
     // The same run with a handler that awaits its write: a round trip per message inside the batch.
     const awaitedWrite = await measureEndToEnd({
       amqpUrl: rabbit.url,
-      databaseUrl: pg.url,
+      databaseUrl: benchDatabaseUrl(pg),
       queueType,
       events: E2E_N,
       log: (m) => log(`handler awaiting its write: ${m}`),

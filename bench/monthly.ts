@@ -16,7 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { launchDistributed } from './launch.js';
-import { BENCH_DEMO_PASSWORD, startBenchServers } from './load/servers.js';
+import { BENCH_DEMO_PASSWORD, benchDatabaseUrl, startBenchServers } from './load/servers.js';
 import { progress, serviceClients, serviceDb, until, type Json } from './rig.js';
 import { populate } from '../test/support/residents.js';
 import { cpuPerResident, stackCpu } from './monthly/cpu.js';
@@ -210,7 +210,8 @@ try {
   // --- The floor: the same rows and messages per resident, no framework, same servers.
   console.error(`  now the floor on ${floorResidents} residents`);
   const floor = await measureFloor({
-    postgresUrl: postgres.url,
+    // Reached as the services reach it (benchDatabaseUrl): the floor and the run compare like for like.
+    postgresUrl: benchDatabaseUrl(postgres),
     amqpUrl: servers.env(prefix).AMQP_URL!,
     database: `${prefix}_floor`,
     residents: floorResidents,

@@ -21,6 +21,17 @@ export interface BenchServers {
   stop(): Promise<void>;
 }
 
+/**
+ * How the benches' services reach PostgreSQL: by its Unix socket, as docs/scaling.md recommends
+ * when it runs on the same machine (no TCP stack per statement on either side);
+ * `BENCH_PG_SOCKET=off` for TCP loopback, as across machines.
+ */
+export function benchDatabaseUrl(postgres: PostgresServer): string {
+  return process.env.BENCH_PG_SOCKET === 'off'
+    ? postgres.url
+    : `${postgres.url}?host=${encodeURIComponent(postgres.dir)}`;
+}
+
 export async function startBenchServers(
   extraSettings: Record<string, string | number> = {},
 ): Promise<BenchServers> {
@@ -32,12 +43,7 @@ export async function startBenchServers(
     rabbit,
     sink,
     env: (prefix) => ({
-      // BENCH_PG_SOCKET=on: the services reach PostgreSQL by its Unix socket, as a deployment with
-      // PostgreSQL on the same machine would (no TCP stack per statement); TCP loopback by default.
-      DATABASE_URL:
-        process.env.BENCH_PG_SOCKET === 'on'
-          ? `${postgres.url}?host=${encodeURIComponent(postgres.dir)}`
-          : postgres.url,
+      DATABASE_URL: benchDatabaseUrl(postgres),
       AMQP_URL: rabbit.url,
       // Production mode refuses built-in secrets; the demo password comes from the bench (flowEnv).
       ...withoutDemoPassword(PRODUCTION_SECRETS),
