@@ -70,6 +70,10 @@ function smtpSender(config: MailConfig, host: string): SmtpSender {
         subject: mail.subject,
         text: mail.text,
         html: mail.html,
+        // The templates are Latin text, which nodemailer's detection would encode quoted-printable
+        // anyway; naming it skips two regular-expression passes over every body (one collects
+        // every letter into an array): 4-5% of Notification's CPU in bench:monthly's profile.
+        textEncoding: 'quoted-printable',
         headers: mail.headers,
         attachments: (mail.attachments ?? []).map((a) => ({
           filename: a.filename,

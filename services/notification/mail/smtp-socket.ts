@@ -32,7 +32,35 @@ export function smtpSocket(server: { host: string; port: number; timeoutMs: numb
       }
     };
     const socket = net.connect({ host, port, noDelay: true }, () => settle(null));
+    coalesceWrites(socket);
     socket.setTimeout(timeoutMs, () => settle(new Error(`SMTP connection to ${host}:${port} timed out`)));
     socket.once('error', settle);
   };
+}
+
+/**
+ * The writes made to `socket` in one turn of the event loop go out in one system call. nodemailer
+ * pipes a mail's MIME stream into the socket a small chunk at a time (headers, boundaries, each
+ * encoded line group), and with Nagle off each chunk was a write of its own: the largest frame of
+ * Notification's profile (`writeBuffer`, a fifth of its CPU in bench:monthly). Corked until the
+ * loop's check phase (`setImmediate`: the chunks come over several ticks, so `nextTick` caught
+ * few), they leave together without waiting on the network: 15 writes a mail became 6, and the
+ * CPU per mail of a sender with its server fell 8% (0.59-0.62 ms against 0.64-0.73, four runs
+ * each, 4,000 mails over 16 connections). Over TLS, nodemailer writes through the TLS socket,
+ * not this one: nothing changes there.
+ */
+function coalesceWrites(socket: net.Socket): void {
+  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+  let corked = false;
+  socket.write = ((...args: unknown[]) => {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      setImmediate(() => {
+        corked = false;
+        socket.uncork();
+      });
+    }
+    return write(...args);
+  }) as net.Socket['write'];
 }

@@ -35,6 +35,31 @@ describe('the SMTP socket', () => {
     await new Promise((r) => server.close(r));
   });
 
+  it("writes made in one turn of the event loop leave together at the turn's end, and all arrive", async () => {
+    let received = '';
+    const arrived = new Promise<void>((resolve) => {
+      const server = net.createServer((s) =>
+        s.on('data', (chunk: Buffer) => {
+          received += chunk.toString();
+          if (received.length === 3) s.end(() => server.close(() => resolve()));
+        }),
+      );
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        void open('127.0.0.1', port).then(({ socket }) => {
+          if (!socket) throw new Error('no socket');
+          socket.on('error', () => undefined);
+          for (const part of ['D', 'A', 'T']) socket.write(part);
+          // Held in this turn (one system call later), not sent one by one.
+          expect(socket.writableCorked).toBe(1);
+          setImmediate(() => expect(socket.writableCorked).toBe(0));
+        });
+      });
+    });
+    await arrived;
+    expect(received).toBe('DAT');
+  });
+
   it('a refused connection hands over nothing, so nodemailer connects by itself and fails as usual', async () => {
     const { err, socket } = await open('127.0.0.1', await freePort());
     expect(err).toBeNull();
