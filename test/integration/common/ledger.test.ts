@@ -10,7 +10,7 @@ import {
   insertCustomer,
   moveBalanceAtCommit,
 } from '#services/common/customers/store.js';
-import { postJournal } from '#services/common/ledger/journal-store.js';
+import { postJournal, postJournals } from '#services/common/ledger/journal-store.js';
 import { credit, debit } from '#services/common/ledger/journal.js';
 import { money } from '#services/common/ledger/money.js';
 import { invoicePosting, paymentPosting } from '#services/common/ledger/posting-rules.js';
@@ -260,5 +260,47 @@ describe.each(backends())('ledger on $name', (backend) => {
         detail: { customerId: stranger, reference: 'invoice:8', reason: 'unknown customer' },
       },
     ]);
+  });
+
+  it('posts a batch of journals in one statement: each document once, lines in order, activity for the new ones', async () => {
+    const { organizationId, companyId } = await freshOrganization(db);
+    const [a, b, before] = [randomUUID(), randomUUID(), randomUUID()];
+    const journal = (invoiceId: string, amount: string) => ({
+      input: {
+        organizationId,
+        companyId,
+        referenceId: invoiceId,
+        entryDate: '2025-03-01',
+        ...invoicePosting({ number: `INV-${invoiceId.slice(0, 4)}`, amount }),
+      },
+      correlationId: `corr-${invoiceId}`,
+      activityDetail: { referenceId: invoiceId },
+    });
+    await db.transaction((tx) => postJournal(tx, journal(before, '5.00').input));
+    const ids = await db.transaction((tx) =>
+      postJournals(tx, [
+        journal(a, '10.00'),
+        journal(b, '20.50'),
+        journal(a, '10.00'),
+        journal(before, '5.00'),
+      ]),
+    );
+    expect(ids.map((id) => id !== undefined)).toEqual([true, true, false, false]);
+    const [ja] = await journalsByReference(db, organizationId, a);
+    expect(ja).toMatchObject({ id: ids[0], postingKind: 'invoice' });
+    expect(ja!.lines).toEqual([
+      { accountCode: '1200', debit: '10.00', credit: '0.00' },
+      { accountCode: '4000', debit: '0.00', credit: '10.00' },
+    ]);
+    const { rows } = await db.query<{ correlation_id: string; detail: { journalId: string } }>(
+      `SELECT correlation_id, detail FROM activity WHERE organization_id = $1 AND action = 'ledger.posted' ORDER BY id`,
+      [organizationId],
+    );
+    expect(rows.map((r) => [r.correlation_id, r.detail.journalId]).sort()).toEqual(
+      [
+        [`corr-${a}`, ids[0]],
+        [`corr-${b}`, ids[1]],
+      ].sort(),
+    );
   });
 });
