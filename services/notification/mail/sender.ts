@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { RenderedMail } from '../templates/render.js';
 import type { MailConfig } from './config.js';
@@ -60,6 +61,7 @@ function smtpSender(config: MailConfig, host: string): SmtpSender {
       ? { auth: { user: config.SMTP_USER, pass: config.SMTP_PASSWORD } }
       : {}),
   });
+  const fromDomain = config.SMTP_FROM.replace(/>$/, '').split('@').pop() ?? 'localhost';
   return {
     kind: 'smtp',
     from: config.SMTP_FROM,
@@ -74,6 +76,9 @@ function smtpSender(config: MailConfig, host: string): SmtpSender {
         // anyway; naming it skips two regular-expression passes over every body (one collects
         // every letter into an array): 4-5% of Notification's CPU in bench:monthly's profile.
         textEncoding: 'quoted-printable',
+        // nodemailer draws a Message-ID from the kernel in five calls of a few bytes each (with
+        // the parts' boundaries, 4% of Notification's CPU); Node's pooled UUIDs are as unique.
+        messageId: `<${randomUUID()}@${fromDomain}>`,
         headers: mail.headers,
         attachments: (mail.attachments ?? []).map((a) => ({
           filename: a.filename,
