@@ -44,9 +44,9 @@ export interface EndToEndOptions {
   /** Statement spans around the databases (tracing must be started by the caller). */
   traced?: boolean;
   /**
-   * How the consuming handler writes its row: with the transaction's COMMIT (`Tx.beforeCommit`,
-   * as the services' acknowledgement and activity writes do: nothing in the handler reads it
-   * back), or awaited as a statement of its own (a handler that needs the row's answer).
+   * How the consuming handler writes its row: awaited, a statement of its own (the default, the
+   * bench's workload from the start), or with the transaction's COMMIT (`Tx.beforeCommit`, as the
+   * services' acknowledgement and activity writes now are: nothing in the handler reads it back).
    */
   handlerWrite?: 'with-commit' | 'awaited';
 }
@@ -83,7 +83,7 @@ interface Node {
  */
 export async function measureEndToEnd(o: EndToEndOptions): Promise<EndToEndResult> {
   const prefix = `bench${randomUUID().slice(0, 6)}`;
-  const handlerWrite = o.handlerWrite ?? 'with-commit';
+  const handlerWrite = o.handlerWrite ?? 'awaited';
   let onEffect: (latencyMs: number) => void = () => undefined;
 
   const startNode = async (service: string, consumes: boolean): Promise<Node> => {

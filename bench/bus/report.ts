@@ -32,8 +32,8 @@ export interface BusFigures {
   bus: Rates;
   peer: Rates;
   e2e: EndToEndResult;
-  /** (c) with a handler that awaits its row's write instead of sending it with the COMMIT. */
-  awaitedWrite: EndToEndResult;
+  /** (c) with a handler that sends its row with the COMMIT instead of awaiting its write. */
+  withCommit: EndToEndResult;
   /** (c) with tracing off again, after each traced run. */
   offAgain: EndToEndResult[];
   traced: Traced[];
@@ -82,7 +82,7 @@ export function report(f: BusFigures): void {
       '',
     ],
     e2eRow('(c) end to end', e2e),
-    e2eRow('(c) handler awaiting its write', f.awaitedWrite),
+    e2eRow('(c) row written with the COMMIT', f.withCommit),
     // In the order they ran: each traced run, then tracing off again.
     ...traced.flatMap((t, i) => [
       e2eRow(`(c) tracing, ${pct(t.ratio)} kept`, t.e2e),
@@ -156,7 +156,7 @@ export function report(f: BusFigures): void {
     endToEndP99Ms: round1(e2e.p99Ms),
     endToEndLatencyRate: Math.round(e2e.latencyRate),
     endToEndCpuMsPerEvent: round3(e2e.cpuMsPerEvent),
-    endToEndAwaitedWrite: Math.round(f.awaitedWrite.deliveredRate),
+    endToEndWithCommit: Math.round(f.withCommit.deliveredRate),
     endToEndOffAgain: offAgain.map((r) => Math.round(r.deliveredRate)),
     ...(offShare === undefined ? {} : { tracingOffCpuShare: round3(offShare) }),
     ...(sdkSpanMs === undefined ? {} : { sdkCpuMsPerSpan: Math.round(sdkSpanMs * 10_000) / 10_000 }),
