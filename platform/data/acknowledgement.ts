@@ -1,4 +1,4 @@
-import { activityCte } from '../observability/activity.js';
+import { activityCte, noRowsIn } from '../observability/activity.js';
 import type { Tx } from './db.js';
 import { quoteIdent } from './identifiers.js';
 
@@ -51,7 +51,7 @@ export function recordAcknowledgement(tx: Tx, a: Acknowledgement): void {
     a.unknown.action,
     a.unknown.detail,
     ctx,
-    '(SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM acknowledged)) AS none_found',
+    noRowsIn('acknowledged'),
   );
   const sql = `WITH acknowledged AS (
        UPDATE ${quoteIdent(a.table)} SET ${quoteIdent(a.referenceColumn)} = $3, ${stamp} = coalesce(${stamp}, now())${touched}

@@ -44,6 +44,11 @@ export function activityCte(
   });
 }
 
+/** A `from` for `activityCte`: one row when CTE `name` yields none (the record of a miss). */
+export function noRowsIn(name: string): string {
+  return `(SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM ${name})) AS none_found`;
+}
+
 /**
  * Records for a set of rows, as a data-modifying CTE: one per row of `from`, each with its own
  * correlation id, organization and detail given as SQL expressions over that row (e.g. several

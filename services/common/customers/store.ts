@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable, Tx } from '#platform/data/db.js';
-import { activityCte } from '#platform/observability/activity.js';
+import { activityCte, noRowsIn } from '#platform/observability/activity.js';
 import type { PayloadOf } from '#platform/messaging/contract.js';
 import type { CustomerCreated } from '#contracts/common.js';
 import { money, moneyText } from '../ledger/money.js';
@@ -161,7 +161,7 @@ export function moveBalanceAtCommit(
     'customer.balance-skipped',
     { customerId, reference, reason: 'unknown customer' },
     { correlationId, organizationId },
-    '(SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM locked)) AS none_found',
+    noRowsIn('locked'),
   );
   const sql = `WITH ${BALANCE_CHANGE}, moved AS (${BALANCE_UPDATE} RETURNING c.id), ${skipped}
      SELECT 1`;
