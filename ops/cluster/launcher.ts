@@ -6,7 +6,7 @@ import { startHaproxy } from './haproxy.js';
 import { ensureClusterPackages } from './install.js';
 import { checkPortsFree, ClusterInputError, planCluster, type ClusterPlan, type CopyPlan } from './plan.js';
 import { initPostgres, startPostgres, stopPostgres } from './postgres.js';
-import { isAlive, startNodeProcess, stopProcesses, waitHttpOk } from './processes.js';
+import { isAlive, logTail, startNodeProcess, stopProcesses, waitHttpOk } from './processes.js';
 import { amqpUrls, killRabbitNode, startRabbitCluster } from './rabbitmq.js';
 import { loadOrCreateSecrets, type ClusterSecrets } from './secrets.js';
 import { clearState, livePids, readState, writeState, type ClusterState } from './state.js';
@@ -181,13 +181,21 @@ export async function upCluster(o: UpOptions): Promise<ClusterState> {
     await waitHttpOk(`http://127.0.0.1:${plan.console.port}/`, 'the console', PHASE_TIMEOUT_MS, () =>
       isAlive(consolePid),
     );
-    // Ready means ready where clients look: every service through the balancer.
+    // Ready means ready where clients look: every service through the balancer. A balancer that
+    // died (a port taken between planning and its start, say) fails this at once, with its log.
+    const balancerLog = join(plan.logs, 'haproxy.log');
+    const balancerPid = state.balancerPid;
     for (const s of SERVICE_NAMES) {
       await waitHttpOk(
         `http://127.0.0.1:${plan.balancer.ports[s]}/health/ready`,
         `${s} through the balancer`,
         60_000,
-      );
+        () => isAlive(balancerPid),
+      ).catch((err: unknown) => {
+        const why = err instanceof Error ? err.message : String(err);
+        const alive = isAlive(balancerPid) ? 'running' : 'not running';
+        throw new Error(`${why}; HAProxy is ${alive}; the end of ${balancerLog}:\n${logTail(balancerLog)}`);
+      });
     }
     await waitHttpOk(
       `http://127.0.0.1:${plan.balancer.console}/`,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { SERVICE_NAMES, SERVICE_PORTS, type ServiceName } from '#contracts/services.js';
-import { freePorts } from '../../test/harness/ports.js';
+import { freePortsOutsideEphemeral } from '../../test/harness/ports.js';
 
 /** How many RabbitMQ nodes: three, so a quorum queue keeps a majority when one is lost. */
 export const RABBIT_NODES = 3;
@@ -76,7 +76,8 @@ function envPort(env: PlanOptions['env'], key: string, def: number): number {
 export async function planCluster(o: PlanOptions): Promise<ClusterPlan> {
   const dataDir = resolve(o.dataDir);
   const fixedCount = SERVICE_NAMES.length + 2 + RABBIT_NODES * 3 + 1;
-  const free = await freePorts(fixedCount + SERVICE_NAMES.length * o.copies + 1);
+  // Below the ephemeral range: the servers bind them up to a minute later (ports.ts).
+  const free = await freePortsOutsideEphemeral(fixedCount + SERVICE_NAMES.length * o.copies + 1);
   const take = () => free.shift() as number;
   const ports = {} as Record<ServiceName, number>;
   for (const s of SERVICE_NAMES) {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isAlive, sleep, waitForExit } from '../../test/harness/process-cleanup.js';
 
@@ -73,6 +73,15 @@ export async function waitHttpOk(
     if (ok) return;
     if (Date.now() > deadline) throw new Error(`${what} was not ready within ${timeoutMs / 1000} s (${url})`);
     await sleep(250);
+  }
+}
+
+/** The last `lines` lines of a log file ('' when it is not there), to put in an error that names it. */
+export function logTail(file: string, lines = 20): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
   }
 }
 
