@@ -1,13 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 
-function listenOnAnyPort(): Promise<Server> {
-  return new Promise((resolve, reject) => {
+/** A loopback server on `port` (0: any free one), or undefined when it is taken. */
+function listenOn(port: number): Promise<Server | undefined> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server));
+    server.once('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => resolve(server));
   });
+}
+
+async function listenOnAnyPort(): Promise<Server> {
+  const server = await listenOn(0);
+  if (!server) throw new Error('could not listen on any loopback port');
+  return server;
 }
 
 /**
@@ -34,19 +41,10 @@ export async function freePort(): Promise<number> {
 function firstEphemeralPort(): number {
   try {
     const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
-    return Number.isInteger(low) && low > 21_000 ? low : 32_768;
+    return Number.isInteger(low) ? low : 32_768;
   } catch {
-    return 32_768;
+    return 32_768; // Linux's default, where the file cannot be read
   }
-}
-
-function listenOn(port: number): Promise<Server | undefined> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', () => resolve(undefined));
-    server.listen(port, '127.0.0.1', () => resolve(server));
-  });
 }
 
 /**
@@ -56,8 +54,10 @@ function listenOn(port: number): Promise<Server | undefined> {
  * the server then cannot bind it. Ports here are only ever taken by a program that asks for them.
  */
 export async function freePortsOutsideEphemeral(count: number): Promise<number[]> {
+  // From 10,000: below it sit the usual ports of the servers themselves (5432, 5672, 8080...).
+  const low = 10_000;
   const high = firstEphemeralPort() - 1;
-  const low = 20_000;
+  if (high - low < count * 4) throw new Error(`too few ports below the ephemeral range (${low}-${high})`);
   const held: Server[] = [];
   const ports: number[] = [];
   for (let tries = 0; ports.length < count; tries++) {

@@ -42,6 +42,9 @@ const postedAhead = new WeakMap<Tx, Map<string, string | undefined>>();
 /** A business fact's journal: never an adjustment (those are posted by hand, not acknowledged). */
 type FactJournal = JournalPost & { input: JournalInput & { postingKind: PostingKind } };
 
+/** The reference an invoice moves its customer's balance under (once per invoice). */
+const invoiceReference = (p: { invoiceId: string }) => `invoice:${p.invoiceId}`;
+
 /** The journal's activity names the reference the customer's balance moved under. */
 const balanceNote = (customerId: string, reference: string) => ({ customerId, balanceReference: reference });
 
@@ -98,7 +101,7 @@ export function ledgerHandlers(bus: Bus, hooks: { brokenInvoiceBalance?: boolean
 
   const invoiceJournal = (m: Envelope<PayloadOf<typeof InvoiceCreated>>) => {
     const p = m.payload;
-    const note = balanceNote(p.customerId, `invoice:${p.invoiceId}`);
+    const note = balanceNote(p.customerId, invoiceReference(p));
     return journalOf(m, p.invoiceId, invoicePosting(p), p.issueDate, note);
   };
 
@@ -108,7 +111,7 @@ export function ledgerHandlers(bus: Bus, hooks: { brokenInvoiceBalance?: boolean
       'common.ledger.invoice-created',
       async (m, tx) => {
         const p = m.payload;
-        moveBalance(tx, m, p.customerId, `invoice:${p.invoiceId}`, p.amount);
+        moveBalance(tx, m, p.customerId, invoiceReference(p), p.amount);
         if (hooks.brokenInvoiceBalance) {
           // The deliberate bug of test-hooks.ts: the same invoice moves the balance a second time.
           moveBalance(tx, m, p.customerId, `invoice-again:${p.invoiceId}`, p.amount);
