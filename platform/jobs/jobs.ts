@@ -20,6 +20,12 @@ export interface JobDefinition<D = unknown> {
   atStart?: { data: D };
   /** Delays in seconds before retry 1, 2, 3...; [] means no retry. */
   retryDelaysSeconds?: number[];
+  /**
+   * At most this many of the job run at once in a process (default: the service's job
+   * concurrency). A long job that keeps the CPU busy takes fewer slots, so the process still
+   * answers its API promptly while it runs.
+   */
+  concurrency?: number;
   handle(data: D, job: { id: string; attempt: number }): Promise<void>;
 }
 

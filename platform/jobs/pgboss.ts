@@ -125,7 +125,7 @@ export async function startJobs(opts: StartJobsOptions): Promise<RunningJobs> {
         service: opts.service,
         def,
         ladder: ladders.get(def.name) as RetryLadder,
-        concurrency: opts.concurrency ?? 4,
+        concurrency: def.concurrency ?? opts.concurrency ?? 4,
         onFailed: () => dispatcher.wake(),
         ...(log ? { log } : {}),
       }),

@@ -35,6 +35,7 @@ export function invoiceRunJobs(deps: RunDeps): JobDefinition[] {
     name: INVOICE_RUN_JOB,
     // The run records its own failure (and is resumed by the sweep or started again): no blind retry.
     retryDelaysSeconds: [],
+    concurrency: deps.config.INVOICE_RUN_CONCURRENCY,
     handle: ({ runId }) => executeRun(deps, runId),
   };
   const sweep: JobDefinition<SweepData | null> = {

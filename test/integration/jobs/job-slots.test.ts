@@ -10,6 +10,7 @@ const backend = postgresBackend();
 let db: Db;
 let jobs: RunningJobs;
 const finished: string[] = [];
+const single = { running: 0, most: 0, done: 0 };
 let releaseLong!: () => void;
 const longHeld = new Promise<void>((resolve) => (releaseLong = resolve));
 
@@ -28,6 +29,18 @@ beforeAll(async () => {
           const { org } = data as { org: string };
           if (org === 'long') await longHeld;
           finished.push(org);
+        },
+      },
+      {
+        // Its own limit below the service's: one at a time however many are queued.
+        name: 'one-at-a-time',
+        retryDelaysSeconds: [],
+        concurrency: 1,
+        async handle() {
+          single.most = Math.max(single.most, ++single.running);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          single.running -= 1;
+          single.done += 1;
         },
       },
     ],
@@ -57,4 +70,10 @@ it('a long job holds one slot only: the jobs queued after it run in the other as
   releaseLong();
   await waitFor('the long job to complete', async () => (await stateOf(longId)) === 'completed', 10_000);
   expect(finished).toContain('long');
+});
+
+it('a job with its own concurrency runs no more of itself at once than that, below the service', async () => {
+  await jobs.enqueueMany('one-at-a-time', [{ data: {} }, { data: {} }, { data: {} }]);
+  await waitFor('the three jobs to finish', () => single.done === 3, 10_000);
+  expect(single.most).toBe(1);
 });
