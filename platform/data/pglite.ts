@@ -5,6 +5,7 @@ import type { Db, QueryResult, Row, Statement, Tx } from './db.js';
 import { runAfterCommit } from './after-commit.js';
 import { assertServiceName, quoteIdent } from './identifiers.js';
 import { ServiceTurns } from './pglite-turns.js';
+import { PreparedStatements } from './pglite-prepared.js';
 import { boot, type EmbeddedOrigin } from './pglite-boot.js';
 
 export interface EmbeddedOptions {
@@ -74,6 +75,7 @@ class Instance {
   private readonly turns = new ServiceTurns<string | null>();
   private readonly scope = new AsyncLocalStorage<TxScope>();
   private sessionRole: string | null | typeof UNKNOWN = SUPERUSER;
+  private readonly prepared = new Map<string, PreparedStatements>();
   private closed = false;
 
   constructor(
@@ -94,6 +96,13 @@ class Instance {
       await this.switchTo(service);
       return work();
     });
+  }
+
+  /** A service's prepared statements: one set per service on the session, however many views it opens. */
+  preparedFor(service: string): PreparedStatements {
+    let prepared = this.prepared.get(service);
+    if (!prepared) this.prepared.set(service, (prepared = new PreparedStatements(this.pglite, service)));
+    return prepared;
   }
 
   /** Runs `work` so that statements it starts through `exclusive` fail fast instead of deadlocking. */
@@ -161,17 +170,29 @@ function toResult<T>(result: Results<T>): QueryResult<T> {
 class EmbeddedDb implements Db {
   readonly kind = 'pglite' as const;
   private closed = false;
+  private readonly prepared: PreparedStatements;
 
   constructor(
     private readonly instance: Instance,
     readonly service: string,
     private readonly log?: Logger,
-  ) {}
+  ) {
+    this.prepared = instance.preparedFor(service);
+  }
 
   query<T = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
-    return this.run(async () =>
-      toResult(await this.instance.pglite.query<T>(sql, params ? [...params] : [])),
-    );
+    return this.run(async () => toResult(await this.statement<T>(sql, params, false)));
+  }
+
+  /** Prepared once and bound after (PreparedStatements); PGlite's own `query` for the others. */
+  private async statement<T>(
+    sql: string,
+    params: readonly unknown[] | undefined,
+    inTransaction: boolean,
+  ): Promise<Results<T>> {
+    const { pglite } = this.instance;
+    const prepared = await this.prepared.query<T>(sql, params, { inTransaction });
+    return prepared ?? pglite.query<T>(sql, params ? [...params] : []);
   }
 
   exec(sql: string): Promise<void> {
@@ -196,7 +217,7 @@ class EmbeddedDb implements Db {
     const tx: Tx = {
       query: async <R = Row>(sql: string, params?: readonly unknown[]) => {
         guard();
-        return toResult(await pglite.query<R>(sql, params ? [...params] : []));
+        return toResult(await this.statement<R>(sql, params, true));
       },
       exec: async (sql: string) => {
         guard();
@@ -215,7 +236,7 @@ class EmbeddedDb implements Db {
       await pglite.exec('BEGIN');
       try {
         const value = await this.instance.inScope(scope, () => fn(tx));
-        for (const { sql, params } of finals.map((build) => build())) await pglite.query(sql, [...params]);
+        for (const { sql, params } of finals.map((build) => build())) await this.statement(sql, params, true);
         await pglite.exec('COMMIT');
         return value;
       } catch (err) {

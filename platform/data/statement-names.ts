@@ -15,11 +15,14 @@ export class StatementNames {
   private readonly names = new Map<string, string>();
   private readonly refused = new Set<string>();
 
+  /** Sessions shared by several users (the embedded instance) give each its own prefix. */
+  constructor(private readonly prefix = 'dhanman_') {}
+
   nameOf(sql: string, params: readonly unknown[] | undefined): string | undefined {
     if (!params || params.length === 0 || this.refused.has(sql)) return undefined;
     let name = this.names.get(sql);
     if (name === undefined && this.names.size < MAX_NAMES) {
-      name = `dhanman_${this.names.size + 1}`;
+      name = `${this.prefix}${this.names.size + 1}`;
       this.names.set(sql, name);
     }
     return name;

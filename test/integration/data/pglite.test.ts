@@ -56,6 +56,51 @@ describe('embedded database (PGlite): one instance, a schema and a role per serv
     for (const [service, schema] of answers) expect(schema).toBe(service);
   });
 
+  it("runs a parameterised text that several services share against each one's own table, prepared or not", async () => {
+    const [a, b] = await Promise.all([embedded.forService('shared_a'), embedded.forService('shared_b')]);
+    for (const db of [a, b]) await db.exec('CREATE TABLE note (id int PRIMARY KEY, body text)');
+    const insert = 'INSERT INTO note (id, body) VALUES ($1, $2)';
+    // Interleaved, the same text many times (prepared after its first use, per service).
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).query(insert, [i, `${i % 2 ? 'a' : 'b'}${i}`])),
+    );
+    await b.transaction((tx) => tx.query(insert, [100, 'b-in-tx']));
+    const bodies = async (db: typeof a) =>
+      (await db.query<{ body: string }>('SELECT body FROM note WHERE id >= $1 ORDER BY id', [0])).rows.map(
+        (r) => r.body[0],
+      );
+    expect(await bodies(a)).toEqual(Array(10).fill('a'));
+    expect(await bodies(b)).toEqual(Array(11).fill('b'));
+  });
+
+  it('keeps values exact through prepared statements, survives a failed one and a changed table', async () => {
+    const db = await embedded.forService('typed');
+    await db.exec(
+      'CREATE TABLE t (id uuid PRIMARY KEY, amount numeric(14,2), at timestamptz, tags text[], doc jsonb)',
+    );
+    const id = '7d3c1e52-57a7-4c49-9a4f-0d1b4bb3a1f2';
+    const at = new Date('2026-12-01T10:00:00.123Z');
+    await db.query('INSERT INTO t VALUES ($1, $2, $3, $4, $5)', [id, '1234.50', at, ['x', 'y z'], { n: 1 }]);
+    const read = 'SELECT id, amount, at, tags, doc FROM t WHERE id = ANY($1::uuid[])';
+    expect((await db.query(read, [[id]])).rows).toEqual([
+      { id, amount: '1234.50', at, tags: ['x', 'y z'], doc: { n: 1 } },
+    ]);
+    // A unique violation: the transaction rolls back and the connection serves the next statement.
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query('UPDATE t SET amount = $2 WHERE id = $1', [id, '1.00']);
+        await tx.query('INSERT INTO t (id) VALUES ($1)', [id]);
+      }),
+    ).rejects.toMatchObject({ code: '23505' });
+    expect((await db.query(read, [[id]])).rows[0]).toMatchObject({ amount: '1234.50' });
+    // A column added under a prepared `SELECT *`: the stale statement fails once, then runs unprepared.
+    const all = 'SELECT * FROM t WHERE id = $1';
+    expect((await db.query(all, [id])).rows).toHaveLength(1);
+    await db.exec('ALTER TABLE t ADD COLUMN note text');
+    const again = await db.query(all, [id]).catch(() => db.query(all, [id]));
+    expect(again.rows[0]).toMatchObject({ id, note: null });
+  });
+
   it('fails fast, instead of waiting forever, when code inside a transaction uses the Db instead of the tx', async () => {
     const db = await embedded.forService('notification');
     await expect(db.transaction(() => db.query('SELECT 1'))).rejects.toThrow('use the transaction (tx)');
