@@ -3,6 +3,13 @@ import { StatementNames } from './statement-names.js';
 
 const { serialize } = protocol;
 
+/** Where a statement stands: in a transaction or not, and whether it opens or closes one. */
+export interface StatementPlace {
+  inTransaction: boolean;
+  opens?: boolean;
+  closes?: boolean;
+}
+
 /**
  * A service's parameterised statements on the shared PGlite session as named prepared statements,
  * each sent as one protocol message. PGlite's own `query` parses and plans the text every time and
@@ -27,11 +34,15 @@ export class PreparedStatements {
     this.names = new StatementNames(`dhanman_${service}_`);
   }
 
-  /** The statement's result, or undefined when it is not one to prepare (no parameters; past the cap). */
+  /**
+   * The statement's result, or undefined when it is not one to prepare (no parameters; past the
+   * cap): then nothing was sent. `opens` sends BEGIN and `closes` COMMIT in the same message, so a
+   * transaction's first and last statements cost no round of their own.
+   */
   async query<T>(
     sql: string,
     params: readonly unknown[] | undefined,
-    opts: { inTransaction: boolean },
+    at: StatementPlace,
   ): Promise<Results<T> | undefined> {
     const name = this.names.nameOf(sql, params);
     if (name === undefined) return undefined;
@@ -40,15 +51,19 @@ export class PreparedStatements {
       const values = (params ?? []).map((value, i) => this.serialized(value, types[i]!));
       const messages = await this.pglite.execProtocolStream(
         Buffer.concat([
+          ...(at.opens ? [serialize.query('BEGIN')] : []),
           serialize.bind({ statement: name, values }),
           serialize.describe({ type: 'P' }),
           serialize.execute({}),
           serialize.sync(),
+          // After the Sync: a failed statement above is reported and COMMIT then only ends the
+          // aborted transaction (PostgreSQL answers it with ROLLBACK).
+          ...(at.closes ? [serialize.query('COMMIT')] : []),
         ]),
         // As PGlite's `query` does: the file system is synced after a statement outside a transaction.
-        { syncToFs: !opts.inTransaction },
+        { syncToFs: !at.inTransaction || at.closes === true },
       );
-      return parse.parseResults(messages, this.pglite.parsers)[0] as Results<T>;
+      return parse.parseResults(messages, this.pglite.parsers)[at.opens ? 1 : 0] as Results<T>;
     } catch (err) {
       this.names.noteFailure(sql, err);
       throw err;

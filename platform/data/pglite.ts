@@ -5,7 +5,7 @@ import type { Db, QueryResult, Row, Statement, Tx } from './db.js';
 import { runAfterCommit } from './after-commit.js';
 import { assertServiceName, quoteIdent } from './identifiers.js';
 import { ServiceTurns } from './pglite-turns.js';
-import { PreparedStatements } from './pglite-prepared.js';
+import { PreparedStatements, type StatementPlace } from './pglite-prepared.js';
 import { boot, type EmbeddedOrigin } from './pglite-boot.js';
 
 export interface EmbeddedOptions {
@@ -181,18 +181,22 @@ class EmbeddedDb implements Db {
   }
 
   query<T = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>> {
-    return this.run(async () => toResult(await this.statement<T>(sql, params, false)));
+    return this.run(async () => toResult(await this.statement<T>(sql, params, { inTransaction: false })));
   }
 
   /** Prepared once and bound after (PreparedStatements); PGlite's own `query` for the others. */
   private async statement<T>(
     sql: string,
     params: readonly unknown[] | undefined,
-    inTransaction: boolean,
+    at: StatementPlace,
   ): Promise<Results<T>> {
+    const prepared = await this.prepared.query<T>(sql, params, at);
+    if (prepared) return prepared;
     const { pglite } = this.instance;
-    const prepared = await this.prepared.query<T>(sql, params, { inTransaction });
-    return prepared ?? pglite.query<T>(sql, params ? [...params] : []);
+    if (at.opens) await pglite.exec('BEGIN');
+    const result = await pglite.query<T>(sql, params ? [...params] : []);
+    if (at.closes) await pglite.exec('COMMIT');
+    return result;
   }
 
   exec(sql: string): Promise<void> {
@@ -214,13 +218,18 @@ class EmbeddedDb implements Db {
     const guard = (): void => {
       if (!scope.active) throw new Error('transaction already finished: use it only inside its callback');
     };
+    // BEGIN goes with the first statement, COMMIT with the last one sent with it (beforeCommit);
+    // a transaction that ran nothing sends neither.
+    let begun = false;
+    const opens = (): boolean => !begun && (begun = true);
     const tx: Tx = {
       query: async <R = Row>(sql: string, params?: readonly unknown[]) => {
         guard();
-        return toResult(await this.statement<R>(sql, params, true));
+        return toResult(await this.statement<R>(sql, params, { inTransaction: true, opens: opens() }));
       },
       exec: async (sql: string) => {
         guard();
+        if (opens()) await pglite.exec('BEGIN');
         await pglite.exec(sql);
       },
       afterCommit: (callback) => {
@@ -233,11 +242,14 @@ class EmbeddedDb implements Db {
       },
     };
     const result = await this.run(async () => {
-      await pglite.exec('BEGIN');
       try {
         const value = await this.instance.inScope(scope, () => fn(tx));
-        for (const { sql, params } of finals.map((build) => build())) await this.statement(sql, params, true);
-        await pglite.exec('COMMIT');
+        const statements = finals.map((build) => build());
+        for (const [i, { sql, params }] of statements.entries()) {
+          const closes = i === statements.length - 1;
+          await this.statement(sql, params, { inTransaction: true, opens: opens(), closes });
+        }
+        if (statements.length === 0 && begun) await pglite.exec('COMMIT');
         return value;
       } catch (err) {
         await this.instance.abandonTransaction();

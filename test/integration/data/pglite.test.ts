@@ -101,6 +101,41 @@ describe('embedded database (PGlite): one instance, a schema and a role per serv
     expect(again.rows[0]).toMatchObject({ id, note: null });
   });
 
+  it('a check deferred to COMMIT refuses a transaction whose last statement carried the COMMIT', async () => {
+    const db = await embedded.forService('deferred');
+    await db.exec(`
+      CREATE TABLE pair (id int PRIMARY KEY, mate int);
+      CREATE FUNCTION pair_has_mate() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pair WHERE id = NEW.mate) THEN RAISE EXCEPTION 'no mate for %', NEW.id; END IF;
+        RETURN NULL;
+      END $$;
+      CREATE CONSTRAINT TRIGGER mate_exists AFTER INSERT ON pair DEFERRABLE INITIALLY DEFERRED
+        FOR EACH ROW EXECUTE FUNCTION pair_has_mate();`);
+    const insert = 'INSERT INTO pair (id, mate) VALUES ($1, $2)';
+    let committed = 0;
+    const pairUp = (a: number, b: number) =>
+      db.transaction(async (tx) => {
+        await tx.query(insert, [a, b]);
+        tx.beforeCommit(() => ({ sql: insert, params: [b, a] }));
+        tx.afterCommit(() => (committed += 1));
+      });
+    await pairUp(1, 2);
+    // The second row names a mate that never comes: refused at COMMIT, which went with it.
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query(insert, [3, 4]);
+        tx.beforeCommit(() => ({ sql: insert, params: [5, 3] }));
+        tx.afterCommit(() => (committed += 1));
+      }),
+    ).rejects.toThrow(/no mate/);
+    await pairUp(6, 7);
+    expect(
+      (await db.query<{ id: number }>('SELECT id FROM pair WHERE id > $1 ORDER BY id', [0])).rows,
+    ).toEqual([{ id: 1 }, { id: 2 }, { id: 6 }, { id: 7 }]);
+    expect(committed).toBe(2);
+  });
+
   it('fails fast, instead of waiting forever, when code inside a transaction uses the Db instead of the tx', async () => {
     const db = await embedded.forService('notification');
     await expect(db.transaction(() => db.query('SELECT 1'))).rejects.toThrow('use the transaction (tx)');
