@@ -11,6 +11,8 @@ let db: Db;
 let jobs: RunningJobs;
 const finished: string[] = [];
 const single = { running: 0, most: 0, done: 0 };
+/** The 'one-at-a-time' jobs running now, each held until the test lets it finish. */
+const held: Array<() => void> = [];
 let releaseLong!: () => void;
 const longHeld = new Promise<void>((resolve) => (releaseLong = resolve));
 
@@ -38,7 +40,7 @@ beforeAll(async () => {
         concurrency: 1,
         async handle() {
           single.most = Math.max(single.most, ++single.running);
-          await new Promise((resolve) => setTimeout(resolve, 50));
+          await new Promise<void>((resolve) => held.push(resolve));
           single.running -= 1;
           single.done += 1;
         },
@@ -48,6 +50,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   releaseLong();
+  for (const release of held.splice(0)) release();
   await jobs.stop();
   await backend.close();
 });
@@ -74,6 +77,11 @@ it('a long job holds one slot only: the jobs queued after it run in the other as
 
 it('a job with its own concurrency runs no more of itself at once than that, below the service', async () => {
   await jobs.enqueueMany('one-at-a-time', [{ data: {} }, { data: {} }, { data: {} }]);
+  // Jobs fetched together start together: a second one beside the first shows before it is let go.
+  for (let i = 0; i < 3; i++) {
+    await waitFor('a job running', () => held.length > 0, 10_000);
+    held.shift()!();
+  }
   await waitFor('the three jobs to finish', () => single.done === 3, 10_000);
   expect(single.most).toBe(1);
 });
